@@ -1,0 +1,271 @@
+"""The connector protocol: what every platform module implements and the engine relies on.
+
+A connector maps the canonical programme to one remote (a calendar, a pad, a site, a chat) and
+back. The engine never talks to a remote itself; it asks connectors to:
+
+- ``check()``: reach the server and prove credentials and rights (``hub check``);
+- ``pull(cursor, links, programme)``: return the items that changed since ``cursor``, each as a
+  *projection* (the canonical fields the connector carries, in record form), so the engine can
+  merge them three-way. An unchanged remote must cost one cheap request;
+- ``project(session, programme)``: the projection the remote *should* hold. Its hash decides
+  whether anything needs pushing, so a projection must be deterministic and must equal what
+  ``pull`` reads back after a push (that is what makes the hub echo-free);
+- ``apply(ops, programme)``: carry out create/update/delete operations, one result per op.
+  Item connectors (one remote object per session) implement ``upsert``/``remove`` and inherit
+  ``apply``; document connectors (one file or page for the whole programme) override ``apply``
+  and write once per batch;
+- ``targets()`` and ``announce(target, announcement)`` for chats.
+
+Errors follow :mod:`sync.errors`: the exception type tells the engine what to do next.
+"""
+
+from __future__ import annotations
+
+import abc
+import enum
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, Literal, TypeVar
+
+import httpx
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
+
+from sync.errors import (
+    CapabilityError,
+    ConfigError,
+    ConnectorError,
+    PermanentError,
+    PreconditionFailed,
+)
+from sync.model import SESSION_FIELDS, Programme, Session, content_hash
+
+if TYPE_CHECKING:
+    from connectors.http import RequestCounter
+    from sync.announce import Announcement
+
+
+class Capability(enum.Flag):
+    """What a connector can do; the engine checks these before calling."""
+
+    READ = enum.auto()
+    WRITE = enum.auto()
+    DELETE = enum.auto()
+    INCREMENTAL = enum.auto()
+    ANNOUNCE = enum.auto()
+    CHAT = enum.auto()
+    POLLS = enum.auto()
+    WEBHOOK = enum.auto()
+
+
+class ConnectorConfig(BaseModel):
+    """Settings shared by every connector section (``[connectors.<name>]``)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    type: str
+    owns: list[str] = Field(
+        default_factory=list,
+        description="Session fields that edits made on this remote may change "
+        "('existence' lets it add and remove sessions).",
+    )
+    enabled: bool = True
+
+    def secret(self, name: str, base_dir: Path | None = None) -> str | None:
+        """A secret from ``<name>`` or the file named by ``<name>_file`` (first line, stripped).
+
+        Kept as a ``SecretStr`` in the model so it never shows in a repr, a log or an error.
+        """
+        value = getattr(self, name, None)
+        if isinstance(value, SecretStr):
+            return value.get_secret_value()
+        if isinstance(value, str) and value:
+            return value
+        path = getattr(self, f"{name}_file", None)
+        if path:
+            path = Path(path)
+            if base_dir is not None and not path.is_absolute():
+                path = base_dir / path
+            try:
+                return path.read_text(encoding="utf-8").strip()
+            except OSError as exc:
+                raise ConfigError(
+                    f"cannot read the secret file for '{name}': {path} ({exc.strerror})"
+                ) from None
+        return None
+
+
+C = TypeVar("C", bound=ConnectorConfig)
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    """What the state store knows of one canonical item on one remote (vdirsyncer's status row)."""
+
+    connector: str
+    collection: str
+    key: str
+    remote_id: str | None = None
+    remote_version: str | None = None
+    pushed_hash: str | None = None
+    seen_hash: str | None = None
+    base: Mapping[str, Any] | None = None
+    sequence: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class RemoteItem:
+    """One item as pulled: its canonical key (None if the remote has none), its projection."""
+
+    key: str | None
+    fields: Mapping[str, Any]
+    remote_id: str
+    version: str | None = None
+
+    @property
+    def hash(self) -> str:
+        return content_hash(dict(self.fields))
+
+
+@dataclass(slots=True)
+class PullResult:
+    """What changed on a remote since the cursor.
+
+    ``complete`` means ``items`` is the whole collection, so a linked key that is absent has
+    vanished; otherwise only ``deleted`` (keys) say what vanished.
+    """
+
+    items: list[RemoteItem] = field(default_factory=list)
+    deleted: list[str] = field(default_factory=list)
+    cursor: str | None = None
+    complete: bool = False
+    problems: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class RemoteRef:
+    """Where the remote keeps what the hub wrote, and at which version."""
+
+    remote_id: str
+    version: str | None = None
+
+
+OpAction = Literal["create", "update", "delete"]
+
+
+@dataclass(frozen=True, slots=True)
+class Op:
+    """One write the engine asks for. ``projection`` is None for deletes."""
+
+    action: OpAction
+    key: str
+    projection: Mapping[str, Any] | None
+    link: Link | None
+    sequence: int = 0
+
+
+OpResult = RemoteRef | ConnectorError
+
+
+@dataclass
+class ConnectorContext:
+    """What the engine hands a connector: its HTTP client, counters and surroundings."""
+
+    name: str
+    http: httpx.AsyncClient
+    counter: RequestCounter
+    language: str = "fr"
+    base_dir: Path = field(default_factory=Path.cwd)
+
+    def count_request(self, n: int = 1) -> None:
+        """For connectors whose library does not go through ``http`` (caldav, aiohttp...)."""
+        self.counter.add(self.name, n)
+
+
+class Connector(abc.ABC, Generic[C]):
+    """Base of every connector. Subclasses set the class attributes and implement what they declare."""
+
+    type: ClassVar[str]
+    capabilities: ClassVar[Capability]
+    config_model: ClassVar[type[ConnectorConfig]]
+    #: Canonical session fields this connector carries (what ``owns`` may name).
+    fields: ClassVar[tuple[str, ...]] = SESSION_FIELDS
+    #: Name of the collection in links and cursors (one per connector unless overridden).
+    collection: ClassVar[str] = "sessions"
+
+    def __init__(self, name: str, config: C, ctx: ConnectorContext) -> None:
+        self.name = name
+        self.config = config
+        self.ctx = ctx
+
+    # lifecycle ---------------------------------------------------------------------------
+    async def open(self) -> None:
+        """Connect lazily; called once before the first pull or apply."""
+
+    async def close(self) -> None:
+        """Release what ``open`` took."""
+
+    # protocol ----------------------------------------------------------------------------
+    @abc.abstractmethod
+    async def check(self) -> list[str]:
+        """Prove reachability, credentials and rights; return what was proved, in plain words."""
+
+    def project(self, session: Session, programme: Programme) -> dict[str, Any]:
+        """The projection this remote should hold for ``session``.
+
+        The default carries ``fields`` in record form plus the venue's name and address, which
+        every human-facing sink shows. Keys not in ``SESSION_FIELDS`` are display-only: merges
+        ignore them.
+        """
+        record = session.to_record()
+        projection = {name: record[name] for name in self.fields}
+        venue = programme.venue_of(session)
+        projection["venue_name"] = venue.name if venue else None
+        projection["venue_address"] = venue.address if venue else None
+        return projection
+
+    async def pull(
+        self, cursor: str | None, links: Mapping[str, Link], programme: Programme
+    ) -> PullResult:
+        """Items changed since ``cursor``; only for ``READ`` connectors."""
+        raise CapabilityError(f"{self.type} connectors cannot be read", connector=self.name)
+
+    async def apply(self, ops: Sequence[Op], programme: Programme) -> list[OpResult]:
+        """Carry out ``ops``; one result per op, in order. Errors are returned, not raised,
+        unless they concern the whole connector (``AuthError``, ``TransientError``)."""
+        results: list[OpResult] = []
+        for op in ops:
+            try:
+                if op.action == "delete":
+                    if op.link is not None and op.link.remote_id is not None:
+                        await self.remove(op)
+                    results.append(RemoteRef(op.link.remote_id if op.link and op.link.remote_id else op.key))
+                else:
+                    results.append(await self.upsert(op, programme))
+            except (PermanentError, CapabilityError, PreconditionFailed) as exc:
+                results.append(exc)
+        return results
+
+    async def upsert(self, op: Op, programme: Programme) -> RemoteRef:
+        """Create or update one remote item (item connectors)."""
+        raise CapabilityError(f"{self.type} connectors cannot write items", connector=self.name)
+
+    async def remove(self, op: Op) -> None:
+        """Remove one remote item (item connectors with ``DELETE``)."""
+        raise CapabilityError(f"{self.type} connectors cannot delete", connector=self.name)
+
+    def targets(self) -> list[str]:
+        """Chats or channels announcements go to (``ANNOUNCE`` connectors)."""
+        return []
+
+    async def announce(self, target: str, announcement: Announcement) -> RemoteRef:
+        """Send one announcement to one target; only for ``ANNOUNCE`` connectors."""
+        raise CapabilityError(f"{self.type} connectors cannot announce", connector=self.name)
+
+    # helpers -----------------------------------------------------------------------------
+    def secret(self, name: str) -> str | None:
+        return self.config.secret(name, self.ctx.base_dir)
+
+    @property
+    def owns(self) -> frozenset[str]:
+        return frozenset(self.config.owns)

@@ -1,0 +1,134 @@
+"""The hub's error tree, grouped by what the engine or the CLI does next.
+
+::
+
+    HubError
+    ├── ConfigError(problems)        bad configuration: clear message, exit 2, no traceback
+    ├── InputError(problems)         a bad programme file or import: exit 2, nothing pushed
+    ├── ConnectorError(connector)    raised by a connector
+    │   ├── AuthError                stop this connector, ask for credentials
+    │   ├── TransientError           back off (``retry_after`` seconds when the server said)
+    │   ├── PermanentError           record, skip the item
+    │   ├── PreconditionFailed       re-pull and re-plan, never overwrite
+    │   │   └── NotFound
+    │   ├── CapabilityError          the engine asked for something the connector does not do
+    │   └── BreakerOpen              the connector is held off until a person resets it
+    └── SyncError
+        ├── StorageEmpty             a mass disappearance: that connector is stopped
+        └── LockBusy                 another hub process is writing the state
+
+Each error carries the data needed to act on it, and its ``str`` never contains a secret.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class HubError(Exception):
+    """Base of every error the hub raises on purpose."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with an input: where (file, line, field) and what."""
+
+    message: str
+    file: str | None = None
+    line: int | None = None
+    field: str | None = None
+
+    def __str__(self) -> str:
+        where = []
+        if self.file:
+            where.append(self.file + (f":{self.line}" if self.line else ""))
+        if self.field:
+            where.append(f"field '{self.field}'")
+        prefix = ", ".join(where)
+        return f"{prefix}: {self.message}" if prefix else self.message
+
+
+class _ProblemsError(HubError):
+    def __init__(self, problems: list[Problem] | Problem | str) -> None:
+        if isinstance(problems, str):
+            problems = [Problem(problems)]
+        elif isinstance(problems, Problem):
+            problems = [problems]
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+
+class ConfigError(_ProblemsError):
+    """The configuration file or environment is wrong; nothing was contacted."""
+
+
+class InputError(_ProblemsError):
+    """A programme file or import is invalid; nothing was pushed anywhere."""
+
+
+class ConnectorError(HubError):
+    """An error raised while talking to one connector's remote."""
+
+    def __init__(self, message: str, *, connector: str | None = None) -> None:
+        self.connector = connector
+        super().__init__(message)
+
+    def __str__(self) -> str:
+        base = super().__str__()
+        return f"[{self.connector}] {base}" if self.connector else base
+
+
+class AuthError(ConnectorError):
+    """The credentials are refused or lack a right: stop this connector."""
+
+
+class TransientError(ConnectorError):
+    """The remote is down, slow or rate limiting: try again later."""
+
+    def __init__(
+        self, message: str, *, connector: str | None = None, retry_after: float | None = None
+    ) -> None:
+        self.retry_after = retry_after
+        super().__init__(message, connector=connector)
+
+
+class PermanentError(ConnectorError):
+    """The remote refused this item for good: record it and skip the item."""
+
+
+class PreconditionFailed(ConnectorError):
+    """The remote changed since it was read: re-pull and re-plan, never overwrite."""
+
+
+class NotFound(PreconditionFailed):
+    """The remote object the hub expected is gone."""
+
+
+class CapabilityError(ConnectorError):
+    """The connector was asked for an operation it does not declare."""
+
+
+class BreakerOpen(ConnectorError):
+    """The connector is held off (rate limit, CAPTCHA) until it is reset."""
+
+
+class SyncError(HubError):
+    """The engine refused to go on for one connector or for the whole run."""
+
+
+class StorageEmpty(SyncError):
+    """Too many of a connector's items vanished at once: that connector is stopped."""
+
+    def __init__(self, connector: str, vanished: int, known: int) -> None:
+        self.connector = connector
+        self.vanished = vanished
+        self.known = known
+        super().__init__(
+            f"[{connector}] {vanished} of {known} items vanished in one pull; "
+            "the connector is stopped instead of deleting them everywhere "
+            "(run `hub sync --force-delete` if the deletion is intended)"
+        )
+
+
+class LockBusy(SyncError):
+    """Another hub process holds the writer lock."""
