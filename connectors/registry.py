@@ -12,6 +12,12 @@ CONNECTOR_TYPES: dict[str, str] = {
     "files": "connectors.files:FilesConnector",
     "programme_file": "connectors.programme_file:ProgrammeFileConnector",
     "memory": "connectors.memory:MemoryConnector",
+    "caldav": "connectors.caldav:CalDAVConnector",
+    "nextcloud": "connectors.nextcloud:NextcloudConnector",
+    "etherpad": "connectors.etherpad:EtherpadConnector",
+    "wordpress": "connectors.wordpress:WordPressConnector",
+    "telegram": "connectors.telegram:TelegramConnector",
+    "signal": "connectors.signal:SignalConnector",
 }
 
 
