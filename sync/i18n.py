@@ -1,0 +1,96 @@
+"""French and English words, dates and times the way people say them.
+
+Every message a person reads comes from :data:`MESSAGES` in both languages; ``t(key, lang)``
+picks one. Dates follow each language's habits: "samedi 13 novembre, 15 h" and
+"Saturday 13 November, 15:00".
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any, Literal
+
+Lang = Literal["fr", "en"]
+LANGUAGES: tuple[Lang, ...] = ("fr", "en")
+
+WEEKDAYS = {
+    "fr": ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"),
+    "en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
+}
+MONTHS = {
+    "fr": (
+        "janvier", "février", "mars", "avril", "mai", "juin",
+        "juillet", "août", "septembre", "octobre", "novembre", "décembre",
+    ),
+    "en": (
+        "January", "February", "March", "April", "May", "June",
+        "July", "August", "September", "October", "November", "December",
+    ),
+}
+
+MESSAGES: dict[str, dict[str, str]] = {
+    "changes.title": {"fr": "Changements au programme", "en": "Programme changes"},
+    "change.retimed": {"fr": "{title} : déplacé de {old} à {new}", "en": "{title}: moved from {old} to {new}"},
+    "change.moved": {"fr": "{title} : déplacé de {old} à {new}, {venue}", "en": "{title}: moved from {old} to {new}, {venue}"},
+    "change.moved_venue": {"fr": "{title} : change de lieu, désormais à {venue}", "en": "{title}: now at {venue}"},
+    "change.renamed": {"fr": "« {old} » s'appelle désormais « {new} »", "en": "“{old}” is now called “{new}”"},
+    "change.cancelled": {"fr": "{title} ({when}) : annulé", "en": "{title} ({when}): cancelled"},
+    "change.reinstated": {"fr": "{title} ({when}) : de nouveau au programme", "en": "{title} ({when}): back on the programme"},
+    "change.added": {"fr": "Nouveau : {title}, {when}, {venue}", "en": "New: {title}, {when}, {venue}"},
+    "change.removed": {"fr": "Retiré du programme : {title} ({when})", "en": "Removed from the programme: {title} ({when})"},
+    "change.edited": {"fr": "{title} : {fields} mis à jour", "en": "{title}: {fields} updated"},
+    "venue.unknown": {"fr": "lieu à préciser", "en": "venue to be announced"},
+    "field.title": {"fr": "titre", "en": "title"},
+    "field.start": {"fr": "début", "en": "start"},
+    "field.end": {"fr": "fin", "en": "end"},
+    "field.venue": {"fr": "lieu", "en": "venue"},
+    "field.track": {"fr": "parcours", "en": "track"},
+    "field.format": {"fr": "format", "en": "format"},
+    "field.kind": {"fr": "type", "en": "kind"},
+    "field.hosts": {"fr": "animation", "en": "hosts"},
+    "field.description": {"fr": "description", "en": "description"},
+    "field.status": {"fr": "statut", "en": "status"},
+    "field.capacity": {"fr": "jauge", "en": "capacity"},
+    "field.links": {"fr": "liens", "en": "links"},
+    "and": {"fr": "et", "en": "and"},
+}
+
+
+def t(key: str, lang: str, **values: Any) -> str:
+    """The message ``key`` in ``lang`` (French when the language is unknown), filled in."""
+    entry = MESSAGES[key]
+    text = entry.get(lang) or entry["fr"]
+    return text.format(**values) if values else text
+
+
+def say_time(moment: datetime, lang: str) -> str:
+    """'15 h', '14 h 30' in French; '15:00' in English."""
+    if lang == "fr":
+        return f"{moment.hour} h" if moment.minute == 0 else f"{moment.hour} h {moment.minute:02d}"
+    return f"{moment.hour:02d}:{moment.minute:02d}"
+
+
+def say_date(day: date, lang: str) -> str:
+    """'samedi 13 novembre' / 'Saturday 13 November'."""
+    weekday = WEEKDAYS[lang if lang in WEEKDAYS else "fr"][day.weekday()]
+    month = MONTHS[lang if lang in MONTHS else "fr"][day.month - 1]
+    return f"{weekday} {day.day} {month}"
+
+
+def say_moment(moment: datetime, lang: str) -> str:
+    """'samedi 13 novembre, 15 h' / 'Saturday 13 November, 15:00'."""
+    return f"{say_date(moment.date(), lang)}, {say_time(moment, lang)}"
+
+
+def say_span(start: datetime, end: datetime, lang: str) -> str:
+    """'samedi 13 novembre, 14 h – 16 h 30' (the day said once when both ends share it)."""
+    if start.date() == end.date():
+        return f"{say_moment(start, lang)} – {say_time(end, lang)}"
+    return f"{say_moment(start, lang)} – {say_moment(end, lang)}"
+
+
+def join_words(words: list[str], lang: str) -> str:
+    """'a, b et c' / 'a, b and c'."""
+    if len(words) <= 1:
+        return "".join(words)
+    return f"{', '.join(words[:-1])} {t('and', lang)} {words[-1]}"
