@@ -1,0 +1,322 @@
+"""Reading programme files: the YAML format (see the README) and frab/pretalx schedule JSON.
+
+Validation happens here, at the edge: a bad file is refused as a whole with one
+:class:`InputError` listing every problem with its file, line and field, and nothing downstream
+ever sees half a programme.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from collections.abc import Mapping
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+
+from sync.errors import InputError, Problem
+from sync.model import STATUSES, Day, Event, Programme, Session, Venue
+
+Path_ = tuple[str | int, ...]
+
+
+def slugify(text: str) -> str:
+    """'Culture juridique !' -> 'culture-juridique' (ASCII, lowercase, dashes)."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-") or "session"
+
+
+def _line_map(node: yaml.Node, path: Path_ = (), lines: dict[Path_, int] | None = None) -> dict[Path_, int]:
+    """Map each value's path (keys and list indexes) to its 1-based line in the file."""
+    lines = {} if lines is None else lines
+    lines[path] = node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            key = key_node.value
+            lines[(*path, key)] = key_node.start_mark.line + 1
+            _line_map(value_node, (*path, key), lines)
+            lines[(*path, key)] = key_node.start_mark.line + 1
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            _line_map(item, (*path, index), lines)
+    return lines
+
+
+class _Validator:
+    """Collects problems with their file, line and field while building the programme."""
+
+    def __init__(self, file: str, lines: Mapping[Path_, int]) -> None:
+        self.file = file
+        self.lines = lines
+        self.problems: list[Problem] = []
+
+    def fail(self, path: Path_, message: str) -> None:
+        line = None
+        for cut in range(len(path), -1, -1):
+            line = self.lines.get(path[:cut])
+            if line is not None:
+                break
+        field = ".".join(str(p) if isinstance(p, str) else f"[{p}]" for p in path).replace(".[", "[")
+        self.problems.append(Problem(message, file=self.file, line=line, field=field or None))
+
+    def text(self, data: Mapping[str, Any], path: Path_, key: str, *, required: bool = False) -> str:
+        value = data.get(key)
+        if value is None:
+            if required:
+                self.fail((*path, key), "is required")
+            return ""
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return str(value)
+        if not isinstance(value, str):
+            self.fail((*path, key), f"must be text, not {type(value).__name__}")
+            return ""
+        return value.strip()
+
+    def moment(self, data: Mapping[str, Any], path: Path_, key: str, tz: ZoneInfo) -> datetime | None:
+        value = data.get(key)
+        if value is None:
+            self.fail((*path, key), "is required")
+            return None
+        if isinstance(value, datetime):
+            moment = value
+        elif isinstance(value, str):
+            try:
+                moment = datetime.fromisoformat(value.strip())
+            except ValueError:
+                self.fail((*path, key), f"'{value}' is not a date and time like 2021-11-13T14:00")
+                return None
+        else:
+            self.fail((*path, key), f"'{value}' is not a date and time like 2021-11-13T14:00")
+            return None
+        return moment.replace(tzinfo=tz) if moment.tzinfo is None else moment.astimezone(tz)
+
+
+def parse_programme_yaml(text: str, file: str = "<programme>") -> Programme:
+    """Parse and validate the YAML programme format; raises :class:`InputError`."""
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark
+        line = mark.line + 1 if mark is not None else None
+        raise InputError(Problem(f"YAML syntax error: {exc.problem}", file=file, line=line)) from None
+    if not isinstance(data, dict) or node is None:
+        raise InputError(Problem("must be a mapping with event, venues and sessions", file=file))
+    v = _Validator(file, _line_map(node))
+    return _build(data, v)
+
+
+def _build(data: Mapping[str, Any], v: _Validator) -> Programme:
+    event_data = data.get("event")
+    if not isinstance(event_data, dict):
+        v.fail(("event",), "is required (a mapping with id, title, timezone)")
+        raise InputError(v.problems)
+    tz_name = v.text(event_data, ("event",), "timezone") or "Europe/Paris"
+    try:
+        tz = ZoneInfo(tz_name)
+    except (ZoneInfoNotFoundError, ValueError):
+        v.fail(("event", "timezone"), f"unknown timezone '{tz_name}' (e.g. Europe/Paris)")
+        tz = ZoneInfo("UTC")
+    event = Event(
+        id=v.text(event_data, ("event",), "id", required=True),
+        title=v.text(event_data, ("event",), "title", required=True),
+        timezone=tz_name,
+        subtitle=v.text(event_data, ("event",), "subtitle"),
+        language=v.text(event_data, ("event",), "language") or "fr",
+        website=v.text(event_data, ("event",), "website"),
+        contact=v.text(event_data, ("event",), "contact"),
+        rules=event_data.get("rules") or {},
+    )
+
+    days: list[Day] = []
+    for index, day_data in enumerate(data.get("days") or []):
+        path: Path_ = ("days", index)
+        raw = day_data.get("date") if isinstance(day_data, dict) else None
+        try:
+            day = raw if isinstance(raw, date) else date.fromisoformat(str(raw))
+        except ValueError:
+            v.fail((*path, "date"), f"'{raw}' is not a date like 2021-11-13")
+            continue
+        days.append(Day(day, v.text(day_data, path, "theme")))
+
+    venues: dict[str, Venue] = {}
+    for index, venue_data in enumerate(data.get("venues") or []):
+        path = ("venues", index)
+        if not isinstance(venue_data, dict):
+            v.fail(path, "must be a mapping with id and name")
+            continue
+        venue_id = v.text(venue_data, path, "id", required=True)
+        if venue_id in venues:
+            v.fail((*path, "id"), f"duplicate venue id '{venue_id}'")
+        venues[venue_id] = Venue(
+            venue_id,
+            v.text(venue_data, path, "name", required=True),
+            v.text(venue_data, path, "address"),
+            v.text(venue_data, path, "note"),
+        )
+
+    sessions: dict[str, Session] = {}
+    raw_sessions = data.get("sessions")
+    if not isinstance(raw_sessions, list):
+        v.fail(("sessions",), "is required (a list of sessions)")
+        raw_sessions = []
+    for index, session_data in enumerate(raw_sessions):
+        session = _session(session_data, ("sessions", index), v, tz, venues)
+        if session is None:
+            continue
+        if session.id in sessions:
+            v.fail(("sessions", index, "id"), f"duplicate session id '{session.id}'")
+            continue
+        sessions[session.id] = session
+    if v.problems:
+        raise InputError(v.problems)
+    return Programme(event, tuple(days), venues, sessions)
+
+
+def _string_list(value: Any, path: Path_, v: _Validator) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        return (value.strip(),)
+    if isinstance(value, list) and all(isinstance(item, (str, int)) for item in value):
+        return tuple(str(item).strip() for item in value)
+    v.fail(path, "must be a list of names")
+    return ()
+
+
+def _session(
+    data: Any, path: Path_, v: _Validator, tz: ZoneInfo, venues: Mapping[str, Venue]
+) -> Session | None:
+    if not isinstance(data, dict):
+        v.fail(path, "must be a mapping with id, title, start, end")
+        return None
+    before = len(v.problems)
+    session_id = v.text(data, path, "id", required=True)
+    if session_id and slugify(session_id) != session_id:
+        v.fail((*path, "id"), f"'{session_id}' must be lowercase letters, digits and dashes")
+    title = v.text(data, path, "title", required=True)
+    start = v.moment(data, path, "start", tz)
+    end = v.moment(data, path, "end", tz)
+    if start and end and end <= start:
+        v.fail((*path, "end"), f"ends ({end:%Y-%m-%d %H:%M}) before it starts ({start:%Y-%m-%d %H:%M})")
+    venue = v.text(data, path, "venue") or None
+    if venue and venue not in venues:
+        v.fail((*path, "venue"), f"unknown venue '{venue}' (declare it under venues:)")
+    status = v.text(data, path, "status") or "scheduled"
+    if status not in STATUSES:
+        v.fail((*path, "status"), f"'{status}' is not one of {', '.join(STATUSES)}")
+    capacity = data.get("capacity")
+    if capacity is not None and (not isinstance(capacity, int) or isinstance(capacity, bool) or capacity < 0):
+        v.fail((*path, "capacity"), "must be a whole number")
+        capacity = None
+    known = {"id", "title", "start", "end", "venue", "track", "format", "kind", "hosts",
+             "description", "status", "capacity", "links"}
+    for key in data:
+        if key not in known:
+            v.fail((*path, str(key)), f"unknown field (known: {', '.join(sorted(known))})")
+    hosts = _string_list(data.get("hosts"), (*path, "hosts"), v)
+    links = _string_list(data.get("links"), (*path, "links"), v)
+    if len(v.problems) > before or start is None or end is None:
+        return None
+    return Session(
+        id=session_id,
+        title=title,
+        start=start,
+        end=end,
+        venue=venue,
+        track=v.text(data, path, "track") or None,
+        format=v.text(data, path, "format") or None,
+        kind=v.text(data, path, "kind") or None,
+        hosts=hosts,
+        description=v.text(data, path, "description"),
+        status=status,  # type: ignore[arg-type]  # checked against STATUSES above
+        capacity=capacity,
+        links=links,
+    )
+
+
+def _duration(text: str) -> timedelta:
+    parts = [int(p) for p in text.split(":")]
+    while len(parts) < 3:
+        parts.append(0)
+    hours, minutes, seconds = parts[:3]
+    return timedelta(hours=hours, minutes=minutes, seconds=seconds)
+
+
+def parse_frab_json(text: str, file: str = "<schedule>") -> Programme:
+    """Import a frab/pretalx schedule JSON (``schedule.conference.days[].rooms``)."""
+    try:
+        data = json.loads(text)
+        conference = data["schedule"]["conference"]
+    except (json.JSONDecodeError, KeyError, TypeError) as exc:
+        raise InputError(Problem(f"not a frab schedule JSON ({exc})", file=file)) from None
+    tz_name = conference.get("time_zone_name") or "Europe/Paris"
+    try:
+        tz = ZoneInfo(tz_name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise InputError(Problem(f"unknown timezone '{tz_name}'", file=file, field="time_zone_name")) from None
+    problems: list[Problem] = []
+    venues: dict[str, Venue] = {}
+    sessions: dict[str, Session] = {}
+    days: list[Day] = []
+    for day_index, day in enumerate(conference.get("days", [])):
+        days.append(Day(date.fromisoformat(day["date"])))
+        for room_name, events in (day.get("rooms") or {}).items():
+            venue_id = slugify(room_name)
+            venues.setdefault(venue_id, Venue(venue_id, room_name))
+            for event_index, ev in enumerate(events):
+                field = f"days[{day_index}].rooms.{room_name}[{event_index}]"
+                try:
+                    start = datetime.fromisoformat(ev["date"]).astimezone(tz)
+                    end = start + _duration(ev.get("duration") or "0:00")
+                    session_id = slugify(str(ev.get("slug") or ev.get("guid") or ev["title"]))
+                    persons = tuple(
+                        str(p.get("public_name") or p.get("name")) for p in ev.get("persons") or []
+                    )
+                    sessions[session_id] = Session(
+                        id=session_id,
+                        title=str(ev["title"]),
+                        start=start,
+                        end=end if end > start else start + timedelta(minutes=1),
+                        venue=venue_id,
+                        track=ev.get("track") or None,
+                        format=ev.get("type") or None,
+                        hosts=persons,
+                        description=str(ev.get("abstract") or ev.get("description") or "").strip(),
+                        links=tuple(str(link.get("url")) for link in ev.get("links") or [] if isinstance(link, dict)),
+                    )
+                except (KeyError, ValueError, TypeError) as exc:
+                    problems.append(Problem(f"cannot read this event ({exc})", file=file, field=field))
+    if problems:
+        raise InputError(problems)
+    event = Event(
+        id=slugify(str(conference.get("acronym") or conference.get("title") or "event")),
+        title=str(conference.get("title") or ""),
+        timezone=tz_name,
+        website=str(conference.get("url") or ""),
+    )
+    return Programme(event, tuple(days), venues, sessions)
+
+
+def load_programme(path: Path) -> Programme:
+    """Read a programme file, choosing the parser by extension (.json = frab/pretalx)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InputError(Problem("programme file not found", file=str(path))) from None
+    except UnicodeDecodeError as exc:
+        raise InputError(Problem(f"not UTF-8 text ({exc.reason})", file=str(path))) from None
+    return parse_programme_text(text, str(path))
+
+
+def parse_programme_text(text: str, file: str) -> Programme:
+    if file.endswith(".json"):
+        return parse_frab_json(text, file)
+    return parse_programme_yaml(text, file)
+
+
+__all__ = ["load_programme", "parse_frab_json", "parse_programme_text", "parse_programme_yaml", "slugify"]

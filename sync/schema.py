@@ -1,0 +1,142 @@
+"""The state store's tables (SQLAlchemy Core). Migrations in ``sync/migrations`` create them.
+
+- ``meta``: programme-level data (event, days, venues) and counters, by key.
+- ``sessions``: the canonical programme, one row per session; ``record`` is NULL for a session
+  removed from the programme (a tombstone, so sinks still learn of it); ``seq`` is the change
+  counter at its last change, which makes planning incremental.
+- ``published``: each session as last announced (announcements diff against it).
+- ``links``: one row per (connector, collection, session): what the remote holds (vdirsyncer's
+  status). ``cursors``: per (connector, collection) the remote's cursor and the last ``seq``
+  planned for that connector.
+- ``changes``: append-only log of merged field changes. ``conflicts``: edits not merged.
+- ``outbox``: every write and message to make, with its delivery state.
+- ``inbox``: chat updates stored before they are acknowledged. ``breakers``: held connectors.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    Column,
+    DateTime,
+    Float,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+metadata = MetaData()
+
+meta = Table(
+    "meta",
+    metadata,
+    Column("key", String(100), primary_key=True),
+    Column("value", JSON, nullable=True),
+)
+
+sessions = Table(
+    "sessions",
+    metadata,
+    Column("id", String(200), primary_key=True),
+    Column("record", JSON, nullable=True),
+    Column("hash", String(64), nullable=True),
+    Column("seq", Integer, nullable=False, index=True),
+)
+
+published = Table(
+    "published",
+    metadata,
+    Column("id", String(200), primary_key=True),
+    Column("record", JSON, nullable=False),
+)
+
+links = Table(
+    "links",
+    metadata,
+    Column("connector", String(100), primary_key=True),
+    Column("collection", String(200), primary_key=True),
+    Column("key", String(200), primary_key=True),
+    Column("remote_id", Text, nullable=True),
+    Column("remote_version", Text, nullable=True),
+    Column("pushed_hash", String(64), nullable=True),
+    Column("seen_hash", String(64), nullable=True),
+    Column("base", JSON, nullable=True),
+    Column("sequence", Integer, nullable=False, default=0),
+)
+
+cursors = Table(
+    "cursors",
+    metadata,
+    Column("connector", String(100), primary_key=True),
+    Column("collection", String(200), primary_key=True),
+    Column("token", Text, nullable=True),
+    Column("synced_seq", Integer, nullable=False, default=0),
+    Column("updated_at", DateTime(timezone=True), nullable=True),
+)
+
+changes = Table(
+    "changes",
+    metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=True),
+    Column("session", String(200), nullable=False, index=True),
+    Column("field", String(50), nullable=False),
+    Column("old", JSON, nullable=True),
+    Column("new", JSON, nullable=True),
+    Column("origin", String(100), nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+)
+
+conflicts = Table(
+    "conflicts",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("session", String(200), nullable=False),
+    Column("field", String(50), nullable=False),
+    Column("connector", String(100), nullable=False),
+    Column("base", JSON, nullable=True),
+    Column("ours", JSON, nullable=True),
+    Column("theirs", JSON, nullable=True),
+    Column("state", String(20), nullable=False, default="open"),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("resolved_at", DateTime(timezone=True), nullable=True),
+)
+
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("idem_key", String(64), nullable=False, unique=True),
+    Column("connector", String(100), nullable=False, index=True),
+    Column("target", String(200), nullable=False),
+    Column("op", String(20), nullable=False),
+    Column("key", String(200), nullable=False),
+    Column("payload", JSON, nullable=True),
+    Column("state", String(20), nullable=False, index=True),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("next_at", Float, nullable=False, default=0.0),
+    Column("remote_ref", Text, nullable=True),
+    Column("error", Text, nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+inbox = Table(
+    "inbox",
+    metadata,
+    Column("connector", String(100), primary_key=True),
+    Column("update_id", String(100), primary_key=True),
+    Column("payload", JSON, nullable=False),
+    Column("processed", Integer, nullable=False, default=0),
+    UniqueConstraint("connector", "update_id", name="uq_inbox_update"),
+)
+
+breakers = Table(
+    "breakers",
+    metadata,
+    Column("connector", String(100), primary_key=True),
+    Column("reason", Text, nullable=False),
+    Column("opened_at", DateTime(timezone=True), nullable=False),
+)

@@ -1,0 +1,449 @@
+"""The state store: canonical programme, links, cursors, change log, conflicts and outbox.
+
+SQLite by default (one file, WAL), PostgreSQL by URL. The schema is created and upgraded by
+Alembic migrations when the store opens. Everything the engine commits for one step goes through
+one ``transaction()``, so a crash leaves either the old state or the new one, never half.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import zlib
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config as AlembicConfig
+from sqlalchemy import Connection, Engine, create_engine, delete, event, func, insert, select, text, update
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, OperationalError
+
+from connectors.base import Link
+from sync.errors import ConfigError, LockBusy
+from sync.schema import breakers, changes, conflicts, cursors, links, meta, outbox, published, sessions
+
+MIGRATIONS = Path(__file__).with_name("migrations")
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class OutboxEntry:
+    """One row of the outbox, as the apply step sees it."""
+
+    id: int
+    idem_key: str
+    connector: str
+    target: str
+    op: str
+    key: str
+    payload: Mapping[str, Any] | None
+    state: str
+    attempts: int
+    next_at: float
+    remote_ref: str | None
+    error: str | None
+
+
+@dataclass(frozen=True)
+class ConflictRow:
+    id: int
+    session: str
+    field: str
+    connector: str
+    base: Any
+    ours: Any
+    theirs: Any
+    state: str
+    created_at: datetime
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.close()
+
+
+class StateStore:
+    """Typed access to the state tables. Open with :meth:`open`; close with :meth:`close`."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    @classmethod
+    def open(cls, url: str) -> StateStore:
+        """Connect and bring the schema to the newest migration."""
+        try:
+            parsed = make_url(url)
+        except ArgumentError:
+            raise ConfigError(f"hub.database: '{_safe_url(url)}' is not a database URL") from None
+        if parsed.drivername == "postgresql":
+            parsed = parsed.set(drivername="postgresql+psycopg")
+        if parsed.drivername.startswith("sqlite") and parsed.database not in (None, "", ":memory:"):
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(parsed, future=True)
+        if parsed.drivername.startswith("sqlite"):
+            event.listen(engine, "connect", _sqlite_pragmas)
+        store = cls(engine)
+        try:
+            store.migrate()
+        except OperationalError as exc:
+            engine.dispose()
+            raise ConfigError(
+                f"hub.database: cannot open {_safe_url(url)} ({exc.orig.__class__.__name__})"
+            ) from None
+        return store
+
+    def migrate(self) -> None:
+        config = AlembicConfig()
+        config.set_main_option("script_location", str(MIGRATIONS))
+        with self.engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.upgrade(config, "head")
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[Connection]:
+        with self.engine.begin() as connection:
+            yield connection
+
+    # meta ------------------------------------------------------------------------------------
+    def get_meta(self, key: str, default: Any = None, conn: Connection | None = None) -> Any:
+        with self._conn(conn) as c:
+            row = c.execute(select(meta.c.value).where(meta.c.key == key)).first()
+        return default if row is None else row[0]
+
+    def set_meta(self, conn: Connection, key: str, value: Any) -> None:
+        if conn.execute(select(meta.c.key).where(meta.c.key == key)).first():
+            conn.execute(update(meta).where(meta.c.key == key).values(value=value))
+        else:
+            conn.execute(insert(meta).values(key=key, value=value))
+
+    # canonical sessions ---------------------------------------------------------------------
+    def load_sessions(self) -> dict[str, dict[str, Any]]:
+        """Every live session record, by id."""
+        with self._conn() as c:
+            rows = c.execute(select(sessions.c.id, sessions.c.record).where(sessions.c.record.is_not(None)))
+            return {row.id: row.record for row in rows}
+
+    def max_seq(self, conn: Connection | None = None) -> int:
+        with self._conn(conn) as c:
+            return int(c.execute(select(func.coalesce(func.max(sessions.c.seq), 0))).scalar_one())
+
+    def changed_since(self, seq: int) -> dict[str, dict[str, Any] | None]:
+        """Sessions (None for removed ones) changed after ``seq``: what a sink must look at."""
+        with self._conn() as c:
+            rows = c.execute(select(sessions.c.id, sessions.c.record).where(sessions.c.seq > seq))
+            return {row.id: row.record for row in rows}
+
+    def write_session(
+        self, conn: Connection, session_id: str, record: Mapping[str, Any] | None, hash_: str | None, seq: int
+    ) -> None:
+        values = {"record": dict(record) if record is not None else None, "hash": hash_, "seq": seq}
+        done = conn.execute(update(sessions).where(sessions.c.id == session_id).values(**values))
+        if done.rowcount == 0:
+            conn.execute(insert(sessions).values(id=session_id, **values))
+
+    def log_change(self, conn: Connection, session: str, field: str, old: Any, new: Any, origin: str) -> None:
+        conn.execute(
+            insert(changes).values(session=session, field=field, old=old, new=new, origin=origin, at=utcnow())
+        )
+
+    # published versions ---------------------------------------------------------------------
+    def published_records(self, ids: Sequence[str] | None = None) -> dict[str, dict[str, Any]]:
+        with self._conn() as c:
+            query = select(published.c.id, published.c.record)
+            if ids is not None:
+                query = query.where(published.c.id.in_(list(ids)))
+            return {row.id: row.record for row in c.execute(query)}
+
+    def publish(self, conn: Connection, records: Mapping[str, Mapping[str, Any] | None]) -> None:
+        for session_id, record in records.items():
+            conn.execute(delete(published).where(published.c.id == session_id))
+            if record is not None:
+                conn.execute(insert(published).values(id=session_id, record=dict(record)))
+
+    # links and cursors ----------------------------------------------------------------------
+    def links(self, connector: str, collection: str) -> dict[str, Link]:
+        with self._conn() as c:
+            rows = c.execute(
+                select(links).where(links.c.connector == connector, links.c.collection == collection)
+            )
+            return {
+                row.key: Link(
+                    connector=row.connector,
+                    collection=row.collection,
+                    key=row.key,
+                    remote_id=row.remote_id,
+                    remote_version=row.remote_version,
+                    pushed_hash=row.pushed_hash,
+                    seen_hash=row.seen_hash,
+                    base=row.base,
+                    sequence=row.sequence or 0,
+                )
+                for row in rows
+            }
+
+    def save_link(self, conn: Connection, link: Link) -> None:
+        values = {
+            "remote_id": link.remote_id,
+            "remote_version": link.remote_version,
+            "pushed_hash": link.pushed_hash,
+            "seen_hash": link.seen_hash,
+            "base": dict(link.base) if link.base is not None else None,
+            "sequence": link.sequence,
+        }
+        where = (
+            (links.c.connector == link.connector)
+            & (links.c.collection == link.collection)
+            & (links.c.key == link.key)
+        )
+        if conn.execute(update(links).where(where).values(**values)).rowcount == 0:
+            conn.execute(
+                insert(links).values(connector=link.connector, collection=link.collection, key=link.key, **values)
+            )
+
+    def drop_link(self, conn: Connection, connector: str, collection: str, key: str) -> None:
+        conn.execute(
+            delete(links).where(
+                links.c.connector == connector, links.c.collection == collection, links.c.key == key
+            )
+        )
+
+    def cursor(self, connector: str, collection: str) -> tuple[str | None, int]:
+        """(remote cursor token, last canonical seq planned for this connector)."""
+        with self._conn() as c:
+            row = c.execute(
+                select(cursors.c.token, cursors.c.synced_seq).where(
+                    cursors.c.connector == connector, cursors.c.collection == collection
+                )
+            ).first()
+        return (None, 0) if row is None else (row.token, row.synced_seq or 0)
+
+    def save_cursor(
+        self, conn: Connection, connector: str, collection: str, *, token: str | None = None,
+        synced_seq: int | None = None, keep_token: bool = False,
+    ) -> None:
+        where = (cursors.c.connector == connector) & (cursors.c.collection == collection)
+        values: dict[str, Any] = {"updated_at": utcnow()}
+        if not keep_token:
+            values["token"] = token
+        if synced_seq is not None:
+            values["synced_seq"] = synced_seq
+        if conn.execute(update(cursors).where(where).values(**values)).rowcount == 0:
+            conn.execute(
+                insert(cursors).values(
+                    connector=connector, collection=collection, token=values.get("token"),
+                    synced_seq=synced_seq or 0, updated_at=values["updated_at"],
+                )
+            )
+
+    def cursors_table(self) -> list[dict[str, Any]]:
+        with self._conn() as c:
+            return [dict(row._mapping) for row in c.execute(select(cursors))]
+
+    # conflicts ------------------------------------------------------------------------------
+    def open_conflicts(self) -> list[ConflictRow]:
+        with self._conn() as c:
+            rows = c.execute(select(conflicts).where(conflicts.c.state == "open").order_by(conflicts.c.id))
+            return [
+                ConflictRow(r.id, r.session, r.field, r.connector, r.base, r.ours, r.theirs, r.state, r.created_at)
+                for r in rows
+            ]
+
+    def add_conflict(
+        self, conn: Connection, session: str, field: str, connector: str, base: Any, ours: Any, theirs: Any
+    ) -> bool:
+        """Record a conflict unless the same one is already open; True if it is new."""
+        existing = conn.execute(
+            select(conflicts.c.id, conflicts.c.theirs).where(
+                conflicts.c.session == session,
+                conflicts.c.field == field,
+                conflicts.c.connector == connector,
+                conflicts.c.state == "open",
+            )
+        ).first()
+        if existing is not None:
+            conn.execute(update(conflicts).where(conflicts.c.id == existing.id).values(theirs=theirs, ours=ours))
+            return False
+        conn.execute(
+            insert(conflicts).values(
+                session=session, field=field, connector=connector, base=base, ours=ours,
+                theirs=theirs, state="open", created_at=utcnow(),
+            )
+        )
+        return True
+
+    def close_conflict(self, conn: Connection, conflict_id: int, state: str = "resolved") -> None:
+        conn.execute(
+            update(conflicts).where(conflicts.c.id == conflict_id).values(state=state, resolved_at=utcnow())
+        )
+
+    # outbox ---------------------------------------------------------------------------------
+    def enqueue(
+        self, conn: Connection, *, idem_key: str, connector: str, target: str, op: str, key: str,
+        payload: Mapping[str, Any] | None, supersede: bool,
+    ) -> bool:
+        """Add an outbox entry unless ``idem_key`` is known. With ``supersede``, a pending entry for
+        the same (connector, target, key) is marked superseded first (no stale pushes)."""
+        if conn.execute(select(outbox.c.id).where(outbox.c.idem_key == idem_key)).first():
+            return False
+        now = utcnow()
+        if supersede:
+            conn.execute(
+                update(outbox)
+                .where(
+                    outbox.c.connector == connector,
+                    outbox.c.target == target,
+                    outbox.c.key == key,
+                    outbox.c.state.in_(("pending", "failed")),
+                )
+                .values(state="superseded", updated_at=now)
+            )
+        conn.execute(
+            insert(outbox).values(
+                idem_key=idem_key, connector=connector, target=target, op=op, key=key,
+                payload=dict(payload) if payload is not None else None, state="pending",
+                attempts=0, next_at=0.0, created_at=now, updated_at=now,
+            )
+        )
+        return True
+
+    def outbox_entries(
+        self, connector: str | None = None, states: Sequence[str] = ("pending",), due_before: float | None = None
+    ) -> list[OutboxEntry]:
+        with self._conn() as c:
+            query = select(outbox).where(outbox.c.state.in_(list(states))).order_by(outbox.c.id)
+            if connector is not None:
+                query = query.where(outbox.c.connector == connector)
+            if due_before is not None:
+                query = query.where(outbox.c.next_at <= due_before)
+            return [
+                OutboxEntry(
+                    r.id, r.idem_key, r.connector, r.target, r.op, r.key, r.payload, r.state,
+                    r.attempts, r.next_at, r.remote_ref, r.error,
+                )
+                for r in c.execute(query)
+            ]
+
+    def mark(
+        self, conn: Connection, entry_ids: Sequence[int], state: str, *, remote_ref: str | None = None,
+        error: str | None = None, next_at: float | None = None, attempt: bool = False,
+    ) -> None:
+        values: dict[str, Any] = {"state": state, "updated_at": utcnow()}
+        if remote_ref is not None:
+            values["remote_ref"] = remote_ref
+        if error is not None:
+            values["error"] = error
+        if next_at is not None:
+            values["next_at"] = next_at
+        if attempt:
+            values["attempts"] = outbox.c.attempts + 1
+        conn.execute(update(outbox).where(outbox.c.id.in_(list(entry_ids))).values(**values))
+
+    def outbox_counts(self) -> dict[str, dict[str, int]]:
+        with self._conn() as c:
+            rows = c.execute(
+                select(outbox.c.connector, outbox.c.state, func.count()).group_by(outbox.c.connector, outbox.c.state)
+            )
+            counts: dict[str, dict[str, int]] = {}
+            for connector, state, count in rows:
+                counts.setdefault(connector, {})[state] = count
+            return counts
+
+    # breakers -------------------------------------------------------------------------------
+    def open_breakers(self) -> dict[str, str]:
+        with self._conn() as c:
+            return {row.connector: row.reason for row in c.execute(select(breakers))}
+
+    def open_breaker(self, conn: Connection, connector: str, reason: str) -> None:
+        conn.execute(delete(breakers).where(breakers.c.connector == connector))
+        conn.execute(insert(breakers).values(connector=connector, reason=reason, opened_at=utcnow()))
+
+    def reset_breaker(self, connector: str) -> bool:
+        with self.transaction() as c:
+            return bool(c.execute(delete(breakers).where(breakers.c.connector == connector)).rowcount)
+
+    # helpers --------------------------------------------------------------------------------
+    @contextlib.contextmanager
+    def _conn(self, conn: Connection | None = None) -> Iterator[Connection]:
+        if conn is not None:
+            yield conn
+        else:
+            with self.engine.connect() as c:
+                yield c
+
+
+def _safe_url(url: str) -> str:
+    """The URL without its password, for messages."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "<unparseable URL>"
+
+
+class WriterLock:
+    """One writer at a time (``hub sync``, the daemon): an advisory lock held for a run.
+
+    SQLite: an ``flock`` on a file next to the database. PostgreSQL: ``pg_try_advisory_lock``
+    on a dedicated connection, so two machines sharing one database also exclude each other.
+    """
+
+    KEY = zlib.crc32(b"commons-hub writer")
+
+    def __init__(self, store: StateStore, lock_path: Path | None) -> None:
+        self.store = store
+        self.lock_path = lock_path
+        self._fd: int | None = None
+        self._conn: Connection | None = None
+
+    def acquire(self) -> None:
+        if self.store.engine.dialect.name == "postgresql":
+            self._conn = self.store.engine.connect()
+            got = self._conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": self.KEY}).scalar()
+            self._conn.commit()
+            if not got:
+                self._conn.close()
+                self._conn = None
+                raise LockBusy("another hub process is writing this database; try again when it ends")
+            return
+        if self.lock_path is None:
+            return
+        self.lock_path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            raise LockBusy(f"another hub process holds {self.lock_path}; try again when it ends") from None
+        self._fd = fd
+
+    def release(self) -> None:
+        if self._conn is not None:
+            with contextlib.suppress(Exception):
+                self._conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": self.KEY})
+                self._conn.commit()
+            self._conn.close()
+            self._conn = None
+        if self._fd is not None:
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+            os.close(self._fd)
+            self._fd = None
+
+    def __enter__(self) -> WriterLock:
+        self.acquire()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()
