@@ -1,0 +1,210 @@
+"""iCalendar form of a session: what the calendar connectors write and how they read it back.
+
+One VCALENDAR per session with the VTIMEZONE of the event's zone and one VEVENT. Standard
+properties carry what calendar apps show and let people edit (SUMMARY, DTSTART/DTEND, LOCATION
+as "venue name, address", DESCRIPTION, STATUS, CANCELLED rather than a deletion); the other
+projection fields ride in ``X-HUB-*`` properties, which apps keep untouched. ``X-HUB-ID`` names
+the session, so an event without it is somebody else's.
+
+:func:`read_event` is the inverse of :func:`render_event` over the projection: it ignores what
+servers and apps rewrite (DTSTAMP, LAST-MODIFIED, SEQUENCE, CREATED, alarms, folding, property
+order, UTC instead of local time), which is what keeps the hub's own writes from reading as edits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+from urllib.parse import quote
+
+import icalendar
+
+from sync.model import Programme, Venue, format_time
+
+PRODID = "-//Commons Hub//commons-hub//FR"
+STATUS_TO_ICAL = {"scheduled": "CONFIRMED", "tentative": "TENTATIVE", "cancelled": "CANCELLED"}
+ICAL_TO_STATUS = {"CONFIRMED": "scheduled", "TENTATIVE": "tentative", "CANCELLED": "cancelled"}
+#: Projection fields kept in X- properties: calendar apps carry them along untouched.
+X_TEXT = {"track": "X-HUB-TRACK", "format": "X-HUB-FORMAT", "kind": "X-HUB-KIND"}
+#: List fields: one property per value, so no separator can be split or merged by a server.
+X_LISTS = {"hosts": "X-HUB-HOST", "links": "X-HUB-LINK"}
+
+
+def event_name(key: str) -> str:
+    """The object name of a session's event: ``<session-id>.ics``, percent-encoded."""
+    return quote(key, safe="") + ".ics"
+
+
+def event_uid(key: str, programme: Programme) -> str:
+    return f"{key}@{programme.event.id}.commons-hub"
+
+
+def location_text(name: str | None, address: str | None) -> str:
+    """What LOCATION shows: "venue name, address" (calendar apps map it)."""
+    return ", ".join(part for part in (name, address) if part)
+
+
+def render_event(
+    projection: Mapping[str, Any], key: str, programme: Programme, sequence: int
+) -> str:
+    """The iCalendar object for one session (VCALENDAR with its VTIMEZONE and one VEVENT)."""
+    tz = programme.tz
+    cal = icalendar.Calendar()
+    cal.add("prodid", PRODID)
+    cal.add("version", "2.0")
+    ev = icalendar.Event()
+    ev.add("uid", event_uid(key, programme))
+    ev.add("dtstamp", datetime.now(UTC).replace(microsecond=0))
+    ev.add("sequence", max(0, int(sequence)))
+    ev.add("summary", projection.get("title") or "")
+    ev.add("dtstart", datetime.fromisoformat(projection["start"]).astimezone(tz))
+    ev.add("dtend", datetime.fromisoformat(projection["end"]).astimezone(tz))
+    location = location_text(projection.get("venue_name"), projection.get("venue_address"))
+    if location:
+        ev.add("location", location)
+    if projection.get("description"):
+        ev.add("description", projection["description"])
+    ev.add("status", STATUS_TO_ICAL.get(projection.get("status") or "scheduled", "CONFIRMED"))
+    ev.add("x-hub-id", key)
+    if projection.get("venue"):
+        ev.add("x-hub-venue", projection["venue"])
+    for name, prop in X_TEXT.items():
+        if projection.get(name):
+            ev.add(prop, icalendar.vText(projection[name]))
+    for name, prop in X_LISTS.items():
+        for value in projection.get(name) or ():
+            ev.add(prop, icalendar.vText(value))
+    if projection.get("capacity") is not None:
+        ev.add("x-hub-capacity", str(projection["capacity"]))
+    cal.add_component(ev)
+    # The zone's rules around the event only: 1970-2038 would make every event ~10 KiB.
+    year = datetime.fromisoformat(projection["start"]).year
+    cal.add_missing_timezones(first_date=date(year - 1, 1, 1), last_date=date(year + 2, 1, 1))
+    text: bytes = cal.to_ical()
+    return text.decode()
+
+
+def _values(ev: icalendar.cal.Component, name: str) -> list[str]:
+    """Every value of a property, unescaped (X- properties come back raw as ``vUnknown``)."""
+    value = ev.get(name)
+    values = value if isinstance(value, list) else [] if value is None else [value]
+    out = []
+    for v in values:
+        if isinstance(v, icalendar.vText):
+            out.append(str(v))
+        else:
+            raw = v.to_ical().decode() if hasattr(v, "to_ical") else str(v)
+            out.append(str(icalendar.vText.from_ical(raw)))
+    return [v.strip() for v in out]
+
+
+def _text(ev: icalendar.cal.Component, name: str) -> str:
+    """A single-valued property (the first when an app repeated it)."""
+    values = _values(ev, name)
+    return values[0] if values else ""
+
+
+def _moment(value: Any, programme: Programme) -> datetime:
+    moment = value.dt if hasattr(value, "dt") else value
+    if isinstance(moment, datetime):
+        if moment.tzinfo is None:  # floating time: read it in the event's zone
+            moment = moment.replace(tzinfo=programme.tz)
+        return moment.astimezone(programme.tz)
+    if isinstance(moment, date):
+        raise ValueError("all-day event")
+    raise ValueError("no start time")
+
+
+def _norm(text: str) -> str:
+    return " ".join(text.casefold().split())
+
+
+def resolve_venue(location: str, hub_venue: str | None, programme: Programme) -> Venue | str | None:
+    """The venue LOCATION names: the hub's own text first, then any venue by name or text.
+
+    Returns the venue, None for an empty location, or the location itself when it names no
+    venue of the programme.
+    """
+    if not location:
+        return None
+    wanted = _norm(location)
+    venues = programme.venues
+    first = [venues[hub_venue]] if hub_venue and hub_venue in venues else []
+    ordered = first + list(venues.values())
+    for venue in ordered:
+        if wanted == _norm(location_text(venue.name, venue.address)):
+            return venue
+    for venue in ordered:
+        name = _norm(venue.name)
+        if wanted == name or wanted.startswith(name + ","):
+            return venue
+    return location
+
+
+@dataclass(frozen=True)
+class ReadEvent:
+    """One stored event read back: its session id (None if not the hub's) and projection."""
+
+    key: str | None
+    fields: dict[str, Any]
+    #: LOCATION text that names no venue of the programme (the venue is then left unchanged).
+    unknown_location: str | None = None
+
+
+def read_event(data: str, programme: Programme) -> ReadEvent:
+    """The projection an event carries, ignoring what servers and apps rewrite.
+
+    Raises ``ValueError`` for an event the hub cannot read (no start, all-day).
+    """
+    cal = icalendar.Calendar.from_ical(data)
+    events = [c for c in cal.walk("VEVENT") if c.get("recurrence-id") is None]
+    if not events:
+        return ReadEvent(None, {})
+    ev = events[0]
+    key = _text(ev, "x-hub-id")
+    if not key:
+        return ReadEvent(None, {})
+    unknown: str | None = None
+    start = _moment(ev.get("dtstart"), programme)
+    if ev.get("dtend") is not None:
+        end = _moment(ev.get("dtend"), programme)
+    else:
+        duration = ev.get("duration")
+        end = start + (duration.dt if duration is not None else timedelta(0))
+    hub_venue = _text(ev, "x-hub-venue") or None
+    location = _text(ev, "location")
+    venue = resolve_venue(location, hub_venue, programme)
+    if isinstance(venue, Venue):
+        venue_id: str | None = venue.id
+        shown = location_text(venue.name, venue.address)
+        # The venue's current name/address only when LOCATION still says exactly that, so a
+        # renamed venue or a changed address shows as a difference and gets rewritten.
+        if _norm(shown) == _norm(location):
+            venue_name, venue_address = venue.name, venue.address
+        else:
+            venue_name, venue_address = location, None
+    elif venue is None:
+        venue_id, venue_name, venue_address = None, None, None
+    else:
+        unknown = location
+        venue_id, venue_name, venue_address = hub_venue, location, None
+    status = ICAL_TO_STATUS.get(_text(ev, "status").upper(), "scheduled")
+    fields: dict[str, Any] = {
+        "title": _text(ev, "summary"),
+        "start": format_time(start),
+        "end": format_time(end),
+        "venue": venue_id,
+        "description": _text(ev, "description"),
+        "status": status,
+    }
+    for name, prop in X_TEXT.items():
+        fields[name] = _text(ev, prop) or None
+    for name, prop in X_LISTS.items():
+        fields[name] = [v for v in _values(ev, prop) if v]
+    capacity = _text(ev, "x-hub-capacity")
+    fields["capacity"] = int(capacity) if capacity.lstrip("-").isdigit() else None
+    fields["venue_name"] = venue_name
+    fields["venue_address"] = venue_address
+    return ReadEvent(key, fields, unknown)
