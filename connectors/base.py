@@ -140,6 +140,9 @@ class PullResult:
     cursor: str | None = None
     complete: bool = False
     problems: list[str] = field(default_factory=list)
+    #: Programme-level data (event, days, venues as in ``Programme.meta_record``), only from a
+    #: source that carries the whole programme (the programme file).
+    meta: Mapping[str, Any] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -218,7 +221,7 @@ class Connector(abc.ABC, Generic[C]):
         ignore them.
         """
         record = session.to_record()
-        projection = {name: record[name] for name in self.fields}
+        projection = {"id": session.id, **{name: record[name] for name in self.fields}}
         venue = programme.venue_of(session)
         projection["venue_name"] = venue.name if venue else None
         projection["venue_address"] = venue.address if venue else None

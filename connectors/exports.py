@@ -1,0 +1,239 @@
+"""Renderers for the exported programme: iCalendar, frab schedule JSON, a static HTML page.
+
+Each format is rendered per session (a *fragment*) and then assembled, so a sink can keep the
+fragments of unchanged sessions and re-render only what changed. Fragments take a session's
+*projection* (record fields plus ``venue_name``/``venue_address``) so they depend on nothing else.
+Used by the ``files`` connector and by the Nextcloud connector's shared folder.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from icalendar import Event as IcsEvent
+from icalendar import Timezone
+from jinja2 import Environment, select_autoescape
+
+from sync.i18n import say_date, say_time
+from sync.model import Programme, canonical_json
+
+ICS_PRODID = "-//Commons Hub//commons-hub//FR"
+STATUS_ICS = {"scheduled": "CONFIRMED", "tentative": "TENTATIVE", "cancelled": "CANCELLED"}
+
+
+def session_uid(event_id: str, session_id: str) -> str:
+    """The iCalendar UID of a session: stable across runs and systems."""
+    return f"{session_id}@{event_id}.commons-hub"
+
+
+def session_guid(event_id: str, session_id: str) -> str:
+    """A stable UUID for frab (uuid5 of the event and session ids)."""
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"commons-hub:{event_id}/{session_id}"))
+
+
+def session_number(session_id: str) -> int:
+    """A stable positive integer id, for formats that want numbers."""
+    return int(hashlib.sha256(session_id.encode()).hexdigest()[:12], 16) % 2_000_000_000 + 1
+
+
+def location_text(projection: Mapping[str, Any]) -> str:
+    """'Les 8 Pillards, 13014 Marseille' (name and address, whichever exist)."""
+    parts = [projection.get("venue_name"), projection.get("venue_address")]
+    return ", ".join(p for p in parts if p)
+
+
+# iCalendar -------------------------------------------------------------------------------------
+def ics_fragment(projection: Mapping[str, Any], event_id: str, sequence: int, stamp: datetime) -> str:
+    """One VEVENT: stable UID, SEQUENCE, times with TZID, STATUS, X-HUB-ID."""
+    vevent = IcsEvent()
+    vevent.add("uid", session_uid(event_id, projection["id"]))
+    vevent.add("dtstamp", stamp)
+    vevent.add("dtstart", datetime.fromisoformat(projection["start"]))
+    vevent.add("dtend", datetime.fromisoformat(projection["end"]))
+    vevent.add("summary", projection["title"])
+    if projection.get("description"):
+        vevent.add("description", projection["description"])
+    location = location_text(projection)
+    if location:
+        vevent.add("location", location)
+    if projection.get("track"):
+        vevent.add("categories", [projection["track"]])
+    vevent.add("status", STATUS_ICS.get(projection.get("status") or "scheduled", "CONFIRMED"))
+    vevent.add("sequence", sequence)
+    vevent.add("x-hub-id", projection["id"])
+    return str(vevent.to_ical().decode("utf-8"))
+
+
+def ics_document(programme: Programme, fragments: Iterable[str]) -> str:
+    """A VCALENDAR with the event's VTIMEZONE and the given VEVENT fragments."""
+    timezone = Timezone.from_tzid(programme.event.timezone).to_ical().decode("utf-8")
+    name = programme.event.title.replace("\\", "\\\\").replace(",", "\\,").replace(";", "\\;")
+    head = (
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\n"
+        f"PRODID:{ICS_PRODID}\r\nCALSCALE:GREGORIAN\r\n"
+        f"X-WR-CALNAME:{name}\r\nX-WR-TIMEZONE:{programme.event.timezone}\r\n"
+    )
+    return head + timezone + "".join(fragments) + "END:VCALENDAR\r\n"
+
+
+# frab schedule JSON ---------------------------------------------------------------------------
+def frab_fragment(projection: Mapping[str, Any], event_id: str, language: str) -> dict[str, Any]:
+    """One frab event (c3voc schedule schema)."""
+    start = datetime.fromisoformat(projection["start"])
+    end = datetime.fromisoformat(projection["end"])
+    minutes = int((end - start) / timedelta(minutes=1))
+    return {
+        "id": session_number(projection["id"]),
+        "guid": session_guid(event_id, projection["id"]),
+        "date": start.isoformat(),
+        "start": start.strftime("%H:%M"),
+        "duration": f"{minutes // 60:02d}:{minutes % 60:02d}",
+        "room": projection.get("venue_name") or "",
+        "slug": projection["id"],
+        "url": "",
+        "title": projection["title"]
+        + (f" ({_WORDS.get(language, _WORDS['fr'])['cancelled']})" if projection.get("status") == "cancelled" else ""),
+        "subtitle": None,
+        "track": projection.get("track"),
+        "type": projection.get("kind") or projection.get("format") or "other",
+        "language": language,
+        "abstract": projection.get("description") or None,
+        "description": None,
+        "persons": [
+            {"guid": str(uuid.uuid5(uuid.NAMESPACE_URL, f"commons-hub:person/{name}")), "name": name}
+            for name in projection.get("hosts") or []
+        ],
+        "links": list(projection.get("links") or []),
+        "attachments": [],
+    }
+
+
+def frab_document(programme: Programme, fragments: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
+    """The whole schedule; ``fragments`` maps session id to its frab event."""
+    tz = programme.tz
+    days = sorted({d.date for d in programme.days} | {s.start.date() for s in programme.sessions.values()})
+    rooms: dict[str, str] = {}
+    by_day: dict[str, dict[str, list[Mapping[str, Any]]]] = {d.isoformat(): {} for d in days}
+    for session in programme.sorted_sessions():
+        fragment = fragments[session.id]
+        room = str(fragment["room"])
+        rooms.setdefault(room, str(uuid.uuid5(uuid.NAMESPACE_URL, f"commons-hub:room/{room}")))
+        by_day[session.start.date().isoformat()].setdefault(room, []).append(fragment)
+    acronym = programme.event.id.replace("-", "_").lower() or "event"
+    return {
+        "$schema": "https://c3voc.de/schedule/schema.json",
+        "generator": {"name": "commons-hub", "version": "0.1"},
+        "schedule": {
+            "version": hashlib.sha256(canonical_json(fragments).encode()).hexdigest()[:12],
+            "conference": {
+                "acronym": acronym,
+                "title": programme.event.title,
+                "start": days[0].isoformat() if days else "1970-01-01",
+                "end": days[-1].isoformat() if days else "1970-01-01",
+                "daysCount": len(days),
+                "timeslot_duration": "00:15",
+                "time_zone_name": programme.event.timezone,
+                **({"url": programme.event.website} if programme.event.website else {}),
+                "rooms": [{"name": name, "guid": guid} for name, guid in rooms.items()],
+                "days": [
+                    {
+                        "index": index + 1,
+                        "date": day.isoformat(),
+                        "day_start": datetime.combine(day, datetime.min.time(), tz).replace(hour=6).isoformat(),
+                        "day_end": (datetime.combine(day, datetime.min.time(), tz) + timedelta(hours=29)).isoformat(),
+                        "rooms": by_day[day.isoformat()],
+                    }
+                    for index, day in enumerate(days)
+                ],
+            },
+        },
+    }
+
+
+# HTML -----------------------------------------------------------------------------------------
+_ENV = Environment(autoescape=select_autoescape(default=True, default_for_string=True))
+
+_SESSION = _ENV.from_string(
+    """<li class="session{% if cancelled %} cancelled{% endif %}" id="{{ p.id }}">
+  <p class="when"><time datetime="{{ p.start }}">{{ start }}</time> – <time datetime="{{ p.end }}">{{ end }}</time></p>
+  <h3>{% if cancelled %}<del>{{ p.title }}</del> <strong class="status">{{ words.cancelled }}</strong>{% else %}{{ p.title }}{% endif %}</h3>
+  {% if p.venue_name %}<p class="where">{{ p.venue_name }}{% if p.venue_address %}, <span class="address">{{ p.venue_address }}</span>{% endif %}</p>{% endif %}
+  {% if p.hosts %}<p class="hosts">{{ words.hosts }} : {{ p.hosts | join(", ") }}</p>{% endif %}
+  {% if p.track or p.format %}<p class="meta">{{ [p.track, p.format] | select | join(" · ") }}</p>{% endif %}
+  {% if p.description %}<p class="description">{{ p.description }}</p>{% endif %}
+</li>
+"""
+)
+
+_PAGE = _ENV.from_string(
+    """<!DOCTYPE html>
+<html lang="{{ lang }}">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{{ event.title }} – {{ words.programme }}</title>
+<style>
+body{font-family:system-ui,sans-serif;max-width:48rem;margin:auto;padding:1rem;line-height:1.45;color:#1b1b1b}
+h2{border-bottom:2px solid #2a6f4e;padding-bottom:.2rem;margin-top:2rem}
+ol{list-style:none;padding:0} li.session{margin:1rem 0;padding:.6rem .8rem;border-left:4px solid #2a6f4e;background:#f4f8f5}
+li.cancelled{border-color:#a33;background:#fbf1f1} .status{color:#a33} .when{font-weight:bold;margin:0}
+h3{margin:.2rem 0} p{margin:.2rem 0} .meta,.address{color:#555}
+</style>
+</head>
+<body>
+<header><h1>{{ event.title }}</h1>{% if event.subtitle %}<p>{{ event.subtitle }}</p>{% endif %}</header>
+<main>
+{% for day in days %}<section aria-labelledby="day-{{ day.iso }}">
+<h2 id="day-{{ day.iso }}">{{ day.label }}{% if day.theme %} : {{ day.theme }}{% endif %}</h2>
+<ol>
+{{ day.body }}</ol>
+</section>
+{% endfor %}</main>
+<footer><p>{{ words.updated }}</p></footer>
+</body>
+</html>
+"""
+)
+
+_WORDS = {
+    "fr": {"programme": "Programme", "cancelled": "annulé", "hosts": "Avec",
+           "updated": "Programme tenu à jour automatiquement."},
+    "en": {"programme": "Programme", "cancelled": "cancelled", "hosts": "With",
+           "updated": "This programme is kept up to date automatically."},
+}
+
+
+def html_fragment(projection: Mapping[str, Any], language: str) -> str:
+    """One session as an accessible list item; every value is escaped."""
+    words = _WORDS.get(language, _WORDS["fr"])
+    return _SESSION.render(
+        p=projection,
+        cancelled=projection.get("status") == "cancelled",
+        start=say_time(datetime.fromisoformat(projection["start"]), language),
+        end=say_time(datetime.fromisoformat(projection["end"]), language),
+        words=words,
+    )
+
+
+def html_document(programme: Programme, fragments: Mapping[str, str], language: str) -> str:
+    """The page: one section per day, sessions in time order."""
+    from markupsafe import Markup
+
+    themes = {d.date: d.theme for d in programme.days}
+    grouped: dict[Any, list[str]] = {}
+    for session in programme.sorted_sessions():
+        grouped.setdefault(session.start.date(), []).append(fragments[session.id])
+    days: Sequence[dict[str, Any]] = [
+        {
+            "iso": day.isoformat(),
+            "label": say_date(day, language).capitalize(),
+            "theme": themes.get(day, ""),
+            "body": Markup("".join(items)),  # noqa: S704 - fragments were rendered with autoescape
+        }
+        for day, items in sorted(grouped.items())
+    ]
+    return _PAGE.render(event=programme.event, days=days, lang=language, words=_WORDS.get(language, _WORDS["fr"]))

@@ -1,0 +1,62 @@
+"""The programme file as a source: YAML (the hub's format) or a frab/pretalx schedule JSON.
+
+It is a source like any other: its sessions are pulled and merged three-way, so an edit made in
+the calendar is not undone by a file that did not change. An unchanged file costs no parsing:
+the cursor is the sha256 of its bytes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from connectors.base import Capability, Connector, ConnectorConfig, Link, PullResult, RemoteItem
+from sync.errors import InputError, Problem
+from sync.model import EXISTENCE, SESSION_FIELDS, Programme, Session
+from sync.programme_file import parse_programme_text
+
+
+class ProgrammeFileConfig(ConnectorConfig):
+    type: str = "programme_file"
+    path: str
+    owns: list[str] = [*SESSION_FIELDS, EXISTENCE]
+
+
+class ProgrammeFileConnector(Connector[ProgrammeFileConfig]):
+    """Reads the programme file named by ``[hub] programme``."""
+
+    type = "programme_file"
+    capabilities = Capability.READ | Capability.INCREMENTAL
+    config_model = ProgrammeFileConfig
+    fields = SESSION_FIELDS
+
+    @property
+    def path(self) -> Path:
+        path = Path(self.config.path)
+        return path if path.is_absolute() else self.ctx.base_dir / path
+
+    async def check(self) -> list[str]:
+        programme = parse_programme_text(self.path.read_text(encoding="utf-8"), str(self.path))
+        return [f"{self.path.name}: {len(programme.sessions)} sessions, {len(programme.venues)} venues"]
+
+    def project(self, session: Session, programme: Programme) -> dict[str, Any]:
+        record = session.to_record()
+        return {name: record[name] for name in self.fields}
+
+    async def pull(
+        self, cursor: str | None, links: Mapping[str, Link], programme: Programme
+    ) -> PullResult:
+        data = self.path.read_bytes() if self.path.exists() else None
+        if data is None:
+            raise InputError(Problem("programme file not found", file=str(self.path)))
+        digest = hashlib.sha256(data).hexdigest()
+        if digest == cursor:
+            return PullResult(cursor=cursor)
+        parsed = parse_programme_text(data.decode("utf-8"), str(self.path))
+        items = [
+            RemoteItem(key=s.id, fields={n: s.to_record()[n] for n in self.fields}, remote_id=s.id, version=digest)
+            for s in parsed.sessions.values()
+        ]
+        return PullResult(items=items, cursor=digest, complete=True, meta=parsed.meta_record())

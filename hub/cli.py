@@ -1,0 +1,253 @@
+"""The ``hub`` command: sync, plan, status, conflicts, check.
+
+Exit codes: 0 all went well, 1 a connector failed (the others still ran), 2 bad configuration or
+bad input (nothing was pushed). ``--json`` prints exactly one JSON object on stdout.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn
+from rich.table import Table
+
+from config.settings import Settings, load_settings
+from hub.messages import say
+from sync.engine import Engine, Report
+from sync.errors import ConfigError, HubError, InputError
+
+EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
+
+config_option = click.option(
+    "--config", "config_path", type=click.Path(dir_okay=False), default=None,
+    help="Configuration file (default: $HUB_CONFIG or hub.toml).",
+)
+json_option = click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+
+
+def _lang(settings: Settings | None = None) -> str:
+    if settings is not None:
+        return settings.hub.language
+    env = os.environ.get("HUB_HUB__LANGUAGE") or os.environ.get("LANG", "fr")
+    return "en" if env.startswith("en") else "fr"
+
+
+def _fail(exc: HubError, lang: str, as_json: bool) -> int:
+    code = EXIT_BAD_INPUT if isinstance(exc, (ConfigError, InputError)) else EXIT_FAILED
+    title = say("error.config" if isinstance(exc, ConfigError) else
+                "error.input" if isinstance(exc, InputError) else "error.run", lang)
+    if as_json:
+        click.echo(json.dumps({"error": title, "problems": str(exc).splitlines()}, ensure_ascii=False))
+    else:
+        click.echo(f"{title}\n{exc}", err=True)
+    return code
+
+
+@contextmanager
+def _progress(enabled: bool) -> Iterator[Callable[[str, int, int], None]]:
+    """A rich progress bar on a terminal; nothing otherwise (pipes, --json, CI logs)."""
+    if not enabled:
+        yield lambda phase, done, total: None
+        return
+    tasks: dict[str, Any] = {}
+    with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+                  transient=True, console=Console(stderr=True)) as bar:
+        def update(phase: str, done: int, total: int) -> None:
+            if phase not in tasks:
+                tasks[phase] = bar.add_task(phase, total=total)
+            bar.update(tasks[phase], completed=done, total=total)
+
+        yield update
+
+
+def _run_engine(config_path: str | None, as_json: bool, action: str, force_delete: bool = False) -> int:
+    lang = _lang()
+    try:
+        settings = load_settings(config_path)
+        lang = _lang(settings)
+        with _progress(not as_json and sys.stderr.isatty()) as progress:
+            engine = Engine(settings, force_delete=force_delete, progress=progress)
+            report = asyncio.run(engine.sync() if action == "sync" else engine.plan())
+            if action == "sync":
+                store = engine.open_store()
+                with store.transaction() as conn:
+                    store.set_meta(conn, "last_report", {**report.to_json(), "at": datetime.now().astimezone().isoformat()})
+    except HubError as exc:
+        return _fail(exc, lang, as_json)
+    if as_json:
+        click.echo(json.dumps(report.to_json(), ensure_ascii=False))
+    else:
+        _print_report(report, lang, planned=action == "plan")
+    return EXIT_FAILED if report.failed else EXIT_OK
+
+
+def _print_report(report: Report, lang: str, planned: bool) -> None:
+    console = Console()
+    table = Table(title=say("plan.title" if planned else "sync.title", lang))
+    for column in ("connector", "created", "updated", "deleted", "unchanged", "failed", "requests"):
+        table.add_column(say(f"col.{column}", lang), justify="left" if column == "connector" else "right")
+    for name, r in report.connectors.items():
+        table.add_row(name, *(str(v) for v in (r.created, r.updated, r.deleted, r.unchanged, r.failed, r.requests)))
+    console.print(table)
+    if planned:
+        for name, plan in report.planned.items():
+            for op in plan.ops:
+                sign = {"create": "+", "update": "~", "delete": "-"}[op.action]
+                console.print(f"  {sign} {name}: {op.key}", markup=False)
+    for name, r in report.connectors.items():
+        if r.error:
+            console.print(f"[red]{name}[/red]: {r.error}", highlight=False)
+    for problem in report.problems:
+        console.print(f"[yellow]![/yellow] {problem}", highlight=False)
+    if report.conflicts:
+        console.print(say("conflicts.new", lang, n=len(report.conflicts)))
+    if report.announcement is not None:
+        console.print()
+        console.print(say("announce.preview" if planned else "announce.sent", lang))
+        console.print(report.announcement.render(lang, "text"), markup=False, highlight=False)
+    elif not report.changes and not any(p.ops for p in report.planned.values()):
+        console.print(say("nothing", lang))
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def cli() -> None:
+    """Commons Hub: one programme, kept in step across every tool of the collective."""
+
+
+@cli.command()
+@config_option
+@json_option
+@click.option("--force-delete", is_flag=True, help="Accept a mass disappearance as intended.")
+def sync(config_path: str | None, as_json: bool, force_delete: bool) -> None:
+    """Pull every source, merge, and push the changes everywhere (once)."""
+    sys.exit(_run_engine(config_path, as_json, "sync", force_delete))
+
+
+@cli.command()
+@config_option
+@json_option
+def plan(config_path: str | None, as_json: bool) -> None:
+    """Show what a sync would change, and the announcement it would send; write nothing."""
+    sys.exit(_run_engine(config_path, as_json, "plan"))
+
+
+@cli.command()
+@config_option
+@json_option
+def status(config_path: str | None, as_json: bool) -> None:
+    """The last sync's figures, the outbox, held connectors and messages in doubt."""
+    lang = _lang()
+    try:
+        settings = load_settings(config_path)
+        lang = _lang(settings)
+        store = Engine(settings).open_store()
+    except HubError as exc:
+        sys.exit(_fail(exc, lang, as_json))
+    last = store.get_meta("last_report") or {"connectors": {}, "changes": [], "conflicts": []}
+    in_doubt = store.outbox_entries(states=("in_doubt",))
+    extra = {
+        "last_sync": last.get("at"),
+        "outbox": store.outbox_counts(),
+        "in_doubt": [{"connector": e.connector, "target": e.target, "op": e.op, "error": e.error} for e in in_doubt],
+        "held": store.open_breakers(),
+        "open_conflicts": len(store.open_conflicts()),
+    }
+    if as_json:
+        click.echo(json.dumps({"connectors": last["connectors"], "changes": last["changes"],
+                               "conflicts": last["conflicts"], "status": extra}, ensure_ascii=False))
+        return
+    console = Console()
+    console.print(say("status.last", lang, at=extra["last_sync"] or say("never", lang)))
+    for name, figures in last["connectors"].items():
+        console.print(f"  {name}: " + ", ".join(f"{k} {v}" for k, v in figures.items()), markup=False)
+    for name, states in extra["outbox"].items():
+        console.print(say("status.outbox", lang, name=name, states=", ".join(f"{k} {v}" for k, v in states.items())))
+    for entry in extra["in_doubt"]:
+        console.print(say("status.in_doubt", lang, connector=entry["connector"], target=entry["target"]))
+    for name, reason in extra["held"].items():
+        console.print(say("status.held", lang, name=name, reason=reason), markup=False)
+
+
+@cli.command()
+@config_option
+@json_option
+@click.option("--resolve", "resolve_id", type=int, default=None, help="Conflict number to resolve.")
+@click.option("--keep", type=click.Choice(["ours", "theirs"]), default=None,
+              help="With --resolve: keep the hub's value (ours) or the connector's (theirs).")
+def conflicts(config_path: str | None, as_json: bool, resolve_id: int | None, keep: str | None) -> None:
+    """List edits that could not be merged; resolve one by choosing a side."""
+    from hub.conflicts import list_conflicts, resolve_conflict
+
+    lang = _lang()
+    try:
+        settings = load_settings(config_path)
+        lang = _lang(settings)
+        if resolve_id is not None:
+            if keep is None:
+                raise ConfigError(say("conflicts.keep_required", lang))
+            message = resolve_conflict(settings, resolve_id, keep, lang)
+            click.echo(json.dumps({"resolved": resolve_id}) if as_json else message)
+            return
+        rows = list_conflicts(settings)
+    except HubError as exc:
+        sys.exit(_fail(exc, lang, as_json))
+    if as_json:
+        click.echo(json.dumps({"conflicts": rows}, ensure_ascii=False, default=str))
+        return
+    if not rows:
+        click.echo(say("conflicts.none", lang))
+    for row in rows:
+        click.echo(say("conflicts.row", lang, **row))
+
+
+@cli.command()
+@config_option
+def check(config_path: str | None) -> None:
+    """Validate the configuration and the programme file, then reach every connector."""
+    from hub.checks import run_checks
+
+    lang = _lang()
+    try:
+        settings = load_settings(config_path)
+        lang = _lang(settings)
+        ok = asyncio.run(run_checks(settings, lang, click.echo))
+    except HubError as exc:
+        sys.exit(_fail(exc, lang, False))
+    sys.exit(EXIT_OK if ok else EXIT_FAILED)
+
+
+@cli.group()
+def connector() -> None:
+    """Manage one connector."""
+
+
+@connector.command("reset")
+@config_option
+@click.argument("name")
+def connector_reset(config_path: str | None, name: str) -> None:
+    """Release a connector held after a rate limit or CAPTCHA."""
+    lang = _lang()
+    try:
+        settings = load_settings(config_path)
+        lang = _lang(settings)
+        released = Engine(settings).open_store().reset_breaker(name)
+    except HubError as exc:
+        sys.exit(_fail(exc, lang, False))
+    click.echo(say("reset.done" if released else "reset.none", lang, name=name))
+
+
+def main() -> None:
+    cli()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,49 @@
+"""``hub conflicts``: list the edits the engine would not merge, and resolve them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from config.settings import Settings
+from hub.messages import say
+from sync.errors import ConfigError
+from sync.model import content_hash
+from sync.state import StateStore
+
+
+def list_conflicts(settings: Settings) -> list[dict[str, Any]]:
+    store = StateStore.open(settings.database_url)
+    try:
+        return [
+            {"id": c.id, "session": c.session, "field": c.field, "connector": c.connector,
+             "ours": c.ours, "theirs": c.theirs, "created_at": c.created_at.isoformat()}
+            for c in store.open_conflicts()
+        ]
+    finally:
+        store.close()
+
+
+def resolve_conflict(settings: Settings, conflict_id: int, keep: str, lang: str) -> str:
+    """Close a conflict; with ``theirs``, the connector's value becomes canonical.
+
+    The next ``hub sync`` pushes the outcome everywhere, including to the connector whose
+    pushes were held while the conflict was open.
+    """
+    store = StateStore.open(settings.database_url)
+    try:
+        conflict = next((c for c in store.open_conflicts() if c.id == conflict_id), None)
+        if conflict is None:
+            raise ConfigError(say("conflicts.unknown", lang, id=conflict_id))
+        with store.transaction() as conn:
+            if keep == "theirs":
+                record = store.load_sessions().get(conflict.session)
+                if record is not None:
+                    old = record.get(conflict.field)
+                    record[conflict.field] = conflict.theirs
+                    seq = store.max_seq(conn) + 1
+                    store.write_session(conn, conflict.session, record, content_hash(record), seq)
+                    store.log_change(conn, conflict.session, conflict.field, old, conflict.theirs, "resolution")
+            store.close_conflict(conn, conflict.id)
+        return say("conflicts.resolved", lang, id=conflict_id)
+    finally:
+        store.close()

@@ -1,0 +1,593 @@
+"""The sync engine: pull -> merge -> plan -> outbox -> apply, with the guarantees of design §5.
+
+One run:
+
+1. *Recover* (sync only, under the writer lock): outbox entries left ``sending`` by a crashed
+   run are put back to ``pending`` when re-applying them is harmless (item writes are idempotent
+   upserts at deterministic places), or flagged ``in_doubt`` when they are chat messages.
+2. *Pull* every readable connector concurrently; each failure stays with its connector.
+3. *Merge* three-way (:mod:`sync.merge`) and stop a source whose items vanish en masse.
+4. *Plan* (:mod:`sync.plan`) each sink over the sessions changed since it was last planned, and
+   compute the announcement between the published version and the new one.
+5. *Commit* in one transaction: canonical sessions, change log, links, cursors, conflicts, the
+   outbox entries, the published version. Cursors never move without what they cover.
+6. *Apply* the outbox per connector; a 412 sends that connector round again (re-pull, re-plan).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from connectors.base import (
+    Capability,
+    Connector,
+    ConnectorConfig,
+    ConnectorContext,
+    Link,
+    Op,
+    PullResult,
+    RemoteRef,
+)
+from connectors.http import RequestCounter, build_client
+from connectors.programme_file import ProgrammeFileConfig, ProgrammeFileConnector
+from connectors.registry import connector_class
+from config.settings import Settings
+from sync.announce import Announcement, Change, classify, diff_versions
+from sync.errors import (
+    AuthError,
+    BreakerOpen,
+    ConnectorError,
+    HubError,
+    InputError,
+    PreconditionFailed,
+    StorageEmpty,
+    TransientError,
+)
+from sync.merge import Conflict, SourceOutcome, examine_source, is_mass_deletion, reconcile
+from sync.model import Event, Programme, Session, Venue, content_hash
+from sync.plan import ConnectorPlan, plan_connector
+from sync.state import OutboxEntry, StateStore, WriterLock
+
+log = logging.getLogger(__name__)
+PROGRAMME_SOURCE = "programme"
+MAX_ROUNDS = 3
+DATA_OPS = ("create", "update", "delete")
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass
+class ConnectorReport:
+    """Per connector figures, as ``--json`` prints them."""
+
+    created: int = 0
+    updated: int = 0
+    deleted: int = 0
+    unchanged: int = 0
+    failed: int = 0
+    requests: int = 0
+    sent: int = 0
+    error: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "created": self.created,
+            "updated": self.updated,
+            "deleted": self.deleted,
+            "unchanged": self.unchanged,
+            "failed": self.failed,
+            "requests": self.requests,
+        }
+        if self.sent:
+            data["sent"] = self.sent
+        if self.error:
+            data["error"] = self.error
+        return data
+
+
+@dataclass
+class Report:
+    """What a plan or sync did (or would do)."""
+
+    connectors: dict[str, ConnectorReport] = field(default_factory=dict)
+    changes: list[Change] = field(default_factory=list)
+    conflicts: list[Conflict] = field(default_factory=list)
+    announcement: Announcement | None = None
+    problems: list[str] = field(default_factory=list)
+    planned: dict[str, ConnectorPlan] = field(default_factory=dict)
+
+    @property
+    def failed(self) -> bool:
+        return any(r.error or r.failed for r in self.connectors.values())
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "connectors": {name: r.to_json() for name, r in self.connectors.items()},
+            "changes": [c.to_json() for c in self.changes],
+            "conflicts": [
+                {"session": c.session, "field": c.field, "connector": c.connector,
+                 "ours": c.ours, "theirs": c.theirs}
+                for c in self.conflicts
+            ],
+        }
+
+
+@dataclass
+class Runtime:
+    """A live connector and its surroundings for one run."""
+
+    name: str
+    connector: Connector[ConnectorConfig]
+    report: ConnectorReport
+    pull: PullResult | None = None
+    failed: bool = False
+
+    @property
+    def caps(self) -> Capability:
+        return self.connector.capabilities
+
+
+class Engine:
+    """Runs plans and syncs for one configuration."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        force_delete: bool = False,
+        progress: Progress | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.settings = settings
+        self.force_delete = force_delete
+        self.progress = progress or (lambda phase, done, total: None)
+        self.clock = clock
+        self.counter = RequestCounter()
+        self.store: StateStore | None = None
+
+    # public entry points ---------------------------------------------------------------------
+    async def sync(self) -> Report:
+        """Plan and apply."""
+        return await self._run(apply=True)
+
+    async def plan(self) -> Report:
+        """Pull and plan; write nothing anywhere."""
+        return await self._run(apply=False)
+
+    def open_store(self) -> StateStore:
+        if self.store is None:
+            self.store = StateStore.open(self.settings.database_url)
+        return self.store
+
+    # the run ---------------------------------------------------------------------------------
+    async def _run(self, apply: bool) -> Report:
+        store = self.open_store()
+        lock_path = self.settings.resolve(self.settings.hub.lock_file) if self.settings.hub.lock_file else None
+        if lock_path is None and self.settings.database_url.startswith("sqlite:///"):
+            lock_path = self.settings.resolve(self.settings.database_url[len("sqlite:///"):] + ".lock")
+        report = Report()
+        runtimes = self._build_runtimes(report)
+        lock = WriterLock(store, lock_path) if apply else None
+        if lock is not None:
+            lock.acquire()
+        try:
+            if apply:
+                self._recover(store)
+            retry: set[str] | None = None
+            for _round in range(MAX_ROUNDS):
+                pending_report = await self._round(store, runtimes, report, apply, only=retry)
+                if not apply or not pending_report:
+                    break
+                retry = pending_report
+            for runtime in runtimes:
+                runtime.report.requests = self.counter.get(runtime.name)
+        finally:
+            for runtime in runtimes:
+                try:
+                    await runtime.connector.close()
+                finally:
+                    await runtime.connector.ctx.http.aclose()
+            if lock is not None:
+                lock.release()
+        return report
+
+    def _build_runtimes(self, report: Report) -> list[Runtime]:
+        runtimes: list[Runtime] = []
+        language = self.settings.hub.language
+        if self.settings.hub.programme:
+            owns = self.settings.hub.programme_owns
+            config = ProgrammeFileConfig(path=self.settings.hub.programme,
+                                         **({"owns": owns} if owns is not None else {}))
+            ctx = ConnectorContext(PROGRAMME_SOURCE, build_client(PROGRAMME_SOURCE, self.counter), self.counter,
+                                   language, self.settings.base_dir)
+            report.connectors[PROGRAMME_SOURCE] = ConnectorReport()
+            runtimes.append(Runtime(PROGRAMME_SOURCE, ProgrammeFileConnector(PROGRAMME_SOURCE, config, ctx),
+                                    report.connectors[PROGRAMME_SOURCE]))
+        for section in self.settings.connectors:
+            cls = connector_class(section.config.type, section=section.name)
+            ctx = ConnectorContext(section.name, build_client(section.name, self.counter), self.counter,
+                                   language, self.settings.base_dir)
+            report.connectors[section.name] = ConnectorReport()
+            runtimes.append(Runtime(section.name, cls(section.name, section.config, ctx),
+                                    report.connectors[section.name]))
+        return runtimes
+
+    def _recover(self, store: StateStore) -> None:
+        """Settle what a crashed run left ``sending``."""
+        stuck = store.outbox_entries(states=("sending",))
+        if not stuck:
+            return
+        with store.transaction() as conn:
+            data = [e.id for e in stuck if e.op in DATA_OPS]
+            doubt = [e.id for e in stuck if e.op not in DATA_OPS]
+            if data:
+                store.mark(conn, data, "pending")
+            if doubt:
+                store.mark(conn, doubt, "in_doubt",
+                           error="the run stopped between sending and recording: delivery unknown")
+
+    async def _round(
+        self, store: StateStore, runtimes: list[Runtime], report: Report, apply: bool, only: set[str] | None
+    ) -> set[str]:
+        """One pull-merge-plan-commit-apply round; returns connectors to run again (412)."""
+        breakers = store.open_breakers()
+        meta = store.get_meta("programme")
+        canonical = store.load_sessions()
+        before = {k: dict(v) for k, v in canonical.items()}
+
+        # pull ----------------------------------------------------------------------------
+        readers = [r for r in runtimes if Capability.READ in r.caps and not r.failed
+                   and (only is None or r.name in only or r.name == PROGRAMME_SOURCE)]
+        for runtime in runtimes:
+            if runtime.name in breakers:
+                runtime.failed = True
+                runtime.report.error = f"held: {breakers[runtime.name]} (hub connector reset {runtime.name})"
+        programme_now = _programme(meta, canonical) if meta else None
+        pulls = await self._pull_all([r for r in readers if not r.failed], store, programme_now)
+
+        # merge ---------------------------------------------------------------------------
+        outcomes: list[SourceOutcome] = []
+        new_meta = meta
+        for runtime in readers:
+            result = pulls.get(runtime.name)
+            if result is None:
+                continue
+            links = store.links(runtime.name, runtime.connector.collection)
+            outcome = examine_source(runtime.name, result, links, canonical, runtime.connector.owns,
+                                     runtime.connector.collection)
+            if not self.force_delete and is_mass_deletion(
+                outcome.vanished, outcome.known, self.settings.hub.mass_delete_ratio, self.settings.hub.mass_delete_min
+            ):
+                error = StorageEmpty(runtime.name, outcome.vanished, outcome.known)
+                runtime.failed = True
+                runtime.report.error = str(error)
+                runtime.report.failed += outcome.vanished
+                pulls.pop(runtime.name)
+                continue
+            if result.meta is not None:
+                new_meta = dict(result.meta)
+            report.problems += [f"{runtime.name}: {p}" for p in result.problems]
+            outcomes.append(outcome)
+        if new_meta is None:
+            if not report.problems and not any(r.report.error for r in runtimes):
+                raise InputError("no programme yet: set [hub] programme to a programme file and run again")
+            return set()
+        merged = reconcile(canonical, outcomes)
+        report.problems += merged.problems
+        programme = _programme(new_meta, merged.sessions)
+        meta_changed = new_meta != meta
+
+        # plan ----------------------------------------------------------------------------
+        seq = store.max_seq() + 1
+        changes = [c for key, (old, new) in merged.changed.items() if (c := classify(old, new))]
+        report.changes += sorted(changes, key=lambda c: ((c.after or c.before or {}).get("start", ""), c.session))
+        report.conflicts += merged.conflicts
+        held = _held(store, merged.conflicts)
+        plans: dict[str, ConnectorPlan] = {}
+        plan_seq: dict[str, int] = {}
+        for runtime in runtimes:
+            if Capability.WRITE not in runtime.caps or runtime.failed:
+                continue
+            if Capability.READ in runtime.caps and runtime.name not in pulls:
+                continue  # never push blind over a remote we could not read
+            collection = runtime.connector.collection
+            _token, synced = store.cursor(runtime.name, collection)
+            links = {**store.links(runtime.name, collection), **merged.links.get(runtime.name, {})}
+            for key in merged.dropped_links.get(runtime.name, set()):
+                links.pop(key, None)
+            if synced == 0 or meta_changed:
+                keys = set(programme.sessions) | set(links)
+            else:
+                keys = set(store.changed_since(synced))
+            keys |= set(merged.changed) | merged.drift.get(runtime.name, set())
+            plans[runtime.name] = plan_connector(runtime.connector, links, programme, keys,
+                                                 held.get(runtime.name, set()))
+            plan_seq[runtime.name] = seq
+            runtime.report.unchanged = len(programme.sessions) - sum(
+                1 for op in plans[runtime.name].ops if op.action != "delete")
+        report.planned = plans
+
+        announcement = self._announcement(store, merged.changed, programme, meta_changed)
+        report.announcement = announcement
+        if not apply:
+            for name, plan in plans.items():
+                r = report.connectors[name]
+                r.created, r.updated, r.deleted = plan.count("create"), plan.count("update"), plan.count("delete")
+            return set()
+
+        # commit --------------------------------------------------------------------------
+        with store.transaction() as conn:
+            if meta_changed:
+                store.set_meta(conn, "programme", new_meta)
+            for key, (_old, new) in merged.changed.items():
+                store.write_session(conn, key, new, content_hash(new) if new else None, seq)
+            for key, name, old, new, origin in merged.field_changes:
+                store.log_change(conn, key, name, old, new, origin)
+            for conflict in merged.conflicts:
+                store.add_conflict(conn, conflict.session, conflict.field, conflict.connector,
+                                   conflict.base, conflict.ours, conflict.theirs)
+            for runtime in readers:
+                result = pulls.get(runtime.name)
+                if result is None:
+                    continue
+                collection = runtime.connector.collection
+                for link in merged.links.get(runtime.name, {}).values():
+                    store.save_link(conn, link)
+                for key in merged.dropped_links.get(runtime.name, set()):
+                    store.drop_link(conn, runtime.name, collection, key)
+                store.save_cursor(conn, runtime.name, collection, token=result.cursor)
+            for name, plan in plans.items():
+                runtime = _by_name(runtimes, name)
+                collection = runtime.connector.collection
+                pending = {e.key: e.id for e in store.outbox_entries(name, ("pending",))
+                           if e.op in DATA_OPS and e.target == collection}
+                for link in plan.adopted:
+                    store.save_link(conn, link)
+                for op in plan.ops:
+                    store.enqueue(conn, idem_key=_idem(name, op.key, op.action, op.hash or "", str(seq)),
+                                  connector=name, target=collection, op=op.action, key=op.key,
+                                  payload={"sequence": op.sequence}, supersede=True)
+                stale = [pending[k] for k in plan.considered - {op.key for op in plan.ops} if k in pending]
+                if stale:
+                    store.mark(conn, stale, "superseded")
+                store.save_cursor(conn, name, collection, synced_seq=plan_seq[name], keep_token=True)
+            if announcement is not None:
+                payload = {"id": announcement.id, "changes": [_change_json(c) for c in announcement.changes]}
+                for runtime in runtimes:
+                    if Capability.ANNOUNCE not in runtime.caps:
+                        continue
+                    for target in runtime.connector.targets():
+                        store.enqueue(conn, idem_key=_idem(runtime.name, target, announcement.id, str(seq)),
+                                      connector=runtime.name, target=target, op="announce",
+                                      key=announcement.id, payload=payload, supersede=False)
+            if store.get_meta("published_initialized", conn=conn) is None:
+                # The first publication is the baseline, not news: nothing is announced.
+                store.publish(conn, {k: s.to_record() for k, s in programme.sessions.items()})
+                store.set_meta(conn, "published_initialized", True)
+            elif merged.changed:
+                store.publish(conn, {k: programme.sessions[k].to_record() if k in programme.sessions else None
+                                     for k in merged.changed})
+
+        # apply ---------------------------------------------------------------------------
+        return await self._apply_all(store, runtimes, programme)
+
+    async def _pull_all(
+        self, readers: list[Runtime], store: StateStore, programme: Programme | None
+    ) -> dict[str, PullResult]:
+        results: dict[str, PullResult] = {}
+        done = 0
+
+        async def pull_one(runtime: Runtime) -> None:
+            nonlocal done
+            token, _ = store.cursor(runtime.name, runtime.connector.collection)
+            links = store.links(runtime.name, runtime.connector.collection)
+            try:
+                await runtime.connector.open()
+                results[runtime.name] = await runtime.connector.pull(token, links, programme or _EMPTY)
+            except InputError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - one connector's bug must not stop the others
+                log.warning("pull from %s failed", runtime.name, exc_info=not isinstance(exc, ConnectorError))
+                self._fail(runtime, exc)
+            finally:
+                done += 1
+                self.progress("pull", done, len(readers))
+
+        await asyncio.gather(*(pull_one(r) for r in readers))
+        return results
+
+    def _fail(self, runtime: Runtime, exc: BaseException) -> None:
+        runtime.failed = True
+        runtime.report.failed = max(runtime.report.failed, 1)
+        runtime.report.error = _describe(exc)
+
+    def _announcement(
+        self, store: StateStore, changed: Mapping[str, Any], programme: Programme, meta_changed: bool
+    ) -> Announcement | None:
+        if not changed or store.get_meta("published_initialized") is None:
+            return None
+        published = store.published_records(list(changed))
+        current = {k: programme.sessions[k].to_record() for k in changed if k in programme.sessions}
+        changes = diff_versions(published, current)
+        return Announcement(tuple(changes), programme.venues) if changes else None
+
+    # apply -----------------------------------------------------------------------------------
+    async def _apply_all(self, store: StateStore, runtimes: list[Runtime], programme: Programme) -> set[str]:
+        retry: set[str] = set()
+        targets = [r for r in runtimes if not r.failed and (Capability.WRITE in r.caps or Capability.ANNOUNCE in r.caps)]
+        done = 0
+
+        async def apply_one(runtime: Runtime) -> None:
+            nonlocal done
+            try:
+                await runtime.connector.open()
+                if await self._apply_connector(store, runtime, programme):
+                    retry.add(runtime.name)
+            except Exception as exc:  # noqa: BLE001 - isolation: the others go on
+                log.warning("apply to %s failed", runtime.name, exc_info=not isinstance(exc, ConnectorError))
+                self._fail(runtime, exc)
+            finally:
+                done += 1
+                self.progress("apply", done, len(targets))
+
+        await asyncio.gather(*(apply_one(r) for r in targets))
+        return retry
+
+    async def _apply_connector(self, store: StateStore, runtime: Runtime, programme: Programme) -> bool:
+        """Apply a connector's due outbox entries; True if a 412 asks for another round."""
+        entries = store.outbox_entries(runtime.name, ("pending",), due_before=self.clock())
+        data = [e for e in entries if e.op in DATA_OPS]
+        messages = [e for e in entries if e.op == "announce"]
+        again = False
+        if data:
+            again = await self._apply_data(store, runtime, programme, data)
+        for entry in messages:
+            await self._send_one(store, runtime, programme, entry)
+        return again
+
+    async def _apply_data(
+        self, store: StateStore, runtime: Runtime, programme: Programme, entries: list[OutboxEntry]
+    ) -> bool:
+        collection = runtime.connector.collection
+        links = store.links(runtime.name, collection)
+        held = _held(store, [])
+        ops: list[Op] = []
+        hashes: dict[str, str | None] = {}
+        live: list[OutboxEntry] = []
+        with store.transaction() as conn:
+            for entry in entries:
+                if entry.key in held.get(runtime.name, set()):
+                    continue
+                session = programme.sessions.get(entry.key)
+                link = links.get(entry.key)
+                sequence = int((entry.payload or {}).get("sequence", 0))
+                if session is None:
+                    if link is None or link.remote_id is None:
+                        store.mark(conn, [entry.id], "done")
+                        continue
+                    ops.append(Op("delete", entry.key, None, link, sequence))
+                    hashes[entry.key] = None
+                else:
+                    projection = runtime.connector.project(session, programme)
+                    action = "update" if link is not None and link.remote_id is not None else "create"
+                    ops.append(Op(action, entry.key, projection, link, sequence))
+                    hashes[entry.key] = content_hash(projection)
+                live.append(entry)
+            store.mark(conn, [e.id for e in live], "sending", attempt=True)
+        if not ops:
+            return False
+        try:
+            results = await runtime.connector.apply(ops, programme)
+        except (AuthError, TransientError, BreakerOpen) as exc:
+            with store.transaction() as conn:
+                retry_at = self.clock() + (exc.retry_after or 0) if isinstance(exc, TransientError) else 0.0
+                store.mark(conn, [e.id for e in live], "pending", error=_describe(exc), next_at=retry_at)
+                if isinstance(exc, BreakerOpen):
+                    store.open_breaker(conn, runtime.name, str(exc))
+            self._fail(runtime, exc)
+            runtime.report.failed = len(live)
+            return False
+        again = False
+        with store.transaction() as conn:
+            for entry, op, result in zip(live, ops, results, strict=True):
+                if isinstance(result, RemoteRef):
+                    if op.action == "delete":
+                        store.drop_link(conn, runtime.name, collection, op.key)
+                        runtime.report.deleted += 1
+                    else:
+                        digest = hashes[op.key]
+                        store.save_link(conn, Link(runtime.name, collection, op.key, result.remote_id,
+                                                   result.version, digest, digest,
+                                                   dict(op.projection or {}), op.sequence))
+                        if op.action == "create":
+                            runtime.report.created += 1
+                        else:
+                            runtime.report.updated += 1
+                    store.mark(conn, [entry.id], "done", remote_ref=result.remote_id)
+                elif isinstance(result, PreconditionFailed):
+                    store.mark(conn, [entry.id], "superseded", error=_describe(result))
+                    again = True
+                else:
+                    store.mark(conn, [entry.id], "failed", error=_describe(result))
+                    runtime.report.failed += 1
+        if again:
+            # The remote changed under us: the next round re-pulls and re-plans these sessions.
+            with store.transaction() as conn:
+                store.save_cursor(conn, runtime.name, collection, synced_seq=0, keep_token=True)
+        return again
+
+    async def _send_one(self, store: StateStore, runtime: Runtime, programme: Programme, entry: OutboxEntry) -> None:
+        announcement = _announcement_from(entry.payload or {}, programme.venues)
+        with store.transaction() as conn:
+            store.mark(conn, [entry.id], "sending", attempt=True)
+        try:
+            ref = await runtime.connector.announce(entry.target, announcement)
+        except TransientError as exc:
+            with store.transaction() as conn:
+                store.mark(conn, [entry.id], "pending", error=_describe(exc),
+                           next_at=self.clock() + (exc.retry_after or 30.0))
+            runtime.report.failed += 1
+            runtime.report.error = _describe(exc)
+            return
+        except (AuthError, BreakerOpen) as exc:
+            with store.transaction() as conn:
+                store.mark(conn, [entry.id], "pending", error=_describe(exc))
+                if isinstance(exc, BreakerOpen):
+                    store.open_breaker(conn, runtime.name, str(exc))
+            raise
+        except ConnectorError as exc:
+            with store.transaction() as conn:
+                store.mark(conn, [entry.id], "failed", error=_describe(exc))
+            runtime.report.failed += 1
+            return
+        with store.transaction() as conn:
+            store.mark(conn, [entry.id], "done", remote_ref=ref.remote_id)
+        runtime.report.sent += 1
+
+
+_EMPTY = Programme(Event(id="", title="", timezone="UTC"), (), {}, {})
+
+
+def _programme(meta: Mapping[str, Any], sessions: Mapping[str, Mapping[str, Any]]) -> Programme:
+    event, days, venues = Programme.meta_from_record(meta)
+    return Programme(event, days, venues, {k: Session.from_record(r) for k, r in sessions.items()})
+
+
+def _held(store: StateStore, fresh: list[Conflict]) -> dict[str, set[str]]:
+    held: dict[str, set[str]] = {}
+    for conflict in store.open_conflicts():
+        held.setdefault(conflict.connector, set()).add(conflict.session)
+    for c in fresh:
+        held.setdefault(c.connector, set()).add(c.session)
+    return held
+
+
+def _by_name(runtimes: list[Runtime], name: str) -> Runtime:
+    return next(r for r in runtimes if r.name == name)
+
+
+def _idem(*parts: str) -> str:
+    return hashlib.sha256("|".join(parts).encode()).hexdigest()
+
+
+def _change_json(change: Change) -> dict[str, Any]:
+    return {**change.to_json(), "before": change.before, "after": change.after}
+
+
+def _announcement_from(payload: Mapping[str, Any], venues: Mapping[str, Venue]) -> Announcement:
+    changes = tuple(
+        Change(c["session"], c["kind"], {k: (v[0], v[1]) for k, v in c["fields"].items()}, c.get("before"), c.get("after"))
+        for c in payload.get("changes", [])
+    )
+    return Announcement(changes, venues)
+
+
+def _describe(exc: BaseException) -> str:
+    if isinstance(exc, HubError):
+        return str(exc)
+    return f"{type(exc).__name__}: {exc}"
