@@ -1,0 +1,135 @@
+"""What a bot answers: a structured object first, text only when a channel asks for it.
+
+An :class:`Answer` holds message keys with their values, session lines and an optional
+venue card. :meth:`Answer.render` turns it into one channel's format (plain text for Signal,
+HTML for Telegram, Markdown for Talk). Every value, whether it came from the programme (titles,
+venue names, which pads and calendars may feed) or from the person asking, goes through
+:func:`sync.announce.escape` for that format; only our own templates and markup are not.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from bots.messages import bt
+from sync.announce import Format, escape
+from sync.i18n import join_words, say_span, say_time, t
+from sync.model import Session, Venue
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    """A catalog key and the values to fill it with (escaped at render time)."""
+
+    key: str
+    values: Mapping[str, str] = field(default_factory=dict)
+
+    def render(self, lang: str, fmt: Format) -> str:
+        return bt(
+            self.key, lang, **{name: escape(value, fmt) for name, value in self.values.items()}
+        )
+
+    def plain(self, lang: str) -> str:
+        return bt(self.key, lang, **self.values)
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    """One session in an answer, and how much of its time and place to say."""
+
+    session: Session
+    venue: Venue | None
+    with_date: bool = True
+    with_address: bool = False
+    with_hosts: bool = False
+
+    def render(self, lang: str, fmt: Format) -> str:
+        session = self.session
+        if self.with_date:
+            when = say_span(session.start, session.end, lang)
+        else:
+            when = f"{say_time(session.start, lang)} – {say_time(session.end, lang)}"
+        title = escape(session.title, fmt)
+        if fmt == "html":
+            title = f"<b>{title}</b>"
+        elif fmt == "markdown":
+            title = f"**{title}**"
+        parts = [title, escape(when, fmt)]
+        if self.venue is not None:
+            place = self.venue.name
+            if self.with_address and self.venue.address:
+                place = f"{place}, {self.venue.address}"
+            parts.append(escape(place, fmt))
+        elif session.venue:
+            parts.append(escape(session.venue, fmt))
+        else:
+            parts.append(escape(t("venue.unknown", lang), fmt))
+        if self.with_hosts and session.hosts:
+            parts.append(
+                bt("line.hosts", lang, hosts=escape(join_words(list(session.hosts), lang), fmt))
+            )
+        line = " · ".join(parts)
+        if session.status != "scheduled":
+            line += f" ({bt(session.status, lang)})"
+        return line
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """A bot's reply, independent of the channel it goes to."""
+
+    lang: str
+    kind: str
+    heading: Message | None = None
+    lines: tuple[Line, ...] = ()
+    venue: Venue | None = None
+    notes: tuple[Message, ...] = ()
+
+    @property
+    def session_ids(self) -> tuple[str, ...]:
+        """The sessions this answer speaks of, in the order it says them."""
+        return tuple(line.session.id for line in self.lines)
+
+    def render(self, fmt: Format = "text") -> str:
+        """The whole reply in one channel format."""
+        lang = self.lang
+        out: list[str] = []
+        if self.heading is not None:
+            heading = self.heading.render(lang, fmt)
+            out.append(_strong(heading, fmt))
+        if self.venue is not None:
+            out.extend(_venue_card(self.venue, lang, fmt))
+        bullet = "- " if fmt == "markdown" else "• "
+        out.extend(bullet + line.render(lang, fmt) for line in self.lines)
+        out.extend(note.render(lang, fmt) for note in self.notes)
+        return "\n".join(out)
+
+    def to_json(self) -> dict[str, Any]:
+        """A machine-readable form (``hub ask --json``): what was understood and said."""
+        return {
+            "lang": self.lang,
+            "kind": self.kind,
+            "sessions": list(self.session_ids),
+            "venue": self.venue.id if self.venue else None,
+            "text": self.render("text"),
+        }
+
+
+def _strong(text: str, fmt: Format) -> str:
+    if fmt == "html":
+        return f"<b>{text}</b>"
+    if fmt == "markdown":
+        return f"**{text}**"
+    return text
+
+
+def _venue_card(venue: Venue, lang: str, fmt: Format) -> list[str]:
+    lines = [_strong(escape(venue.name, fmt), fmt)]
+    if venue.address:
+        colon = " : " if lang == "fr" else ": "
+        lines.append(f"{bt('address', lang)}{colon}{escape(venue.address, fmt)}")
+    if venue.note:
+        lines.append(escape(venue.note, fmt))
+    return lines

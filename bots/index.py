@@ -1,0 +1,266 @@
+"""An index over one version of the programme, built once and shared by every question.
+
+Two structures make answers cheap on a programme of any size:
+
+- sessions sorted by start, with the longest duration, so "what is on at 11:30" is two
+  bisections and a short scan instead of a walk over every session;
+- an inverted index from folded, de-pluralised words to the *entities* that contain them
+  (sessions, venues, hosts, tracks), with an inverse document frequency per word, so a
+  question's words score only the entities they touch. Typos are absorbed by matching each
+  question word against the vocabulary with rapidfuzz, once per distinct word.
+
+Nothing here knows any particular programme: every name comes from the data.
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+import threading
+from collections import OrderedDict, defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Literal
+
+from rapidfuzz import fuzz, process
+
+from bots.text import STOPWORDS, synonyms, tokens
+from sync.model import Programme, Session, Venue
+
+EntityKind = Literal["session", "venue", "host", "track"]
+
+#: How much a word counts depending on where it was found.
+FIELD_WEIGHTS: dict[str, float] = {
+    "title": 1.0,
+    "name": 1.0,
+    "format": 0.6,
+    "kind": 0.4,
+    "address": 0.5,
+    "note": 0.3,
+    "description": 0.25,
+}
+
+
+def stem(token: str) -> str:
+    """A crude plural folding shared by both languages: 'ateliers' and 'atelier' meet."""
+    if len(token) > 3 and token[-1] in "sx" and not token[-2].isdigit():
+        return token[:-1]
+    return token
+
+
+def index_terms(text: str) -> list[str]:
+    """The words of a programme text as the index stores them."""
+    return [
+        stem(tok)
+        for tok in tokens(text)
+        if tok not in STOPWORDS and (len(tok) > 1 or tok.isdigit())
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class Entity:
+    """Something a question can name: a session, a venue, a host or a track."""
+
+    kind: EntityKind
+    key: str
+    label: str
+    sessions: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class WordMatch:
+    """A question word matched to a vocabulary word, with a similarity in (0, 1]."""
+
+    query: str
+    term: str
+    similarity: float
+
+
+class ProgrammeIndex:
+    """Lookups over one programme; immutable once built."""
+
+    def __init__(self, programme: Programme) -> None:
+        self.programme = programme
+        self.tz = programme.tz
+        self.ordered: list[Session] = programme.sorted_sessions()
+        self._starts = [s.start for s in self.ordered]
+        self._longest = max((s.end - s.start for s in self.ordered), default=timedelta(0))
+        self.days: list[date] = sorted(
+            {d.date for d in programme.days}
+            | {s.start.astimezone(self.tz).date() for s in self.ordered}
+        )
+        self.entities: list[Entity] = []
+        self._postings: dict[str, dict[int, float]] = defaultdict(dict)
+        self._build_entities()
+        self.vocabulary: list[str] = sorted(self._postings)
+        total = max(len(self.entities), 1)
+        self.idf: dict[str, float] = {
+            term: math.log(1 + total / len(posting)) for term, posting in self._postings.items()
+        }
+        self._match_cache: dict[str, tuple[WordMatch, ...]] = {}
+        self._lock = threading.Lock()
+
+    # -- building ---------------------------------------------------------------------------
+
+    def _add(self, entity: Entity, fields: Iterable[tuple[str, str | None]]) -> None:
+        number = len(self.entities)
+        self.entities.append(entity)
+        for field, text in fields:
+            if not text:
+                continue
+            weight = FIELD_WEIGHTS[field]
+            for term in index_terms(text):
+                posting = self._postings[term]
+                if posting.get(number, 0.0) < weight:
+                    posting[number] = weight
+
+    def _build_entities(self) -> None:
+        by_venue: dict[str, list[str]] = defaultdict(list)
+        by_host: dict[str, list[str]] = defaultdict(list)
+        host_label: dict[str, str] = {}
+        by_track: dict[str, list[str]] = defaultdict(list)
+        track_label: dict[str, str] = {}
+        for session in self.ordered:
+            self._add(
+                Entity("session", session.id, session.title, (session.id,)),
+                [
+                    ("title", session.title),
+                    ("format", session.format),
+                    ("kind", session.kind),
+                    ("description", session.description),
+                ],
+            )
+            if session.venue:
+                by_venue[session.venue].append(session.id)
+            for host in session.hosts:
+                key = " ".join(tokens(host))
+                by_host[key].append(session.id)
+                host_label.setdefault(key, host)
+            if session.track:
+                key = " ".join(tokens(session.track))
+                by_track[key].append(session.id)
+                track_label.setdefault(key, session.track)
+        for venue in self.programme.venues.values():
+            self._add(
+                Entity("venue", venue.id, venue.name, tuple(by_venue.get(venue.id, ()))),
+                [("name", venue.name), ("address", venue.address), ("note", venue.note)],
+            )
+        for key, ids in by_host.items():
+            self._add(Entity("host", key, host_label[key], tuple(ids)), [("name", host_label[key])])
+        for key, ids in by_track.items():
+            self._add(
+                Entity("track", key, track_label[key], tuple(ids)), [("name", track_label[key])]
+            )
+
+    # -- time lookups -----------------------------------------------------------------------
+
+    def session(self, session_id: str) -> Session | None:
+        return self.programme.sessions.get(session_id)
+
+    def venue(self, session: Session) -> Venue | None:
+        return self.programme.venue_of(session)
+
+    def overlapping(self, start: datetime, end: datetime) -> list[Session]:
+        """Sessions with some time in [start, end), in programme order."""
+        lo = bisect.bisect_left(self._starts, start - self._longest)
+        hi = bisect.bisect_left(self._starts, end)
+        return [s for s in self.ordered[lo:hi] if s.end > start]
+
+    def running_at(self, moment: datetime) -> list[Session]:
+        """Sessions under way at ``moment`` (started, not yet ended)."""
+        lo = bisect.bisect_left(self._starts, moment - self._longest)
+        hi = bisect.bisect_right(self._starts, moment)
+        return [s for s in self.ordered[lo:hi] if s.end > moment]
+
+    def starting_from(self, moment: datetime, *, strictly: bool = False) -> Iterator[Session]:
+        """Sessions starting at or after ``moment`` (strictly after if asked), in order."""
+        find = bisect.bisect_right if strictly else bisect.bisect_left
+        for position in range(find(self._starts, moment), len(self.ordered)):
+            yield self.ordered[position]
+
+    # -- word lookups -----------------------------------------------------------------------
+
+    def match_word(self, word: str) -> tuple[WordMatch, ...]:
+        """Vocabulary words a question word may stand for: exact, prefix, or a close typo."""
+        query = stem(word)
+        with self._lock:
+            cached = self._match_cache.get(query)
+        if cached is not None:
+            return cached
+        found: dict[str, float] = {}
+        if query in self._postings:
+            found[query] = 1.0
+        if len(query) >= 4 and not query.isdigit():
+            start = bisect.bisect_left(self.vocabulary, query)
+            for term in self.vocabulary[start : start + 50]:
+                if not term.startswith(query):
+                    break
+                found.setdefault(term, 0.7)
+            cutoff = 80.0 if len(query) <= 5 else 75.0
+            for term, score, _ in process.extract(
+                query, self.vocabulary, scorer=fuzz.ratio, score_cutoff=cutoff, limit=5
+            ):
+                if term.isdigit():
+                    continue
+                found.setdefault(term, 0.8 * score / 100)
+        for other in synonyms(query) or synonyms(word):
+            if stem(other) in self._postings:
+                found.setdefault(stem(other), 0.9)
+        result = tuple(WordMatch(word, term, sim) for term, sim in found.items())
+        with self._lock:
+            if len(self._match_cache) > 10_000:
+                self._match_cache.clear()
+            self._match_cache[query] = result
+        return result
+
+    def is_vocabulary(self, word: str) -> bool:
+        """True when the word (folded) appears as such somewhere in the programme."""
+        return stem(word) in self._postings
+
+    def near_words(self, word: str, limit: int = 3) -> list[str]:
+        """Looser matches, for 'did you mean' suggestions only."""
+        query = stem(word)
+        if len(query) < 3:
+            return []
+        return [
+            term
+            for term, _, _ in process.extract(
+                query, self.vocabulary, scorer=fuzz.ratio, score_cutoff=70, limit=limit
+            )
+        ]
+
+    def score(self, matches: Iterable[WordMatch]) -> dict[int, tuple[float, frozenset[str]]]:
+        """Entity number -> (score, question words it explains), summing each word's best hit."""
+        best: dict[int, dict[str, float]] = defaultdict(dict)
+        for match in matches:
+            idf = self.idf[match.term]
+            for number, weight in self._postings[match.term].items():
+                value = match.similarity * idf * weight
+                if best[number].get(match.query, 0.0) < value:
+                    best[number][match.query] = value
+        return {number: (sum(per.values()), frozenset(per)) for number, per in best.items()}
+
+
+_CACHE: OrderedDict[int, tuple[Programme, ProgrammeIndex]] = OrderedDict()
+_CACHE_LOCK = threading.Lock()
+
+
+def index_for(programme: Programme) -> ProgrammeIndex:
+    """The index of this programme version, built on first use and reused after.
+
+    Keyed by identity (a programme is immutable; the cache holds it, so its id cannot be
+    reused while cached). Two versions are kept: the live one and the one just replaced.
+    """
+    key = id(programme)
+    with _CACHE_LOCK:
+        hit = _CACHE.get(key)
+        if hit is not None and hit[0] is programme:
+            _CACHE.move_to_end(key)
+            return hit[1]
+    built = ProgrammeIndex(programme)
+    with _CACHE_LOCK:
+        _CACHE[key] = (programme, built)
+        while len(_CACHE) > 2:
+            _CACHE.popitem(last=False)
+    return built

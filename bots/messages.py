@@ -1,0 +1,157 @@
+"""Everything the bots say, in French and English.
+
+Templates are our own text and are never escaped; the values put into them (titles, venue
+names, what the user typed) always are, by :mod:`bots.answer` at render time. Keep markup
+characters out of the templates so they read the same in text, HTML and Markdown.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+BOT_MESSAGES: dict[str, dict[str, str]] = {
+    # headings
+    "now": {"fr": "En ce moment", "en": "Happening now"},
+    "now.none": {"fr": "Rien en cours en ce moment", "en": "Nothing is on right now"},
+    "now.none.next": {
+        "fr": "Rien en cours en ce moment ; ensuite :",
+        "en": "Nothing is on right now; next:",
+    },
+    "next": {"fr": "Ensuite, {when}", "en": "Next, {when}"},
+    "next.none": {"fr": "Plus rien au programme après ceci", "en": "Nothing more on the programme"},
+    "today": {"fr": "Aujourd'hui, {day}", "en": "Today, {day}"},
+    "today.rest": {"fr": "Encore aujourd'hui, {day}", "en": "Still to come today, {day}"},
+    "day": {"fr": "{day}", "en": "{day}"},
+    "day.part": {"fr": "{day}, {part}", "en": "{day}, {part}"},
+    "day.none": {"fr": "Rien au programme {day}", "en": "Nothing on the programme on {day}"},
+    "day.part.none": {
+        "fr": "Rien au programme {day}, {part}",
+        "en": "Nothing on the programme on {day}, {part}",
+    },
+    "at": {"fr": "{when}", "en": "{when}"},
+    "at.none": {"fr": "Rien en cours {when}", "en": "Nothing on at {when}"},
+    "at.none.next": {
+        "fr": "Rien en cours {when} ; ensuite :",
+        "en": "Nothing on at {when}; after that:",
+    },
+    "from": {"fr": "À partir de {when}", "en": "From {when}"},
+    "chat.only": {
+        "fr": "Cette commande s'utilise dans une discussion avec le bot.",
+        "en": "This command works in a chat with the bot.",
+    },
+    "where": {"fr": "Où", "en": "Where"},
+    "when": {"fr": "Quand", "en": "When"},
+    "found": {"fr": "Au programme", "en": "On the programme"},
+    "found.for": {"fr": "Au programme : {query}", "en": "On the programme: {query}"},
+    "venue.sessions": {"fr": "À {venue}", "en": "At {venue}"},
+    "venue.nothing": {
+        "fr": "Rien de prévu à {venue} pour ce moment-là.",
+        "en": "Nothing planned at {venue} then.",
+    },
+    "host.sessions": {"fr": "Avec {host}", "en": "With {host}"},
+    "track.sessions": {"fr": "Parcours {track}", "en": "Track {track}"},
+    "programme": {"fr": "{title} : le programme", "en": "{title}: the programme"},
+    "programme.day": {
+        "fr": "{day} ({theme}) : {count} rendez-vous, de {first} à {last}",
+        "en": "{day} ({theme}): {count} sessions, from {first} to {last}",
+    },
+    "programme.day.plain": {
+        "fr": "{day} : {count} rendez-vous, de {first} à {last}",
+        "en": "{day}: {count} sessions, from {first} to {last}",
+    },
+    "programme.more": {
+        "fr": "Demandez « aujourd'hui », « demain » ou un jour, ou /aide.",
+        "en": "Ask “today”, “tomorrow” or a day, or /help.",
+    },
+    "programme.website": {"fr": "Tout le programme : {url}", "en": "The whole programme: {url}"},
+    # notes
+    "more": {
+        "fr": "… et {count} de plus. Précisez un jour, une heure ou un lieu.",
+        "en": "… and {count} more. Add a day, a time or a venue.",
+    },
+    "line.hosts": {"fr": "avec {hosts}", "en": "with {hosts}"},
+    "cancelled": {"fr": "annulé", "en": "cancelled"},
+    "tentative": {"fr": "à confirmer", "en": "to be confirmed"},
+    "not.found": {
+        "fr": "Je n'ai rien trouvé au programme pour « {query} ».",
+        "en": "I found nothing on the programme for “{query}”.",
+    },
+    "did.you.mean": {"fr": "Vouliez-vous dire : {names} ?", "en": "Did you mean: {names}?"},
+    "not.understood": {
+        "fr": "Je n'ai pas compris la question.",
+        "en": "I did not understand the question.",
+    },
+    "try": {
+        "fr": "Essayez « c'est où {example} ? », « et ensuite ? », « demain matin », ou /aide.",
+        "en": "Try “where is {example}?”, “what's next?”, “tomorrow morning”, or /help.",
+    },
+    "need.subject": {
+        "fr": "De quel rendez-vous ou de quel lieu parlez-vous ? Par exemple : {example}",
+        "en": "Which session or venue do you mean? For example: {example}",
+    },
+    "search.empty": {
+        "fr": "Que cherchez-vous ? Par exemple : {example}",
+        "en": "What are you looking for? For example: {example}",
+    },
+    "before.event": {"fr": "Le programme commence {day}.", "en": "The programme starts on {day}."},
+    "after.event": {
+        "fr": "Le programme s'est terminé {day}.",
+        "en": "The programme ended on {day}.",
+    },
+    "next.on": {"fr": "Prochain rendez-vous : {when}.", "en": "Next session: {when}."},
+    "address": {"fr": "Adresse", "en": "Address"},
+    # parts of the day
+    "part.morning": {"fr": "le matin", "en": "morning"},
+    "part.noon": {"fr": "à midi", "en": "noon"},
+    "part.afternoon": {"fr": "l'après-midi", "en": "afternoon"},
+    "part.evening": {"fr": "le soir", "en": "evening"},
+    # help
+    "help": {
+        "fr": "Je réponds aux questions sur le programme",
+        "en": "I answer questions about the programme",
+    },
+    "help.programme": {
+        "fr": "/programme : les jours et leurs thèmes",
+        "en": "/programme: the days and their themes",
+    },
+    "help.now": {
+        "fr": "/maintenant : ce qui se passe en ce moment",
+        "en": "/now: what is on right now",
+    },
+    "help.next": {"fr": "/ensuite : ce qui vient après", "en": "/next: what comes next"},
+    "help.today": {
+        "fr": "/aujourdhui, /demain : le programme du jour",
+        "en": "/today, /tomorrow: the day's programme",
+    },
+    "help.where": {
+        "fr": "/ou suivi d'un rendez-vous ou d'un lieu : où c'est, avec l'adresse",
+        "en": "/where followed by a session or a venue: where it is, with the address",
+    },
+    "help.when": {
+        "fr": "/quand suivi d'un rendez-vous : quand c'est",
+        "en": "/when followed by a session: when it is",
+    },
+    "help.search": {
+        "fr": "/cherche suivi de quelques mots : chercher dans le programme",
+        "en": "/search followed by a few words: search the programme",
+    },
+    "help.follow": {
+        "fr": "/suivre suivi d'un rendez-vous : un rappel 15 minutes avant et un message "
+        "s'il change ; /neplussuivre pour arrêter",
+        "en": "/follow followed by a session: a reminder 15 minutes before and a message "
+        "if it changes; /unfollow to stop",
+    },
+    "help.free": {
+        "fr": "Ou demandez simplement : « c'est où {example} ? », "
+        "« qu'est-ce qui se passe demain matin ? », « et à 11 h 30 ? »",
+        "en": "Or just ask: “where is {example}?”, “what's on tomorrow morning?”, "
+        "“what about 11:30?”",
+    },
+}
+
+
+def bt(key: str, lang: str, **values: Any) -> str:
+    """The bot message ``key`` in ``lang`` (French when unknown), filled in with ``values``."""
+    entry = BOT_MESSAGES[key]
+    text = entry.get(lang) or entry["fr"]
+    return text.format(**values) if values else text

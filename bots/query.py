@@ -1,0 +1,532 @@
+"""From a question typed in a chat to a :class:`Query`: what is asked, for when, about what.
+
+The parser peels the question in a fixed order, each step removing what it understood:
+a leading command (``/ou``, ``/where@hub_bot``), clock times ("11h30", "2 pm", "midi"),
+dates ("demain", "samedi", "13 novembre", "le 13"), parts of the day ("demain matin"),
+then the question words ("où", "when", "ensuite"). What is left are the words that may name
+a session, a venue, a host or a track; :mod:`bots.engine` resolves them against the index.
+
+Keywords are matched on folded text (no accents, lower case), and with a little typo
+tolerance for the longer ones ("aujourdui", "tommorow", "vendredy"), except when the typed
+word is itself a word of the programme: "soin" stays "soin" and never becomes "soir".
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, time, timedelta
+
+from rapidfuzz import fuzz, process
+
+from bots.text import STOPWORDS, content_tokens, fold, words
+
+#: Commands and the intent they stand for (French and English names, and a few spellings).
+COMMANDS: dict[str, tuple[str, str | None]] = {
+    "programme": ("programme", None),
+    "program": ("programme", "en"),
+    "maintenant": ("now", "fr"),
+    "now": ("now", "en"),
+    "ensuite": ("next", "fr"),
+    "next": ("next", "en"),
+    "aujourdhui": ("today", "fr"),
+    "today": ("today", "en"),
+    "demain": ("tomorrow", "fr"),
+    "tomorrow": ("tomorrow", "en"),
+    "ou": ("where", "fr"),
+    "where": ("where", "en"),
+    "quand": ("when", "fr"),
+    "when": ("when", "en"),
+    "cherche": ("search", "fr"),
+    "chercher": ("search", "fr"),
+    "search": ("search", "en"),
+    "aide": ("help", "fr"),
+    "help": ("help", "en"),
+    "start": ("help", None),
+    "suivre": ("follow", "fr"),
+    "follow": ("follow", "en"),
+    "neplussuivre": ("unfollow", "fr"),
+    "unfollow": ("unfollow", "en"),
+    "sync": ("sync", None),
+    "annonce": ("announce", "fr"),
+    "announce": ("announce", "en"),
+    "statut": ("status", "fr"),
+    "status": ("status", "en"),
+}
+
+FR_WEEKDAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
+EN_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+FR_MONTHS = (
+    "janvier",
+    "fevrier",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "aout",
+    "septembre",
+    "octobre",
+    "novembre",
+    "decembre",
+)
+EN_MONTHS = (
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+)
+_MONTH_NUMBER = {name: i + 1 for names in (FR_MONTHS, EN_MONTHS) for i, name in enumerate(names)}
+_MONTH_NUMBER.update({name[:3]: i + 1 for i, name in enumerate(EN_MONTHS)})
+_MONTH_NUMBER.update({"sept": 9, "fev": 2, "dec": 12})
+_MONTHS_RE = "|".join(sorted(_MONTH_NUMBER, key=len, reverse=True))
+
+#: Relative days, as an offset from the day of the question.
+RELATIVE_DAYS: dict[str, int] = {
+    "apres demain": 2,
+    "apres-demain": 2,
+    "day after tomorrow": 2,
+    "aujourd hui": 0,
+    "aujourdhui": 0,
+    "ajd": 0,
+    "auj": 0,
+    "ce jour": 0,
+    "today": 0,
+    "tonight": 0,
+    "ce soir": 0,
+    "ce matin": 0,
+    "cet apres midi": 0,
+    "this morning": 0,
+    "this afternoon": 0,
+    "this evening": 0,
+    "demain": 1,
+    "tomorrow": 1,
+    "hier": -1,
+    "yesterday": -1,
+}
+#: Parts of the day: (first hour, hour after the last).
+PARTS: dict[str, tuple[int, int]] = {
+    "morning": (6, 12),
+    "noon": (12, 14),
+    "afternoon": (12, 18),
+    "evening": (18, 24),
+}
+PART_WORDS: dict[str, str] = {
+    "apres midi": "afternoon",
+    "aprem": "afternoon",
+    "afternoon": "afternoon",
+    "matin": "morning",
+    "matinee": "morning",
+    "morning": "morning",
+    "soir": "evening",
+    "soiree": "evening",
+    "evening": "evening",
+    "tonight": "evening",
+    "nuit": "evening",
+    "night": "evening",
+}
+#: Question words and phrases, by intent. Phrases are matched before single words.
+INTENT_WORDS: dict[str, tuple[str, ...]] = {
+    "now": (
+        "en ce moment",
+        "maintenant",
+        "actuellement",
+        "en cours",
+        "right now",
+        "now",
+        "currently",
+        "at the moment",
+        "happening now",
+        "ce moment",
+    ),
+    "next": (
+        "ensuite",
+        "prochain",
+        "prochaine",
+        "prochains",
+        "prochaines",
+        "suivant",
+        "suivante",
+        "a venir",
+        "next",
+        "coming up",
+        "upcoming",
+        "et apres",
+        "apres ca",
+        "then",
+    ),
+    "where": (
+        "c est ou",
+        "ou est",
+        "ou sont",
+        "ou se trouve",
+        "ou ca",
+        "ou a lieu",
+        "ou se passe",
+        "ou se deroule",
+        "comment aller",
+        "comment y aller",
+        "how do i get",
+        "how to get",
+        "where",
+        "ou",
+        "lieu",
+        "endroit",
+        "located",
+        "location",
+        "venue",
+        "salle",
+        "room",
+    ),
+    "address": ("adresse", "address", "adress", "adr"),
+    "when": (
+        "a quelle heure",
+        "quelle heure",
+        "what time",
+        "quand",
+        "when",
+        "horaire",
+        "horaires",
+        "commence",
+        "commencent",
+        "debut",
+        "start",
+        "starts",
+        "begin",
+        "begins",
+        "finit",
+        "termine",
+        "fin",
+        "end",
+        "ends",
+        "heure",
+    ),
+    "host": (
+        "qui anime",
+        "qui organise",
+        "qui presente",
+        "qui intervient",
+        "anime par",
+        "animee par",
+        "organise par",
+        "who hosts",
+        "who runs",
+        "who is running",
+        "who organises",
+        "who organizes",
+        "hosted by",
+        "run by",
+        "avec qui",
+        "avec",
+        "with",
+        "host",
+        "hosts",
+        "intervenants",
+        "speakers",
+    ),
+    "track": ("parcours", "track", "thematique"),
+    "search": (
+        "cherche",
+        "chercher",
+        "recherche",
+        "search",
+        "find",
+        "trouver",
+        "parle de",
+        "about",
+    ),
+    "help": ("aide", "help", "commandes", "commands", "que sais tu faire", "what can you do"),
+    "greeting": ("bonjour", "salut", "coucou", "hello", "hi", "hey", "bonsoir"),
+    "happening": (
+        "qu est ce qui se passe",
+        "qu est ce qu il y a",
+        "quoi de prevu",
+        "il se passe quoi",
+        "what s on",
+        "whats on",
+        "what is on",
+        "what happens",
+        "what s happening",
+        "what is happening",
+        "what s going on",
+        "what is going on",
+        "au programme",
+        "on the programme",
+    ),
+    "programme": (
+        "le programme",
+        "programme complet",
+        "full programme",
+        "the programme",
+        "the schedule",
+        "the program",
+    ),
+}
+#: Question words taken as such even when the programme happens to use them in a name.
+CORE_WORDS = frozenset(
+    {"ou", "where", "when", "quand", "now", "next", "maintenant", "ensuite", "adresse", "address"}
+)
+
+_CLOCK_H = re.compile(r"\b(\d{1,2})\s*h\s*(\d{2})?\b")
+_CLOCK_COLON = re.compile(r"\b(\d{1,2}):(\d{2})\b")
+_CLOCK_AMPM = re.compile(r"\b(\d{1,2})(?::(\d{2}))?\s*(am|pm)\b")
+_NOON = re.compile(r"(?<!apres )\b(a midi|midi|noon|at noon|a minuit|midnight|minuit)\b")
+_AFTER = re.compile(r"\b(apres|after|from|a partir de|des)\s*$")
+_DAY_MONTH = re.compile(rf"\b(\d{{1,2}})(?:er|st|nd|rd|th)?\s+({_MONTHS_RE})\b")
+_MONTH_DAY = re.compile(rf"\b({_MONTHS_RE})\s+(\d{{1,2}})(?:st|nd|rd|th)?\b")
+_NUMERIC_DATE = re.compile(r"\b(\d{1,2})/(\d{1,2})(?:/(\d{2,4}))?\b")
+_THE_DAY = re.compile(r"\b(?:le|the|on the)\s+(\d{1,2})(?:er|st|nd|rd|th)?\b(?!\s*(?:h|:))")
+_COMMAND = re.compile(r"^/([a-z_]+)(?:@[a-z0-9_]+)?(?=\s|$)")
+#: Commands whose argument is a name or a text, never parsed for dates and times.
+ARGUMENT_COMMANDS = frozenset({"where", "when", "search", "follow", "unfollow", "announce"})
+_ISO_DATE = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
+
+
+@dataclass(slots=True)
+class Query:
+    """What the parser understood; fields it could not fill stay empty."""
+
+    text: str
+    command: str | None = None
+    command_lang: str | None = None
+    intents: set[str] = field(default_factory=set)
+    day: date | None = None
+    day_offset: int | None = None
+    part: str | None = None
+    clock: time | None = None
+    after: bool = False
+    terms: list[str] = field(default_factory=list)
+    subject: str = ""
+
+    @property
+    def has_time(self) -> bool:
+        return self.day is not None or self.part is not None or self.clock is not None
+
+
+def _cut(text: str, match: re.Match[str]) -> str:
+    return f"{text[: match.start()]} {text[match.end() :]}"
+
+
+def _phrase(text: str, phrase: str) -> re.Match[str] | None:
+    return re.search(rf"(?<![\w']){re.escape(phrase)}(?![\w'])", text)
+
+
+def _fuzzy_keyword(
+    text: str, keywords: tuple[str, ...], is_vocabulary: Callable[[str], bool]
+) -> tuple[str, str] | None:
+    """A long keyword typed with a typo: (keyword, typed word), unless the programme uses it."""
+    candidates = [k for k in keywords if " " not in k and len(k) >= 6]
+    if not candidates:
+        return None
+    for word in text.split():
+        if len(word) < 5 or word in STOPWORDS or word.isdigit() or is_vocabulary(word):
+            continue
+        best = process.extractOne(word, candidates, scorer=fuzz.ratio, score_cutoff=80)
+        if best is not None:
+            return best[0], word
+    return None
+
+
+def _resolve_day_of_month(number: int, today: date, event_days: list[date]) -> date | None:
+    matching = [d for d in event_days if d.day == number]
+    if matching:
+        return min(matching, key=lambda d: (abs((d - today).days), d))
+    try:
+        return today.replace(day=number)
+    except ValueError:
+        return None
+
+
+def _resolve_month_day(month: int, number: int, today: date, event_days: list[date]) -> date | None:
+    matching = [d for d in event_days if d.day == number and d.month == month]
+    if matching:
+        return min(matching, key=lambda d: abs((d - today).days))
+    for year in (today.year, today.year + 1, today.year - 1):
+        try:
+            return date(year, month, number)
+        except ValueError:
+            continue
+    return None
+
+
+def _resolve_weekday(weekday: int, today: date, event_days: list[date]) -> date:
+    """The event day with that weekday closest ahead of today (or behind, if none is ahead)."""
+    matching = [d for d in event_days if d.weekday() == weekday]
+    ahead = [d for d in matching if d >= today]
+    if ahead:
+        return min(ahead)
+    if matching:
+        return max(matching)
+    return today + timedelta(days=(weekday - today.weekday()) % 7)
+
+
+def parse(
+    question: str,
+    *,
+    today: date,
+    event_days: list[date],
+    is_vocabulary: Callable[[str], bool] = lambda word: False,
+) -> Query:
+    """Understand ``question`` asked on ``today`` about a programme held on ``event_days``."""
+    query = Query(text=question)
+    raw = question.strip()
+    text = words(raw)
+    command = _COMMAND.match(fold(raw))
+    if command is not None and command.group(1).replace("_", "") in COMMANDS:
+        query.command, query.command_lang = COMMANDS[command.group(1).replace("_", "")]
+        query.intents.add(query.command)
+        argument = raw[command.end() :].strip()
+        text = words(argument)
+        if query.command in ARGUMENT_COMMANDS:
+            # the argument names something: take it as typed, dates and all
+            query.subject = argument
+            query.terms = content_tokens(argument)
+            return query
+    text = _take_clock(query, text)
+    text = _take_date(query, text, today, event_days, is_vocabulary)
+    text = _take_part(query, text, is_vocabulary)
+    text = _take_intents(query, text, is_vocabulary)
+    query.terms = [t for t in content_tokens(text) if t not in _MONTH_NUMBER]
+    query.subject = " ".join(text.split())
+    return query
+
+
+def _take_clock(query: Query, text: str) -> str:
+    for pattern in (_CLOCK_AMPM, _CLOCK_H, _CLOCK_COLON):
+        match = pattern.search(text)
+        if match is None:
+            continue
+        hour, minute = int(match.group(1)), int(match.group(2) or 0)
+        if pattern is _CLOCK_AMPM:
+            hour = hour % 12 + (12 if match.group(3) == "pm" else 0)
+        if hour > 23 or minute > 59:
+            continue
+        query.clock = time(hour, minute)
+        query.after = _AFTER.search(text[: match.start()]) is not None
+        return _cut(text, match)
+    noon = _NOON.search(text)
+    if noon is not None:
+        query.clock = (
+            time(0, 0) if "minuit" in noon.group(1) or "midnight" in noon.group(1) else time(12, 0)
+        )
+        return _cut(text, noon)
+    return text
+
+
+def _take_date(
+    query: Query,
+    text: str,
+    today: date,
+    event_days: list[date],
+    is_vocabulary: Callable[[str], bool],
+) -> str:
+    found: date | None = None
+    match = _ISO_DATE.search(text)
+    if match is not None:
+        try:
+            found = date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
+        except ValueError:
+            found = None
+    for pattern, order in ((_DAY_MONTH, "dm"), (_MONTH_DAY, "md")):
+        if found is not None:
+            break
+        match = pattern.search(text)
+        if match is not None:
+            number, month_word = (
+                (match.group(1), match.group(2))
+                if order == "dm"
+                else (match.group(2), match.group(1))
+            )
+            found = _resolve_month_day(_MONTH_NUMBER[month_word], int(number), today, event_days)
+    if found is None:
+        match = _NUMERIC_DATE.search(text)
+        if match is not None and match.group(3) is None and 1 <= int(match.group(2)) <= 12:
+            found = _resolve_month_day(int(match.group(2)), int(match.group(1)), today, event_days)
+    if found is None:
+        match = _THE_DAY.search(text)
+        if match is not None and 1 <= int(match.group(1)) <= 31:
+            found = _resolve_day_of_month(int(match.group(1)), today, event_days)
+    if found is not None and match is not None:
+        query.day = found
+        text = _cut(text, match)
+    for phrase in sorted(RELATIVE_DAYS, key=len, reverse=True):
+        hit = _phrase(text, phrase)
+        if hit is None:
+            continue
+        query.day_offset = RELATIVE_DAYS[phrase]
+        query.day = today + timedelta(days=query.day_offset)
+        for word in ("soir", "matin", "apres midi", "morning", "afternoon", "evening", "tonight"):
+            if word in phrase:
+                query.part = PART_WORDS[word]
+        return _cut(text, hit)
+    for names in (FR_WEEKDAYS, EN_WEEKDAYS):
+        for weekday, name in enumerate(names):
+            hit = _phrase(text, name)
+            if hit is not None:
+                query.day = _resolve_weekday(weekday, today, event_days)
+                return _cut(text, hit)
+    if query.day is None:
+        typo = _fuzzy_keyword(text, (*RELATIVE_DAYS, *FR_WEEKDAYS, *EN_WEEKDAYS), is_vocabulary)
+        if typo is not None:
+            keyword, typed = typo
+            if keyword in RELATIVE_DAYS:
+                query.day_offset = RELATIVE_DAYS[keyword]
+                query.day = today + timedelta(days=query.day_offset)
+            else:
+                weekday = (
+                    FR_WEEKDAYS.index(keyword)
+                    if keyword in FR_WEEKDAYS
+                    else EN_WEEKDAYS.index(keyword)
+                )
+                query.day = _resolve_weekday(weekday, today, event_days)
+            hit = _phrase(text, typed)
+            if hit is not None:
+                text = _cut(text, hit)
+    return text
+
+
+def _take_part(query: Query, text: str, is_vocabulary: Callable[[str], bool]) -> str:
+    for phrase in sorted(PART_WORDS, key=len, reverse=True):
+        hit = _phrase(text, phrase)
+        if hit is not None:
+            query.part = PART_WORDS[phrase]
+            return _cut(text, hit)
+    return text
+
+
+def _take_intents(query: Query, text: str, is_vocabulary: Callable[[str], bool]) -> str:
+    for intent, phrases in INTENT_WORDS.items():
+        for phrase in sorted(phrases, key=len, reverse=True):
+            while (hit := _phrase(text, phrase)) is not None:
+                if " " not in phrase and phrase not in CORE_WORDS and is_vocabulary(phrase):
+                    break  # a word of the programme ("Fin de partie"): leave it to the search
+                query.intents.add(intent)
+                text = _cut(text, hit)
+    # "et après ?" alone asks for what comes next; "après" elsewhere may be a name
+    if re.fullmatch(r"\s*(et\s+)?apres\s*", text):
+        query.intents.add("next")
+        text = ""
+    typo = _fuzzy_keyword(
+        text,
+        ("maintenant", "ensuite", "prochain", "prochaine", "adresse", "address"),
+        is_vocabulary,
+    )
+    if typo is not None:
+        keyword, typed = typo
+        intent = {"maintenant": "now", "adresse": "address", "address": "address"}.get(
+            keyword, "next"
+        )
+        query.intents.add(intent)
+        hit = _phrase(text, typed)
+        if hit is not None:
+            text = _cut(text, hit)
+    return text
