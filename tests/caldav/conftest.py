@@ -117,9 +117,22 @@ def _self_signed(cert_dir: Path) -> Path:
     cert, key = cert_dir / "selfsigned.crt", cert_dir / "selfsigned.key"
     subprocess.run(
         [
-            str(openssl), "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "365",
-            "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost",
-            "-keyout", str(key), "-out", str(cert),
+            str(openssl),
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "365",
+            "-subj",
+            "/CN=127.0.0.1",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1,DNS:localhost",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
         ],
         check=True,
         capture_output=True,
@@ -135,9 +148,22 @@ def xandikos(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CalDAVServer]
     sha = base64.b64encode(hashlib.sha1(PASSWORD.encode()).digest()).decode()
     (root / "htpasswd").write_text(f"{USER}:{{SHA}}{sha}\n")
     argv = [
-        _bin("xandikos"), "serve", "-d", str(root / "data"), "--state-dir", str(root / "state"),
-        "-l", "127.0.0.1", "-p", str(port), "--autocert", "--htpasswd", str(root / "htpasswd"),
-        "--current-user-principal", f"/{USER}/", "--defaults",
+        _bin("xandikos"),
+        "serve",
+        "-d",
+        str(root / "data"),
+        "--state-dir",
+        str(root / "state"),
+        "-l",
+        "127.0.0.1",
+        "-p",
+        str(port),
+        "--autocert",
+        "--htpasswd",
+        str(root / "htpasswd"),
+        "--current-user-principal",
+        f"/{USER}/",
+        "--defaults",
     ]
     with running("xandikos", argv, port, log=root / "xandikos.log"):
         yield CalDAVServer(

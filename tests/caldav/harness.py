@@ -12,7 +12,15 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from connectors.base import Connector, ConnectorConfig, ConnectorContext, Link, Op, PullResult, RemoteRef
+from connectors.base import (
+    Connector,
+    ConnectorConfig,
+    ConnectorContext,
+    Link,
+    Op,
+    PullResult,
+    RemoteRef,
+)
 from connectors.http import RequestCounter, build_client
 from sync.model import Programme, Session, content_hash
 from sync.programme_file import load_programme
@@ -26,7 +34,9 @@ def reference_programme() -> Programme:
 
 def context(name: str, counter: RequestCounter | None = None, lang: str = "fr") -> ConnectorContext:
     counter = counter or RequestCounter()
-    return ConnectorContext(name=name, http=build_client(name, counter), counter=counter, language=lang)
+    return ConnectorContext(
+        name=name, http=build_client(name, counter), counter=counter, language=lang
+    )
 
 
 @dataclass
@@ -52,7 +62,9 @@ class Harness:
 
         keys = list(keys) if keys is not None else list(programme.sessions) + list(self.links)
         plan = plan_connector(self.connector, self.links, programme, keys, set())
-        ops = [Op(p.action, p.key, p.projection, self.links.get(p.key), p.sequence) for p in plan.ops]
+        ops = [
+            Op(p.action, p.key, p.projection, self.links.get(p.key), p.sequence) for p in plan.ops
+        ]
         results = await self.connector.apply(ops, programme)
         for op, planned, result in zip(ops, plan.ops, results, strict=True):
             if not isinstance(result, RemoteRef):
@@ -61,8 +73,15 @@ class Harness:
                 self.links.pop(op.key, None)
                 continue
             self.links[op.key] = Link(
-                self.connector.name, "sessions", op.key, result.remote_id, result.version,
-                planned.hash, planned.hash, dict(op.projection or {}), planned.sequence,
+                self.connector.name,
+                "sessions",
+                op.key,
+                result.remote_id,
+                result.version,
+                planned.hash,
+                planned.hash,
+                dict(op.projection or {}),
+                planned.sequence,
             )
         return results
 
@@ -72,7 +91,9 @@ class Harness:
         for item in result.items:
             link = self.links.get(item.key or "")
             if link is not None:
-                self.links[link.key] = replace(link, remote_version=item.version, seen_hash=item.hash)
+                self.links[link.key] = replace(
+                    link, remote_version=item.version, seen_hash=item.hash
+                )
         for key in result.deleted:
             self.links.pop(key, None)
         return result
