@@ -1,0 +1,38 @@
+"""Fixtures shared by every test folder."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+
+import pytest
+
+from connectors.base import Connector, ConnectorConfig, ConnectorContext
+from connectors.http import RequestCounter, build_client
+from connectors.memory import MemoryStore
+
+
+@pytest.fixture(autouse=True)
+def _fresh_memory_stores() -> None:
+    MemoryStore.REGISTRY.clear()
+
+
+@pytest.fixture
+async def make_context(tmp_path: Path) -> AsyncIterator[Callable[[str], ConnectorContext]]:
+    """Builds connector contexts whose HTTP clients are closed after the test."""
+    contexts: list[ConnectorContext] = []
+    counter = RequestCounter()
+
+    def make(name: str, language: str = "fr") -> ConnectorContext:
+        ctx = ConnectorContext(name, build_client(name, counter), counter, language, tmp_path)
+        contexts.append(ctx)
+        return ctx
+
+    yield make
+    for ctx in contexts:
+        await ctx.http.aclose()
+
+
+async def opened(connector: Connector[ConnectorConfig]) -> Connector[ConnectorConfig]:
+    await connector.open()
+    return connector
