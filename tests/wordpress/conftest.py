@@ -8,13 +8,20 @@ when WordPress, PHP or MariaDB is not there.
 from __future__ import annotations
 
 import secrets
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 
-from tests.peers.process import free_port, missing_peer, running
+from connectors.base import ConnectorContext, Link, Op, OpResult, PullResult, RemoteRef
+from connectors.http import RequestCounter, build_client
+from connectors.wordpress import WordPressConfig, WordPressConnector
+from sync.model import Programme
+from sync.programme_file import load_programme
+from tests.peers.process import REPO, free_port, missing_peer, running
 from tests.wordpress import site as wp
 
 
@@ -53,3 +60,91 @@ async def wp_admin(wordpress_site: wp.Site) -> AsyncIterator[httpx.AsyncClient]:
     auth = (wordpress_site.admin.username, wordpress_site.admin.app_password)
     async with httpx.AsyncClient(base_url=wordpress_site.rest, auth=auth, timeout=30) as client:
         yield client
+
+
+@dataclass
+class Harness:
+    """A connector on the test site, and what the engine would keep between runs."""
+
+    connector: WordPressConnector
+    counter: RequestCounter
+    cursor: str | None = None
+    links: dict[str, Link] = field(default_factory=dict)
+
+    @property
+    def requests(self) -> int:
+        return self.counter.get(self.connector.name)
+
+    async def pull(self) -> PullResult:
+        result = await self.connector.pull(self.cursor, self.links, PROGRAMME)
+        self.cursor = result.cursor
+        return result
+
+    async def push(self, programme: Programme, previous: Programme | None = None) -> list[OpResult]:
+        """Send the ops an engine would plan from ``previous`` to ``programme``."""
+        before = previous.sessions if previous else {}
+        ops: list[Op] = []
+        for key, session in programme.sessions.items():
+            projection = self.connector.project(session, programme)
+            old = before.get(key)
+            if old is None:
+                ops.append(Op("create", key, projection, None))
+            elif old != session or self.connector.project(old, previous) != projection:  # type: ignore[arg-type]
+                ops.append(Op("update", key, projection, self.links.get(key)))
+        ops.extend(
+            Op("delete", key, None, self.links.get(key))
+            for key in before
+            if key not in programme.sessions
+        )
+        results = await self.connector.apply(ops, programme)
+        for op, result in zip(ops, results, strict=True):
+            if isinstance(result, RemoteRef):
+                self.links[op.key] = Link(
+                    self.connector.name, "sessions", op.key, result.remote_id, result.version
+                )
+        return results
+
+
+PROGRAMME = load_programme(REPO / "config" / "examples" / "programme.yaml")
+
+
+@pytest.fixture
+def programme() -> Programme:
+    return PROGRAMME
+
+
+@pytest.fixture
+async def harness_factory(wordpress_site: wp.Site) -> AsyncIterator[Callable[..., Harness]]:
+    """Builds connectors on the shared site, each with its own page slug and news prefix."""
+    clients: list[httpx.AsyncClient] = []
+    connectors: list[WordPressConnector] = []
+
+    def make(
+        account: wp.Account | None = None, *, password: str | None = None, **settings: Any
+    ) -> Harness:
+        account = account or wordpress_site.admin
+        unique = secrets.token_hex(4)
+        values: dict[str, Any] = {
+            "url": wordpress_site.url,
+            "username": account.username,
+            "application_password": password if password is not None else account.app_password,
+            "page": f"programme-{unique}",
+            "news_slug_prefix": f"changements-{unique}",
+        }
+        values.update(settings)
+        config = WordPressConfig(type="wordpress", **values)
+        counter = RequestCounter()
+        name = f"site-{unique}"
+        http = build_client(name, counter)
+        clients.append(http)
+        connector = WordPressConnector(
+            name, config, ConnectorContext(name, http, counter, language="fr")
+        )
+        connectors.append(connector)
+        return Harness(connector, counter)
+
+    yield make
+    for connector in connectors:
+        await connector.close()
+    for client in clients:
+        await client.aclose()

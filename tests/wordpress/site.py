@@ -238,8 +238,14 @@ def build_docroot(root: Path, *, url: str, db_name: str, db_password: str) -> Pa
     salts = "\n".join(
         f"define('{key}', {_php_str(_token(64))});"
         for key in (
-            "AUTH_KEY", "SECURE_AUTH_KEY", "LOGGED_IN_KEY", "NONCE_KEY",
-            "AUTH_SALT", "SECURE_AUTH_SALT", "LOGGED_IN_SALT", "NONCE_SALT",
+            "AUTH_KEY",
+            "SECURE_AUTH_KEY",
+            "LOGGED_IN_KEY",
+            "NONCE_KEY",
+            "AUTH_SALT",
+            "SECURE_AUTH_SALT",
+            "LOGGED_IN_SALT",
+            "NONCE_SALT",
         )
     )
     (docroot / "wp-config.php").write_text(

@@ -1,0 +1,254 @@
+"""WordPress: one programme page kept current in place, and one news post per announcement.
+
+The page is a *document sink*: whatever operations a batch holds, the page is rendered once
+from the whole programme and written once, always to the same page (found by its slug the first
+time, then by the id the engine keeps as each session's ``remote_id``). It is never read back into
+the programme; ``pull`` only watches it for hand edits (drift), which are reported and, per
+``on_drift``, overwritten or kept.
+
+News posts carry a slug derived from the announcement id, so a post is looked up before it is
+created: a retry after a crash finds the post instead of publishing it twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta
+from typing import ClassVar
+
+from connectors.base import (
+    Capability,
+    Connector,
+    ConnectorContext,
+    Link,
+    Op,
+    OpResult,
+    PullResult,
+    RemoteRef,
+)
+from connectors.wordpress.api import Page, SiteAPI
+from connectors.wordpress.config import WordPressConfig
+from connectors.wordpress.messages import m
+from connectors.wordpress.render import esc, is_hub_page, page_title, render_news, render_page
+from connectors.wordpress.rest import RestAPI
+from connectors.wordpress.xmlrpc import USED_METHODS, XmlRpcAPI
+from sync.announce import Announcement
+from sync.errors import AuthError, ConfigError, PermanentError
+from sync.i18n import t
+from sync.model import Programme
+
+NEWS_TARGET = "news"
+
+#: Capabilities the hub needs, and which WordPress roles grant them all (XML-RPC knows only roles).
+PAGE_RIGHTS = ("edit_pages", "publish_pages", "edit_published_pages", "edit_others_pages")
+NEWS_RIGHTS = ("publish_posts",)
+ROLES_WITH_ALL = frozenset({"administrator", "editor"})
+ROLES_NEWS_ONLY = frozenset({"author"})
+
+
+class WordPressConnector(Connector[WordPressConfig]):
+    type = "wordpress"
+    capabilities: ClassVar[Capability] = (
+        Capability.READ
+        | Capability.WRITE
+        | Capability.DELETE
+        | Capability.INCREMENTAL
+        | Capability.ANNOUNCE
+    )
+    config_model = WordPressConfig
+
+    def __init__(self, name: str, config: WordPressConfig, ctx: ConnectorContext) -> None:
+        super().__init__(name, config, ctx)
+        self._api: SiteAPI | None = None
+        self._page_id: str | None = None
+
+    # plumbing ---------------------------------------------------------------------------
+    @property
+    def lang(self) -> str:
+        return self.config.language or self.ctx.language
+
+    @property
+    def api(self) -> SiteAPI:
+        if self._api is None:
+            password = self.secret("application_password")
+            if not password:
+                raise ConfigError(
+                    f"connectors.{self.name}: set application_password or application_password_file"
+                )
+            # Application passwords are shown grouped by spaces; WordPress ignores them.
+            password = "".join(password.split())
+            if self.config.api == "xmlrpc":
+                self._api = XmlRpcAPI(
+                    self.config.url,
+                    self.config.username,
+                    password,
+                    connector=self.name,
+                    lang=self.lang,
+                    count=lambda: self.ctx.count_request(1),
+                    timeout=self.config.timeout,
+                )
+            else:
+                self._api = RestAPI(
+                    self.ctx.http,
+                    self.config.url,
+                    self.config.username,
+                    password,
+                    connector=self.name,
+                    lang=self.lang,
+                    pretty=self.config.pretty_permalinks,
+                )
+        return self._api
+
+    async def close(self) -> None:
+        if self._api is not None:
+            await self._api.aclose()
+
+    @staticmethod
+    def _cursor(page: Page) -> str:
+        """``<page id>@<time>``: the next probe asks for changes after ``<time>``.
+
+        ``modified_after`` is strict and counts whole seconds, so when the page was read in the
+        same second it was modified (typically right after the hub wrote it), an edit later in
+        that second would be missed: the cursor then starts one second earlier, and the next
+        probe reads the page once more (still one request) before settling.
+        """
+        since = page.modified
+        if not page.seen or page.seen <= page.modified:
+            earlier = datetime.fromisoformat(page.modified) - timedelta(seconds=1)
+            since = earlier.strftime("%Y-%m-%dT%H:%M:%S")
+        return f"{page.id}@{since}"
+
+    def _known_page_id(
+        self, cursor: str | None, links: Mapping[str, Link] | Sequence[Link]
+    ) -> str | None:
+        if self._page_id:
+            return self._page_id
+        if cursor and "@" in cursor:
+            return cursor.split("@", 1)[0]
+        values = links.values() if isinstance(links, Mapping) else links
+        for link in values:
+            if link is not None and link.remote_id:
+                return link.remote_id
+        return None
+
+    def _drift(self, page: Page) -> list[str]:
+        """Why ``page`` is not what the hub wrote, in words (empty when it is)."""
+        problems: list[str] = []
+        if page.status != "publish":
+            problems.append(
+                m("drift.status", self.lang, slug=page.slug, id=page.id, status=page.status)
+            )
+        if not is_hub_page(page.title, page.content):
+            when = page.modified.replace("T", " ")
+            detected = m("drift.detected", self.lang, slug=self.config.page, id=page.id, when=when)
+            problems.append(f"{detected}; {m('drift.' + self.config.on_drift, self.lang)}")
+        return problems
+
+    # protocol ---------------------------------------------------------------------------
+    async def check(self) -> list[str]:
+        api = self.api
+        proved: list[str] = []
+        if isinstance(api, XmlRpcAPI):
+            missing_methods = USED_METHODS - await api.supported_methods()
+            if missing_methods:
+                raise AuthError(
+                    f"XML-RPC lacks {', '.join(sorted(missing_methods))}", connector=self.name
+                )
+        account = await api.account()
+        proved.append(
+            m("check.user", self.lang, url=self.config.url, user=account.username, api=api.name)
+        )
+        needed = PAGE_RIGHTS + (NEWS_RIGHTS if self.config.news else ())
+        if account.capabilities is not None:
+            missing = [right for right in needed if right not in account.capabilities]
+        elif set(account.roles) & ROLES_WITH_ALL:
+            missing = []
+        elif set(account.roles) & ROLES_NEWS_ONLY:
+            missing = [right for right in needed if right in PAGE_RIGHTS]
+        else:
+            roles = ", ".join(account.roles) or "-"
+            raise AuthError(
+                m("check.roles_unknown", self.lang, roles=roles, user=account.username),
+                connector=self.name,
+            )
+        if missing:
+            rights = ", ".join(m(f"right.{r}", self.lang) for r in missing)
+            raise AuthError(
+                m("check.missing", self.lang, user=account.username, rights=rights),
+                connector=self.name,
+            )
+        proved.append(
+            m(
+                "check.rights",
+                self.lang,
+                rights=", ".join(m(f"right.{r}", self.lang) for r in needed),
+            )
+        )
+        page = await api.page_by_slug(self.config.page)
+        if page is None:
+            proved.append(m("check.page_new", self.lang, slug=self.config.page))
+        else:
+            proved.append(m("check.page_found", self.lang, slug=self.config.page, id=page.id))
+        return proved
+
+    async def pull(
+        self, cursor: str | None, links: Mapping[str, Link], programme: Programme
+    ) -> PullResult:
+        """Watch the page for hand edits; the page never feeds the programme (no items)."""
+        page_id = self._known_page_id(cursor, links)
+        since = cursor.split("@", 1)[1] if cursor and "@" in cursor else ""
+        if page_id and since:
+            page = await self.api.page_if_modified(page_id, since)
+            if page is None:
+                return PullResult(cursor=cursor)
+        elif page_id:
+            page = await self.api.page_by_id(page_id)
+        else:
+            page = await self.api.page_by_slug(self.config.page)
+        if page is None:
+            return PullResult(cursor=None)
+        self._page_id = page.id
+        return PullResult(cursor=self._cursor(page), problems=self._drift(page))
+
+    async def apply(self, ops: Sequence[Op], programme: Programme) -> list[OpResult]:
+        """Render the programme once and write it once, to the same page as always."""
+        if not ops:
+            return []
+        title = page_title(programme, self.lang, self.config.page_title)
+        content = render_page(programme, self.lang, title)
+        page_id = self._known_page_id(None, [op.link for op in ops if op.link is not None])
+        page = await self.api.page_by_id(page_id) if page_id else None
+        if page is None:
+            page = await self.api.page_by_slug(self.config.page)
+        try:
+            if page is None:
+                page = await self.api.save_page(None, self.config.page, title, content)
+            elif page.content == content and page.title == title and page.status == "publish":
+                pass  # already current (a retry after a crash, or nothing visible changed)
+            elif self._drift(page) and self.config.on_drift == "keep":
+                error = PermanentError("; ".join(self._drift(page)), connector=self.name)
+                return [error for _ in ops]
+            else:
+                page = await self.api.save_page(page.id, self.config.page, title, content)
+        except PermanentError as exc:
+            return [exc for _ in ops]
+        self._page_id = page.id
+        ref = RemoteRef(page.id, page.modified or None)
+        return [ref for _ in ops]
+
+    def targets(self) -> list[str]:
+        return [NEWS_TARGET] if self.config.news else []
+
+    def news_slug(self, announcement: Announcement) -> str:
+        return f"{self.config.news_slug_prefix}-{announcement.id}"
+
+    async def announce(self, target: str, announcement: Announcement) -> RemoteRef:
+        """One news post per announcement: looked up by its slug first, created only if absent."""
+        slug = self.news_slug(announcement)
+        existing = await self.api.find_post(slug, announcement.id)
+        if existing is not None:
+            return RemoteRef(existing)
+        title = esc(t("changes.title", self.lang))
+        content = render_news(announcement.lines(self.lang, "html"), announcement.id)
+        post = await self.api.create_post(slug, title, content, self.config.news_status)
+        return RemoteRef(post.id, post.modified or None)

@@ -1,0 +1,191 @@
+"""The programme page and the news posts as HTML, and the mark that detects hand edits.
+
+Everything that comes from the programme (titles, hosts, descriptions, venue names, addresses,
+links) goes through :func:`html.escape`: a title containing ``<script>`` shows as text. The page
+body is one "Custom HTML" block, so WordPress neither adds paragraphs to it (``wpautop`` is
+skipped for block content) nor splits it when a person opens it in the editor.
+
+The first line of the block is a comment carrying a hash of the title and the rest of the body.
+The hub never reads the page back into the programme; it only needs to know whether a person
+changed it since the hub wrote it, and the hash says so without keeping a copy anywhere.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import re
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime
+from itertools import groupby
+from urllib.parse import urlsplit
+
+from connectors.wordpress.messages import m
+from sync.i18n import say_date, say_time
+from sync.model import Programme, Session, Venue
+
+BLOCK_OPEN = "<!-- wp:html -->"
+BLOCK_CLOSE = "<!-- /wp:html -->"
+MARK = re.compile(r"<!-- commons-hub:programme sha256=([0-9a-f]{64}) -->\n?")
+ANNOUNCEMENT_MARK = "<!-- commons-hub:announcement {id} -->"
+
+
+def esc(text: object) -> str:
+    """Text made inert in HTML content and in quoted attributes."""
+    return html.escape(str(text), quote=True)
+
+
+def _normalise(text: str) -> str:
+    """What WordPress may change without anyone editing: line endings, trailing spaces."""
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    return "\n".join(line.rstrip() for line in lines).strip()
+
+
+def page_hash(title: str, content: str) -> str:
+    """The hash over the title and the page body without its mark."""
+    body = MARK.sub("", content)
+    data = _normalise(html.unescape(title)) + "\n\x00\n" + _normalise(body)
+    return hashlib.sha256(data.encode("utf-8")).hexdigest()
+
+
+def is_hub_page(title: str, content: str) -> bool:
+    """True when the page is exactly what the hub last wrote (its mark matches its text)."""
+    found = MARK.search(content)
+    return found is not None and found.group(1) == page_hash(title, content)
+
+
+def page_title(programme: Programme, lang: str, configured: str | None = None) -> str:
+    """The page title as sent to WordPress (escaped: themes print titles without escaping)."""
+    if configured:
+        return esc(configured)
+    return esc(f"{m('page.title', lang)} – {programme.event.title}")
+
+
+def _time_range(session: Session, programme: Programme, lang: str) -> str:
+    start = session.start.astimezone(programme.tz)
+    end = session.end.astimezone(programme.tz)
+    if start.date() == end.date():
+        return f"{say_time(start, lang)} – {say_time(end, lang)}"
+    return f"{say_time(start, lang)} – {say_date(end.date(), lang)}, {say_time(end, lang)}"
+
+
+def _iso(moment: datetime) -> str:
+    return moment.replace(microsecond=0).isoformat()
+
+
+def _safe_url(url: str) -> str | None:
+    """Only web links become anchors: a ``javascript:`` link stays text."""
+    parts = urlsplit(url.strip())
+    if parts.scheme in ("http", "https") and parts.netloc:
+        return url.strip()
+    return None
+
+
+def _sep(lang: str) -> str:
+    """French puts a space before a colon."""
+    return " : " if lang == "fr" else ": "
+
+
+def _venue_line(venue: Venue | None, venue_id: str | None, lang: str) -> str:
+    if venue is None:
+        where = esc(venue_id) if venue_id else esc(m("venue.unknown", lang))
+    else:
+        where = f'<a href="#lieu-{esc(venue.id)}">{esc(venue.name)}</a>'
+        if venue.address:
+            where += f", {esc(venue.address)}"
+    return f'<p class="hub-venue">{esc(m("session.venue", lang))}{_sep(lang)}{where}</p>'
+
+
+def render_session(session: Session, programme: Programme, lang: str) -> str:
+    """One session as a list item; a cancelled one is struck through and says so in words."""
+    sep = _sep(lang)
+    when = esc(_time_range(session, programme, lang))
+    time_html = (
+        f'<time datetime="{esc(_iso(session.start.astimezone(programme.tz)))}">{when}</time>'
+    )
+    title = esc(session.title)
+    head = f'<strong class="hub-time">{time_html}</strong> <span class="hub-title">{title}</span>'
+    classes = "hub-session"
+    if session.status == "cancelled":
+        classes += " hub-cancelled"
+        status = esc(m("session.cancelled", lang))
+        head = f'<del>{head}</del> <strong class="hub-status">{status}</strong>'
+    elif session.status == "tentative":
+        classes += " hub-tentative"
+        head += f' <em class="hub-status">({esc(m("session.tentative", lang))})</em>'
+    parts = [f'<li id="session-{esc(session.id)}" class="{classes}">', f"<p>{head}</p>"]
+    parts.append(_venue_line(programme.venue_of(session), session.venue, lang))
+    if session.hosts:
+        hosts = ", ".join(esc(h) for h in session.hosts)
+        parts.append(f'<p class="hub-hosts">{esc(m("session.hosts", lang))}{sep}{hosts}</p>')
+    if session.description.strip():
+        paragraphs = [p.strip() for p in session.description.split("\n\n") if p.strip()]
+        for paragraph in paragraphs:
+            text = "<br>".join(esc(line) for line in paragraph.splitlines())
+            parts.append(f'<p class="hub-description">{text}</p>')
+    if session.links:
+        anchors = []
+        for link in session.links:
+            target = _safe_url(link)
+            anchors.append(f'<a href="{esc(target)}">{esc(link)}</a>' if target else esc(link))
+        label = esc(m("session.links", lang))
+        parts.append(f'<p class="hub-links">{label}{sep}{", ".join(anchors)}</p>')
+    parts.append("</li>")
+    return "\n".join(parts)
+
+
+def _day_heading(day: date, themes: Mapping[date, str], lang: str) -> str:
+    label = say_date(day, lang)
+    label = label[:1].upper() + label[1:]
+    theme = themes.get(day, "")
+    text = esc(label) + (f" – {esc(theme)}" if theme else "")
+    return f'<h2 id="jour-{day.isoformat()}">{text}</h2>'
+
+
+def render_body(programme: Programme, lang: str) -> str:
+    """The programme, day by day, then the venues with their addresses."""
+    tz = programme.tz
+    themes = {d.date: d.theme for d in programme.days}
+    sessions: Sequence[Session] = programme.sorted_sessions()
+    parts = [f'<div class="commons-hub-programme" lang="{esc(lang)}">']
+    if not sessions:
+        parts.append(f"<p>{esc(m('page.empty', lang))}</p>")
+    for day, group in groupby(sessions, key=lambda s: s.start.astimezone(tz).date()):
+        parts.append(f'<section aria-labelledby="jour-{day.isoformat()}">')
+        parts.append(_day_heading(day, themes, lang))
+        parts.append('<ul class="hub-sessions">')
+        parts.extend(render_session(session, programme, lang) for session in group)
+        parts.append("</ul>")
+        parts.append("</section>")
+    used = {s.venue for s in sessions if s.venue}
+    venues = [v for v in programme.venues.values() if v.id in used]
+    if venues:
+        parts.append('<section aria-labelledby="lieux">')
+        parts.append(f'<h2 id="lieux">{esc(m("venues.title", lang))}</h2>')
+        parts.append('<ul class="hub-venues">')
+        for venue in sorted(venues, key=lambda v: v.name):
+            line = f"<strong>{esc(venue.name)}</strong>"
+            if venue.address:
+                line += f", {esc(venue.address)}"
+            if venue.note:
+                line += f" ({esc(venue.note)})"
+            parts.append(f'<li id="lieu-{esc(venue.id)}">{line}</li>')
+        parts.append("</ul>")
+        parts.append("</section>")
+    parts.append("</div>")
+    return "\n".join(parts)
+
+
+def render_page(programme: Programme, lang: str, title: str) -> str:
+    """The whole page content, mark included, as stored in ``post_content``."""
+    inner = render_body(programme, lang)
+    unmarked = f"{BLOCK_OPEN}\n{inner}\n{BLOCK_CLOSE}"
+    digest = page_hash(title, unmarked)
+    return f"{BLOCK_OPEN}\n<!-- commons-hub:programme sha256={digest} -->\n{inner}\n{BLOCK_CLOSE}"
+
+
+def render_news(lines: Sequence[str], announcement_id: str) -> str:
+    """A news post: the changes as a list. ``lines`` are already escaped by the announcement."""
+    items = "\n".join(f"<li>{line}</li>" for line in lines)
+    mark = ANNOUNCEMENT_MARK.format(id=esc(announcement_id))
+    return f'{BLOCK_OPEN}\n{mark}\n<ul class="hub-changes">\n{items}\n</ul>\n{BLOCK_CLOSE}'
