@@ -53,8 +53,12 @@ class _Validator:
         self.file = file
         self.lines = lines
         self.problems: list[Problem] = []
+        self.labels: dict[Path_, str] = {}
 
     def fail(self, path: Path_, message: str) -> None:
+        label = self.labels.get(path[:2])
+        if label:
+            message = f"{label}: {message}"
         line = None
         for cut in range(len(path), -1, -1):
             line = self.lines.get(path[:cut])
@@ -196,6 +200,8 @@ def _session(
         return None
     before = len(v.problems)
     session_id = v.text(data, path, "id", required=True)
+    if session_id:
+        v.labels[path] = f"session '{session_id}'"
     if session_id and slugify(session_id) != session_id:
         v.fail((*path, "id"), f"'{session_id}' must be lowercase letters, digits and dashes")
     title = v.text(data, path, "title", required=True)

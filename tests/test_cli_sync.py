@@ -1,0 +1,106 @@
+"""The ``hub`` command end to end, in child processes, on the reference programme."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from icalendar import Calendar
+
+from tests.helpers import REPO, edit_programme, hub_json, run_hub, write_config
+
+FILES = '\n[connectors.exports]\ntype = "files"\npath = "public"\n'
+TWO_SINKS = FILES + '\n[connectors.copy]\ntype = "files"\npath = "copy"\nlanguage = "en"\n'
+
+
+def test_demo_config_second_sync_writes_nothing(tmp_path: Path) -> None:
+    demo = REPO / "config" / "examples" / "demo.toml"
+    env = {"HUB_HUB__DATABASE": f"sqlite:///{tmp_path}/demo.db",
+           "HUB_CONNECTORS__EXPORTS__PATH": str(tmp_path / "public")}
+    first = hub_json("sync", "--config", str(demo), env=env)
+    assert first["connectors"]["exports"]["created"] == 22
+    second = hub_json("sync", "--config", str(demo), env=env)
+    for figures in second["connectors"].values():
+        assert (figures["created"], figures["updated"], figures["deleted"]) == (0, 0, 0)
+    assert second["changes"] == []
+    assert (tmp_path / "public" / "programme.ics").exists()
+
+
+def test_retime_gives_one_update_per_sink(tmp_path: Path) -> None:
+    config = write_config(tmp_path, TWO_SINKS)
+    hub_json("sync", "--config", str(config))
+    edit_programme(tmp_path, "atelier-culture-juridique", start="2021-11-13T15:00", end="2021-11-13T17:30")
+    report = hub_json("sync", "--config", str(config))
+    for sink in ("exports", "copy"):
+        assert report["connectors"][sink]["updated"] == 1
+        assert report["connectors"][sink]["created"] == 0
+    assert report["changes"] == [{
+        "session": "atelier-culture-juridique", "kind": "retimed",
+        "fields": {"start": ["2021-11-13T14:00:00+01:00", "2021-11-13T15:00:00+01:00"],
+                   "end": ["2021-11-13T16:30:00+01:00", "2021-11-13T17:30:00+01:00"]},
+    }]
+    calendar = Calendar.from_ical((tmp_path / "public" / "programme.ics").read_bytes())
+    event = next(e for e in calendar.walk("VEVENT") if str(e["X-HUB-ID"]) == "atelier-culture-juridique")
+    assert event.decoded("dtstart").hour == 15
+    assert int(event["SEQUENCE"]) == 1
+    assert hub_json("sync", "--config", str(config))["changes"] == []
+
+
+def test_venue_and_time_change_is_moved(tmp_path: Path) -> None:
+    config = write_config(tmp_path, FILES)
+    hub_json("sync", "--config", str(config))
+    edit_programme(tmp_path, "atelier-travail-contribution", start="2021-11-13T11:00", venue="huit-pillards")
+    report = hub_json("sync", "--config", str(config))
+    assert [c["kind"] for c in report["changes"]] == ["moved"]
+    assert report["connectors"]["exports"]["updated"] == 1
+
+
+def test_plan_shows_the_announcement_and_writes_nothing(tmp_path: Path) -> None:
+    config = write_config(tmp_path, FILES)
+    hub_json("sync", "--config", str(config))
+    edit_programme(tmp_path, "atelier-culture-juridique", start="2021-11-13T15:00", end="2021-11-13T17:30",
+                   venue="apres-m")
+    before = (tmp_path / "public" / "programme.ics").read_bytes()
+    plan = run_hub("plan", "--config", str(config))
+    assert plan.returncode == 0, plan.stderr
+    assert "Culture juridique : déplacé de 14 h à 15 h, L'Après M" in plan.stdout
+    assert (tmp_path / "public" / "programme.ics").read_bytes() == before
+    english = run_hub("plan", "--config", str(config), env={"HUB_HUB__LANGUAGE": "en"})
+    assert "Culture juridique: moved from 14:00 to 15:00, L'Après M" in english.stdout
+    planned = hub_json("plan", "--config", str(config))
+    assert planned["connectors"]["exports"]["updated"] == 1
+
+
+def test_invalid_programme_is_refused_and_nothing_is_pushed(tmp_path: Path) -> None:
+    config = write_config(tmp_path, FILES)
+    hub_json("sync", "--config", str(config))
+    before = (tmp_path / "public" / "programme.ics").read_bytes()
+    edit_programme(tmp_path, "atelier-culture-juridique", venue="nulle-part", start="2021-11-13T15:00")
+    result = run_hub("sync", "--config", str(config))
+    assert result.returncode == 2
+    assert "programme.yaml:" in result.stderr
+    assert "field 'sessions[17].venue'" in result.stderr
+    assert "session 'atelier-culture-juridique': unknown venue 'nulle-part'" in result.stderr
+    assert (tmp_path / "public" / "programme.ics").read_bytes() == before
+
+
+def test_bad_config_names_the_field(tmp_path: Path) -> None:
+    config = write_config(tmp_path, '\n[connectors.exports]\ntype = "files"\npaht = "public"\n')
+    result = run_hub("sync", "--config", str(config))
+    assert result.returncode == 2
+    assert "connectors.exports.paht" in result.stderr and "unknown setting" in result.stderr
+    assert "connectors.exports.path" in result.stderr
+
+
+def test_status_reports_last_sync(tmp_path: Path) -> None:
+    config = write_config(tmp_path, FILES)
+    hub_json("sync", "--config", str(config))
+    status = hub_json("status", "--config", str(config))
+    assert status["connectors"]["exports"]["created"] == 22
+    assert status["status"]["in_doubt"] == []
+
+
+def test_check_passes_on_the_demo(tmp_path: Path) -> None:
+    config = write_config(tmp_path, FILES)
+    result = run_hub("check", "--config", str(config))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "22 sessions" in result.stdout
