@@ -2,9 +2,11 @@
 
 The page is a *document sink*: whatever operations a batch holds, the page is rendered once
 from the whole programme and written once, always to the same page (found by its slug the first
-time, then by the id the engine keeps as each session's ``remote_id``). It is never read back into
-the programme; ``pull`` only watches it for hand edits (drift), which are reported and, per
-``on_drift``, overwritten or kept.
+time, then by the id the engine keeps as each session's ``remote_id``). ``pull`` reads each
+session's projection back from the page's markup, so a hand edit of a title, a time or a venue
+shows as drift the engine rewrites (or, with ``owns``, as an edit); any hand edit at all is
+also caught by the mark the page carries and reported. With ``on_drift = "keep"`` the edited
+page is left alone and every write to it is refused with that reason.
 
 News posts carry a slug derived from the announcement id, so a post is looked up before it is
 created: a retry after a crash finds the post instead of publishing it twice.
@@ -24,11 +26,13 @@ from connectors.base import (
     Op,
     OpResult,
     PullResult,
+    RemoteItem,
     RemoteRef,
 )
 from connectors.wordpress.api import Page, SiteAPI
 from connectors.wordpress.config import WordPressConfig
 from connectors.wordpress.messages import m
+from connectors.wordpress.parse import parse_page
 from connectors.wordpress.render import esc, is_hub_page, page_title, render_news, render_page
 from connectors.wordpress.rest import RestAPI
 from connectors.wordpress.xmlrpc import USED_METHODS, XmlRpcAPI
@@ -56,6 +60,18 @@ class WordPressConnector(Connector[WordPressConfig]):
         | Capability.ANNOUNCE
     )
     config_model = WordPressConfig
+    #: What the page shows of a session (and reads back); track, format, kind and capacity
+    #: are not on the page.
+    fields: ClassVar[tuple[str, ...]] = (
+        "title",
+        "start",
+        "end",
+        "venue",
+        "hosts",
+        "description",
+        "status",
+        "links",
+    )
 
     def __init__(self, name: str, config: WordPressConfig, ctx: ConnectorContext) -> None:
         super().__init__(name, config, ctx)
@@ -194,7 +210,11 @@ class WordPressConnector(Connector[WordPressConfig]):
     async def pull(
         self, cursor: str | None, links: Mapping[str, Link], programme: Programme
     ) -> PullResult:
-        """Watch the page for hand edits; the page never feeds the programme (no items)."""
+        """The sessions as the page shows them, when the page changed since ``cursor``.
+
+        ``complete`` only when the page is exactly what the hub wrote: a page cut down by hand
+        must not read as sessions removed from the programme.
+        """
         page_id = self._known_page_id(cursor, links)
         since = cursor.split("@", 1)[1] if cursor and "@" in cursor else ""
         if page_id and since:
@@ -208,7 +228,17 @@ class WordPressConnector(Connector[WordPressConfig]):
         if page is None:
             return PullResult(cursor=None)
         self._page_id = page.id
-        return PullResult(cursor=self._cursor(page), problems=self._drift(page))
+        problems = self._drift(page)
+        items = [
+            RemoteItem(key, fields, page.id, page.modified or None)
+            for key, fields in parse_page(page.content).items()
+        ]
+        return PullResult(
+            items=items,
+            cursor=self._cursor(page),
+            complete=not problems,
+            problems=problems,
+        )
 
     async def apply(self, ops: Sequence[Op], programme: Programme) -> list[OpResult]:
         """Render the programme once and write it once, to the same page as always."""

@@ -16,7 +16,7 @@ import hashlib
 import html
 import re
 from collections.abc import Mapping, Sequence
-from datetime import date, datetime
+from datetime import date
 from itertools import groupby
 from urllib.parse import urlsplit
 
@@ -61,18 +61,6 @@ def page_title(programme: Programme, lang: str, configured: str | None = None) -
     return esc(f"{m('page.title', lang)} – {programme.event.title}")
 
 
-def _time_range(session: Session, programme: Programme, lang: str) -> str:
-    start = session.start.astimezone(programme.tz)
-    end = session.end.astimezone(programme.tz)
-    if start.date() == end.date():
-        return f"{say_time(start, lang)} – {say_time(end, lang)}"
-    return f"{say_time(start, lang)} – {say_date(end.date(), lang)}, {say_time(end, lang)}"
-
-
-def _iso(moment: datetime) -> str:
-    return moment.replace(microsecond=0).isoformat()
-
-
 def _safe_url(url: str) -> str | None:
     """Only web links become anchors: a ``javascript:`` link stays text."""
     parts = urlsplit(url.strip())
@@ -90,21 +78,33 @@ def _venue_line(venue: Venue | None, venue_id: str | None, lang: str) -> str:
     if venue is None:
         where = esc(venue_id) if venue_id else esc(m("venue.unknown", lang))
     else:
-        where = f'<a href="#lieu-{esc(venue.id)}">{esc(venue.name)}</a>'
+        name = f'<span class="hub-venue-name">{esc(venue.name)}</span>'
+        where = f'<a href="#lieu-{esc(venue.id)}">{name}</a>'
         if venue.address:
-            where += f", {esc(venue.address)}"
+            where += f', <span class="hub-venue-address">{esc(venue.address)}</span>'
     return f'<p class="hub-venue">{esc(m("session.venue", lang))}{_sep(lang)}{where}</p>'
 
 
 def render_session(session: Session, programme: Programme, lang: str) -> str:
-    """One session as a list item; a cancelled one is struck through and says so in words."""
+    """One session as a list item; a cancelled one is struck through and says so in words.
+
+    The item also carries, exactly, what :mod:`connectors.wordpress.parse` reads back: the
+    start and end as stored (``<time datetime>``), the venue id and the status as ``data-``
+    attributes, each host and link in its own element.
+    """
     sep = _sep(lang)
-    when = esc(_time_range(session, programme, lang))
-    time_html = (
-        f'<time datetime="{esc(_iso(session.start.astimezone(programme.tz)))}">{when}</time>'
+    record = session.to_record()
+    start = session.start.astimezone(programme.tz)
+    end = session.end.astimezone(programme.tz)
+    end_text = say_time(end, lang)
+    if start.date() != end.date():
+        end_text = f"{say_date(end.date(), lang)}, {end_text}"
+    when = (
+        f'<time datetime="{esc(record["start"])}">{esc(say_time(start, lang))}</time>'
+        f' – <time datetime="{esc(record["end"])}">{esc(end_text)}</time>'
     )
     title = esc(session.title)
-    head = f'<strong class="hub-time">{time_html}</strong> <span class="hub-title">{title}</span>'
+    head = f'<strong class="hub-time">{when}</strong> <span class="hub-title">{title}</span>'
     classes = "hub-session"
     if session.status == "cancelled":
         classes += " hub-cancelled"
@@ -113,21 +113,24 @@ def render_session(session: Session, programme: Programme, lang: str) -> str:
     elif session.status == "tentative":
         classes += " hub-tentative"
         head += f' <em class="hub-status">({esc(m("session.tentative", lang))})</em>'
-    parts = [f'<li id="session-{esc(session.id)}" class="{classes}">', f"<p>{head}</p>"]
-    parts.append(_venue_line(programme.venue_of(session), session.venue, lang))
+    parts = [
+        f'<li id="session-{esc(session.id)}" class="{classes}" '
+        f'data-venue="{esc(session.venue or "")}" data-status="{esc(session.status)}">',
+        f"<p>{head}</p>",
+        _venue_line(programme.venue_of(session), session.venue, lang),
+    ]
     if session.hosts:
-        hosts = ", ".join(esc(h) for h in session.hosts)
+        hosts = ", ".join(f'<span class="hub-host">{esc(h)}</span>' for h in session.hosts)
         parts.append(f'<p class="hub-hosts">{esc(m("session.hosts", lang))}{sep}{hosts}</p>')
-    if session.description.strip():
-        paragraphs = [p.strip() for p in session.description.split("\n\n") if p.strip()]
-        for paragraph in paragraphs:
-            text = "<br>".join(esc(line) for line in paragraph.splitlines())
-            parts.append(f'<p class="hub-description">{text}</p>')
+    if session.description:
+        text = esc(session.description)
+        parts.append(f'<p class="hub-description" style="white-space: pre-line">{text}</p>')
     if session.links:
         anchors = []
         for link in session.links:
             target = _safe_url(link)
-            anchors.append(f'<a href="{esc(target)}">{esc(link)}</a>' if target else esc(link))
+            text = f'<a href="{esc(target)}">{esc(link)}</a>' if target else esc(link)
+            anchors.append(f'<span class="hub-link">{text}</span>')
         label = esc(m("session.links", lang))
         parts.append(f'<p class="hub-links">{label}{sep}{", ".join(anchors)}</p>')
     parts.append("</li>")

@@ -69,12 +69,15 @@ async def test_first_sync_creates_the_page_and_an_unchanged_site_costs_one_reque
     assert some.title.replace("'", "&#8217;")[:10] in text or some.title[:10] in text
 
     # The hub's own write is not a hand edit, and an unchanged page costs one request a pull.
+    projections = {k: h.connector.project(s, programme) for k, s in programme.sessions.items()}
     after_push = await h.pull()
-    assert after_push.problems == [] and after_push.items == []
+    assert after_push.problems == [] and after_push.complete
+    assert {i.key: dict(i.fields) for i in after_push.items} == projections
     for _ in range(2):
         before = h.requests
         again = await h.pull()
-        assert again.problems == [] and again.items == [] and again.cursor is not None
+        assert again.problems == [] and again.cursor is not None
+        assert all(dict(i.fields) == projections[i.key] for i in again.items if i.key)
         assert h.requests - before == 1
 
 
@@ -134,6 +137,16 @@ async def test_a_page_edited_by_hand_is_reported_then_overwritten(
     pulled = await h.pull()
     assert len(pulled.problems) == 1
     assert "modifiée à la main" in pulled.problems[0] and "réécrite" in pulled.problems[0]
+    assert not pulled.complete
+
+    # A session's title changed on the page reads back changed: the engine sees the drift.
+    victim = programme.sorted_sessions()[0]
+    hand = hand.replace(f">{victim.title}<", ">Titre changé à la main<")
+    (await wp_admin.post(f"/pages/{page_id}", json={"content": hand})).raise_for_status()
+    pulled = await h.pull()
+    titles = {i.key: i.fields["title"] for i in pulled.items}
+    assert titles[victim.id] == "Titre changé à la main"
+    assert len(pulled.problems) == 1
 
     session = programme.sorted_sessions()[3]
     changed = edited(programme, session.id, title=session.title + " (suite)")
@@ -143,7 +156,10 @@ async def test_a_page_edited_by_hand_is_reported_then_overwritten(
         "content"
     ]["raw"]
     assert "Un vocabulaire partagé" not in content and "Un vocabulaire commun" in content
-    assert (await h.pull()).problems == []
+    assert "Titre changé à la main" not in content
+    after = await h.pull()
+    assert after.problems == []
+    assert {i.key: i.fields["title"] for i in after.items}[victim.id] == victim.title
 
 
 async def test_a_page_edited_by_hand_is_kept_when_configured(
