@@ -25,7 +25,6 @@ from sqlalchemy import (
     String,
     Table,
     Text,
-    UniqueConstraint,
 )
 
 metadata = MetaData()
@@ -130,7 +129,6 @@ inbox = Table(
     Column("update_id", String(100), primary_key=True),
     Column("payload", JSON, nullable=False),
     Column("processed", Integer, nullable=False, default=0),
-    UniqueConstraint("connector", "update_id", name="uq_inbox_update"),
 )
 
 breakers = Table(

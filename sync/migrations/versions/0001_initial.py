@@ -105,7 +105,6 @@ def upgrade() -> None:
         sa.Column("update_id", sa.String(100), primary_key=True),
         sa.Column("payload", sa.JSON, nullable=False),
         sa.Column("processed", sa.Integer, nullable=False),
-        sa.UniqueConstraint("connector", "update_id", name="uq_inbox_update"),
     )
     op.create_table(
         "breakers",

@@ -1,0 +1,95 @@
+"""The state store behaves the same on SQLite and on the real PostgreSQL server."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+
+from connectors.base import Link
+from sync.errors import LockBusy
+from sync.schema import metadata
+from sync.state import StateStore, WriterLock
+
+
+def test_migrations_create_exactly_the_declared_schema(database_url: str) -> None:
+    store = StateStore.open(database_url)
+    try:
+        with store.engine.connect() as conn:
+            diff = compare_metadata(MigrationContext.configure(conn), metadata)
+        assert diff == []
+    finally:
+        store.close()
+
+
+def test_reopening_keeps_everything(database_url: str) -> None:
+    store = StateStore.open(database_url)
+    link = Link("cal", "sessions", "a", "a.ics", '"etag-1"', "h1", "h1", {"title": "A"}, 2)
+    with store.transaction() as conn:
+        store.write_session(conn, "a", {"id": "a", "title": "A"}, "hash-a", 1)
+        store.save_link(conn, link)
+        store.save_cursor(conn, "cal", "sessions", token="sync-token-1", synced_seq=1)
+        store.enqueue(conn, idem_key="k1", connector="chat", target="g", op="announce", key="x",
+                      payload={"id": "x"}, supersede=False)
+    store.close()
+    again = StateStore.open(database_url)
+    try:
+        assert again.load_sessions() == {"a": {"id": "a", "title": "A"}}
+        assert again.links("cal", "sessions") == {"a": link}
+        assert again.cursor("cal", "sessions") == ("sync-token-1", 1)
+        assert [e.key for e in again.outbox_entries("chat")] == ["x"]
+    finally:
+        again.close()
+
+
+def test_a_failed_transaction_leaves_nothing(database_url: str) -> None:
+    store = StateStore.open(database_url)
+    try:
+        with pytest.raises(RuntimeError), store.transaction() as conn:
+            store.write_session(conn, "a", {"id": "a"}, "h", 1)
+            store.save_cursor(conn, "cal", "sessions", token="t", synced_seq=1)
+            raise RuntimeError("crash in the middle")
+        assert store.load_sessions() == {}
+        assert store.cursor("cal", "sessions") == (None, 0)
+    finally:
+        store.close()
+
+
+def test_outbox_idempotency_key_and_supersede(database_url: str) -> None:
+    store = StateStore.open(database_url)
+    try:
+        with store.transaction() as conn:
+            assert store.enqueue(conn, idem_key="u1", connector="cal", target="sessions", op="update", key="a",
+                                 payload=None, supersede=True)
+            assert not store.enqueue(conn, idem_key="u1", connector="cal", target="sessions", op="update",
+                                     key="a", payload=None, supersede=True)
+            assert store.enqueue(conn, idem_key="u2", connector="cal", target="sessions", op="update", key="a",
+                                 payload=None, supersede=True)
+        assert [e.idem_key for e in store.outbox_entries("cal")] == ["u2"]
+        assert store.outbox_counts()["cal"] == {"pending": 1, "superseded": 1}
+    finally:
+        store.close()
+
+
+def test_only_one_writer(database_url: str, tmp_path: Path) -> None:
+    first = StateStore.open(database_url)
+    second = StateStore.open(database_url)
+    try:
+        with WriterLock(first, tmp_path / "hub.lock"):
+            with pytest.raises(LockBusy):
+                WriterLock(second, tmp_path / "hub.lock").acquire()
+        with WriterLock(second, tmp_path / "hub.lock"):
+            pass
+    finally:
+        first.close()
+        second.close()
+
+
+def test_database_errors_hide_the_password() -> None:
+    from sync.errors import ConfigError
+
+    with pytest.raises(ConfigError) as caught:
+        StateStore.open("postgresql://hub:s3cret-pass@127.0.0.1:1/none")
+    assert "s3cret-pass" not in str(caught.value)
