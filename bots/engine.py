@@ -17,8 +17,9 @@ from datetime import date, datetime, time, timedelta
 
 from bots.answer import Answer, Line, Message
 from bots.index import Entity, ProgrammeIndex, index_for
-from bots.query import PARTS, Query, parse
+from bots.query import Query, parse
 from bots.text import detect_language
+from bots.vocabulary import PARTS
 from sync.i18n import say_date, say_moment, say_time
 from sync.model import Programme, Session
 
@@ -26,10 +27,13 @@ from sync.model import Programme, Session
 MAX_LINES = 8
 #: Entities scoring within this share of the best one are taken as equally good.
 TIE = 0.98
-#: A session begun before a part of the day belongs to it if it runs this much into it.
+#: A session begun before a part of the day belongs to it if it runs more than this into it
+#: (or more than half of it does): "l'après-midi" leaves out a plenary ending at 13 h.
 PART_OVERLAP = timedelta(hours=1)
 #: Sessions scoring at least this share of the best session are listed with it.
 KEEP = 0.8
+#: The same share for an explicit search, which also lists weaker hits (descriptions).
+SEARCH_KEEP = 0.1
 
 
 def answer(programme: Programme, question: str, *, at: datetime, lang: str | None = None) -> Answer:
@@ -45,7 +49,8 @@ def answer(programme: Programme, question: str, *, at: datetime, lang: str | Non
     )
     if lang not in ("fr", "en"):
         default = programme.event.language if programme.event.language in ("fr", "en") else "fr"
-        lang = detect_language(question) or query.command_lang or default
+        said = " ".join((question, *query.corrections))
+        lang = detect_language(said, index.is_vocabulary) or query.command_lang or default
     return _Responder(index, query, moment, lang).respond()
 
 
@@ -132,11 +137,13 @@ class _Responder:
         chosen = min(top, key=lambda n: (order.index(index.entities[n].kind), n))
         entity = index.entities[chosen]
         if entity.kind == "session":
+            # a search lists every session the words touch; a question wants the best ones
+            keep = SEARCH_KEEP if "search" in self.query.intents else KEEP
             best_session = scores[chosen][0]
             ids = [
                 index.entities[n].key
                 for n, (score, _) in scores.items()
-                if index.entities[n].kind == "session" and score >= best_session * KEEP
+                if index.entities[n].kind == "session" and score >= best_session * keep
             ]
             return Subject("sessions", self._sessions(ids))
         sessions = self._sessions(entity.sessions)
@@ -280,7 +287,11 @@ class _Responder:
         found = self._filter(self.index.overlapping(start, end), subject)
         if q.part is not None:
             # begun earlier, it belongs to this part of the day only if it goes on well into it
-            found = [s for s in found if s.start >= start or s.end - start > PART_OVERLAP]
+            found = [
+                s
+                for s in found
+                if s.start >= start or s.end - start > min(PART_OVERLAP, (s.end - s.start) / 2)
+            ]
         notes = [] if found else self._event_bounds(day)
         if (
             subject is not None

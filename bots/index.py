@@ -34,7 +34,7 @@ EntityKind = Literal["session", "venue", "host", "track"]
 FIELD_WEIGHTS: dict[str, float] = {
     "title": 1.0,
     "name": 1.0,
-    "format": 0.6,
+    "format": 0.8,
     "kind": 0.4,
     "address": 0.5,
     "note": 0.3,
@@ -109,8 +109,11 @@ class ProgrammeIndex:
         for field, text in fields:
             if not text:
                 continue
-            weight = FIELD_WEIGHTS[field]
-            for term in index_terms(text):
+            terms = index_terms(text)
+            # a word is worth more in a short name than in a long one ("Atelier" vs a title
+            # that merely contains it); capped so descriptions still count in a search
+            weight = FIELD_WEIGHTS[field] / math.sqrt(min(max(len(set(terms)), 1), 4))
+            for term in terms:
                 posting = self._postings[term]
                 if posting.get(number, 0.0) < weight:
                     posting[number] = weight
@@ -191,7 +194,8 @@ class ProgrammeIndex:
         found: dict[str, float] = {}
         if query in self._postings:
             found[query] = 1.0
-        if len(query) >= 4 and not query.isdigit():
+        elif len(query) >= 4 and not query.isdigit():
+            # only a word the programme does not use is read as a typo or a beginning
             start = bisect.bisect_left(self.vocabulary, query)
             for term in self.vocabulary[start : start + 50]:
                 if not term.startswith(query):

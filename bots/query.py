@@ -21,268 +21,25 @@ from datetime import date, time, timedelta
 from rapidfuzz import fuzz, process
 
 from bots.text import STOPWORDS, content_tokens, fold, words
-
-#: Commands and the intent they stand for (French and English names, and a few spellings).
-COMMANDS: dict[str, tuple[str, str | None]] = {
-    "programme": ("programme", None),
-    "program": ("programme", "en"),
-    "maintenant": ("now", "fr"),
-    "now": ("now", "en"),
-    "ensuite": ("next", "fr"),
-    "next": ("next", "en"),
-    "aujourdhui": ("today", "fr"),
-    "today": ("today", "en"),
-    "demain": ("tomorrow", "fr"),
-    "tomorrow": ("tomorrow", "en"),
-    "ou": ("where", "fr"),
-    "where": ("where", "en"),
-    "quand": ("when", "fr"),
-    "when": ("when", "en"),
-    "cherche": ("search", "fr"),
-    "chercher": ("search", "fr"),
-    "search": ("search", "en"),
-    "aide": ("help", "fr"),
-    "help": ("help", "en"),
-    "start": ("help", None),
-    "suivre": ("follow", "fr"),
-    "follow": ("follow", "en"),
-    "neplussuivre": ("unfollow", "fr"),
-    "unfollow": ("unfollow", "en"),
-    "sync": ("sync", None),
-    "annonce": ("announce", "fr"),
-    "announce": ("announce", "en"),
-    "statut": ("status", "fr"),
-    "status": ("status", "en"),
-}
-
-FR_WEEKDAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
-EN_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-FR_MONTHS = (
-    "janvier",
-    "fevrier",
-    "mars",
-    "avril",
-    "mai",
-    "juin",
-    "juillet",
-    "aout",
-    "septembre",
-    "octobre",
-    "novembre",
-    "decembre",
-)
-EN_MONTHS = (
-    "january",
-    "february",
-    "march",
-    "april",
-    "may",
-    "june",
-    "july",
-    "august",
-    "september",
-    "october",
-    "november",
-    "december",
-)
-_MONTH_NUMBER = {name: i + 1 for names in (FR_MONTHS, EN_MONTHS) for i, name in enumerate(names)}
-_MONTH_NUMBER.update({name[:3]: i + 1 for i, name in enumerate(EN_MONTHS)})
-_MONTH_NUMBER.update({"sept": 9, "fev": 2, "dec": 12})
-_MONTHS_RE = "|".join(sorted(_MONTH_NUMBER, key=len, reverse=True))
-
-#: Relative days, as an offset from the day of the question.
-RELATIVE_DAYS: dict[str, int] = {
-    "apres demain": 2,
-    "apres-demain": 2,
-    "day after tomorrow": 2,
-    "aujourd hui": 0,
-    "aujourdhui": 0,
-    "ajd": 0,
-    "auj": 0,
-    "ce jour": 0,
-    "today": 0,
-    "tonight": 0,
-    "ce soir": 0,
-    "ce matin": 0,
-    "cet apres midi": 0,
-    "this morning": 0,
-    "this afternoon": 0,
-    "this evening": 0,
-    "demain": 1,
-    "tomorrow": 1,
-    "hier": -1,
-    "yesterday": -1,
-}
-#: Parts of the day: (first hour, hour after the last).
-PARTS: dict[str, tuple[int, int]] = {
-    "morning": (6, 12),
-    "noon": (12, 14),
-    "afternoon": (12, 18),
-    "evening": (18, 24),
-}
-PART_WORDS: dict[str, str] = {
-    "apres midi": "afternoon",
-    "aprem": "afternoon",
-    "afternoon": "afternoon",
-    "matin": "morning",
-    "matinee": "morning",
-    "morning": "morning",
-    "soir": "evening",
-    "soiree": "evening",
-    "evening": "evening",
-    "tonight": "evening",
-    "nuit": "evening",
-    "night": "evening",
-}
-#: Question words and phrases, by intent. Phrases are matched before single words.
-INTENT_WORDS: dict[str, tuple[str, ...]] = {
-    "now": (
-        "en ce moment",
-        "maintenant",
-        "actuellement",
-        "en cours",
-        "right now",
-        "now",
-        "currently",
-        "at the moment",
-        "happening now",
-        "ce moment",
-    ),
-    "next": (
-        "ensuite",
-        "prochain",
-        "prochaine",
-        "prochains",
-        "prochaines",
-        "suivant",
-        "suivante",
-        "a venir",
-        "next",
-        "coming up",
-        "upcoming",
-        "et apres",
-        "apres ca",
-        "then",
-    ),
-    "where": (
-        "c est ou",
-        "ou est",
-        "ou sont",
-        "ou se trouve",
-        "ou ca",
-        "ou a lieu",
-        "ou se passe",
-        "ou se deroule",
-        "comment aller",
-        "comment y aller",
-        "how do i get",
-        "how to get",
-        "where",
-        "ou",
-        "lieu",
-        "endroit",
-        "located",
-        "location",
-        "venue",
-        "salle",
-        "room",
-    ),
-    "address": ("adresse", "address", "adress", "adr"),
-    "when": (
-        "a quelle heure",
-        "quelle heure",
-        "what time",
-        "quand",
-        "when",
-        "horaire",
-        "horaires",
-        "commence",
-        "commencent",
-        "debut",
-        "start",
-        "starts",
-        "begin",
-        "begins",
-        "finit",
-        "termine",
-        "fin",
-        "end",
-        "ends",
-        "heure",
-    ),
-    "host": (
-        "qui anime",
-        "qui organise",
-        "qui presente",
-        "qui intervient",
-        "anime par",
-        "animee par",
-        "organise par",
-        "who hosts",
-        "who runs",
-        "who is running",
-        "who organises",
-        "who organizes",
-        "hosted by",
-        "run by",
-        "avec qui",
-        "avec",
-        "with",
-        "host",
-        "hosts",
-        "intervenants",
-        "speakers",
-    ),
-    "track": ("parcours", "track", "thematique"),
-    "search": (
-        "cherche",
-        "chercher",
-        "recherche",
-        "search",
-        "find",
-        "trouver",
-        "parle de",
-        "about",
-    ),
-    "help": ("aide", "help", "commandes", "commands", "que sais tu faire", "what can you do"),
-    "greeting": ("bonjour", "salut", "coucou", "hello", "hi", "hey", "bonsoir"),
-    "happening": (
-        "qu est ce qui se passe",
-        "qu est ce qu il y a",
-        "quoi de prevu",
-        "il se passe quoi",
-        "what s on",
-        "whats on",
-        "what is on",
-        "what happens",
-        "what s happening",
-        "what is happening",
-        "what s going on",
-        "what is going on",
-        "au programme",
-        "on the programme",
-    ),
-    "programme": (
-        "le programme",
-        "programme complet",
-        "full programme",
-        "the programme",
-        "the schedule",
-        "the program",
-    ),
-}
-#: Question words taken as such even when the programme happens to use them in a name.
-CORE_WORDS = frozenset(
-    {"ou", "where", "when", "quand", "now", "next", "maintenant", "ensuite", "adresse", "address"}
+from bots.vocabulary import (
+    COMMANDS,
+    CORE_WORDS,
+    EN_WEEKDAYS,
+    FR_WEEKDAYS,
+    INTENT_WORDS,
+    MONTH_NUMBER,
+    PART_WORDS,
+    RELATIVE_DAYS,
 )
 
+MONTHS_RE = "|".join(sorted(MONTH_NUMBER, key=len, reverse=True))
 _CLOCK_H = re.compile(r"\b(\d{1,2})\s*h\s*(\d{2})?\b")
 _CLOCK_COLON = re.compile(r"\b(\d{1,2}):(\d{2})\b")
 _CLOCK_AMPM = re.compile(r"\b(\d{1,2})(?::(\d{2}))?\s*(am|pm)\b")
 _NOON = re.compile(r"(?<!apres )\b(a midi|midi|noon|at noon|a minuit|midnight|minuit)\b")
 _AFTER = re.compile(r"\b(apres|after|from|a partir de|des)\s*$")
-_DAY_MONTH = re.compile(rf"\b(\d{{1,2}})(?:er|st|nd|rd|th)?\s+({_MONTHS_RE})\b")
-_MONTH_DAY = re.compile(rf"\b({_MONTHS_RE})\s+(\d{{1,2}})(?:st|nd|rd|th)?\b")
+_DAY_MONTH = re.compile(rf"\b(\d{{1,2}})(?:er|st|nd|rd|th)?\s+({MONTHS_RE})\b")
+_MONTH_DAY = re.compile(rf"\b({MONTHS_RE})\s+(\d{{1,2}})(?:st|nd|rd|th)?\b")
 _NUMERIC_DATE = re.compile(r"\b(\d{1,2})/(\d{1,2})(?:/(\d{2,4}))?\b")
 _THE_DAY = re.compile(r"\b(?:le|the|on the)\s+(\d{1,2})(?:er|st|nd|rd|th)?\b(?!\s*(?:h|:))")
 _COMMAND = re.compile(r"^/([a-z_]+)(?:@[a-z0-9_]+)?(?=\s|$)")
@@ -306,6 +63,7 @@ class Query:
     after: bool = False
     terms: list[str] = field(default_factory=list)
     subject: str = ""
+    corrections: list[str] = field(default_factory=list)  # keywords read through a typo
 
     @property
     def has_time(self) -> bool:
@@ -395,7 +153,7 @@ def parse(
     text = _take_date(query, text, today, event_days, is_vocabulary)
     text = _take_part(query, text, is_vocabulary)
     text = _take_intents(query, text, is_vocabulary)
-    query.terms = [t for t in content_tokens(text) if t not in _MONTH_NUMBER]
+    query.terms = [t for t in content_tokens(text) if t not in MONTH_NUMBER]
     query.subject = " ".join(text.split())
     return query
 
@@ -446,7 +204,7 @@ def _take_date(
                 if order == "dm"
                 else (match.group(2), match.group(1))
             )
-            found = _resolve_month_day(_MONTH_NUMBER[month_word], int(number), today, event_days)
+            found = _resolve_month_day(MONTH_NUMBER[month_word], int(number), today, event_days)
     if found is None:
         match = _NUMERIC_DATE.search(text)
         if match is not None and match.group(3) is None and 1 <= int(match.group(2)) <= 12:
@@ -478,6 +236,7 @@ def _take_date(
         typo = _fuzzy_keyword(text, (*RELATIVE_DAYS, *FR_WEEKDAYS, *EN_WEEKDAYS), is_vocabulary)
         if typo is not None:
             keyword, typed = typo
+            query.corrections.append(keyword)
             if keyword in RELATIVE_DAYS:
                 query.day_offset = RELATIVE_DAYS[keyword]
                 query.day = today + timedelta(days=query.day_offset)
@@ -522,6 +281,7 @@ def _take_intents(query: Query, text: str, is_vocabulary: Callable[[str], bool])
     )
     if typo is not None:
         keyword, typed = typo
+        query.corrections.append(keyword)
         intent = {"maintenant": "now", "adresse": "address", "address": "address"}.get(
             keyword, "next"
         )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 
 _APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "`": "'", "´": "'", "ʼ": "'"})
 _NON_WORD = re.compile(r"[^0-9a-z:/]+")
@@ -38,24 +39,30 @@ STOPWORDS: frozenset[str] = _wordset(
     """
 )
 
+#: Words that say the question is French, or English. Articles and the like are only *weak*
+#: hints: English speakers quote French names ("Hôtel du Nord").
 FRENCH_MARKERS: frozenset[str] = _wordset(
     """
-    le la les des du un une est ou quand quel quelle quoi qui se passe aujourd aujourdhui hui
-    demain maintenant ensuite apres matin soir midi lundi mardi mercredi jeudi vendredi samedi
-    dimanche c cest qu que adresse cherche aide suivre prochain prochaine atelier ateliers
-    janvier fevrier avril mai juin juillet aout septembre octobre novembre decembre
-    et pour avec sur dans quelle heure programme ce cette bonjour salut coucou bonsoir merci
+    est ou quand quel quelle quels quelles quoi qui se passe aujourd aujourdhui hui demain
+    maintenant ensuite apres matin soir midi lundi mardi mercredi jeudi vendredi samedi dimanche
+    cest qu que adresse cherche aide suivre prochain prochaine atelier ateliers janvier fevrier
+    avril mai juin juillet aout septembre octobre novembre decembre pour avec sur dans heure
+    bonjour salut coucou bonsoir merci il elle nous vous je tu y a au aux ce cette ces anime
+    animee parcours hier soiree matinee commence
     """
 )
+FRENCH_WEAK: frozenset[str] = _wordset("le la les des du de un une et l d c")
 ENGLISH_MARKERS: frozenset[str] = _wordset(
     """
     the what whats where when who is are at on in today tomorrow now next morning afternoon
     evening tonight monday tuesday wednesday thursday friday saturday sunday happening
     address search help follow workshop workshops january february march april may june july
     august september october november december and for with about which time program
-    schedule going s of i you can does do please there my me hello hi hey thanks
+    schedule going of i you can does do please there my me hello hi hey thanks by track
+    yesterday hosted run starts start begin
     """
 )
+ENGLISH_WEAK: frozenset[str] = _wordset("s a an")
 
 
 def strip_accents(text: str) -> str:
@@ -85,22 +92,28 @@ def content_tokens(text: str) -> list[str]:
     return [tok for tok in tokens(text) if tok not in STOPWORDS and (len(tok) > 1 or tok.isdigit())]
 
 
-def detect_language(text: str) -> str | None:
+def detect_language(text: str, is_name: Callable[[str], bool] = lambda word: False) -> str | None:
     """'fr' or 'en' from the words of a question; None when it cannot tell.
 
-    Accented letters and French elisions ("c'est", "l'atelier") weigh for French; the rest is a
-    count of function words typical of each language.
+    Function words count two, articles and elisions one, an accent one. Words of the
+    programme itself (``is_name``) count for nothing: an English question about "Clôture"
+    is still English.
     """
-    folded = fold(text)
-    toks = _TOKEN.findall(folded)
-    french = sum(tok in FRENCH_MARKERS for tok in toks)
-    english = sum(tok in ENGLISH_MARKERS for tok in toks)
-    if re.search(r"[àâçéèêëîïôûùüÿœ]", text.lower()):
-        french += 2
-    if re.search(r"\b[cdljmnst]'|\bqu'", folded):
-        french += 1
-    if re.search(r"\b\w+'(s|re|ll|ve|t)\b", folded):
-        english += 1
+    french = english = 0
+    for raw in re.findall(r"[\w']+", text.lower()):
+        word = fold(raw)
+        parts = _TOKEN.findall(word)
+        if any(is_name(part) for part in parts if len(part) > 2):
+            continue
+        if re.search(r"[àâçéèêëîïôûùüÿœ]", raw):
+            french += 1
+        if re.match(r"^(?:[cdljmnst]|qu)'", word):
+            french += 1
+        if re.search(r"\w'(?:s|re|ll|ve|t)$", word):
+            english += 1
+        for part in parts:
+            french += 2 * (part in FRENCH_MARKERS) + (part in FRENCH_WEAK)
+            english += 2 * (part in ENGLISH_MARKERS) + (part in ENGLISH_WEAK)
     if french > english:
         return "fr"
     if english > french:
