@@ -487,7 +487,9 @@ class CalendarConnector(Connector[Any]):
     async def pull(
         self, cursor: str | None, links: Mapping[str, Link], programme: Programme
     ) -> PullResult:
+        """Changes since ``cursor``; without a cursor, the whole calendar (``complete``)."""
         state = Cursor.decode(cursor)
+        everything = cursor is None
         listing: Listing | None = None
         if self.use_sync_token and state.mode == "sync":
             try:
@@ -502,20 +504,19 @@ class CalendarConnector(Connector[Any]):
             if ctag is not None and ctag == state.ctag:
                 return PullResult(cursor=state.encode())
             etags = await self._run("listing", self.store.etags)
-            known = {link.remote_id for link in links.values() if link.remote_id}
-            listing = Listing(
-                changed=etags,
-                deleted=(known | set(state.foreign)) - set(etags),
-                token=ctag,
-                full=True,
-            )
-        return await self._collect(listing, state, links, programme)
+            listing = Listing(changed=etags, token=ctag, full=True)
+        return await self._collect(listing, state, links, programme, everything)
 
     async def _collect(
-        self, listing: Listing, state: Cursor, links: Mapping[str, Link], programme: Programme
+        self,
+        listing: Listing,
+        state: Cursor,
+        links: Mapping[str, Link],
+        programme: Programme,
+        everything: bool,
     ) -> PullResult:
         by_href = {link.remote_id: link for link in links.values() if link.remote_id}
-        result = PullResult()
+        result = PullResult(complete=everything)
         if listing.full:
             # A full listing also says what vanished: linked events it does not name.
             listing.deleted |= {href for href in by_href if href not in listing.changed}
@@ -523,7 +524,8 @@ class CalendarConnector(Connector[Any]):
         fetch = [
             href
             for href, etag in sorted(listing.changed.items())
-            if etag is None
+            if everything
+            or etag is None
             or not (
                 (href in by_href and by_href[href].remote_version == etag)
                 or state.foreign.get(href) == etag
@@ -548,7 +550,7 @@ class CalendarConnector(Connector[Any]):
             if key in seen or (
                 linked is not None
                 and linked.remote_id not in (None, href)
-                and linked.remote_id in listing.changed
+                and linked.remote_id not in listing.deleted
             ):
                 result.problems.append(say("problem.duplicate", lang, href=href, key=key))
                 continue

@@ -192,6 +192,7 @@ def read_event(data: str, programme: Programme) -> ReadEvent:
         venue_id, venue_name, venue_address = hub_venue, location, None
     status = ICAL_TO_STATUS.get(_text(ev, "status").upper(), "scheduled")
     fields: dict[str, Any] = {
+        "id": key,
         "title": _text(ev, "summary"),
         "start": format_time(start),
         "end": format_time(end),
