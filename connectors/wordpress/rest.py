@@ -103,15 +103,26 @@ class RestAPI(SiteAPI):
             ) from None
 
     def _raise(self, response: httpx.Response, what: str) -> None:
-        code = ""
+        code, params = "", {}
         try:
             payload = response.json()
             if isinstance(payload, Mapping):
                 code = str(payload.get("code", ""))
+                data = payload.get("data")
+                if isinstance(data, Mapping) and isinstance(data.get("params"), Mapping):
+                    params = data["params"]
         except (json.JSONDecodeError, UnicodeDecodeError):
             pass
-        if response.status_code == 401 and code in ("incorrect_password", "invalid_username", ""):
-            raise AuthError(m("auth.refused", self.lang, url=self.url), connector=self.connector)
+        if code == "rest_invalid_param" and "status" in params:
+            # Only anonymous requests are refused non-public statuses: WordPress ignored the
+            # credentials (a wrong application password is treated as no login at all).
+            refused = m("auth.refused", self.lang, url=self.url)
+            raise AuthError(f"{refused} ({code})", connector=self.connector)
+        if response.status_code == 401:
+            # A wrong user or application password, or a server that drops the Authorization
+            # header (WordPress then sees an anonymous request: rest_not_logged_in).
+            refused = m("auth.refused", self.lang, url=self.url)
+            raise AuthError(f"{refused} ({code or 401})", connector=self.connector)
         try:
             raise_for_response(response, self.connector, what)
         except ConnectorError as exc:

@@ -1,0 +1,126 @@
+"""News posts for announcements, ``hub check`` and credentials, on a real WordPress."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import timedelta
+from typing import Any
+
+import httpx
+import pytest
+
+from sync.announce import Announcement, announcement_for, diff_versions
+from sync.errors import AuthError
+from sync.model import Programme
+from tests.wordpress.conftest import Harness
+from tests.wordpress.site import Site
+
+
+def retime_announcement(programme: Programme, hours: int = 1, index: int = 4) -> Announcement:
+    session = programme.sorted_sessions()[index]
+    moved = replace(
+        session,
+        start=session.start + timedelta(hours=hours),
+        end=session.end + timedelta(hours=hours),
+    )
+    before = {k: s.to_record() for k, s in programme.sessions.items()}
+    after = {**before, session.id: moved.to_record()}
+    announcement = announcement_for(diff_versions(before, after), programme.venues)
+    assert announcement is not None
+    return announcement
+
+
+async def posts_with_slug(admin: httpx.AsyncClient, slug: str) -> list[dict[str, Any]]:
+    response = await admin.get(
+        "/posts", params={"slug": slug, "status": "publish,draft,private", "context": "edit"}
+    )
+    response.raise_for_status()
+    posts: list[dict[str, Any]] = response.json()
+    return posts
+
+
+async def test_one_news_post_per_announcement_never_twice(
+    harness_factory: Callable[..., Harness],
+    wp_admin: httpx.AsyncClient,
+    wordpress_site: Site,
+    programme: Programme,
+) -> None:
+    h = harness_factory()
+    assert h.connector.targets() == ["news"]
+    announcement = retime_announcement(programme)
+    ref = await h.connector.announce("news", announcement)
+    slug = h.connector.news_slug(announcement)
+    posts = await posts_with_slug(wp_admin, slug)
+    assert [str(p["id"]) for p in posts] == [ref.remote_id]
+    assert posts[0]["status"] == "publish"
+    assert posts[0]["title"]["raw"] == "Changements au programme"
+    public = (await httpx.AsyncClient().get(posts[0]["link"])).text
+    assert "déplacé de" in public
+
+    # Sent again (a retry, or a run after a crash that lost the reply): the same post.
+    again = await h.connector.announce("news", announcement)
+    assert again.remote_id == ref.remote_id
+    other = harness_factory(news_slug_prefix=h.connector.config.news_slug_prefix)
+    assert (await other.connector.announce("news", announcement)).remote_id == ref.remote_id
+    assert len(await posts_with_slug(wp_admin, slug)) == 1
+
+    # A different batch is a different post.
+    second = retime_announcement(programme, hours=2)
+    ref2 = await h.connector.announce("news", second)
+    assert ref2.remote_id != ref.remote_id
+
+
+async def test_news_in_english_and_escaped(
+    harness_factory: Callable[..., Harness], wp_admin: httpx.AsyncClient, programme: Programme
+) -> None:
+    h = harness_factory(language="en", news_status="draft")
+    session = programme.sorted_sessions()[2]
+    renamed = replace(session, title="<script>alert(1)</script> Workshop")
+    before = {k: s.to_record() for k, s in programme.sessions.items()}
+    announcement = announcement_for(
+        diff_versions(before, {**before, session.id: renamed.to_record()}), programme.venues
+    )
+    assert announcement is not None
+    ref = await h.connector.announce("news", announcement)
+    post = (await wp_admin.get(f"/posts/{ref.remote_id}", params={"context": "edit"})).json()
+    assert post["status"] == "draft" and post["title"]["raw"] == "Programme changes"
+    assert "<script>" not in post["content"]["raw"]
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; Workshop" in post["content"]["raw"]
+    assert "is now called" in post["content"]["raw"]
+
+
+async def test_news_can_be_switched_off(harness_factory: Callable[..., Harness]) -> None:
+    assert harness_factory(news=False).connector.targets() == []
+
+
+async def test_check_proves_credentials_and_rights(harness_factory: Callable[..., Harness]) -> None:
+    h = harness_factory()
+    proofs = await h.connector.check()
+    assert any("hubadmin" in p for p in proofs)
+    assert any("modifier les pages" in p and "publier des articles" in p for p in proofs)
+    assert any("sera créée" in p for p in proofs)
+
+
+async def test_wrong_application_password_is_a_clear_auth_error(
+    harness_factory: Callable[..., Harness], programme: Programme
+) -> None:
+    h = harness_factory(password="abcd efgh ijkl mnop qrst uvwx")
+    with pytest.raises(AuthError) as caught:
+        await h.connector.check()
+    assert "refusé" in str(caught.value)
+    assert "abcd" not in str(caught.value)
+    with pytest.raises(AuthError):
+        await h.pull()
+    with pytest.raises(AuthError):
+        await h.push(programme)
+
+
+async def test_an_author_cannot_keep_the_programme_page(
+    harness_factory: Callable[..., Harness], wordpress_site: Site
+) -> None:
+    h = harness_factory(wordpress_site.author, language="en")
+    with pytest.raises(AuthError) as caught:
+        await h.connector.check()
+    assert "lacks the right to: edit pages" in str(caught.value)
+    assert "publish posts" not in str(caught.value)
