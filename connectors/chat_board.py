@@ -1,0 +1,292 @@
+"""The pinned programme every chat keeps: one message per event day, edited in place.
+
+A chat connector is a *document sink*: whatever sessions changed, it re-renders the days they
+touch and brings each chat's day messages up to date (edit in place where the platform allows,
+otherwise a replacement), then pins the day that matters now (today during the event, the next
+day before it). What each chat shows is remembered as :class:`Posted` records (message id, when
+it was sent, digest of the text) so that a rerun with nothing changed makes no request and a
+change costs one edit per affected part.
+
+That memory must survive restarts. It is returned to the engine in each op's ``RemoteRef``
+(``remote_id`` = the session's day) and kept in a small JSON mapping (:class:`BoardStore`)
+next to the configuration until the engine's state store offers connectors a place of their
+own; see :meth:`Board.export` / :meth:`Board.load`.
+
+Pacing lives here too (:class:`Pacer`): each chat has its own clock, so one chat being slowed
+or paused by the server never delays another.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import json
+import logging
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import asdict, dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any, Protocol
+
+from connectors.base import Op, OpResult, RemoteRef
+from connectors.chat_render import (
+    event_days,
+    local_day,
+    pinned_day,
+    render_day,
+    sessions_by_day,
+    split_message,
+)
+from sync.announce import Format
+from sync.errors import AuthError, BreakerOpen, ConnectorError, PermanentError, TransientError
+from sync.model import Programme
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Posted:
+    """One message the hub posted in a chat: its id, when (unix seconds), the text's digest."""
+
+    id: str
+    sent_at: float
+    digest: str
+
+
+def digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+class ChatPlatform(Protocol):
+    """What the board needs from a chat connector."""
+
+    fmt: Format
+    limit: int
+
+    async def post(self, target: str, text: str, *, silent: bool) -> Posted: ...
+
+    async def revise(self, target: str, old: Posted, text: str) -> Posted:
+        """Show ``text`` instead of ``old``: an edit (same id) or a replacement (new id)."""
+
+    async def retire(self, target: str, old: Posted) -> None:
+        """Remove a part that is no longer needed (delete, or blank it out)."""
+
+    async def pin(self, target: str, posted: Posted) -> None: ...
+
+
+class BoardStore:
+    """The board mapping as a small JSON file (written atomically)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def load(self) -> dict[str, Any]:
+        try:
+            data: dict[str, Any] = json.loads(self.path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+        return data
+
+    def save(self, data: Mapping[str, Any]) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(data, sort_keys=True, indent=1), encoding="utf-8")
+        tmp.replace(self.path)
+
+
+class Board:
+    """Per target, per day: the posted parts; per target: the pinned message id."""
+
+    def __init__(
+        self,
+        platform: ChatPlatform,
+        targets: Sequence[str],
+        lang: str,
+        store: BoardStore | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.platform = platform
+        self.targets = list(targets)
+        self.lang = lang
+        self.store = store
+        self.clock = clock
+        self.days: dict[str, dict[str, list[Posted]]] = {}
+        self.pins: dict[str, str] = {}
+        if store is not None:
+            self.load(store.load())
+
+    # persistence -----------------------------------------------------------------------------
+    def export(self) -> dict[str, Any]:
+        return {
+            "days": {
+                t: {d: [asdict(p) for p in parts] for d, parts in days.items()}
+                for t, days in self.days.items()
+            },
+            "pins": dict(self.pins),
+        }
+
+    def load(self, data: Mapping[str, Any]) -> None:
+        self.days = {
+            t: {d: [Posted(**p) for p in parts] for d, parts in days.items()}
+            for t, days in data.get("days", {}).items()
+        }
+        self.pins = dict(data.get("pins", {}))
+
+    def _save(self) -> None:
+        if self.store is not None:
+            self.store.save(self.export())
+
+    # the sink ----------------------------------------------------------------------------------
+    async def apply(self, ops: Sequence[Op], programme: Programme) -> list[OpResult]:
+        """Re-render the days ``ops`` touch in every configured chat; one result per op."""
+        grouped = sessions_by_day(programme)
+        days = event_days(programme)
+        touched = {d for op in ops for d in _days_of(op, programme)}
+        texts = {
+            d: render_day(programme, d, grouped.get(d, []), self.lang, self.platform.fmt)
+            for d in set(days) | touched
+        }
+        today = datetime.fromtimestamp(self.clock(), programme.tz).date()
+        want_pin = pinned_day(days, today)
+
+        async def one(target: str) -> None:
+            known = self.days.setdefault(target, {})
+            for day in sorted(texts):
+                if day.isoformat() in known and day not in touched:
+                    continue  # untouched and already shown: nothing to do
+                if day not in days and day.isoformat() not in known:
+                    continue  # a day that emptied out and was never shown
+                await self._sync_day(target, day, texts[day])
+                self._save()
+            if want_pin is not None:
+                parts = known.get(want_pin.isoformat())
+                if parts and self.pins.get(target) != parts[0].id:
+                    await self.platform.pin(target, parts[0])
+                    self.pins[target] = parts[0].id
+                    self._save()
+
+        outcomes = await asyncio.gather(*(one(t) for t in self.targets), return_exceptions=True)
+        errors = [o for o in outcomes if isinstance(o, BaseException)]
+        for error in errors:
+            if not isinstance(error, ConnectorError):
+                raise error
+        # A chat that must wait (rate limit) or is held keeps its ops pending for a later run;
+        # the chats that are current stay current, since unchanged parts are never re-sent.
+        for kind in (BreakerOpen, AuthError, TransientError):
+            for error in errors:
+                if isinstance(error, kind):
+                    raise error
+        for error in errors:
+            log.warning("programme message not updated: %s", error)
+        return [RemoteRef(_day_key(op, programme), _version(texts, op, programme)) for op in ops]
+
+    async def _sync_day(self, target: str, day: date, text: str) -> None:
+        known = self.days.setdefault(target, {})
+        key = day.isoformat()
+        parts = split_message(text, self.platform.limit, self.platform.fmt)
+        posted = list(known.get(key, []))
+        result: list[Posted] = []
+        for index, part in enumerate(parts):
+            if index < len(posted):
+                old = posted[index]
+                if old.digest == digest(part):
+                    result.append(old)
+                    continue
+                new = await self.platform.revise(target, old, part)
+            else:
+                new = await self.platform.post(target, part, silent=True)
+            result.append(new)
+            known[key] = result + posted[len(result) :]  # remember each step as it happens
+        for old in posted[len(parts) :]:
+            try:
+                await self.platform.retire(target, old)
+            except PermanentError as exc:  # already gone: nothing left to remove
+                log.info("old programme part not removed: %s", exc)
+        known[key] = result
+
+
+def _days_of(op: Op, programme: Programme) -> set[date]:
+    """Days an op touches: where the session is now and where it was last shown."""
+    days: set[date] = set()
+    for record in (op.projection, op.link.base if op.link else None):
+        if record and record.get("start"):
+            days.add(local_day(datetime.fromisoformat(str(record["start"])), programme))
+    if op.link is not None and op.link.remote_id:
+        with contextlib.suppress(ValueError):
+            days.add(date.fromisoformat(op.link.remote_id))
+    return days
+
+
+def _day_key(op: Op, programme: Programme) -> str:
+    record = op.projection or (op.link.base if op.link else None)
+    if record and record.get("start"):
+        return local_day(datetime.fromisoformat(str(record["start"])), programme).isoformat()
+    return op.link.remote_id if op.link and op.link.remote_id else op.key
+
+
+def _version(texts: Mapping[date, str], op: Op, programme: Programme) -> str | None:
+    key = _day_key(op, programme)
+    try:
+        text = texts.get(date.fromisoformat(key))
+    except ValueError:
+        return None
+    return digest(text) if text is not None else None
+
+
+class Pacer:
+    """Per-chat pacing: at least ``interval`` seconds between writes, at most ``per_minute``
+    writes in any minute (groups), and pauses the server asked for (429 ``retry_after``)."""
+
+    def __init__(
+        self,
+        interval: float,
+        per_minute: int,
+        max_wait: float,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        self.interval, self.per_minute, self.max_wait = interval, per_minute, max_wait
+        self.clock, self.sleep = clock, sleep
+        self._recent: dict[str, deque[float]] = {}
+        self._paused: dict[str, float] = {}
+        self._locks: dict[str, asyncio.Lock] = {}
+
+    def lock(self, target: str) -> asyncio.Lock:
+        return self._locks.setdefault(target, asyncio.Lock())
+
+    def pause(self, target: str, seconds: float) -> None:
+        self._paused[target] = max(self._paused.get(target, 0.0), self.clock() + seconds)
+
+    def paused_for(self, target: str) -> float:
+        return max(0.0, self._paused.get(target, 0.0) - self.clock())
+
+    async def wait(self, target: str, group: bool, connector: str) -> None:
+        """Wait for this chat's turn; a pause longer than ``max_wait`` is raised, not slept."""
+        pause = self.paused_for(target)
+        if pause > self.max_wait:
+            raise TransientError(
+                f"chat {target} is rate limited for {pause:.0f} s",
+                connector=connector,
+                retry_after=pause,
+            )
+        recent = self._recent.setdefault(target, deque())
+        now = self.clock()
+        delay = pause
+        if recent:
+            delay = max(delay, recent[-1] + self.interval - now)
+        if group and self.per_minute and len(recent) >= self.per_minute:
+            delay = max(delay, recent[-self.per_minute] + 60.0 - now)
+        if delay > self.max_wait:
+            raise TransientError(
+                f"chat {target} is at its message rate limit",
+                connector=connector,
+                retry_after=delay,
+            )
+        if delay > 0:
+            await self.sleep(delay)
+        recent.append(self.clock())
+        while len(recent) > max(self.per_minute, 1):
+            recent.popleft()

@@ -1,0 +1,313 @@
+"""Telegram: announcements and a pinned programme in each configured chat (python-telegram-bot).
+
+The bot speaks to the Bot API at ``api_url`` (the public one by default; a self-hosted Bot API
+server, or a test server, otherwise). It only ever writes to the chats listed in ``chats``.
+
+- ``announce(chat, announcement)``: the announcement as Telegram HTML (user text escaped), split
+  at 4096 characters; one call sends it once and returns the message id(s).
+- ``apply(ops, programme)``: the pinned "programme du jour" (:mod:`connectors.chat_board`):
+  each day's message is edited in place (``editMessageText``), the current day is pinned.
+
+Rate limits are per chat: a 429 ``retry_after`` pauses that chat only (slept when short,
+raised as :class:`TransientError` when longer than ``max_wait`` so the engine defers that
+chat's work), and every chat is paced (``pace_seconds`` apart, ``group_per_minute`` in groups).
+A send whose fate is unknown (the connection broke after the request left) is never retried
+here: it is reported so that nobody gets the same announcement twice.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from pathlib import Path
+from typing import ClassVar, Literal, TypeVar
+
+import httpx
+from pydantic import Field, SecretStr
+from telegram import Bot, LinkPreviewOptions, Message
+from telegram.constants import ParseMode
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Forbidden,
+    InvalidToken,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+    TimedOut,
+)
+from telegram.request import HTTPXRequest
+
+from connectors.base import (
+    Capability,
+    Connector,
+    ConnectorConfig,
+    ConnectorContext,
+    Op,
+    OpResult,
+    RemoteRef,
+)
+from connectors.chat_board import Board, BoardStore, Pacer, Posted, digest
+from connectors.chat_render import announcement_parts
+from connectors.http import CountingRetryTransport
+from sync.announce import Announcement, Format
+from sync.errors import AuthError, ConfigError, ConnectorError, PermanentError, TransientError
+from sync.model import Programme
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+PUBLIC_API = "https://api.telegram.org"
+NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+#: Network failures after which the request surely never reached Telegram.
+_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+
+
+class TelegramConfig(ConnectorConfig):
+    """``[connectors.<name>]`` with ``type = "telegram"``."""
+
+    type: Literal["telegram"] = "telegram"
+    api_url: str = Field(PUBLIC_API, description="Bot API server (self-hosted or the public one).")
+    token: SecretStr | None = None
+    token_file: str | None = None
+    chats: list[int | str] = Field(description="Chat ids (or @channel names) the bot writes to.")
+    admins: list[int] = Field(default_factory=list, description="User ids allowed admin commands.")
+    language: Literal["fr", "en"] | None = None
+    board: bool = Field(True, description="Keep a pinned programme message per day in each chat.")
+    board_file: str | None = Field(None, description="Where the board's message ids are kept.")
+    pace_seconds: float = Field(1.0, ge=0)
+    group_per_minute: int = Field(20, ge=0)
+    max_wait: float = Field(10.0, ge=0, description="Longest rate-limit pause slept inline.")
+    timeout: float = Field(20.0, gt=0)
+
+
+class TelegramConnector(Connector[TelegramConfig]):
+    """Announcements and the pinned programme on Telegram."""
+
+    type = "telegram"
+    capabilities = Capability.WRITE | Capability.DELETE | Capability.ANNOUNCE | Capability.CHAT
+    config_model = TelegramConfig
+    #: What the programme message shows: only these fields make an op.
+    fields: ClassVar[tuple[str, ...]] = ("title", "start", "end", "venue", "status")
+    collection: ClassVar[str] = "board"
+    fmt: Format = "html"
+    limit = 4096
+
+    def __init__(self, name: str, config: TelegramConfig, ctx: ConnectorContext) -> None:
+        super().__init__(name, config, ctx)
+        self.lang = config.language or self.ctx.language
+        self.pacer = Pacer(config.pace_seconds, config.group_per_minute, config.max_wait)
+        self._bot: Bot | None = None
+        self._unsent: dict[tuple[str, str], list[str]] = {}
+        path = (
+            Path(config.board_file)
+            if config.board_file
+            else Path(".hub-state") / f"{name}.board.json"
+        )
+        if not path.is_absolute():
+            path = self.ctx.base_dir / path
+        self.board = Board(self, self.targets(), self.lang, BoardStore(path))
+
+    # lifecycle -----------------------------------------------------------------------------
+    async def open(self) -> None:
+        if self._bot is not None:
+            return
+        token = self.secret("token")
+        if not token:
+            raise ConfigError(f"connectors.{self.name}: set token or token_file")
+
+        def request() -> HTTPXRequest:
+            transport = CountingRetryTransport(self.name, self.ctx.counter)
+            return HTTPXRequest(
+                read_timeout=self.config.timeout,
+                write_timeout=self.config.timeout,
+                connect_timeout=self.config.timeout,
+                httpx_kwargs={"transport": transport},
+            )
+
+        base = self.config.api_url.rstrip("/").removesuffix("/bot")
+        bot = Bot(
+            token,
+            base_url=f"{base}/bot",
+            base_file_url=f"{base}/file/bot",
+            request=request(),
+            get_updates_request=request(),
+        )
+        await self._call(None, bot.initialize, sending=False)
+        self._bot = bot
+
+    async def close(self) -> None:
+        if self._bot is not None:
+            bot, self._bot = self._bot, None
+            with contextlib.suppress(TelegramError):
+                await bot.shutdown()
+
+    @property
+    def bot(self) -> Bot:
+        if self._bot is None:
+            raise RuntimeError("open() first")
+        return self._bot
+
+    async def check(self) -> list[str]:
+        await self.open()
+        proved = [f"bot @{self.bot.username} answers at {self.config.api_url}"]
+        for target in self.targets():
+            chat = await self._call(
+                target, _bind(self.bot.get_chat, _chat_id(target)), sending=False
+            )
+            proved.append(f"chat {target} ({chat.title or chat.type}) is reachable")
+        return proved
+
+    # announcements ---------------------------------------------------------------------------
+    def targets(self) -> list[str]:
+        return [str(chat) for chat in self.config.chats]
+
+    async def announce(self, target: str, announcement: Announcement) -> RemoteRef:
+        if target not in self.targets():
+            raise PermanentError(f"chat {target} is not in the configuration", connector=self.name)
+        await self.open()
+        parts = announcement_parts(announcement, self.lang, "html", self.limit)
+        sent = self._unsent.setdefault((target, announcement.id), [])
+        for part in parts[len(sent) :]:  # after a pause, go on where this announcement stopped
+            message = await self._send(target, part, silent=False)
+            sent.append(str(message.message_id))
+        del self._unsent[(target, announcement.id)]
+        return RemoteRef(",".join(sent))
+
+    # the pinned programme (document sink) ---------------------------------------------------
+    async def apply(self, ops: Sequence[Op], programme: Programme) -> list[OpResult]:
+        if not self.config.board:
+            return [RemoteRef(op.key) for op in ops]
+        await self.open()
+        return await self.board.apply(ops, programme)
+
+    async def post(self, target: str, text: str, *, silent: bool) -> Posted:
+        message = await self._send(target, text, silent=silent)
+        return Posted(str(message.message_id), message.date.timestamp(), digest(text))
+
+    async def revise(self, target: str, old: Posted, text: str) -> Posted:
+        async def edit() -> object:
+            return await self.bot.edit_message_text(
+                text,
+                chat_id=_chat_id(target),
+                message_id=int(old.id),
+                parse_mode=ParseMode.HTML,
+                link_preview_options=NO_PREVIEW,
+            )
+
+        try:
+            await self._call(target, edit, sending=False)
+        except PermanentError as exc:
+            reason = str(exc).lower()
+            if "not modified" in reason:
+                return Posted(old.id, old.sent_at, digest(text))
+            if "not found" in reason or "can't be edited" in reason:
+                return await self.post(target, text, silent=True)  # deleted by a person: replace
+            raise
+        return Posted(old.id, old.sent_at, digest(text))
+
+    async def retire(self, target: str, old: Posted) -> None:
+        try:
+            await self._call(
+                target,
+                lambda: self.bot.delete_message(_chat_id(target), int(old.id)),
+                sending=False,
+            )
+        except PermanentError as exc:
+            if "not found" not in str(exc).lower():
+                raise
+
+    async def pin(self, target: str, posted: Posted) -> None:
+        try:
+            await self._call(
+                target,
+                lambda: self.bot.pin_chat_message(
+                    _chat_id(target), int(posted.id), disable_notification=True
+                ),
+                sending=False,
+            )
+        except PermanentError as exc:
+            log.warning("[%s] cannot pin the programme in chat %s: %s", self.name, target, exc)
+
+    # calls -----------------------------------------------------------------------------------
+    async def _send(self, target: str, text: str, *, silent: bool) -> Message:
+        return await self._call(
+            target,
+            lambda: self.bot.send_message(
+                _chat_id(target),
+                text,
+                parse_mode=ParseMode.HTML,
+                disable_notification=silent,
+                link_preview_options=NO_PREVIEW,
+            ),
+            sending=True,
+        )
+
+    async def _call(
+        self, target: str | None, make: Callable[[], Awaitable[T]], *, sending: bool
+    ) -> T:
+        """One Bot API call in ``target``'s turn; 429 pauses that chat, then the call is retried
+        (a 429 means Telegram did not carry it out)."""
+        key = target or ""
+        group = target is None or not target.lstrip("-").isdigit() or int(target) < 0
+        for _attempt in range(8):
+            async with self.pacer.lock(key):
+                await self.pacer.wait(key, group, self.name)
+                try:
+                    return await make()
+                except RetryAfter as exc:
+                    value = exc.retry_after
+                    seconds = (
+                        value.total_seconds() if isinstance(value, dt.timedelta) else float(value)
+                    )
+                    self.pacer.pause(key, seconds)
+                    log.info("[%s] chat %s rate limited for %.0f s", self.name, key, seconds)
+                except TelegramError as exc:
+                    raise self._error(exc, target, sending) from None
+        raise TransientError(
+            f"chat {key} keeps being rate limited",
+            connector=self.name,
+            retry_after=self.pacer.paused_for(key),
+        )
+
+    def _error(self, exc: TelegramError, target: str | None, sending: bool) -> ConnectorError:
+        where = f"chat {target}: " if target else ""
+        if isinstance(exc, InvalidToken):
+            return AuthError("the bot token was refused", connector=self.name)
+        if isinstance(exc, Forbidden):
+            return PermanentError(
+                f"{where}the bot may not write here ({exc.message})", connector=self.name
+            )
+        if isinstance(exc, ChatMigrated):
+            return PermanentError(
+                f"{where}the group became a supergroup: use {exc.new_chat_id} in chats",
+                connector=self.name,
+            )
+        if isinstance(exc, BadRequest):
+            return PermanentError(f"{where}{exc.message}", connector=self.name)
+        if isinstance(exc, TimedOut | NetworkError):
+            cause = exc.__cause__
+            if (
+                not sending
+                or cause is None
+                or isinstance(cause, _NOT_SENT)
+                or "Pool timeout" in exc.message
+            ):
+                return TransientError(
+                    f"{where}Telegram unreachable ({exc.message})", connector=self.name
+                )
+            return PermanentError(
+                f"{where}delivery unknown: the connection broke after sending "
+                "(not resent, to avoid a duplicate)",
+                connector=self.name,
+            )
+        return PermanentError(f"{where}{exc.message}", connector=self.name)
+
+
+def _bind(call: Callable[[int | str], Awaitable[T]], chat: int | str) -> Callable[[], Awaitable[T]]:
+    return lambda: call(chat)
+
+
+def _chat_id(target: str) -> int | str:
+    return int(target) if target.lstrip("-").isdigit() else target
