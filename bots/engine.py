@@ -17,7 +17,7 @@ from datetime import date, datetime, time, timedelta
 
 from bots.answer import Answer, Line, Message
 from bots.index import Entity, ProgrammeIndex, index_for
-from bots.query import Query, parse
+from bots.query import ARGUMENT_COMMANDS, Query, parse
 from bots.text import detect_language
 from bots.vocabulary import PARTS
 from sync.i18n import say_date, say_moment, say_time
@@ -99,6 +99,8 @@ class _Responder:
             subject = self.resolve(q.terms, place_first=bool(intents & {"where", "address"}))
             if subject is None and not q.has_time and not intents & {"now", "next"}:
                 return self.not_found()
+        elif q.command in ARGUMENT_COMMANDS and q.subject.strip():
+            return self.not_found()  # typed something, but no word that could name anything
         elif q.command == "search" or (intents & {"search"} and not q.has_time):
             return self.ask_for("search.empty")
 
