@@ -67,8 +67,11 @@ class SiteAPI(abc.ABC):
         """The page with this slug (not trashed), or None."""
 
     @abc.abstractmethod
-    async def page_if_modified(self, page_id: str, since: str) -> Page | None:
-        """The page when modified after ``since`` (GMT), else None: one request."""
+    async def page_if_modified(
+        self, page_id: str, since: str, *, inclusive: bool = False
+    ) -> Page | None:
+        """The page when modified after ``since`` (GMT; in that second or after when
+        ``inclusive``), else None. An unchanged page costs one request."""
 
     @abc.abstractmethod
     async def save_page(self, page_id: str | None, slug: str, title: str, content: str) -> Page:

@@ -15,7 +15,6 @@ created: a retry after a crash finds the post instead of publishing it twice.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import datetime, timedelta
 from typing import ClassVar
 
 from connectors.base import (
@@ -121,18 +120,15 @@ class WordPressConnector(Connector[WordPressConfig]):
 
     @staticmethod
     def _cursor(page: Page) -> str:
-        """``<page id>@<time>``: the next probe asks for changes after ``<time>``.
+        """``<page id>@<modified>``, with ``~`` when the next probe must include that second.
 
         ``modified_after`` is strict and counts whole seconds, so when the page was read in the
         same second it was modified (typically right after the hub wrote it), an edit later in
-        that second would be missed: the cursor then starts one second earlier, and the next
-        probe reads the page once more (still one request) before settling.
+        that second would not move ``modified`` past the cursor: such a cursor is marked, and
+        the next probe reads the page once more (still one request) before settling.
         """
-        since = page.modified
-        if not page.seen or page.seen <= page.modified:
-            earlier = datetime.fromisoformat(page.modified) - timedelta(seconds=1)
-            since = earlier.strftime("%Y-%m-%dT%H:%M:%S")
-        return f"{page.id}@{since}"
+        doubt = not page.seen or page.seen <= page.modified
+        return f"{page.id}@{page.modified}{'~' if doubt else ''}"
 
     def _known_page_id(
         self, cursor: str | None, links: Mapping[str, Link] | Sequence[Link]
@@ -218,7 +214,8 @@ class WordPressConnector(Connector[WordPressConfig]):
         page_id = self._known_page_id(cursor, links)
         since = cursor.split("@", 1)[1] if cursor and "@" in cursor else ""
         if page_id and since:
-            page = await self.api.page_if_modified(page_id, since)
+            inclusive = since.endswith("~")
+            page = await self.api.page_if_modified(page_id, since.rstrip("~"), inclusive=inclusive)
             if page is None:
                 return PullResult(cursor=cursor)
         elif page_id:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -159,9 +160,14 @@ class RestAPI(SiteAPI):
         live = [p for p in pages if p.status != "trash"]
         return min(live, key=lambda p: int(p.id)) if live else None
 
-    async def page_if_modified(self, page_id: str, since: str) -> Page | None:
+    async def page_if_modified(
+        self, page_id: str, since: str, *, inclusive: bool = False
+    ) -> Page | None:
+        after = datetime.fromisoformat(since).replace(tzinfo=UTC)
+        if inclusive:
+            after -= timedelta(seconds=1)
         pages = await self._pages(
-            {"include": page_id, "modified_after": f"{since}+00:00"}, "probe the programme page"
+            {"include": page_id, "modified_after": after.isoformat()}, "probe the programme page"
         )
         return pages[0] if pages else None
 

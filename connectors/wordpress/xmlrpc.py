@@ -231,7 +231,13 @@ class XmlRpcAPI(SiteAPI):
                 return None
             offset += _SCAN
 
-    async def page_if_modified(self, page_id: str, since: str) -> Page | None:
+    async def page_if_modified(
+        self, page_id: str, since: str, *, inclusive: bool = False
+    ) -> Page | None:
+        if inclusive:
+            # The page must be read anyway: one call with every field.
+            page = await self.page_by_id(page_id)
+            return page if page is not None and page.modified >= since else None
         probe = await self._get(page_id, ["post_modified_gmt"], "probe the programme page")
         if probe is None or probe.modified <= since:
             return None
