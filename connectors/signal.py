@@ -1,0 +1,298 @@
+"""Signal: announcements and a programme message per day in each configured group.
+
+Built on signalbot's client for signal-cli-rest-api (``json-rpc`` mode, >= 0.101): the same
+requests and the same strict answer parsing as a signalbot bot, without its event loop.
+
+- ``announce(group, announcement)``: plain text, split at ``limit`` characters; returns the
+  message timestamp(s), Signal's message ids.
+- ``apply(ops, programme)``: the day messages (:mod:`connectors.chat_board`). Signal lets a
+  sender edit a message for a limited time (``edit_window_hours``, 24 h); inside it the day
+  message is edited, after it a new message is posted. Signal has no pinning for bots here.
+
+Signal answers 429 when it rate-limits an account, usually with a CAPTCHA challenge. Sending
+more only makes it worse, so the connector's breaker opens (:class:`BreakerOpen`) and stays open
+until a person solves the challenge and runs ``hub connector reset <name>``. A group send that
+reaches some members but not others succeeds (members who got it must not get it twice); the
+failures are logged per reason, and a rate-limit reason among them opens the breaker too.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import Counter
+from collections.abc import Sequence
+from pathlib import Path
+from typing import ClassVar, Literal
+from urllib.parse import urlsplit
+
+import aiohttp
+from pydantic import Field, SecretStr, ValidationError
+from signalbot._client import ConnectionMode, SignalAPI, SignalAPIError
+from signalbot._generated import RemoteDeleteRequest, SendMessageV2, TextMode
+from signalbot.auth import Authentication, BasicAuthentication
+
+from connectors.base import (
+    Capability,
+    Connector,
+    ConnectorConfig,
+    ConnectorContext,
+    Op,
+    OpResult,
+    RemoteRef,
+)
+from connectors.chat_board import Board, BoardStore, Pacer, Posted, digest
+from connectors.chat_render import announcement_parts
+from sync.announce import Announcement, Format
+from sync.errors import (
+    AuthError,
+    BreakerOpen,
+    ConfigError,
+    ConnectorError,
+    PermanentError,
+    TransientError,
+)
+from sync.model import Programme
+
+log = logging.getLogger(__name__)
+MIN_VERSION = (0, 101)
+_RATE_LIMIT_WORDS = ("rate", "proof", "captcha", "challenge")
+
+
+class SignalConfig(ConnectorConfig):
+    """``[connectors.<name>]`` with ``type = "signal"``."""
+
+    type: Literal["signal"] = "signal"
+    url: str = Field("http://127.0.0.1:8080", description="signal-cli-rest-api base URL.")
+    number: str = Field(description="The bot's registered number, e.g. +33600000000.")
+    groups: list[str] = Field(description="Group ids ('group.…') the bot writes to.")
+    username: str | None = None
+    password: SecretStr | None = None
+    password_file: str | None = None
+    language: Literal["fr", "en"] | None = None
+    board: bool = Field(True, description="Keep a programme message per day in each group.")
+    board_file: str | None = None
+    edit_window_hours: float = Field(
+        23.0, gt=0, description="Edit only messages younger than this."
+    )
+    limit: int = Field(2000, ge=200, le=20000, description="Longest message, in characters.")
+    pace_seconds: float = Field(1.0, ge=0)
+    per_minute: int = Field(20, ge=0)
+    max_wait: float = Field(10.0, ge=0)
+
+
+class SignalConnector(Connector[SignalConfig]):
+    """Announcements and day messages on Signal groups."""
+
+    type = "signal"
+    capabilities = Capability.WRITE | Capability.DELETE | Capability.ANNOUNCE | Capability.CHAT
+    config_model = SignalConfig
+    fields: ClassVar[tuple[str, ...]] = ("title", "start", "end", "venue", "status")
+    collection: ClassVar[str] = "board"
+    fmt: Format = "text"
+
+    def __init__(self, name: str, config: SignalConfig, ctx: ConnectorContext) -> None:
+        super().__init__(name, config, ctx)
+        self.lang = config.language or ctx.language
+        self.limit = config.limit
+        self.pacer = Pacer(config.pace_seconds, config.per_minute, config.max_wait)
+        self.clock = time.time
+        self._api: SignalAPI | None = None
+        self._tripped: str | None = None
+        self._unsent: dict[tuple[str, str], list[str]] = {}
+        default = Path(".hub-state") / f"{name}.board.json"
+        path = Path(config.board_file) if config.board_file else default
+        self.board = Board(self, self.targets(), self.lang, BoardStore(ctx.base_dir / path))
+
+    # lifecycle -----------------------------------------------------------------------------
+    async def open(self) -> None:
+        if self._api is not None:
+            return
+        parts = urlsplit(self.config.url)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ConfigError(f"connectors.{self.name}.url: expected http(s)://host:port")
+        mode = ConnectionMode.HTTPS_ONLY if parts.scheme == "https" else ConnectionMode.HTTP_ONLY
+        auth: Authentication | None = None
+        if self.config.username:
+            auth = BasicAuthentication(self.config.username, self.secret("password") or "")
+        self._api = SignalAPI(
+            parts.netloc, self.config.number, auth, connection_mode=mode, download_attachments=False
+        )
+
+    async def close(self) -> None:
+        if self._api is not None:
+            api, self._api = self._api, None
+            await api.close()
+
+    @property
+    def api(self) -> SignalAPI:
+        if self._api is None:
+            raise RuntimeError("open() first")
+        return self._api
+
+    async def check(self) -> list[str]:
+        await self.open()
+        try:
+            self.ctx.count_request()
+            about = await self.api.general.about()
+            self.ctx.count_request()
+            groups = {g.id: g.name for g in await self.api.groups.get_all()}
+        except SignalAPIError as exc:
+            raise self._error(exc, None, sending=False) from None
+        if about.mode != "json-rpc":
+            raise ConfigError(
+                f"connectors.{self.name}: signal-cli-rest-api runs in '{about.mode}' "
+                "mode; start it with MODE=json-rpc"
+            )
+        if about.version != "unset" and _version(about.version) < MIN_VERSION:
+            raise ConfigError(
+                f"connectors.{self.name}: signal-cli-rest-api {about.version} is too "
+                "old (0.101 or newer needed)"
+            )
+        proved = [f"signal-cli-rest-api {about.version} in json-rpc mode at {self.config.url}"]
+        for group in self.config.groups:
+            if group not in groups:
+                raise ConfigError(f"connectors.{self.name}.groups: the bot is not in group {group}")
+            proved.append(f"group {groups[group]} is reachable")
+        return proved
+
+    # announcements ---------------------------------------------------------------------------
+    def targets(self) -> list[str]:
+        return list(self.config.groups)
+
+    async def announce(self, target: str, announcement: Announcement) -> RemoteRef:
+        if target not in self.targets():
+            raise PermanentError(f"group {target} is not in the configuration", connector=self.name)
+        await self.open()
+        parts = announcement_parts(announcement, self.lang, "text", self.limit)
+        sent = self._unsent.setdefault((target, announcement.id), [])
+        for part in parts[len(sent) :]:
+            sent.append(str(await self._send(target, part)))
+        del self._unsent[(target, announcement.id)]
+        return RemoteRef(",".join(sent))
+
+    # day messages (document sink) -----------------------------------------------------------
+    async def apply(self, ops: Sequence[Op], programme: Programme) -> list[OpResult]:
+        if not self.config.board:
+            return [RemoteRef(op.key) for op in ops]
+        await self.open()
+        return await self.board.apply(ops, programme)
+
+    async def post(self, target: str, text: str, *, silent: bool) -> Posted:
+        stamp = await self._send(target, text)
+        return Posted(str(stamp), stamp / 1000, digest(text))
+
+    async def revise(self, target: str, old: Posted, text: str) -> Posted:
+        if self.clock() - old.sent_at < self.config.edit_window_hours * 3600:
+            await self._send(target, text, edit=int(old.id))
+            return Posted(old.id, old.sent_at, digest(text))
+        return await self.post(target, text, silent=True)  # too old to edit: a new message
+
+    async def retire(self, target: str, old: Posted) -> None:
+        if self.clock() - old.sent_at >= self.config.edit_window_hours * 3600:
+            return  # too old to delete for everyone
+        self._check_breaker()
+        try:
+            self.ctx.count_request()
+            await self.api.messages.remote_delete(
+                RemoteDeleteRequest(recipient=target, timestamp=int(old.id))
+            )
+        except SignalAPIError as exc:
+            raise self._error(exc, target, sending=False) from None
+
+    async def pin(self, target: str, posted: Posted) -> None:
+        """signal-cli-rest-api's pinning is not in signalbot's client: the day message stays
+        the latest one the hub posted instead."""
+
+    # calls -----------------------------------------------------------------------------------
+    def _check_breaker(self) -> None:
+        if self._tripped:
+            raise BreakerOpen(self._tripped, connector=self.name)
+
+    async def _send(self, target: str, text: str, edit: int | None = None) -> int:
+        """One ``/v2/send`` to one group; the message timestamp."""
+        self._check_breaker()
+        request = SendMessageV2(
+            message=text,
+            number=self.config.number,
+            recipients=[target],
+            text_mode=TextMode.NORMAL,
+            edit_timestamp=edit,
+        )
+        async with self.pacer.lock(target):
+            await self.pacer.wait(target, True, self.name)
+            try:
+                self.ctx.count_request()
+                answers = await self.api.messages.send(request)
+            except SignalAPIError as exc:
+                raise self._error(exc, target, sending=True) from None
+            except ValidationError:
+                raise PermanentError(
+                    f"group {target}: unexpected answer from signal-cli-rest-api "
+                    "(is it 0.101 or newer?)",
+                    connector=self.name,
+                ) from None
+        if len(answers) != 1:
+            raise PermanentError(
+                f"group {target}: {len(answers)} answers to one send", connector=self.name
+            )
+        answer = answers[0]
+        failed = answer.errors.recipients if answer.errors and answer.errors.recipients else []
+        if failed:
+            reasons = Counter((f.reason or "unknown reason") for f in failed)
+            summary = ", ".join(f"{n} × {reason}" for reason, n in sorted(reasons.items()))
+            log.warning(
+                "[%s] group %s: %d member(s) did not get the message (%s)",
+                self.name,
+                target,
+                len(failed),
+                summary,
+            )
+            if any(word in summary.lower() for word in _RATE_LIMIT_WORDS):
+                self._tripped = (
+                    f"Signal rate-limits this account ({summary}); solve the "
+                    f"challenge, then run `hub connector reset {self.name}`"
+                )
+        return int(answer.timestamp)
+
+    def _error(self, exc: SignalAPIError, target: str | None, sending: bool) -> ConnectorError:
+        where = f"group {target}: " if target else ""
+        cause = exc.__cause__
+        status = cause.status if isinstance(cause, aiohttp.ClientResponseError) else None
+        if status == 429:
+            self._tripped = (
+                f"Signal asks to slow down or to solve a CAPTCHA; solve the challenge "
+                f"(signal-cli-rest-api /v1/accounts/{{number}}/rate-limit-challenge), "
+                f"then run `hub connector reset {self.name}`"
+            )
+            return BreakerOpen(self._tripped, connector=self.name)
+        if status in (401, 403):
+            return AuthError("signal-cli-rest-api refused the credentials", connector=self.name)
+        if status is not None and status >= 500:
+            return TransientError(
+                f"{where}signal-cli-rest-api answered {status}", connector=self.name
+            )
+        if status is not None:
+            return PermanentError(
+                f"{where}signal-cli-rest-api refused the request ({status})", connector=self.name
+            )
+        if not sending or isinstance(cause, aiohttp.ClientConnectorError):
+            return TransientError(f"{where}cannot reach signal-cli-rest-api", connector=self.name)
+        return PermanentError(
+            f"{where}delivery unknown: the connection broke after sending "
+            "(not resent, to avoid a duplicate)",
+            connector=self.name,
+        )
+
+    @property
+    def breaker(self) -> str | None:
+        """Why the connector is held, if it is."""
+        return self._tripped
+
+
+def _version(text: str) -> tuple[int, ...]:
+    numbers = []
+    for piece in text.split("."):
+        digits = "".join(ch for ch in piece if ch.isdigit())
+        numbers.append(int(digits or 0))
+    return tuple(numbers)
