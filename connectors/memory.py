@@ -33,6 +33,10 @@ from sync.errors import AuthError, PermanentError, PreconditionFailed, Transient
 from sync.model import SESSION_FIELDS, Programme, Session
 
 
+class SimulatedCrash(BaseException):
+    """Raised to stop a run mid-apply like a kill would: no handler in the engine catches it."""
+
+
 @dataclass
 class StoredItem:
     key: str | None
@@ -52,6 +56,8 @@ class MemoryStore:
     fail_pulls: int = 0
     fail_writes: int = 0
     auth_broken: bool = False
+    #: Stop the whole process (as a kill would) after this many more writes; None = never.
+    crash_after_writes: int | None = None
     requests: int = 0
 
     REGISTRY: ClassVar[dict[str, MemoryStore]] = {}
@@ -175,6 +181,11 @@ class MemoryConnector(Connector[MemoryConfig]):
                     self.store.fail_writes -= 1
                     raise TransientError("server error on write", connector=self.name)
                 results.append(self._write(op))
+                if self.store.crash_after_writes is not None:
+                    self.store.crash_after_writes -= 1
+                    if self.store.crash_after_writes <= 0:
+                        self.store.crash_after_writes = None
+                        raise SimulatedCrash(f"{self.name} crashed after a write")
             except (PermanentError, PreconditionFailed) as exc:
                 results.append(exc)
         return results

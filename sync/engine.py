@@ -474,9 +474,18 @@ class Engine:
                     hashes[entry.key] = None
                 else:
                     projection = runtime.connector.project(session, programme)
+                    digest = content_hash(projection)
+                    if link is not None and link.remote_id is not None and link.seen_hash == digest:
+                        # Reconciled by lookup: the remote already holds exactly this (a run
+                        # that died after writing it, or an edit made there and merged).
+                        store.save_link(conn, Link(runtime.name, collection, entry.key, link.remote_id,
+                                                   link.remote_version, digest, digest, dict(projection),
+                                                   max(sequence, link.sequence)))
+                        store.mark(conn, [entry.id], "done", remote_ref=link.remote_id)
+                        continue
                     action = "update" if link is not None and link.remote_id is not None else "create"
                     ops.append(Op(action, entry.key, projection, link, sequence))
-                    hashes[entry.key] = content_hash(projection)
+                    hashes[entry.key] = digest
                 live.append(entry)
             store.mark(conn, [e.id for e in live], "sending", attempt=True)
         if not ops:
