@@ -36,11 +36,19 @@ KEEP = 0.8
 SEARCH_KEEP = 0.1
 
 
-def answer(programme: Programme, question: str, *, at: datetime, lang: str | None = None) -> Answer:
+def answer(
+    programme: Programme,
+    question: str,
+    *,
+    at: datetime,
+    lang: str | None = None,
+    default_lang: str | None = None,
+) -> Answer:
     """Answer ``question`` about ``programme`` as if asked at ``at``.
 
     ``lang`` forces the language; otherwise it is detected from the question, falling back
-    to the language of the command used, then to the event's.
+    to the language of the command used, then to ``default_lang`` (the configured one), then
+    to the event's.
     """
     index = index_for(programme)
     moment = at.replace(tzinfo=index.tz) if at.tzinfo is None else at.astimezone(index.tz)
@@ -48,7 +56,9 @@ def answer(programme: Programme, question: str, *, at: datetime, lang: str | Non
         question, today=moment.date(), event_days=index.days, is_vocabulary=index.is_vocabulary
     )
     if lang not in ("fr", "en"):
-        default = programme.event.language if programme.event.language in ("fr", "en") else "fr"
+        default = next(
+            (c for c in (default_lang, programme.event.language) if c in ("fr", "en")), "fr"
+        )
         said = " ".join((question, *query.corrections))
         lang = detect_language(said, index.is_vocabulary) or query.command_lang or default
     return _Responder(index, query, moment, lang).respond()

@@ -105,6 +105,10 @@ BOT_MESSAGES: dict[str, dict[str, str]] = {
     "part.noon": {"fr": "à midi", "en": "noon"},
     "part.afternoon": {"fr": "l'après-midi", "en": "afternoon"},
     "part.evening": {"fr": "le soir", "en": "evening"},
+    "bad.at": {
+        "fr": "« {value} » n'est pas une heure comme 2021-11-13T11:00",
+        "en": "“{value}” is not a time like 2021-11-13T11:00",
+    },
     # help
     "help": {
         "fr": "Je réponds aux questions sur le programme",

@@ -245,6 +245,26 @@ def connector_reset(config_path: str | None, name: str) -> None:
     click.echo(say("reset.done" if released else "reset.none", lang, name=name))
 
 
+@cli.command()
+@config_option
+@json_option
+@click.argument("question")
+@click.option("--at", "at", default=None, help="The moment taken as 'now' (2021-11-13T11:00).")
+@click.option("--lang", type=click.Choice(["fr", "en"]), default=None, help="Answer language.")
+@click.option("--format", "fmt", type=click.Choice(["text", "html", "markdown"]), default="text",
+              help="Channel format: text (Signal), html (Telegram), markdown (Talk).")
+@click.option("--programme", "programme_path", default=None,
+              type=click.Path(dir_okay=False, exists=True),
+              help="Answer from this programme file instead of the configured hub.")
+def ask(question: str, config_path: str | None, as_json: bool, at: str | None, lang: str | None,
+        fmt: str, programme_path: str | None) -> None:
+    """Answer a question about the programme the way the chat bots do."""
+    from bots.cli import run_ask
+
+    sys.exit(run_ask(question, at=at, lang=lang, fmt=fmt, config_path=config_path,
+                     programme_path=programme_path, as_json=as_json))
+
+
 def main() -> None:
     cli()
 

@@ -1,0 +1,67 @@
+"""``hub ask``: the answer a bot would give, printed on a terminal.
+
+Kept here rather than in ``hub/cli.py`` so the command stays a thin hook there and the bots
+and the command share one code path (same engine, same programme, same rendering).
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import click
+
+from bots.engine import answer
+from bots.live import live_programme
+from bots.messages import bt
+from config.settings import load_settings
+from sync.announce import Format
+from sync.errors import HubError
+from sync.programme_file import load_programme
+
+EXIT_OK, EXIT_BAD_INPUT = 0, 2
+
+
+def parse_at(value: str | None, lang: str) -> datetime:
+    """``--at``: an ISO time, in the event's zone when it has no offset; now when absent."""
+    if value is None:
+        return datetime.now(UTC)
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(bt("bad.at", lang, value=value), param_hint="--at") from None
+
+
+def run_ask(
+    question: str,
+    *,
+    at: str | None,
+    lang: str | None,
+    fmt: str,
+    config_path: str | None,
+    programme_path: str | None,
+    as_json: bool,
+) -> int:
+    """Answer and print; the exit code says whether a programme could be read."""
+    moment = parse_at(at, lang or "fr")
+    channel: Format = "html" if fmt == "html" else "markdown" if fmt == "markdown" else "text"
+    default = None
+    try:
+        if programme_path is not None:
+            programme = load_programme(Path(programme_path))
+        else:
+            settings = load_settings(config_path)
+            default = settings.hub.language
+            programme = live_programme(settings)
+    except HubError as exc:
+        click.echo(str(exc), err=True)
+        return EXIT_BAD_INPUT
+    reply = answer(programme, question, at=moment, lang=lang, default_lang=default)
+    if as_json:
+        payload = reply.to_json()
+        payload["rendered"] = reply.render(channel)
+        click.echo(json.dumps(payload, ensure_ascii=False))
+    else:
+        click.echo(reply.render(channel))
+    return EXIT_OK

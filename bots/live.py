@@ -1,0 +1,53 @@
+"""The programme the bots answer from: as it is after the latest sync.
+
+The state store holds the merged programme (event, days and venues in the ``programme`` meta
+entry, one record per session); when nothing has been synced yet, the programme file of the
+configuration is read instead. Reading never creates a database.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy.engine import make_url
+
+from config.settings import Settings
+from sync.errors import ConfigError
+from sync.model import Programme, Session
+from sync.programme_file import load_programme
+from sync.state import StateStore
+
+
+def _database_exists(url: str) -> bool:
+    parsed = make_url(url)
+    if not parsed.drivername.startswith("sqlite"):
+        return True
+    return parsed.database not in (None, "", ":memory:") and Path(parsed.database).exists()
+
+
+def synced_programme(settings: Settings) -> Programme | None:
+    """The merged programme of the latest sync, or None if there has been none."""
+    if not _database_exists(settings.database_url):
+        return None
+    store = StateStore.open(settings.database_url)
+    try:
+        meta = store.get_meta("programme")
+        records = store.load_sessions()
+    finally:
+        store.close()
+    if not meta:
+        return None
+    event, days, venues = Programme.meta_from_record(meta)
+    return Programme(
+        event, days, venues, {key: Session.from_record(r) for key, r in records.items()}
+    )
+
+
+def live_programme(settings: Settings) -> Programme:
+    """The programme after the latest sync, else the configured programme file."""
+    synced = synced_programme(settings)
+    if synced is not None:
+        return synced
+    if not settings.hub.programme:
+        raise ConfigError("hub.programme: no programme file, and no sync has run yet")
+    return load_programme(settings.resolve(settings.hub.programme))
