@@ -71,13 +71,24 @@ def etherpad_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Etherp
     argv = [
         "node",
         str(server_js),
-        "--settings", str(data / "settings.json"),
-        "--apikey", str(data / "APIKEY.txt"),
-        "--sessionkey", str(data / "SESSIONKEY.txt"),
-        "--credentials", str(data / "credentials.json"),
+        "--settings",
+        str(data / "settings.json"),
+        "--apikey",
+        str(data / "APIKEY.txt"),
+        "--sessionkey",
+        str(data / "SESSIONKEY.txt"),
+        "--credentials",
+        str(data / "credentials.json"),
     ]
-    with running("etherpad", argv, port, cwd=ROOT, env={"NODE_ENV": "production"}, timeout=90,
-                 log=data / "etherpad.log"):
+    with running(
+        "etherpad",
+        argv,
+        port,
+        cwd=ROOT,
+        env={"NODE_ENV": "production"},
+        timeout=90,
+        log=data / "etherpad.log",
+    ):
         yield EtherpadServer(f"http://127.0.0.1:{port}", api_key, API_VERSION, data)
 
 
