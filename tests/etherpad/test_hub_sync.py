@@ -1,0 +1,99 @@
+"""``hub sync`` end to end with the real pad beside the programme file and the exports.
+
+The programme appears in the pad; a sync with nothing new asks the pad one question; a time a
+person changes in the pad reaches the canonical programme and the exports (ICS, frab JSON) and
+is not written back over; the sync after that does nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.etherpad.conftest import EtherpadServer, Person
+from tests.helpers import hub_json, write_config
+
+pytestmark = pytest.mark.peer("etherpad")
+
+
+def pad_config(folder: Path, server: EtherpadServer, pad: str) -> Path:
+    (folder / "secrets").mkdir(parents=True, exist_ok=True)
+    (folder / "secrets" / "etherpad").write_text(server.api_key + "\n", encoding="utf-8")
+    return write_config(
+        folder,
+        f"""
+[connectors.pad]
+type = "etherpad"
+url = "{server.url}"
+api_key_file = "secrets/etherpad"
+pad = "{pad}"
+owns = ["title", "description", "start", "end", "venue", "hosts", "status"]
+
+[connectors.exports]
+type = "files"
+path = "public"
+""",
+    )
+
+
+def figures(report: dict[str, Any], name: str) -> dict[str, Any]:
+    return dict(report["connectors"][name])
+
+
+def exported(folder: Path, session_id: str) -> dict[str, Any]:
+    document = json.loads((folder / "public" / "programme.json").read_text(encoding="utf-8"))
+    for day in document["schedule"]["conference"]["days"]:
+        for talks in day["rooms"].values():
+            for talk in talks:
+                if talk.get("slug", "").endswith(session_id) or talk.get("id") == session_id:
+                    return dict(talk)
+    raise AssertionError(f"{session_id} not exported")
+
+
+def test_a_time_edited_in_the_pad_reaches_every_sink_once(
+    tmp_path: Path, etherpad_server: EtherpadServer, person: Person
+) -> None:
+    pad = f"programme-{secrets.token_hex(4)}"
+    config = str(pad_config(tmp_path, etherpad_server, pad))
+
+    first = hub_json("sync", "--config", config)
+    assert figures(first, "pad")["created"] == 22 and figures(first, "pad")["failed"] == 0
+    assert "14:00-16:30 Culture juridique [#atelier-culture-juridique]" in person.text(pad)
+
+    quiet = hub_json("sync", "--config", config)
+    assert figures(quiet, "pad") == {
+        "created": 0,
+        "updated": 0,
+        "deleted": 0,
+        "unchanged": 22,
+        "failed": 0,
+        "requests": 1,
+    }
+
+    person.replace(pad, "14:00-16:30 Culture juridique", "15:00-17:30 Culture juridique")
+    moved = hub_json("sync", "--config", config)
+    assert figures(moved, "pad")["requests"] == 2  # the revision, then the text
+    assert figures(moved, "pad")["updated"] == 0  # the person's edit is not written back over
+    assert figures(moved, "exports")["updated"] == 1
+    assert exported(tmp_path, "atelier-culture-juridique")["date"].startswith("2021-11-13T15:00:00")
+    ics = (tmp_path / "public" / "programme.ics").read_text(encoding="utf-8")
+    event = next(
+        e for e in ics.split("BEGIN:VEVENT")[1:] if "X-HUB-ID:atelier-culture-juridique" in e
+    )
+    assert ":20211113T150000" in next(
+        line for line in event.splitlines() if line.startswith("DTSTART")
+    )
+    assert "atelier-culture-juridique" in json.dumps(moved.get("changes", []), ensure_ascii=False)
+
+    settled = hub_json("sync", "--config", config)
+    assert figures(settled, "pad")["requests"] == 1
+    assert all(
+        figures(settled, name)[what] == 0
+        for name in ("pad", "exports")
+        for what in ("created", "updated", "deleted", "failed")
+    )
+    assert "15:00-17:30 Culture juridique [#atelier-culture-juridique]" in person.text(pad)
