@@ -21,9 +21,10 @@ request the server receives is counted under the connector's name.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal, TypeVar
 from urllib.parse import quote, unquote, urlsplit
@@ -376,13 +377,17 @@ class Cursor:
     """Where the last pull stopped: the sync-token or the ctag, plus events that are not ours.
 
     ``foreign`` (href -> etag) remembers events without ``X-HUB-ID`` so they are not fetched
-    again until they change.
+    again until they change. ``linked`` is a digest of the linked hrefs the last pull accounted
+    for: events the hub created after that pull are not covered by its token (a server may
+    forget an object created and deleted since a token), so when the links differ the next pull
+    also lists the collection once to see which of them still exist.
     """
 
     mode: Literal["sync", "ctag"] = "sync"
     token: str | None = None
     ctag: str | None = None
     foreign: dict[str, str | None] = field(default_factory=dict)
+    linked: str | None = None
 
     @classmethod
     def decode(cls, text: str | None) -> Cursor:
@@ -399,20 +404,23 @@ class Cursor:
             raw.get("token"),
             raw.get("ctag"),
             dict(raw.get("foreign") or {}),
+            raw.get("linked"),
         )
 
     def encode(self) -> str:
-        return json.dumps(
-            {
-                "v": CURSOR_VERSION,
-                "mode": self.mode,
-                "token": self.token,
-                "ctag": self.ctag,
-                "foreign": self.foreign,
-            },
-            sort_keys=True,
-            separators=(",", ":"),
-        )
+        data = {
+            "v": CURSOR_VERSION,
+            "mode": self.mode,
+            "token": self.token,
+            "ctag": self.ctag,
+            "foreign": self.foreign,
+            "linked": self.linked,
+        }
+        return json.dumps(data, sort_keys=True, separators=(",", ":"))
+
+
+def links_digest(hrefs: Iterable[str]) -> str:
+    return hashlib.sha256("\n".join(sorted(hrefs)).encode()).hexdigest()
 
 
 class CalendarConnector(Connector[Any]):
@@ -505,6 +513,10 @@ class CalendarConnector(Connector[Any]):
                 return PullResult(cursor=state.encode())
             etags = await self._run("listing", self.store.etags)
             listing = Listing(changed=etags, token=ctag, full=True)
+        linked = {link.remote_id for link in links.values() if link.remote_id}
+        if not listing.full and not everything and state.linked != links_digest(linked):
+            present = await self._run("listing", self.store.etags)
+            listing.deleted |= linked - set(present)
         return await self._collect(listing, state, links, programme, everything)
 
     async def _collect(
@@ -565,6 +577,10 @@ class CalendarConnector(Connector[Any]):
             link = by_href.get(href)
             if link is not None and link.key not in seen:
                 result.deleted.append(link.key)
+        gone = set(listing.deleted)
+        state.linked = links_digest(
+            {h for h in by_href if h not in gone} | {item.remote_id for item in result.items}
+        )
         if state.mode == "sync":
             state.token = listing.token
         else:

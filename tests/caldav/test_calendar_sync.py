@@ -224,6 +224,23 @@ async def test_calendar_emptied_by_hand_is_a_mass_disappearance(
     assert is_mass_deletion(len(gone), len(links), 0.2, 3)
 
 
+async def test_events_created_since_the_last_pull_then_deleted_are_reported(
+    caldav_server: CalDAVServer, calendar_url: str, programme: Programme
+) -> None:
+    """Some servers forget objects created and deleted after a sync-token (Xandikos does)."""
+    harness = Harness(connector(caldav_server, calendar_url))
+    await harness.pull(programme)
+    await harness.push(programme)
+    Person(caldav_server, calendar_url).delete_all()
+
+    result = await harness.pull(programme)
+
+    assert sorted(result.deleted) == sorted(programme.sessions)
+    before = harness.requests
+    assert (await harness.pull(programme)).deleted == [] and harness.requests - before == 1
+    await harness.connector.close()
+
+
 async def test_events_added_by_hand_are_left_alone(
     pushed: Harness, programme: Programme, caldav_server: CalDAVServer
 ) -> None:

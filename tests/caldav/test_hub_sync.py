@@ -1,0 +1,115 @@
+"""``hub sync`` end to end with a real CalDAV calendar beside the programme file and the exports.
+
+The calendar and the programme stay in step both ways: the programme appears in the calendar,
+a sync with nothing new sends one request to the calendar, an event moved in a calendar app
+reaches the canonical programme and the other sinks (the exported ICS and frab JSON), and a
+calendar emptied by hand stops that connector instead of deleting the programme everywhere.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from tests.caldav.conftest import CalDAVServer
+from tests.caldav.person import Person
+from tests.helpers import hub_json, write_config
+
+
+def calendar_config(folder: Path, server: CalDAVServer, url: str) -> Path:
+    (folder / "secrets").mkdir(parents=True, exist_ok=True)
+    (folder / "secrets" / "caldav").write_text(server.password + "\n")
+    verify = "true" if server.verify is True else json.dumps(server.verify)
+    return write_config(
+        folder,
+        f"""
+[connectors.calendar]
+type = "caldav"
+url = "{url}"
+username = "{server.username}"
+password_file = "secrets/caldav"
+verify = {verify}
+owns = ["start", "end", "venue", "status"]
+
+[connectors.exports]
+type = "files"
+path = "public"
+""",
+    )
+
+
+def figures(report: dict[str, Any], name: str) -> dict[str, Any]:
+    return dict(report["connectors"][name])
+
+
+def exported_start(folder: Path, session_id: str) -> str:
+    document = json.loads((folder / "public" / "programme.json").read_text(encoding="utf-8"))
+    for day in document["schedule"]["conference"]["days"]:
+        for talks in day["rooms"].values():
+            for talk in talks:
+                if talk.get("slug", "").endswith(session_id) or talk.get("id") == session_id:
+                    return str(talk["date"])
+    raise AssertionError(f"{session_id} not exported")
+
+
+async def test_calendar_and_programme_stay_in_step_through_hub_sync(
+    tmp_path: Path, caldav_server: CalDAVServer, calendar_url: str
+) -> None:
+    config = str(calendar_config(tmp_path, caldav_server, calendar_url))
+
+    first = hub_json("sync", "--config", config)
+    cal = figures(first, "calendar")
+    assert cal["created"] == 22 and cal["failed"] == 0
+    assert cal["requests"] == 23  # one listing, 22 conditional PUTs
+
+    # The next sync confirms the events the hub created (the sync report and one listing)...
+    confirm = hub_json("sync", "--config", config)
+    assert figures(confirm, "calendar")["requests"] == 2
+    # ...and from then on a sync with nothing new costs the calendar one request.
+    quiet = hub_json("sync", "--config", config)
+    assert figures(quiet, "calendar") == {
+        "created": 0,
+        "updated": 0,
+        "deleted": 0,
+        "unchanged": 22,
+        "failed": 0,
+        "requests": 1,
+    }
+    assert figures(quiet, "exports")["updated"] == 0
+
+    person = Person(caldav_server, calendar_url)
+    person.move("restitution", 1)
+    moved = hub_json("sync", "--config", config)
+    assert figures(moved, "calendar")["failed"] == 0
+    assert figures(moved, "calendar")["requests"] == 2  # the sync report and one multiget
+    assert figures(moved, "calendar")["updated"] == 0  # the edit is not written back over
+    assert figures(moved, "exports")["updated"] == 1
+    assert exported_start(tmp_path, "restitution").startswith("2021-11-12T16:30:00")
+    assert "restitution" in json.dumps(moved.get("changes", []), ensure_ascii=False)
+
+    settled = hub_json("sync", "--config", config)
+    assert figures(settled, "calendar")["requests"] == 1
+    assert figures(settled, "calendar")["updated"] == 0
+
+
+async def test_calendar_emptied_by_hand_trips_the_mass_delete_guard(
+    tmp_path: Path, caldav_server: CalDAVServer, calendar_url: str
+) -> None:
+    config = str(calendar_config(tmp_path, caldav_server, calendar_url))
+    hub_json("sync", "--config", config)
+    assert Person(caldav_server, calendar_url).delete_all() == 22
+
+    guarded = hub_json("sync", "--config", config, expect=1)
+
+    cal = figures(guarded, "calendar")
+    assert "22" in cal.get("error", "") and cal["created"] == 0
+    assert figures(guarded, "exports")["deleted"] == 0
+    assert (
+        len(
+            json.loads((tmp_path / "public" / "programme.json").read_text())["schedule"][
+                "conference"
+            ]["days"]
+        )
+        == 3
+    )
