@@ -18,7 +18,7 @@ from datetime import date, datetime, time, timedelta
 from bots.answer import Answer, Line, Message
 from bots.index import Entity, ProgrammeIndex, index_for
 from bots.query import ARGUMENT_COMMANDS, Query, parse
-from bots.text import detect_language
+from bots.text import content_tokens, detect_language
 from bots.vocabulary import PARTS
 from sync.i18n import say_date, say_moment, say_time
 from sync.model import Programme, Session
@@ -62,6 +62,23 @@ def answer(
         said = " ".join((question, *query.corrections))
         lang = detect_language(said, index.is_vocabulary) or query.command_lang or default
     return _Responder(index, query, moment, lang).respond()
+
+
+def find_sessions(programme: Programme, text: str, *, at: datetime) -> tuple[Session, ...]:
+    """The sessions ``text`` names (a session id, a title, a venue, a host...), in order.
+
+    What ``/suivre`` uses: the same resolution as questions, without any intent.
+    """
+    exact = programme.sessions.get(text.strip())
+    if exact is not None:
+        return (exact,)
+    index = index_for(programme)
+    moment = at.replace(tzinfo=index.tz) if at.tzinfo is None else at.astimezone(index.tz)
+    query = Query(text=text, subject=text, terms=content_tokens(text))
+    if not query.terms:
+        return ()
+    subject = _Responder(index, query, moment, "fr").resolve(query.terms, place_first=False)
+    return subject.sessions if subject is not None else ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -105,6 +105,66 @@ BOT_MESSAGES: dict[str, dict[str, str]] = {
     "part.noon": {"fr": "à midi", "en": "noon"},
     "part.afternoon": {"fr": "l'après-midi", "en": "afternoon"},
     "part.evening": {"fr": "le soir", "en": "evening"},
+    # following, reminders
+    "reminder": {"fr": "Dans {minutes} minutes", "en": "In {minutes} minutes"},
+    "followed.changed": {
+        "fr": "Un rendez-vous que vous suivez change",
+        "en": "A session you follow has changed",
+    },
+    "follow.done": {
+        "fr": "C'est noté : je vous écrirai en privé {minutes} minutes avant, et s'il change.",
+        "en": "Noted: I will write to you in private {minutes} minutes before, and if it changes.",
+    },
+    "follow.private.first": {
+        "fr": "Pour recevoir des rappels, écrivez-moi d'abord en privé, puis /suivre.",
+        "en": "To get reminders, write to me in private first, then /follow.",
+    },
+    "follow.which": {
+        "fr": "Lequel ? Précisez le titre :",
+        "en": "Which one? Give the title:",
+    },
+    "following": {"fr": "Vous suivez", "en": "You follow"},
+    "following.none": {"fr": "Vous ne suivez aucun rendez-vous.", "en": "You follow no session."},
+    "unfollow.done": {"fr": "Vous ne suivez plus", "en": "You no longer follow"},
+    "unfollow.all": {
+        "fr": "Vous ne suivez plus aucun rendez-vous.",
+        "en": "You no longer follow any session.",
+    },
+    "unfollow.unknown": {
+        "fr": "Vous ne suivez rien qui corresponde à « {query} ».",
+        "en": "You follow nothing matching “{query}”.",
+    },
+    # admin commands
+    "admin.refused": {
+        "fr": "Désolé, cette commande est réservée aux organisateurs.",
+        "en": "Sorry, this command is for the organisers only.",
+    },
+    "admin.unavailable": {
+        "fr": "Cette commande n'est pas disponible ici.",
+        "en": "This command is not available here.",
+    },
+    "admin.synced": {
+        "fr": "Synchronisation faite : {changes} changement(s), {failed} échec(s), "
+        "{conflicts} conflit(s).",
+        "en": "Sync done: {changes} change(s), {failed} failure(s), {conflicts} conflict(s).",
+    },
+    "admin.announce.empty": {
+        "fr": "Écrivez le texte après la commande : /annonce Le déjeuner est servi.",
+        "en": "Write the text after the command: /announce Lunch is served.",
+    },
+    "admin.announced": {
+        "fr": "Annonce envoyée ({count} discussion(s)).",
+        "en": "Announcement sent ({count} chat(s)).",
+    },
+    "status": {"fr": "État du hub", "en": "Hub status"},
+    "status.last": {"fr": "Dernière synchronisation : {at}", "en": "Last sync: {at}"},
+    "status.outbox": {
+        "fr": "En attente d'envoi : {pending} ; incertains : {in_doubt}",
+        "en": "Waiting to be sent: {pending}; in doubt: {in_doubt}",
+    },
+    "status.followers": {"fr": "Rendez-vous suivis : {count}", "en": "Sessions followed: {count}"},
+    "status.held": {"fr": "En pause : {name}", "en": "Held: {name}"},
+    "never": {"fr": "jamais", "en": "never"},
     "bad.at": {
         "fr": "« {value} » n'est pas une heure comme 2021-11-13T11:00",
         "en": "“{value}” is not a time like 2021-11-13T11:00",

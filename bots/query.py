@@ -42,7 +42,7 @@ _DAY_MONTH = re.compile(rf"\b(\d{{1,2}})(?:er|st|nd|rd|th)?\s+({MONTHS_RE})\b")
 _MONTH_DAY = re.compile(rf"\b({MONTHS_RE})\s+(\d{{1,2}})(?:st|nd|rd|th)?\b")
 _NUMERIC_DATE = re.compile(r"\b(\d{1,2})/(\d{1,2})(?:/(\d{2,4}))?\b")
 _THE_DAY = re.compile(r"\b(?:le|the|on the)\s+(\d{1,2})(?:er|st|nd|rd|th)?\b(?!\s*(?:h|:))")
-_COMMAND = re.compile(r"^/([a-z_]+)(?:@[a-z0-9_]+)?(?=\s|$)")
+_COMMAND = re.compile(r"^/([a-zA-Z_]+)(?:@\w+)?(?=\s|$)")
 #: Commands whose argument is a name or a text, never parsed for dates and times.
 ARGUMENT_COMMANDS = frozenset({"where", "when", "search", "follow", "unfollow", "announce"})
 _ISO_DATE = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
@@ -127,6 +127,19 @@ def _resolve_weekday(weekday: int, today: date, event_days: list[date]) -> date:
     return today + timedelta(days=(weekday - today.weekday()) % 7)
 
 
+def split_command(text: str) -> tuple[str | None, str | None, str]:
+    """'/ou@hub_bot la friche' -> ('where', 'fr', 'la friche'); (None, None, text) if no command."""
+    raw = text.strip()
+    match = _COMMAND.match(raw)
+    if match is None:
+        return None, None, raw
+    name = fold(match.group(1)).replace("_", "")
+    if name not in COMMANDS:
+        return None, None, raw
+    command, lang = COMMANDS[name]
+    return command, lang, raw[match.end() :].strip()
+
+
 def parse(
     question: str,
     *,
@@ -138,11 +151,10 @@ def parse(
     query = Query(text=question)
     raw = question.strip()
     text = words(raw)
-    command = _COMMAND.match(fold(raw))
-    if command is not None and command.group(1).replace("_", "") in COMMANDS:
-        query.command, query.command_lang = COMMANDS[command.group(1).replace("_", "")]
-        query.intents.add(query.command)
-        argument = raw[command.end() :].strip()
+    command, command_lang, argument = split_command(raw)
+    if command is not None:
+        query.command, query.command_lang = command, command_lang
+        query.intents.add(command)
         text = words(argument)
         if query.command in ARGUMENT_COMMANDS:
             # the argument names something: take it as typed, dates and all

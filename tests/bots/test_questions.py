@@ -31,8 +31,10 @@ CARE = (
     "prendre-soin-cho3",
     "prendre-soin-font-vert",
 )
+# fmt: off
 MORNING_WORKSHOPS = ("atelier-travail-contribution", "atelier-production-en-commun", "atelier-communs-recherche")
 AFTERNOON_WORKSHOPS = ("atelier-puissance-publique", "atelier-municipalisme", "atelier-culture-juridique")
+# fmt: on
 SUNDAY = ("accueil-cafe", "assemblee-instituante", "dejeuner-grandes-tables")
 
 
@@ -47,6 +49,7 @@ class Row:
     nothing: bool = False  # no session at all in the answer
 
 
+# fmt: off
 TABLE: list[Row] = [
     # where is a session
     Row("c'est où l'atelier culture juridique ?", f"{SAT}T11:00", "fr", ("atelier-culture-juridique",),
@@ -169,6 +172,7 @@ TABLE: list[Row] = [
     Row("/cherche", f"{FRI}T08:00", "fr", (), (), ("Que cherchez-vous",), nothing=True),
     Row("???", f"{FRI}T08:00", "fr", (), (), ("pas compris",), nothing=True),
 ]
+# fmt: on
 
 
 def test_the_table_is_large_and_bilingual() -> None:

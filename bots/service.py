@@ -1,0 +1,239 @@
+"""The bot every chat connector runs: who may be answered, and what each command does.
+
+A connector turns a platform update into an :class:`Incoming` and sends back the
+:class:`~bots.follow.Outgoing` messages :meth:`Bot.handle` returns, rendered in its format.
+Rules, the same on every channel:
+
+- the bot speaks only in the group chats configured for the channel, and in private to people
+  who wrote to it; anything else is ignored without a word;
+- in groups it answers commands and messages addressed to it (mention, reply), not the
+  chatter; in private it answers everything;
+- ``/sync``, ``/annonce``, ``/statut`` run only for the channel's configured admins; anyone else
+  gets a polite refusal;
+- ``/suivre`` needs a private chat to send reminders to: in a group, the person is asked to
+  write to the bot first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from bots.answer import Answer, Line, Message
+from bots.engine import MAX_LINES, answer, find_sessions
+from bots.follow import REMINDER_LEAD, Clock, FollowStore, Outgoing
+from bots.index import index_for
+from bots.query import split_command
+from bots.text import detect_language, fold
+from sync.i18n import say_moment
+from sync.model import Programme, Session
+
+ADMIN_COMMANDS = frozenset({"sync", "announce", "status"})
+
+
+@dataclass(frozen=True, slots=True)
+class Incoming:
+    """A message a person sent, as the connector read it."""
+
+    channel: str  # the connector's name
+    chat: str  # where it was written (group id, or the private chat)
+    sender: str  # who wrote it (platform user id, number...)
+    text: str
+    private: bool = False
+    addressed: bool = False  # in a group: mentions the bot or replies to it
+    lang: str | None = None  # the person's language, when the platform says
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelPolicy:
+    """Where a channel's bot may speak and who may use its admin commands."""
+
+    chats: frozenset[str]
+    admins: frozenset[str] = frozenset()
+    language: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SyncSummary:
+    """What a sync started from a chat did, in the few numbers an admin wants."""
+
+    changes: int
+    failed: int
+    conflicts: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class HubStatus:
+    """The state an admin asks about with ``/statut``."""
+
+    last_sync: datetime | None
+    pending: int = 0
+    in_doubt: int = 0
+    held: tuple[str, ...] = ()
+
+
+class Operations(Protocol):
+    """What the hub lets admins do from a chat (the engine implements it)."""
+
+    async def sync_now(self) -> SyncSummary: ...
+
+    async def announce(self, text: str, *, by: str) -> int:
+        """Send ``text`` to every chat target; returns how many were reached."""
+        ...
+
+    async def status(self) -> HubStatus: ...
+
+
+@dataclass
+class Bot:
+    """The commands and questions of every channel, over the live programme."""
+
+    policies: Mapping[str, ChannelPolicy]
+    store: FollowStore
+    programme: Callable[[], Programme]
+    clock: Clock
+    operations: Operations | None = None
+    language: str = "fr"
+
+    async def handle(self, msg: Incoming) -> list[Outgoing]:
+        """The replies to one message (none when the bot must stay silent)."""
+        policy = self.policies.get(msg.channel)
+        if policy is None or not msg.text.strip():
+            return []
+        if not msg.private and msg.chat not in policy.chats:
+            return []
+        if msg.private:
+            self.store.remember_contact(msg.channel, msg.sender, msg.chat)
+        command, command_lang, argument = split_command(msg.text)
+        if not msg.private and command is None and not msg.addressed:
+            return []
+        programme = self.programme()
+        index = index_for(programme)
+        lang = (
+            detect_language(msg.text, index.is_vocabulary)
+            or command_lang
+            or msg.lang
+            or policy.language
+            or self.language
+        )
+        lang = lang if lang in ("fr", "en") else "fr"
+        if command in ADMIN_COMMANDS:
+            reply = await self._admin(command, argument, msg, policy, lang)
+        elif command == "follow":
+            reply = self._follow(programme, argument, msg, lang)
+        elif command == "unfollow":
+            reply = self._unfollow(programme, argument, msg, lang)
+        else:
+            reply = answer(
+                programme,
+                msg.text,
+                at=self.clock.now(),
+                lang=None,
+                default_lang=msg.lang or policy.language or self.language,
+            )
+        return [Outgoing(msg.channel, msg.chat, reply)]
+
+    # -- admin ------------------------------------------------------------------------------
+
+    async def _admin(
+        self, command: str, argument: str, msg: Incoming, policy: ChannelPolicy, lang: str
+    ) -> Answer:
+        if msg.sender not in policy.admins:
+            return _say(lang, "admin.refused")
+        if self.operations is None:
+            return _say(lang, "admin.unavailable")
+        if command == "sync":
+            done = await self.operations.sync_now()
+            return _say(
+                lang,
+                "admin.synced",
+                changes=str(done.changes),
+                failed=str(done.failed),
+                conflicts=str(done.conflicts),
+            )
+        if command == "announce":
+            if not argument:
+                return _say(lang, "admin.announce.empty")
+            reached = await self.operations.announce(argument, by=msg.sender)
+            return _say(lang, "admin.announced", count=str(reached))
+        status = await self.operations.status()
+        tz = self.programme().tz
+        last = (
+            say_moment(status.last_sync.astimezone(tz), lang)
+            if status.last_sync
+            else Message("never").plain(lang)
+        )
+        notes = [
+            Message("status.last", {"at": last}),
+            Message(
+                "status.outbox", {"pending": str(status.pending), "in_doubt": str(status.in_doubt)}
+            ),
+            Message("status.followers", {"count": str(len(self.store.followed_ids()))}),
+        ]
+        notes += [Message("status.held", {"name": name}) for name in status.held]
+        return Answer(lang, "status", Message("status"), notes=tuple(notes))
+
+    # -- following --------------------------------------------------------------------------
+
+    def _follow(self, programme: Programme, argument: str, msg: Incoming, lang: str) -> Answer:
+        if not argument:
+            return self._following(programme, msg, lang)
+        if not msg.private and self.store.private_chat(msg.channel, msg.sender) is None:
+            return _say(lang, "follow.private.first")
+        found = _one_session(find_sessions(programme, argument, at=self.clock.now()), argument)
+        if found is None:
+            return _say(lang, "not.found", query=argument)
+        if isinstance(found, tuple):
+            return self._which(programme, found, lang)
+        self.store.follow(msg.channel, msg.sender, found.id, lang)
+        minutes = str(int(REMINDER_LEAD.total_seconds() // 60))
+        line = Line(found, programme.venue_of(found))
+        return Answer(lang, "follow", Message("follow.done", {"minutes": minutes}), (line,))
+
+    def _unfollow(self, programme: Programme, argument: str, msg: Incoming, lang: str) -> Answer:
+        followed = set(self.store.following(msg.channel, msg.sender))
+        if not argument:
+            stopped = self.store.unfollow(msg.channel, msg.sender)
+            return _say(lang, "unfollow.all" if stopped else "following.none")
+        candidates = tuple(
+            s for s in find_sessions(programme, argument, at=self.clock.now()) if s.id in followed
+        )
+        found = _one_session(candidates, argument)
+        if found is None:
+            return _say(lang, "unfollow.unknown", query=argument)
+        if isinstance(found, tuple):
+            return self._which(programme, found, lang)
+        self.store.unfollow(msg.channel, msg.sender, found.id)
+        return Answer(
+            lang, "unfollow", Message("unfollow.done"), (Line(found, programme.venue_of(found)),)
+        )
+
+    def _following(self, programme: Programme, msg: Incoming, lang: str) -> Answer:
+        ids = self.store.following(msg.channel, msg.sender)
+        sessions = sorted(
+            (programme.sessions[i] for i in ids if i in programme.sessions), key=lambda s: s.start
+        )
+        if not sessions:
+            return _say(lang, "following.none")
+        lines = tuple(Line(s, programme.venue_of(s)) for s in sessions[:MAX_LINES])
+        return Answer(lang, "following", Message("following"), lines)
+
+    def _which(self, programme: Programme, sessions: tuple[Session, ...], lang: str) -> Answer:
+        lines = tuple(Line(s, programme.venue_of(s)) for s in sessions[:MAX_LINES])
+        return Answer(lang, "which", Message("follow.which"), lines)
+
+
+def _one_session(found: tuple[Session, ...], typed: str) -> Session | tuple[Session, ...] | None:
+    """The one session meant, the candidates to choose from, or None."""
+    if not found:
+        return None
+    if len(found) == 1:
+        return found[0]
+    exact = [s for s in found if fold(s.title).strip() == fold(typed).strip()]
+    return exact[0] if len(exact) == 1 else found
+
+
+def _say(lang: str, key: str, **values: str) -> Answer:
+    return Answer(lang, key, notes=(Message(key, values),))
