@@ -265,6 +265,33 @@ def ask(question: str, config_path: str | None, as_json: bool, at: str | None, l
                      programme_path=programme_path, as_json=as_json))
 
 
+@cli.group()
+def pad() -> None:
+    """Etherpad pads beside the programme pad."""
+
+
+@pad.command("new")
+@config_option
+@json_option
+@click.argument("title")
+@click.option("--connector", "connector_name", default=None,
+              help="Etherpad connector section (default: the only one).")
+@click.option("--lang", type=click.Choice(["fr", "en"]), default=None, help="Template language.")
+def pad_new(title: str, config_path: str | None, as_json: bool, connector_name: str | None,
+            lang: str | None) -> None:
+    """Create a meeting-notes pad (agenda, participants, decisions) and print its URL."""
+    from connectors.etherpad.meeting import new_meeting_pad
+
+    out = _lang()
+    try:
+        settings = load_settings(config_path)
+        out = _lang(settings)
+        url = asyncio.run(new_meeting_pad(settings, title, connector=connector_name, lang=lang))
+    except HubError as exc:
+        sys.exit(_fail(exc, out, as_json))
+    click.echo(json.dumps({"title": title, "url": url}, ensure_ascii=False) if as_json else url)
+
+
 def main() -> None:
     cli()
 
