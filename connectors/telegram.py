@@ -99,6 +99,7 @@ class TelegramConnector(Connector[TelegramConfig]):
         self.lang = config.language or self.ctx.language
         self.pacer = Pacer(config.pace_seconds, config.group_per_minute, config.max_wait)
         self._bot: Bot | None = None
+        self._ready = False
         self._unsent: dict[tuple[str, str], list[str]] = {}
         path = (
             Path(config.board_file)
@@ -134,8 +135,7 @@ class TelegramConnector(Connector[TelegramConfig]):
             request=request(),
             get_updates_request=request(),
         )
-        await self._call(None, bot.initialize, sending=False)
-        self._bot = bot
+        self._bot = bot  # getMe waits for the first real call: a no-op run costs nothing
 
     async def close(self) -> None:
         if self._bot is not None:
@@ -151,6 +151,7 @@ class TelegramConnector(Connector[TelegramConfig]):
 
     async def check(self) -> list[str]:
         await self.open()
+        await self._call(None, self.bot.get_me, sending=False)
         proved = [f"bot @{self.bot.username} answers at {self.config.api_url}"]
         for target in self.targets():
             chat = await self._call(
@@ -249,6 +250,13 @@ class TelegramConnector(Connector[TelegramConfig]):
     ) -> T:
         """One Bot API call in ``target``'s turn; 429 pauses that chat, then the call is retried
         (a 429 means Telegram did not carry it out)."""
+        if not self._ready:
+            self._ready = True
+            try:
+                await self.bot.initialize()  # getMe: proves the token once per run
+            except TelegramError as exc:
+                self._ready = False
+                raise self._error(exc, None, sending=False) from None
         key = target or ""
         group = target is None or not target.lstrip("-").isdigit() or int(target) < 0
         for _attempt in range(8):

@@ -19,6 +19,8 @@ Test-side API (plain calls, thread-safe; the server runs in a background thread)
         tg.messages(-1001)        # what the chat shows now: [SentMessage(text, html, ...)]
         tg.pinned(-1001)          # the pinned message or None
         tg.calls                  # every request: Call(method, params, status)
+        done = tg.hold("sendMessage", chat_id=-1001)   # carried out, answer held back
+        done.wait(30); ...; tg.release()
 
 ``SentMessage.text`` is the plain text as members read it, ``.html`` the source that was sent,
 ``.entities`` the Bot API entities, ``.versions`` every text it showed (edits), ``.deleted``.
@@ -75,7 +77,10 @@ class SentMessage:
 
     def to_api(self, chat: dict[str, Any], bot: dict[str, Any]) -> dict[str, Any]:
         out: dict[str, Any] = {
-            "message_id": self.message_id, "date": self.date, "chat": chat, "from": bot,
+            "message_id": self.message_id,
+            "date": self.date,
+            "chat": chat,
+            "from": bot,
             "text": self.text,
         }
         if self.entities:
@@ -133,8 +138,13 @@ def _decode(value: str) -> Any:
 class FakeTelegram:
     """State and HTTP face of the fake Bot API; see the module docstring for the test API."""
 
-    def __init__(self, token: str = DEFAULT_TOKEN, *, bot_id: int = 123456789,
-                 username: str = "commons_hub_bot") -> None:
+    def __init__(
+        self,
+        token: str = DEFAULT_TOKEN,
+        *,
+        bot_id: int = 123456789,
+        username: str = "commons_hub_bot",
+    ) -> None:
         self.token = token
         self.bot = {"id": bot_id, "is_bot": True, "first_name": "Commons Hub", "username": username}
         self.url = ""
@@ -146,6 +156,8 @@ class FakeTelegram:
         self._next_update = 1
         self._faults: list[_Fault] = []
         self._pins: dict[int, SentMessage] = {}
+        self._holds: list[tuple[str, int | None, threading.Event]] = []
+        self._released = threading.Event()
 
     # test-side API ---------------------------------------------------------------------------
     @property
@@ -157,10 +169,14 @@ class FakeTelegram:
     def running(self) -> Iterator[FakeTelegram]:
         with serve(self.app()) as url:
             self.url = url
-            yield self
+            try:
+                yield self
+            finally:
+                self._released.set()
 
-    def add_chat(self, chat_id: int, *, title: str = "", type: str | None = None,
-                 can_pin: bool = True) -> None:
+    def add_chat(
+        self, chat_id: int, *, title: str = "", type: str | None = None, can_pin: bool = True
+    ) -> None:
         """Make ``chat_id`` exist with the bot in it (negative ids are supergroups by default)."""
         kind = type or ("supergroup" if chat_id < 0 else "private")
         with self._lock:
@@ -171,9 +187,16 @@ class FakeTelegram:
         with self._lock:
             self._chats[chat_id].member = False
 
-    def inject_message(self, chat_id: int, text: str, *, user_id: int = 1000,
-                       first_name: str = "Ann", username: str | None = None,
-                       reply_to: int | None = None) -> dict[str, Any]:
+    def inject_message(
+        self,
+        chat_id: int,
+        text: str,
+        *,
+        user_id: int = 1000,
+        first_name: str = "Ann",
+        username: str | None = None,
+        reply_to: int | None = None,
+    ) -> dict[str, Any]:
         """Queue an incoming text message (a getUpdates ``Update``) and return it."""
         with self._lock:
             chat = self._chats[chat_id]
@@ -181,8 +204,11 @@ class FakeTelegram:
             if username:
                 user["username"] = username
             message: dict[str, Any] = {
-                "message_id": chat.next_id, "date": int(time.time()), "chat": chat.to_api(),
-                "from": user, "text": text,
+                "message_id": chat.next_id,
+                "date": int(time.time()),
+                "chat": chat.to_api(),
+                "from": user,
+                "text": text,
             }
             if text.startswith("/"):
                 command = text.split()[0]
@@ -196,25 +222,50 @@ class FakeTelegram:
             self._updates.append(update)
             return update
 
-    def fail(self, method: str, *, status: int = 429, retry_after: int | None = None,
-             chat_id: int | None = None, times: int = 1, description: str | None = None) -> None:
+    def fail(
+        self,
+        method: str,
+        *,
+        status: int = 429,
+        retry_after: int | None = None,
+        chat_id: int | None = None,
+        times: int = 1,
+        description: str | None = None,
+    ) -> None:
         """Answer the next ``times`` calls of ``method`` (for ``chat_id``, or any) with an error."""
         if description is None:
             description = {
                 429: f"Too Many Requests: retry after {retry_after or 1}",
-                401: "Unauthorized", 403: "Forbidden: bot was kicked from the supergroup chat",
-                500: "Internal Server Error", 502: "Bad Gateway",
+                401: "Unauthorized",
+                403: "Forbidden: bot was kicked from the supergroup chat",
+                500: "Internal Server Error",
+                502: "Bad Gateway",
             }.get(status, "Bad Request: something went wrong")
         if status == 429 and retry_after is None:
             retry_after = 1
         with self._lock:
             self._faults.append(_Fault(method, status, description, retry_after, chat_id, times))
 
+    def hold(self, method: str, *, chat_id: int | None = None) -> threading.Event:
+        """Carry out the next ``method`` call (for ``chat_id``) but keep its answer back until
+        :meth:`release`: the returned event is set once the call took effect. This is how a
+        client dies between "the message went out" and "I know its id"."""
+        done = threading.Event()
+        with self._lock:
+            self._holds.append((method, chat_id, done))
+        return done
+
+    def release(self) -> None:
+        self._released.set()
+
     def messages(self, chat_id: int, *, include_deleted: bool = False) -> list[SentMessage]:
         """Messages the bot sent to ``chat_id``, oldest first."""
         with self._lock:
-            return [m for (c, _), m in sorted(self._messages.items())
-                    if c == chat_id and (include_deleted or not m.deleted)]
+            return [
+                m
+                for (c, _), m in sorted(self._messages.items())
+                if c == chat_id and (include_deleted or not m.deleted)
+            ]
 
     def pinned(self, chat_id: int) -> SentMessage | None:
         """The most recently pinned message still pinned, as Telegram shows it on top."""
@@ -223,8 +274,13 @@ class FakeTelegram:
 
     def sends(self, chat_id: int | None = None) -> list[Call]:
         """Successful sendMessage calls (optionally to one chat)."""
-        return [c for c in self.calls if c.method == "sendMessage" and c.status == 200
-                and (chat_id is None or c.params.get("chat_id") == chat_id)]
+        return [
+            c
+            for c in self.calls
+            if c.method == "sendMessage"
+            and c.status == 200
+            and (chat_id is None or c.params.get("chat_id") == chat_id)
+        ]
 
     # HTTP ------------------------------------------------------------------------------------
     def app(self) -> Starlette:
@@ -255,18 +311,28 @@ class FakeTelegram:
                     result = handler(params)
         except ApiError as exc:
             self.calls.append(Call(method, params, exc.status))
-            payload: dict[str, Any] = {"ok": False, "error_code": exc.status,
-                                       "description": exc.description}
+            payload: dict[str, Any] = {
+                "ok": False,
+                "error_code": exc.status,
+                "description": exc.description,
+            }
             if exc.parameters:
                 payload["parameters"] = exc.parameters
             return JSONResponse(payload, status_code=exc.status)
         self.calls.append(Call(method, params, 200))
+        for hold in list(self._holds):
+            if hold[0] == method and hold[1] in (None, params.get("chat_id")):
+                self._holds.remove(hold)
+                hold[2].set()
+                await asyncio.to_thread(self._released.wait)
         return JSONResponse({"ok": True, "result": result})
 
     def _fault(self, method: str, params: dict[str, Any]) -> None:
         for fault in self._faults:
-            if fault.method == method and fault.times > 0 and (
-                fault.chat_id is None or fault.chat_id == params.get("chat_id")
+            if (
+                fault.method == method
+                and fault.times > 0
+                and (fault.chat_id is None or fault.chat_id == params.get("chat_id"))
             ):
                 fault.times -= 1
                 extra = {"retry_after": fault.retry_after} if fault.retry_after else None
@@ -320,8 +386,22 @@ class FakeTelegram:
         return True
 
     def _m_getChat(self, params: dict[str, Any]) -> dict[str, Any]:
+        """A ChatFullInfo: the chat plus the fields Bot API 9.x/10.x always includes."""
         chat = self._chat(params)
         out = chat.to_api()
+        out.update(
+            {
+                "accent_color_id": 0,
+                "max_reaction_count": 11,
+                "accepted_gift_types": {
+                    "unlimited_gifts": False,
+                    "limited_gifts": False,
+                    "unique_gifts": False,
+                    "premium_subscription": False,
+                    "gifts_from_channels": False,
+                },
+            }
+        )
         pinned = self._pins.get(chat.id)
         if pinned:
             out["pinned_message"] = pinned.to_api(chat.to_api(), self.bot)
@@ -330,8 +410,16 @@ class FakeTelegram:
     def _m_sendMessage(self, params: dict[str, Any]) -> dict[str, Any]:
         chat = self._chat(params)
         text, html, entities = self._text(params)
-        message = SentMessage(chat.id, chat.next_id, text, html, entities, int(time.time()),
-                              [text], disable_notification=bool(params.get("disable_notification")))
+        message = SentMessage(
+            chat.id,
+            chat.next_id,
+            text,
+            html,
+            entities,
+            int(time.time()),
+            [text],
+            disable_notification=bool(params.get("disable_notification")),
+        )
         chat.next_id += 1
         self._messages[(chat.id, message.message_id)] = message
         return message.to_api(chat.to_api(), self.bot)
