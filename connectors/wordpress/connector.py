@@ -32,7 +32,14 @@ from connectors.wordpress.api import Page, SiteAPI
 from connectors.wordpress.config import WordPressConfig
 from connectors.wordpress.messages import m
 from connectors.wordpress.parse import parse_page
-from connectors.wordpress.render import esc, is_hub_page, page_title, render_news, render_page
+from connectors.wordpress.render import (
+    esc,
+    is_hub_page,
+    page_hash,
+    page_title,
+    render_news,
+    render_page,
+)
 from connectors.wordpress.rest import RestAPI
 from connectors.wordpress.xmlrpc import USED_METHODS, XmlRpcAPI
 from sync.announce import Announcement
@@ -257,6 +264,10 @@ class WordPressConnector(Connector[WordPressConfig]):
                 return [error for _ in ops]
             else:
                 page = await self.api.save_page(page.id, self.config.page, title, content)
+            if page_hash(page.title, page.content) != page_hash(title, content):
+                # PHP drops a body over post_max_size and WordPress filters HTML for users
+                # without unfiltered_html: either way the page is not what was sent.
+                raise PermanentError(m("write.altered", self.lang, id=page.id), connector=self.name)
         except PermanentError as exc:
             return [exc for _ in ops]
         self._page_id = page.id

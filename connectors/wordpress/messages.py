@@ -35,6 +35,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "fr": "la page « {slug} » (n° {id}) n'est plus publiée (état : {status})",
         "en": "the page '{slug}' (#{id}) is no longer published (status: {status})",
     },
+    "write.altered": {
+        "fr": "WordPress n'a pas enregistré la page n° {id} telle qu'envoyée (trop grande pour "
+        "post_max_size de PHP, ou HTML filtré : l'utilisateur n'a pas le droit unfiltered_html)",
+        "en": "WordPress did not store page #{id} as sent (too large for PHP's post_max_size, "
+        "or HTML filtered: the user lacks the unfiltered_html right)",
+    },
     "check.user": {
         "fr": "connecté à {url} en tant que {user} ({api})",
         "en": "logged in to {url} as {user} ({api})",

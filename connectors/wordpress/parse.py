@@ -54,8 +54,10 @@ class _PageParser(HTMLParser):
             return
         if self._item is None:
             return
-        if tag == "time" and "datetime" in values:
-            self._item.times.append(values["datetime"])
+        if "data-time" in values:
+            self._item.times.append(values["data-time"])
+        if tag == "br" and self._capture is not None:
+            self._capture[2].append("\n")
         if tag in _VOID:
             return
         self._depth += 1

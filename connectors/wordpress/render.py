@@ -89,8 +89,8 @@ def render_session(session: Session, programme: Programme, lang: str) -> str:
     """One session as a list item; a cancelled one is struck through and says so in words.
 
     The item also carries, exactly, what :mod:`connectors.wordpress.parse` reads back: the
-    start and end as stored (``<time datetime>``), the venue id and the status as ``data-``
-    attributes, each host and link in its own element.
+    start and end as stored, the venue id and the status as ``data-`` attributes, each host and
+    link in its own element, the description's line breaks as ``<br>``.
     """
     sep = _sep(lang)
     record = session.to_record()
@@ -99,9 +99,12 @@ def render_session(session: Session, programme: Programme, lang: str) -> str:
     end_text = say_time(end, lang)
     if start.date() != end.date():
         end_text = f"{say_date(end.date(), lang)}, {end_text}"
+    # Spans with data- attributes rather than <time>: WordPress strips <time> and style
+    # attributes from the HTML of users without the unfiltered_html right.
     when = (
-        f'<time datetime="{esc(record["start"])}">{esc(say_time(start, lang))}</time>'
-        f' – <time datetime="{esc(record["end"])}">{esc(end_text)}</time>'
+        f'<span class="hub-start" data-time="{esc(record["start"])}">'
+        f"{esc(say_time(start, lang))}</span>"
+        f' – <span class="hub-end" data-time="{esc(record["end"])}">{esc(end_text)}</span>'
     )
     title = esc(session.title)
     head = f'<strong class="hub-time">{when}</strong> <span class="hub-title">{title}</span>'
@@ -123,8 +126,8 @@ def render_session(session: Session, programme: Programme, lang: str) -> str:
         hosts = ", ".join(f'<span class="hub-host">{esc(h)}</span>' for h in session.hosts)
         parts.append(f'<p class="hub-hosts">{esc(m("session.hosts", lang))}{sep}{hosts}</p>')
     if session.description:
-        text = esc(session.description)
-        parts.append(f'<p class="hub-description" style="white-space: pre-line">{text}</p>')
+        text = "<br>".join(esc(line) for line in session.description.split("\n"))
+        parts.append(f'<p class="hub-description">{text}</p>')
     if session.links:
         anchors = []
         for link in session.links:

@@ -35,11 +35,11 @@ def wordpress_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[wp.Site
     url = f"http://127.0.0.1:{port}"
     db_name = f"hubwp_{secrets.token_hex(6)}"
     db_password = secrets.token_hex(16)
-    admin, author = wp.new_accounts()
+    admin, author, publisher = wp.new_accounts()
     wp.create_database(db_name, db_password)
     try:
         docroot = wp.build_docroot(root, url=url, db_name=db_name, db_password=db_password)
-        wp.provision(docroot, host=f"127.0.0.1:{port}", admin=admin, author=author)
+        wp.provision(docroot, host=f"127.0.0.1:{port}", accounts=(admin, author, publisher))
         argv = ["php", "-S", f"127.0.0.1:{port}", "-t", str(docroot), str(root / "router.php")]
         with running(
             "wordpress",
@@ -49,7 +49,7 @@ def wordpress_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[wp.Site
             env={"PHP_CLI_SERVER_WORKERS": "4"},
             log=root / "php-server.log",
         ):
-            yield wp.Site(url=url, docroot=docroot, database=db_name, admin=admin, author=author)
+            yield wp.Site(url, docroot, db_name, admin, author, publisher)
     finally:
         wp.drop_database(db_name)
 

@@ -45,6 +45,7 @@ class Site:
     database: str
     admin: Account
     author: Account
+    publisher: Account
 
     @property
     def rest(self) -> str:
@@ -60,11 +61,13 @@ def _token(n: int) -> str:
     return "".join(secrets.choice(alphabet) for _ in range(n))
 
 
-def new_accounts() -> tuple[Account, Account]:
-    """An administrator (edits pages, publishes posts) and an author (publishes posts only)."""
+def new_accounts() -> tuple[Account, Account, Account]:
+    """An administrator, an author (publishes posts, no pages) and a publisher: every right
+    the hub needs except ``unfiltered_html``, so WordPress filters the HTML it saves."""
     admin = Account("hubadmin", _token(20), _token(24), "administrator")
     author = Account("hubauthor", _token(20), _token(24), "author")
-    return admin, author
+    publisher = Account("hubpublisher", _token(20), _token(24), "hub_publisher")
+    return admin, author, publisher
 
 
 def php(code: str, *, cwd: Path | None = None, timeout: float = 120) -> str:
@@ -186,7 +189,7 @@ require ABSPATH . 'index.php';
 """
 
 # Runs once with php-cli: installs the site, pretty permalinks (so /wp-json/ routes work), the
-# two users and an application password of a known value for each (stored hashed in user meta,
+# users and an application password of a known value for each (stored hashed in user meta,
 # as WordPress does). WordPress only checks application passwords once the network option
 # "using_application_passwords" is set, so it is set too.
 PROVISION = """
@@ -199,17 +202,21 @@ require ABSPATH . 'wp-load.php';
 require_once ABSPATH . 'wp-admin/includes/upgrade.php';
 $result = wp_install('Commons Hub test site', {admin_user}, 'admin@example.invalid',
                      false, '', {admin_password});
-$admin_id = $result['user_id'];
 update_option('permalink_structure', '/%postname%/');
 update_option('blogdescription', '');
-$author_id = wp_insert_user(array(
-    'user_login' => {author_user}, 'user_pass' => {author_password},
-    'user_email' => 'author@example.invalid', 'role' => 'author'));
-if (is_wp_error($author_id)) {{ fwrite(STDERR, $author_id->get_error_message()); exit(4); }}
-foreach (array(array($admin_id, {admin_app}), array($author_id, {author_app})) as $pair) {{
-    update_user_meta($pair[0], '_application_passwords', array(array(
+add_role('hub_publisher', 'Hub publisher', array_fill_keys(array('read', 'edit_pages',
+    'publish_pages', 'edit_published_pages', 'edit_others_pages', 'edit_posts', 'publish_posts',
+    'edit_published_posts'), true));
+$accounts = json_decode({accounts}, true);
+foreach ($accounts as $account) {{
+    $user = get_user_by('login', $account['username']);
+    $id = $user ? $user->ID : wp_insert_user(array(
+        'user_login' => $account['username'], 'user_pass' => $account['password'],
+        'user_email' => $account['username'] . '@example.invalid', 'role' => $account['role']));
+    if (is_wp_error($id)) {{ fwrite(STDERR, $id->get_error_message()); exit(4); }}
+    update_user_meta($id, '_application_passwords', array(array(
         'uuid' => wp_generate_uuid4(), 'app_id' => '', 'name' => 'commons-hub',
-        'password' => wp_hash_password($pair[1]), 'created' => time(),
+        'password' => wp_hash_password($account['app_password']), 'created' => time(),
         'last_used' => null, 'last_ip' => null)));
 }}
 update_network_option(get_main_network_id(), 'using_application_passwords', true);
@@ -266,17 +273,15 @@ def build_docroot(root: Path, *, url: str, db_name: str, db_password: str) -> Pa
     return docroot
 
 
-def provision(docroot: Path, *, host: str, admin: Account, author: Account) -> None:
+def provision(docroot: Path, *, host: str, accounts: tuple[Account, ...]) -> None:
+    admin = accounts[0]
     out = php(
         PROVISION.format(
             docroot=_php_str(str(docroot) + "/"),
             host=_php_str(host),
             admin_user=_php_str(admin.username),
             admin_password=_php_str(admin.password),
-            author_user=_php_str(author.username),
-            author_password=_php_str(author.password),
-            admin_app=_php_str(admin.app_password),
-            author_app=_php_str(author.app_password),
+            accounts=_php_str(json.dumps([a.__dict__ for a in accounts])),
         ),
         cwd=docroot,
     )

@@ -72,7 +72,7 @@ def test_hub_sync_keeps_one_page_and_posts_each_change_once(
     assert [p["id"] for p in pages] == [page_id]
     assert len(news) == 1
     assert "Culture juridique : déplacé de 14 h à 15 h" in news[0]["content"]["raw"]
-    assert 'datetime="2021-11-13T15:00:00+01:00"' in pages[0]["content"]["raw"]
+    assert 'data-time="2021-11-13T15:00:00+01:00"' in pages[0]["content"]["raw"]
 
     for _ in range(2):
         rerun = hub_json("sync", "--config", str(config))

@@ -105,7 +105,7 @@ async def test_a_change_rewrites_the_same_page_and_a_rerun_writes_nothing(
     assert [str(p["id"]) for p in pages] == [page_id]
     content = pages[0]["content"]["raw"]
     moved = changed.sessions[first.id].start.astimezone(programme.tz)
-    assert f'datetime="{moved.isoformat()}"' in content
+    assert f'data-time="{moved.isoformat()}"' in content
     cancelled_item = content.split(f'id="session-{second.id}"', 1)[1].split("</li>", 1)[0]
     assert "<del>" in cancelled_item and "Annulé" in cancelled_item
 
