@@ -6,6 +6,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,7 +14,7 @@ import pytest
 
 from tests.fakes.signal import FakeSignal
 from tests.fakes.telegram import FakeTelegram
-from tests.helpers import REPO, edit_programme, hub_json, write_config
+from tests.helpers import REPO, edit_programme, hub_json, run_hub, write_config
 
 CHAT_A, CHAT_B, STRANGER = -1001, -1002, -1003
 
@@ -174,3 +175,35 @@ def test_signal_captcha_holds_the_connector_until_reset(
     hub_json("sync", "--config", str(config))
     news = [t for t in signal_fake.shown(group) if t.startswith("Changements")]
     assert len(news) == 1
+
+
+def test_a_429_storm_delays_one_chat_without_loss_or_duplicate(
+    chats: tuple[FakeTelegram, FakeSignal, str], tmp_path: Path
+) -> None:
+    telegram, signal_fake, group = chats
+    body = sections(telegram, signal_fake, group).replace(
+        "pace_seconds = 0", "pace_seconds = 0\nmax_wait = 1", 1
+    )
+    config = configure(tmp_path, telegram, body)
+    hub_json("sync", "--config", str(config))
+    edit_programme(tmp_path, "accueil-cafe", start="2021-11-14T09:00")
+    # chat A: two short pauses slept inline, then one long pause handed back to the engine
+    telegram.fail("sendMessage", status=429, retry_after=1, chat_id=CHAT_A, times=2)
+    telegram.fail("sendMessage", status=429, retry_after=2, chat_id=CHAT_A, times=1)
+    report = hub_json("sync", "--config", str(config), expect=1)
+    assert report["connectors"]["telegram"]["sent"] == 1  # chat B was not held up
+    news = {
+        c: [m for m in telegram.messages(c) if m.text.startswith("Changements")]
+        for c in (CHAT_A, CHAT_B)
+    }
+    assert (len(news[CHAT_A]), len(news[CHAT_B])) == (0, 1)
+    for _ in range(30):  # the daemon's next runs, until the pause is over
+        if [m for m in telegram.messages(CHAT_A) if m.text.startswith("Changements")]:
+            break
+        time.sleep(0.5)
+        run_hub("sync", "--config", str(config))
+    for chat in (CHAT_A, CHAT_B):
+        assert len([m for m in telegram.messages(chat) if m.text.startswith("Changements")]) == 1
+    status = hub_json("status", "--config", str(config))
+    assert status["status"]["in_doubt"] == []
+    assert status["status"]["outbox"]["telegram"].get("pending", 0) == 0
