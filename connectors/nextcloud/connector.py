@@ -1,0 +1,251 @@
+"""``type = "nextcloud"``: the programme in a Nextcloud calendar and its exports in a shared folder.
+
+Calendar: exactly the CalDAV connector's logic (:class:`connectors.caldav.CalendarConnector`) at
+``<url>/remote.php/dav/calendars/<user>/<calendar>/``, where ``calendar`` is the calendar's URL
+segment (it differs from its display name: "assemblee-2021" vs "Assemblée 2021"; ``hub check``
+names the segment when given the display name).
+
+Folder: when ``folder`` is set, every batch of changes also republishes ``programme.ics``,
+``programme.json`` (frab) and ``index.html`` there. They are rendered by the ``files`` connector
+itself into a local staging folder (its fragment cache keeps a one-change sync of a large
+programme cheap and its per-session SEQUENCE), then written in place over WebDAV. The exports are
+written before the calendar: if the folder cannot be written, nothing of the batch is, and the
+engine retries the whole batch later, so calendar and exports never tell different stories.
+
+Talk: ``talk_room`` is read here; announcing in it (``targets``/``announce``) is added by
+:mod:`connectors.nextcloud.talk`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, ClassVar, Literal
+from urllib.parse import quote
+
+import httpx
+from pydantic import Field, SecretStr
+
+from connectors.base import Capability, ConnectorConfig, Op, OpResult, RemoteRef
+from connectors.caldav import CalendarConnector
+from connectors.files import FilesConfig, FilesConnector
+from connectors.http import build_client
+from connectors.nextcloud import ocs
+from connectors.nextcloud.folder import SharedFolder
+from sync.errors import AuthError, ConfigError, NotFound, PermanentError, PreconditionFailed
+from sync.model import Programme
+
+MESSAGES: dict[str, dict[str, str]] = {
+    "account": {
+        "fr": "Nextcloud {version} joignable, connecté en tant que « {user} » "
+        "(mot de passe d'application accepté)",
+        "en": "Nextcloud {version} reachable, logged in as “{user}” (app password accepted)",
+    },
+    "folder.ok": {
+        "fr": "dossier partagé « {folder} » accessible en écriture ({permissions})",
+        "en": "shared folder “{folder}” writable ({permissions})",
+    },
+    "folder.create": {
+        "fr": "le dossier partagé « {folder} » n'existe pas encore ; "
+        "il sera créé à la première synchronisation",
+        "en": "shared folder “{folder}” does not exist yet; it will be created by the first sync",
+    },
+    "folder.readonly": {
+        "fr": "le compte ne peut pas écrire dans le dossier « {folder} » (droits : {permissions})",
+        "en": "the account cannot write into the folder “{folder}” (rights: {permissions})",
+    },
+    "calendar.missing": {
+        "fr": "pas de calendrier « {calendar} » pour {user}{hint}",
+        "en": "no calendar “{calendar}” for {user}{hint}",
+    },
+    "calendar.hint": {
+        "fr": ' ; « {name} » a pour segment d\'URL « {segment} » : mettez calendar = "{segment}"',
+        "en": '; “{name}” has the URL segment “{segment}”: set calendar = "{segment}"',
+    },
+    "password.missing": {
+        "fr": "mot de passe d'application manquant (app_password ou app_password_file)",
+        "en": "app password missing (app_password or app_password_file)",
+    },
+}
+
+
+def say(message: str, lang: str, **values: Any) -> str:
+    table = MESSAGES[message]
+    return table.get(lang, table["fr"]).format(**values)
+
+
+class NextcloudConfig(ConnectorConfig):
+    """``[connectors.<name>]`` with ``type = "nextcloud"``."""
+
+    type: Literal["nextcloud"] = "nextcloud"
+    url: str = Field(description="Base URL of the Nextcloud server, e.g. https://nuage.example.org")
+    username: str
+    app_password: SecretStr | None = None
+    app_password_file: str | None = None
+    calendar: str = Field(description="URL segment of the calendar (not its display name).")
+    folder: str | None = Field(
+        None, description="Folder of the account the exports are published into."
+    )
+    talk_room: str | None = Field(None, description="Talk room token for announcements.")
+    staging: str | None = Field(None, description="Local folder where the exports are rendered.")
+    verify: bool | str = True
+    timeout: float = 30.0
+
+
+class NextcloudConnector(CalendarConnector):
+    """Calendar events over CalDAV plus the exports in a shared folder over WebDAV."""
+
+    type = "nextcloud"
+    config_model = NextcloudConfig
+    config: NextcloudConfig
+    capabilities: ClassVar[Capability] = (
+        Capability.READ | Capability.WRITE | Capability.DELETE | Capability.INCREMENTAL
+    )
+    _http: httpx.AsyncClient | None = None
+
+    # where things are ----------------------------------------------------------------------
+    @property
+    def base_url(self) -> str:
+        return self.config.url.rstrip("/")
+
+    def calendar_url(self) -> str:
+        user, calendar = quote(self.config.username), quote(self.config.calendar.strip("/"))
+        return f"{self.base_url}/remote.php/dav/calendars/{user}/{calendar}/"
+
+    def credentials(self) -> tuple[str | None, str | None]:
+        password = self.secret("app_password")
+        if not password:
+            raise ConfigError(
+                f"connectors.{self.name}: " + say("password.missing", self.ctx.language)
+            )
+        return self.config.username, password
+
+    @property
+    def http(self) -> httpx.AsyncClient:
+        """One client per account (Nextcloud ties session cookies to the first login)."""
+        if self._http is None:
+            user, password = self.credentials()
+            self._http = build_client(
+                self.name,
+                self.ctx.counter,
+                auth=(user or "", password or ""),
+                verify=self.config.verify,
+                timeout=self.config.timeout,
+            )
+        return self._http
+
+    @property
+    def folder(self) -> SharedFolder | None:
+        if not self.config.folder:
+            return None
+        return SharedFolder(
+            self.http, self.base_url, self.config.username, self.config.folder, self.name
+        )
+
+    def staging(self) -> FilesConnector:
+        """The ``files`` connector rendering the exports into a local folder."""
+        path = Path(self.config.staging or f".hub-{self.name}-exports")
+        config = FilesConfig.model_validate({"path": str(path)})
+        return FilesConnector(self.name, config, self.ctx)
+
+    async def close(self) -> None:
+        await super().close()
+        if self._http is not None:
+            await self._http.aclose()
+            self._http = None
+
+    # check ---------------------------------------------------------------------------------
+    async def check(self) -> list[str]:
+        lang = self.ctx.language
+        user, password = self.credentials()
+        nc = ocs.client(
+            self.base_url,
+            user or "",
+            password or "",
+            self.config.verify,
+            lambda method, status: self.ctx.counter.add(self.name, 1, method, status),
+        )
+        try:
+            account = await ocs.account(nc, self.name)
+            proved = [say("account", lang, version=account.version, user=account.user)]
+            try:
+                proved += await super().check()
+            except NotFound:
+                raise ConfigError(await self._calendar_hint(account.user)) from None
+            if self.config.folder:
+                rights = await ocs.folder_rights(nc, self.config.folder, self.name)
+                # Folders say "C" when files may be created in them (RGDNVCK on a writable one).
+                if "C" in rights.permissions and not rights.exists:
+                    proved.append(say("folder.create", lang, folder=self.config.folder))
+                elif "C" in rights.permissions:
+                    proved.append(
+                        say(
+                            "folder.ok",
+                            lang,
+                            folder=self.config.folder,
+                            permissions=rights.permissions,
+                        )
+                    )
+                else:
+                    raise AuthError(
+                        say(
+                            "folder.readonly",
+                            lang,
+                            folder=self.config.folder,
+                            permissions=rights.permissions or "-",
+                        ),
+                        connector=self.name,
+                    )
+        finally:
+            await ocs.close(nc)
+        return proved
+
+    async def _calendar_hint(self, user: str) -> str:
+        """The "no such calendar" message, naming the URL segment when the display name matches."""
+        lang = self.ctx.language
+        hint = ""
+        home = f"{self.base_url}/remote.php/dav/calendars/{quote(user)}/"
+        response = await self.http.request(
+            "PROPFIND",
+            home,
+            headers={"Depth": "1"},
+            content='<d:propfind xmlns:d="DAV:"><d:prop><d:displayname/></d:prop></d:propfind>',
+        )
+        if response.status_code == 207:
+            from xml.etree import ElementTree
+
+            wanted = " ".join(self.config.calendar.casefold().split())
+            for item in ElementTree.fromstring(response.content).iter("{DAV:}response"):
+                name = item.findtext(".//{DAV:}displayname") or ""
+                if name and " ".join(name.casefold().split()) == wanted:
+                    segment = (item.findtext("{DAV:}href") or "").rstrip("/").rsplit("/", 1)[-1]
+                    hint = say("calendar.hint", lang, name=name, segment=segment)
+                    break
+        return say("calendar.missing", lang, calendar=self.config.calendar, user=user, hint=hint)
+
+    # writes --------------------------------------------------------------------------------
+    async def apply(self, ops: Sequence[Op], programme: Programme) -> list[OpResult]:
+        folder = self.folder
+        if folder is not None and ops:
+            try:
+                await self.publish(folder, ops, programme)
+            except (PermanentError, PreconditionFailed) as exc:
+                return [exc for _ in ops]
+        return await super().apply(ops, programme)
+
+    async def publish(self, folder: SharedFolder, ops: Sequence[Op], programme: Programme) -> None:
+        staging = self.staging()
+        for result in await staging.apply(ops, programme):
+            if not isinstance(result, RemoteRef):
+                raise result
+        config = staging.config
+        names = [config.ics, config.json_name, config.html]
+        await folder.publish({name: (staging.folder / name).read_bytes() for name in names})
+
+    async def published(self) -> dict[str, str | None]:
+        """name -> etag of what the shared folder holds (for ``hub status`` and tests)."""
+        folder = self.folder
+        if folder is None:
+            return {}
+        listing = await folder.listing() or {}
+        return {name: etag for name, (etag, _perm) in listing.items() if name}
