@@ -54,13 +54,14 @@ _HEAD = re.compile(
     + _CLOCK.format("a")
     + r"\s*(?:-|–|—|à|to)\s*"
     + _CLOCK.format("b")
-    + r"(?:\s*\(?\+(?P<plus>\d)\s*[jd]?\)?)?"
+    + r"(?:\s*\(?\+(?P<plus>\d{1,3})\s*[jd]?\)?)?"
     + r"(?P<rest>(?:[\s:\-–—,|].*)?)$",
     re.IGNORECASE,
 )
 _STARTS_WITH_TIME = re.compile(
     rf"^(?:(?:{_CANCELLED}|{_TENTATIVE})\b\s*[:\-–—]?\s*)?\d{{1,2}}\s*[:hH.]", re.IGNORECASE
 )
+_TITLE_LEAD = " \t:-–—,|"
 _FIELD = re.compile(r"^\s*(?P<label>[^:]{1,40}?)\s*:\s*(?P<value>.*)$")
 _VENUE_LABELS = {"lieu", "lieux", "salle", "venue", "place", "where", "ou"}
 _HOSTS_LABELS = {
@@ -91,14 +92,31 @@ def clean_line(text: str) -> str:
     return " ".join(text.split())
 
 
+def clean_title(text: str) -> str:
+    """A title as the pad gives it back: one line, nothing the time range would swallow."""
+    return clean_line(text).lstrip(_TITLE_LEAD)
+
+
 def clean_text(text: str) -> str:
     """A multi-line text as the pad keeps it: each line cleaned, blank lines dropped."""
     return "\n".join(line for line in (clean_line(part) for part in text.splitlines()) if line)
 
 
 def clean_hosts(hosts: Iterable[str]) -> list[str]:
-    """Host names as the pad keeps them (a ';' inside a name would split it: made a ',')."""
-    return [name for name in (clean_line(h).replace(";", ",") for h in hosts) if name]
+    """Host names as the pad gives them back: written on one line, then read from it."""
+    return hosts_from(hosts_text(hosts))
+
+
+def hosts_text(hosts: Iterable[str]) -> str:
+    """Names separated by commas, or by semicolons when a name has a comma (a ';' in a name
+    would split it, so it becomes a ',')."""
+    names = [name for name in (clean_line(h).replace(";", ",") for h in hosts) if name]
+    return ("; " if any("," in name for name in names) else ", ").join(names)
+
+
+def hosts_from(value: str) -> list[str]:
+    parts = value.split(";") if ";" in value else value.split(",")
+    return [name for name in (clean_line(part) for part in parts) if name]
 
 
 def projection(
@@ -119,7 +137,7 @@ def projection(
     end = max(end.astimezone(tz).replace(second=0, microsecond=0), start)
     place = venues.get(venue) if venue else None
     return {
-        "title": clean_line(title) or say("untitled", lang),
+        "title": clean_title(title) or say("untitled", lang),
         "start": format_time(start),
         "end": format_time(end),
         "venue": place.id if place else None,
@@ -163,11 +181,17 @@ def render_block(key: str | None, proj: Mapping[str, Any], lang: str, tz: ZoneIn
         INDENT + _label("label.venue", lang) + (proj["venue_name"] or say("venue.none", lang))
     )
     hosts: list[str] = list(proj["hosts"])
-    if hosts:
-        separator = "; " if any("," in h for h in hosts) else ", "
-        lines.append(INDENT + _label("label.hosts", lang) + separator.join(hosts))
-    lines += [INDENT + line for line in proj["description"].split("\n") if line]
+    description = [line for line in proj["description"].split("\n") if line]
+    # An empty hosts line when a description line would otherwise be read as one.
+    if hosts or any(_label_of(line) in _HOSTS_LABELS for line in description):
+        lines.append((INDENT + _label("label.hosts", lang) + hosts_text(hosts)).rstrip())
+    lines += [INDENT + line for line in description]
     return lines
+
+
+def _label_of(line: str) -> str:
+    labelled = _FIELD.match(line)
+    return fold(labelled["label"]) if labelled else ""
 
 
 def render_heading(day: date, theme: str, lang: str) -> str:
@@ -389,7 +413,7 @@ class PadReader:
             block.fields["status"] = "cancelled"
         else:
             block.fields["status"] = "tentative"
-        title = clean_line(match["rest"].lstrip(" \t:-–—,|"))
+        title = clean_title(match["rest"])
         if title:
             block.fields["title"] = title
         else:
@@ -422,7 +446,8 @@ class PadReader:
     def _read_detail(self, block: Block, text: str, index: int, pad: ParsedPad) -> None:
         labelled = _FIELD.match(text)
         label = fold(labelled["label"]) if labelled else ""
-        if labelled and label in _VENUE_LABELS:
+        # Each label counts once (the hub writes them first): a later one is description.
+        if labelled and label in _VENUE_LABELS and not block._venue_seen:
             block._venue_seen = True
             name = clean_line(labelled["value"])
             if fold(name) in _NO_VENUE or fold(name) in {fold(v) for v in variants("venue.none")}:
@@ -437,10 +462,8 @@ class PadReader:
                 )
                 return
             block.fields["venue"] = venue_id
-        elif labelled and label in _HOSTS_LABELS:
-            value = labelled["value"]
-            parts = value.split(";") if ";" in value else value.split(",")
-            block.fields["hosts"] = clean_hosts(parts)
+        elif labelled and label in _HOSTS_LABELS and "hosts" not in block.fields:
+            block.fields["hosts"] = hosts_from(labelled["value"])
         else:
             block._description.append(clean_line(text))
 
