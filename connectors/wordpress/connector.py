@@ -45,7 +45,7 @@ from connectors.wordpress.xmlrpc import USED_METHODS, XmlRpcAPI
 from sync.announce import Announcement
 from sync.errors import AuthError, ConfigError, PermanentError
 from sync.i18n import t
-from sync.model import Programme
+from sync.model import SESSION_FIELDS, Programme
 
 NEWS_TARGET = "news"
 
@@ -215,8 +215,9 @@ class WordPressConnector(Connector[WordPressConfig]):
     ) -> PullResult:
         """The sessions as the page shows them, when the page changed since ``cursor``.
 
-        ``complete`` only when the page is exactly what the hub wrote: a page cut down by hand
-        must not read as sessions removed from the programme.
+        ``complete`` only when the page is exactly what the hub wrote. A page changed by hand
+        is reported in ``problems``; with ``on_drift = "overwrite"`` what it shows differently
+        is returned so the engine plans the rewrite, with ``"keep"`` nothing is returned.
         """
         page_id = self._known_page_id(cursor, links)
         since = cursor.split("@", 1)[1] if cursor and "@" in cursor else ""
@@ -233,16 +234,26 @@ class WordPressConnector(Connector[WordPressConfig]):
             return PullResult(cursor=None)
         self._page_id = page.id
         problems = self._drift(page)
+        shown = parse_page(page.content) if page.status == "publish" else {}
         items = [
-            RemoteItem(key, fields, page.id, page.modified or None)
-            for key, fields in parse_page(page.content).items()
+            RemoteItem(key, fields, page.id, page.modified or None) for key, fields in shown.items()
         ]
-        return PullResult(
-            items=items,
-            cursor=self._cursor(page),
-            complete=not problems,
-            problems=problems,
-        )
+        if not problems:
+            return PullResult(items=items, cursor=self._cursor(page), complete=True)
+        if self.config.on_drift == "keep":
+            # The page is left as the person made it: nothing to merge, nothing to rewrite.
+            return PullResult(cursor=self._cursor(page), problems=problems)
+        if not (self.owns & set(SESSION_FIELDS)):
+            # Sessions the page no longer shows (cut out, or the page unpublished) read as
+            # empty, so the engine sees them drift and rewrites the page. Not as "vanished":
+            # a cut-down page must not look like sessions removed from the programme.
+            empty = dict.fromkeys((*self.fields, "venue_name", "venue_address"))
+            items += [
+                RemoteItem(key, {"id": key, **empty}, page.id, page.modified or None)
+                for key in links
+                if key not in shown and key in programme.sessions
+            ]
+        return PullResult(items=items, cursor=self._cursor(page), problems=problems)
 
     async def apply(self, ops: Sequence[Op], programme: Programme) -> list[OpResult]:
         """Render the programme once and write it once, to the same page as always."""

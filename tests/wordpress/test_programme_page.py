@@ -207,3 +207,28 @@ async def test_a_title_with_markup_shows_as_text(
     assert 'href="javascript:' not in text
     assert 'href="https://example.org/?a=1&amp;b=2"' in text
     assert "<b>gras</b>" not in text
+
+
+async def test_a_page_moved_to_the_trash_is_restored_in_place(
+    harness_factory: Callable[..., Harness], wp_admin: httpx.AsyncClient, programme: Programme
+) -> None:
+    h = harness_factory()
+    await h.push(programme)
+    await h.pull()
+    page_id = next(iter(h.links.values())).remote_id
+    (await wp_admin.delete(f"/pages/{page_id}")).raise_for_status()
+
+    pulled = await h.pull()
+    assert any("n'est plus publiée" in p for p in pulled.problems) and not pulled.complete
+    projections = {k: h.connector.project(s, programme) for k, s in programme.sessions.items()}
+    drifted = [i.key for i in pulled.items if i.key and dict(i.fields) != projections[i.key]]
+    assert sorted(drifted) == sorted(programme.sessions)
+
+    # What the engine plans from that drift: rewrite those sessions, i.e. the page.
+    ops = [Op("update", key, projections[key], h.links[key]) for key in drifted]
+    results = await h.connector.apply(ops, programme)
+    assert {r.remote_id for r in results if isinstance(r, RemoteRef)} == {page_id}
+    page = (await wp_admin.get(f"/pages/{page_id}", params={"context": "edit"})).json()
+    assert page["status"] == "publish" and page["slug"] == h.connector.config.page
+    assert len(await pages_with_slug(wp_admin, h.connector.config.page)) == 1
+    assert (await h.pull()).problems == []
