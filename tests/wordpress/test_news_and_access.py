@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
+from connectors.base import RemoteRef
 from sync.announce import Announcement, announcement_for, diff_versions
 from sync.errors import AuthError
 from sync.model import Programme
@@ -124,3 +125,16 @@ async def test_an_author_cannot_keep_the_programme_page(
         await h.connector.check()
     assert "lacks the right to: edit pages" in str(caught.value)
     assert "publish posts" not in str(caught.value)
+
+
+async def test_a_site_without_pretty_permalinks_is_reached_through_rest_route(
+    harness_factory: Callable[..., Harness], wp_admin: httpx.AsyncClient, programme: Programme
+) -> None:
+    h = harness_factory(pretty_permalinks=False)
+    assert await h.connector.check()
+    results = await h.push(programme)
+    (page_id,) = {r.remote_id for r in results if isinstance(r, RemoteRef)}
+    pulled = await h.pull()
+    assert pulled.complete and len(pulled.items) == len(programme.sessions)
+    page = (await wp_admin.get(f"/pages/{page_id}", params={"context": "edit"})).json()
+    assert page["slug"] == h.connector.config.page

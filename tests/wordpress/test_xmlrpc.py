@@ -12,6 +12,7 @@ from connectors.base import RemoteRef
 from sync.errors import AuthError
 from sync.model import Programme
 from tests.wordpress.conftest import Harness
+from tests.wordpress.site import Site
 from tests.wordpress.test_news_and_access import posts_with_slug, retime_announcement
 from tests.wordpress.test_programme_page import pages_with_slug
 
@@ -80,3 +81,12 @@ async def test_xmlrpc_wrong_password_is_an_auth_error(
     assert "wrongwrong" not in str(caught.value)
     with pytest.raises(AuthError):
         await h.pull()
+
+
+async def test_xmlrpc_check_knows_an_author_cannot_edit_pages(
+    harness_factory: Callable[..., Harness], wordpress_site: Site
+) -> None:
+    h = harness_factory(wordpress_site.author, api="xmlrpc", language="en")
+    with pytest.raises(AuthError) as caught:
+        await h.connector.check()
+    assert "edit pages" in str(caught.value)
