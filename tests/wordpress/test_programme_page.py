@@ -232,3 +232,22 @@ async def test_a_page_moved_to_the_trash_is_restored_in_place(
     assert page["status"] == "publish" and page["slug"] == h.connector.config.page
     assert len(await pages_with_slug(wp_admin, h.connector.config.page)) == 1
     assert (await h.pull()).problems == []
+
+
+async def test_a_hub_that_lost_its_state_finds_the_same_page(
+    harness_factory: Callable[..., Harness], wp_admin: httpx.AsyncClient, programme: Programme
+) -> None:
+    """After a crash between the write and the bookkeeping (or a new state database), the page
+    is found again by its slug: never a second page."""
+    h = harness_factory()
+    await h.push(programme)
+    page_id = next(iter(h.links.values())).remote_id
+    amnesiac = harness_factory(page=h.connector.config.page)
+    assert (await amnesiac.pull()).cursor.startswith(f"{page_id}@")  # type: ignore[union-attr]
+    session = programme.sorted_sessions()[1]
+    changed = edited(programme, session.id, title="Nouveau titre")
+    results = await amnesiac.push(changed)
+    assert {r.remote_id for r in results if isinstance(r, RemoteRef)} == {page_id}
+    pages = await pages_with_slug(wp_admin, h.connector.config.page)
+    assert [str(p["id"]) for p in pages] == [page_id]
+    assert ">Nouveau titre<" in pages[0]["content"]["raw"]
