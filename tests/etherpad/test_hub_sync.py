@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from tests.etherpad.conftest import EtherpadServer, Person
-from tests.helpers import hub_json, write_config
+from tests.helpers import edit_programme, hub_json, write_config
 
 pytestmark = pytest.mark.peer("etherpad")
 
@@ -97,3 +97,42 @@ def test_a_time_edited_in_the_pad_reaches_every_sink_once(
         for what in ("created", "updated", "deleted", "failed")
     )
     assert "15:00-17:30 Culture juridique [#atelier-culture-juridique]" in person.text(pad)
+
+
+def test_a_programme_change_rewrites_only_its_block_in_the_pad(
+    tmp_path: Path, etherpad_server: EtherpadServer, person: Person
+) -> None:
+    pad = f"programme-{secrets.token_hex(4)}"
+    config = str(pad_config(tmp_path, etherpad_server, pad))
+    hub_json("sync", "--config", config)
+    person.replace(pad, "[#restitution]\n", "[#restitution]\n    Apporter des chaises.\n")
+    noted = hub_json("sync", "--config", config)  # the person's note becomes the description
+    assert figures(noted, "exports")["updated"] == 1
+
+    edit_programme(tmp_path, "accueil-cafe", start="2021-11-14T09:00", end="2021-11-14T09:45")
+    moved = hub_json("sync", "--config", config)
+    assert figures(moved, "pad")["updated"] == 1
+    # pull: the revision; write: the revision again, the text, setText, the revision after
+    assert figures(moved, "pad")["requests"] == 5
+    text = person.text(pad)
+    assert "09:00-09:45 Accueil café : les grandes tables [#accueil-cafe]" in text
+    assert "    Apporter des chaises.\n" in text
+
+    settled = hub_json("sync", "--config", config)
+    assert figures(settled, "pad")["requests"] == 1
+    assert figures(settled, "pad")["updated"] == 0
+
+
+def test_a_pad_emptied_by_hand_stops_the_pad_not_the_programme(
+    tmp_path: Path, etherpad_server: EtherpadServer, person: Person
+) -> None:
+    pad = f"programme-{secrets.token_hex(4)}"
+    config = str(pad_config(tmp_path, etherpad_server, pad))
+    hub_json("sync", "--config", config)
+    person.write(pad, "oups\n")
+
+    guarded = hub_json("sync", "--config", config, expect=1)
+    assert "22" in figures(guarded, "pad").get("error", "")
+    assert figures(guarded, "exports")["deleted"] == 0
+    assert exported(tmp_path, "atelier-culture-juridique")["date"].startswith("2021-11-13T14:00:00")
+    assert person.text(pad) == "oups\n"  # and the hub did not write over it either
