@@ -10,7 +10,7 @@
 # of the install) or stopped and disabled if it runs anyway.
 set -euo pipefail
 
-PACKAGES=(wordpress wordpress-theme-twentytwentythree php-cli php-mysql php-xml php-mbstring php-curl php-gd mariadb-client)
+PACKAGES=(wordpress wordpress-theme-twentytwentythree php-cli php-mysql php-xml php-mbstring php-curl php-gd)
 
 need_sudo() {
   if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
@@ -26,7 +26,7 @@ missing_packages() {
 }
 
 stop_apache() {
-  # Only act on a service apt itself may have started: never touch an unrelated web server.
+  # Only called when this run installed apache2: an apache2 that was there before is not ours.
   if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet apache2 2>/dev/null; then
     need_sudo systemctl disable --now apache2 || true
   elif command -v service >/dev/null 2>&1 && service apache2 status >/dev/null 2>&1; then
@@ -40,6 +40,10 @@ install() {
   if [ -z "$missing" ]; then
     echo "wordpress: packages already installed"
   else
+    local had_apache=0
+    if dpkg-query -W -f='${Status}' apache2 2>/dev/null | grep -q "install ok installed"; then
+      had_apache=1
+    fi
     policy=/usr/sbin/policy-rc.d
     created_policy=0
     if [ ! -e "$policy" ]; then
@@ -53,8 +57,10 @@ install() {
     need_sudo apt-get update -qq
     # shellcheck disable=SC2086
     need_sudo apt-get install -y -qq --no-install-recommends $missing
+    if [ "$had_apache" = 0 ]; then
+      stop_apache
+    fi
   fi
-  stop_apache
   php -r 'foreach (["mysqli", "xml", "mbstring", "curl"] as $e) { if (!extension_loaded($e)) { fwrite(STDERR, "missing PHP extension $e\n"); exit(1); } }'
   test -f /usr/share/wordpress/wp-includes/version.php
   echo "wordpress: $(php -r 'include "/usr/share/wordpress/wp-includes/version.php"; echo $wp_version;'), $(php -r 'echo PHP_VERSION;')"
