@@ -136,3 +136,26 @@ def test_a_pad_emptied_by_hand_stops_the_pad_not_the_programme(
     assert figures(guarded, "exports")["deleted"] == 0
     assert exported(tmp_path, "atelier-culture-juridique")["date"].startswith("2021-11-13T14:00:00")
     assert person.text(pad) == "oups\n"  # and the hub did not write over it either
+
+
+def test_edits_in_the_pad_and_the_programme_file_merge_without_loss(
+    tmp_path: Path, etherpad_server: EtherpadServer, person: Person
+) -> None:
+    pad = f"programme-{secrets.token_hex(4)}"
+    config = str(pad_config(tmp_path, etherpad_server, pad))
+    hub_json("sync", "--config", config)
+
+    person.replace(pad, "    Lieu : Place de la Joliette", "    Lieu : Massalia Vox")
+    edit_programme(tmp_path, "dejeuner-grandes-tables", title="Repas partagé")
+    both = hub_json("sync", "--config", config)
+    assert figures(both, "pad")["updated"] == 1 and figures(both, "pad")["failed"] == 0
+    assert both["conflicts"] == []
+    text = person.text(pad)
+    assert "[#sens-de-la-pente]\n    Lieu : Massalia Vox\n" in text  # the person's edit stays
+    assert "13:00-14:30 Repas partagé [#dejeuner-grandes-tables]" in text
+    assert exported(tmp_path, "dejeuner-grandes-tables")["title"] == "Repas partagé"
+    assert exported(tmp_path, "sens-de-la-pente")["room"] == "Massalia Vox"
+
+    settled = hub_json("sync", "--config", config)
+    assert figures(settled, "pad")["requests"] == 1
+    assert figures(settled, "exports")["updated"] == 0
