@@ -34,8 +34,8 @@ class Inbox(Protocol):
         """The update was handled: never hand it out again."""
         ...
 
-    def last_key(self, channel: str) -> str | None:
-        """The newest key ever kept (where to resume fetching)."""
+    def last_key(self, channel: str, prefix: str = "") -> str | None:
+        """The newest key ever kept, among those starting with ``prefix`` (where to resume)."""
         ...
 
 
@@ -58,8 +58,8 @@ class MemoryInbox:
         payload, _ = self.rows[(channel, key)]
         self.rows[(channel, key)] = (payload, True)
 
-    def last_key(self, channel: str) -> str | None:
-        return max((k for c, k in self.rows if c == channel), default=None)
+    def last_key(self, channel: str, prefix: str = "") -> str | None:
+        return max((k for c, k in self.rows if c == channel and k.startswith(prefix)), default=None)
 
 
 class SqlInbox:
@@ -127,9 +127,10 @@ class SqlInbox:
                     )
                 )
 
-    def last_key(self, channel: str) -> str | None:
+    def last_key(self, channel: str, prefix: str = "") -> str | None:
+        where = [inbox.c.connector == channel]
+        if prefix:
+            where.append(inbox.c.update_id.startswith(prefix, autoescape=True))
         with self.engine.connect() as conn:
-            value = conn.execute(
-                select(func.max(inbox.c.update_id)).where(inbox.c.connector == channel)
-            ).scalar()
+            value = conn.execute(select(func.max(inbox.c.update_id)).where(*where)).scalar()
         return None if value is None else str(value)

@@ -1,0 +1,101 @@
+"""The bot on Nextcloud Talk, end to end: the Talk chat client against the fake OCS server."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from bots.follow import ManualClock, MemoryFollowStore
+from bots.inbox import SqlInbox
+from bots.service import Bot
+from bots.talk import TalkFrontend
+from connectors.nextcloud.talk import TalkClient
+from sync.model import Programme
+from sync.state import StateStore
+from tests.bots.conftest import paris
+from tests.bots.test_service import RecordingOperations
+from tests.fakes.talk import FakeTalk
+
+ROOM, OTHER = "abcd1234", "zzzz9999"
+Make = Callable[[], TalkFrontend]
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeTalk]:
+    with FakeTalk().running() as talk:
+        talk.add_room(ROOM, "Assemblée")
+        talk.add_room(OTHER, "Autre")
+        yield talk
+
+
+@pytest.fixture
+async def make(fake: FakeTalk, tmp_path: Path, programme: Programme) -> AsyncIterator[Make]:
+    http = httpx.AsyncClient()
+    store = StateStore.open(f"sqlite:///{tmp_path}/hub.db")
+    ops = RecordingOperations()
+
+    def build() -> TalkFrontend:
+        client = TalkClient(http, fake.url, fake.user, fake.password, "nuage")
+        service = Bot(
+            {"nuage": TalkFrontend.policy([ROOM], admins=frozenset({"ann"}))},
+            MemoryFollowStore(),
+            lambda: programme,
+            ManualClock(paris("2021-11-13T11:00")),
+            ops,
+        )
+        return TalkFrontend(
+            client, [ROOM], service, SqlInbox(store.engine), channel="nuage", poll_timeout=0
+        )
+
+    yield build
+    await http.aclose()
+    store.close()
+
+
+async def test_history_is_skipped_then_questions_are_answered_in_markdown(
+    fake: FakeTalk, make: Make
+) -> None:
+    fake.inject_message(ROOM, "/ensuite", actor="bob")  # before the bot started: not answered
+    frontend = make()
+    await frontend.start()
+    assert await frontend.drain() == 1  # the start marker
+    fake.inject_message(ROOM, "/ou *culture* juridique", actor="bob")
+    fake.inject_message(ROOM, "/ou _rien_ [x](y)", actor="bob")
+    fake.inject_message(ROOM, "il fait beau", actor="bob")  # chatter
+    fake.inject_message(OTHER, "/ensuite", actor="bob")  # a room not configured
+    assert await frontend.poll_once() == 3
+    shown = fake.shown(ROOM)
+    assert shown[0] == "/ensuite" and shown[2] == "/ou _rien_ [x](y)"
+    answers = [m for m in fake.messages(ROOM) if m["actorId"] == fake.user]
+    where = "**Culture juridique** · samedi 13 novembre, 14 h – 16 h 30 · Les 8 Pillards, 13014 "
+    assert [m["message"] for m in answers] == [
+        f"**Où**\n- {where}Marseille",
+        "Je n'ai rien trouvé au programme pour « \\_rien\\_ \\[x\\]\\(y\\) ».\n"
+        "Essayez « c'est où Culture juridique ? », « et ensuite ? », « demain matin », ou /aide.",
+    ]
+    assert all(m["referenceId"] for m in answers)
+    assert [m for m in fake.messages(OTHER) if m["actorId"] == fake.user] == []
+
+
+async def test_admin_mentions_and_restart(fake: FakeTalk, make: Make) -> None:
+    frontend = make()
+    await frontend.start()
+    fake.inject_message(ROOM, f"@{fake.user} c'est où la clôture ?", actor="bob")
+    fake.inject_message(ROOM, "/statut", actor="bob")
+    fake.inject_message(ROOM, "/statut", actor="ann")
+    assert await frontend.poll_once() == 4  # the start marker and three messages
+    mine = [m["message"] for m in fake.messages(ROOM) if m["actorId"] == fake.user]
+    assert "Les 8 Pillards" in mine[0]
+    assert mine[1] == "Désolé, cette commande est réservée aux organisateurs."
+    assert mine[2].startswith("**État du hub**")
+    # a restarted process resumes after what it kept: nothing answered twice
+    again = make()
+    await again.start()
+    await again.poll_once()  # reads (and ignores) its own three answers
+    assert len([m for m in fake.messages(ROOM) if m["actorId"] == fake.user]) == 3
+    fake.inject_message(ROOM, "/ensuite", actor="bob")
+    assert await again.poll_once() == 1
+    assert len([m for m in fake.messages(ROOM) if m["actorId"] == fake.user]) == 4
