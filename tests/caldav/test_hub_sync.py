@@ -48,7 +48,7 @@ def exported_start(folder: Path, session_id: str) -> str:
     for day in document["schedule"]["conference"]["days"]:
         for talks in day["rooms"].values():
             for talk in talks:
-                if talk.get("slug", "").endswith(session_id) or talk.get("id") == session_id:
+                if talk["slug"] == session_id:
                     return str(talk["date"])
     raise AssertionError(f"{session_id} not exported")
 

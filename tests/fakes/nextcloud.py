@@ -328,6 +328,10 @@ class FakeNextcloud:
         rest = request.url.path[len(ours) :] if request.url.path.startswith(ours) else ""
         target = f"{urlsplit(upstream.url).scheme}://{urlsplit(upstream.url).netloc}{upstream_prefix}{rest}"
         body = await request.body()
+        if body and request.method in ("REPORT", "PROPFIND", "PROPPATCH"):
+            # hrefs in the request (calendar-multiget) name Nextcloud paths: translate them.
+            body = body.replace(ours.encode(), upstream_prefix.encode())
+            body = body.replace(quote(unquote(ours)).encode(), upstream_prefix.encode())
         headers = {k: v for k, v in request.headers.items() if k.lower() in FORWARDED}
         async with httpx.AsyncClient(verify=upstream.verify, timeout=30) as client:
             answer = await client.request(
