@@ -55,7 +55,9 @@ from sync.model import Programme, Session
 log = logging.getLogger(__name__)
 
 PAD_ID_MAX = 50
-PROJECTION_KEYS = (*PAD_FIELDS, "venue_name")
+#: ``marked`` (display-only) is False for a session written without its [#id] marker, so the
+#: engine sees a difference and the next write adds the marker.
+PROJECTION_KEYS = (*PAD_FIELDS, "venue_name", "marked")
 
 
 class EtherpadConfig(ConnectorConfig):
@@ -210,6 +212,9 @@ class EtherpadConnector(Connector[EtherpadConfig]):
         return proved
 
     def project(self, session: Session, programme: Programme) -> dict[str, Any]:
+        return {**self._fields_of(session, programme), "marked": True}
+
+    def _fields_of(self, session: Session, programme: Programme) -> dict[str, Any]:
         return projection(
             title=session.title,
             start=session.start,
@@ -303,6 +308,7 @@ class EtherpadConnector(Connector[EtherpadConfig]):
                 return None  # a new session the pad does not fully give: reported, not created
             for name in block.failed | ({"venue_name"} if "venue" in block.failed else set()):
                 fields[name] = fallback.get(name)
+        fields["marked"] = block.key is not None
         if any(name not in fields for name in PROJECTION_KEYS):
             return None
         return {name: fields[name] for name in PROJECTION_KEYS}
@@ -438,10 +444,15 @@ class EtherpadConnector(Connector[EtherpadConfig]):
             key = self._by_remote.get(block.remote_id)
             if key is not None and key not in keyed:
                 adopted.setdefault(key, block)
+        by_remote = {block.remote_id: block for block in free}
         for op in ops:
             if op.projection is None or op.key in keyed or op.key in adopted:
                 continue
-            same = {k: op.projection.get(k) for k in PROJECTION_KEYS}
+            known = by_remote.get(op.link.remote_id or "") if op.link is not None else None
+            if known is not None:
+                adopted[op.key] = known
+                continue
+            same = {k: op.projection.get(k) for k in (*PAD_FIELDS, "venue_name")}
             for block in free:
                 if block not in adopted.values() and all(
                     block.fields.get(k) == v for k, v in same.items()

@@ -20,7 +20,7 @@ from tests.helpers import edit_programme, hub_json, write_config
 pytestmark = pytest.mark.peer("etherpad")
 
 
-def pad_config(folder: Path, server: EtherpadServer, pad: str) -> Path:
+def pad_config(folder: Path, server: EtherpadServer, pad: str, extra: str = "") -> Path:
     (folder / "secrets").mkdir(parents=True, exist_ok=True)
     (folder / "secrets" / "etherpad").write_text(server.api_key + "\n", encoding="utf-8")
     return write_config(
@@ -31,7 +31,8 @@ type = "etherpad"
 url = "{server.url}"
 api_key_file = "secrets/etherpad"
 pad = "{pad}"
-owns = ["title", "description", "start", "end", "venue", "hosts", "status"]
+owns = ["title", "description", "start", "end", "venue", "hosts", "status"{extra}]
+create_sessions = {"true" if extra else "false"}
 
 [connectors.exports]
 type = "files"
@@ -159,3 +160,32 @@ def test_edits_in_the_pad_and_the_programme_file_merge_without_loss(
     settled = hub_json("sync", "--config", config)
     assert figures(settled, "pad")["requests"] == 1
     assert figures(settled, "exports")["updated"] == 0
+
+
+def test_a_session_written_in_the_pad_is_created_and_gets_its_marker(
+    tmp_path: Path, etherpad_server: EtherpadServer, person: Person
+) -> None:
+    pad = f"programme-{secrets.token_hex(4)}"
+    config = str(pad_config(tmp_path, etherpad_server, pad, extra=', "existence"'))
+    hub_json("sync", "--config", config)
+    person.replace(
+        pad,
+        "\n\n== dimanche 14 novembre 2021",
+        "\n\n20h-23h Bal des communs\n    Lieu : les 8 pillards\n    Animation : Fanfare\n\n"
+        "== dimanche 14 novembre 2021",
+    )
+    created = hub_json("sync", "--config", config)
+    assert figures(created, "exports")["created"] == 1
+    assert figures(created, "pad")["updated"] == 1  # the marker is added to the person's line
+    assert exported(tmp_path, "bal-des-communs")["date"].startswith("2021-11-13T20:00:00")
+    text = person.text(pad)
+    assert "20:00-23:00 Bal des communs [#bal-des-communs]\n    Lieu : Les 8 Pillards\n" in text
+    assert text.count("Bal des communs") == 1
+
+    settled = hub_json("sync", "--config", config)
+    assert figures(settled, "pad")["requests"] == 1
+    assert all(
+        figures(settled, name)[what] == 0
+        for name in ("pad", "exports")
+        for what in ("created", "updated", "deleted", "failed")
+    )
