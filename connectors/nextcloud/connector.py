@@ -12,12 +12,13 @@ programme cheap and its per-session SEQUENCE), then written in place over WebDAV
 written before the calendar: if the folder cannot be written, nothing of the batch is, and the
 engine retries the whole batch later, so calendar and exports never tell different stories.
 
-Talk: ``talk_room`` is read here; announcing in it (``targets``/``announce``) is added by
-:mod:`connectors.nextcloud.talk`.
+Talk: with ``talk_room``, announcements go to that room and the room keeps one message per day
+of the programme, edited in place (:class:`connectors.nextcloud.talk.TalkChannel`).
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, ClassVar, Literal
@@ -32,7 +33,16 @@ from connectors.files import FilesConfig, FilesConnector
 from connectors.http import build_client
 from connectors.nextcloud import ocs
 from connectors.nextcloud.folder import SharedFolder
-from sync.errors import AuthError, ConfigError, NotFound, PermanentError, PreconditionFailed
+from connectors.nextcloud.talk import TalkChannel, TalkClient
+from sync.announce import Announcement
+from sync.errors import (
+    AuthError,
+    ConfigError,
+    ConnectorError,
+    NotFound,
+    PermanentError,
+    PreconditionFailed,
+)
 from sync.model import Programme
 
 MESSAGES: dict[str, dict[str, str]] = {
@@ -100,8 +110,10 @@ class NextcloudConnector(CalendarConnector):
     config: NextcloudConfig
     capabilities: ClassVar[Capability] = (
         Capability.READ | Capability.WRITE | Capability.DELETE | Capability.INCREMENTAL
+        | Capability.ANNOUNCE | Capability.CHAT
     )
     _http: httpx.AsyncClient | None = None
+    _talk: TalkChannel | None = None
 
     # where things are ----------------------------------------------------------------------
     @property
@@ -231,7 +243,34 @@ class NextcloudConnector(CalendarConnector):
                 await self.publish(folder, ops, programme)
             except (PermanentError, PreconditionFailed) as exc:
                 return [exc for _ in ops]
-        return await super().apply(ops, programme)
+        results = await super().apply(ops, programme)
+        if self.config.talk_room and ops:
+            await self._talk_board(ops, programme)
+        return results
+
+    # Talk ----------------------------------------------------------------------------------
+    @property
+    def talk(self) -> TalkChannel:
+        """The Talk room: announcements and the day messages."""
+        if self._talk is None or self._talk.client.http is not self.http:
+            user, password = self.credentials()
+            client = TalkClient(self.http, self.base_url, user or "", password or "", self.name)
+            board = self.ctx.base_dir / ".hub-state" / f"{self.name}.talk-board.json"
+            self._talk = TalkChannel(client, self.targets(), self.ctx.language, board)
+        return self._talk
+
+    def targets(self) -> list[str]:
+        return [self.config.talk_room] if self.config.talk_room else []
+
+    async def announce(self, target: str, announcement: Announcement) -> RemoteRef:
+        return await self.talk.announce(target, announcement)
+
+    async def _talk_board(self, ops: Sequence[Op], programme: Programme) -> None:
+        """The room's day messages follow the calendar; a Talk failure never undoes it."""
+        try:
+            await self.talk.apply_board(ops, programme)
+        except ConnectorError as exc:
+            logging.getLogger(__name__).warning("Talk programme messages not updated: %s", exc)
 
     async def publish(self, folder: SharedFolder, ops: Sequence[Op], programme: Programme) -> None:
         staging = self.staging()

@@ -122,3 +122,36 @@ async def test_talk_17_or_old_messages_get_a_correction_reply(
     assert len(messages) == 4
     assert messages[3]["parent"]["id"] == messages[2]["id"]
     assert "**Accueil café** ·" in messages[3]["message"]
+
+
+async def test_nextcloud_connector_announces_in_its_talk_room(
+    talk: FakeTalk, tmp_path: Path
+) -> None:
+    from connectors.base import Capability
+    from connectors.nextcloud import NextcloudConfig, NextcloudConnector
+    from tests.chat.support import context
+
+    config = NextcloudConfig(
+        type="nextcloud",
+        url=talk.url,
+        username=talk.user,
+        app_password=talk.password,
+        calendar="assemblee",  # type: ignore[arg-type]
+        talk_room=ROOMS[0],
+    )
+    connector = NextcloudConnector("nuage", config, context("nuage", tmp_path))
+    try:
+        assert Capability.ANNOUNCE in connector.capabilities
+        assert connector.targets() == [ROOMS[0]]
+        programme = reference_programme()
+        news = announcement_between(programme, moved(programme, "accueil-cafe", title="Café"))
+        ref = await connector.announce(ROOMS[0], news)
+        assert await connector.announce(ROOMS[0], news) == ref  # found again by referenceId
+        assert talk.shown(ROOMS[0]) == [
+            "**Changements au programme**\n\n"
+            "- « Accueil café : les grandes tables » s'appelle désormais « Café »"
+        ]
+        assert talk.shown(ROOMS[1]) == []
+    finally:
+        await connector.close()
+        await connector.ctx.http.aclose()
