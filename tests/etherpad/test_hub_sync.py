@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from tests.etherpad.conftest import EtherpadServer, Person
-from tests.helpers import edit_programme, hub_json, write_config
+from tests.helpers import edit_programme, hub_json, run_hub, write_config
 
 pytestmark = pytest.mark.peer("etherpad")
 
@@ -189,3 +189,19 @@ def test_a_session_written_in_the_pad_is_created_and_gets_its_marker(
         for name in ("pad", "exports")
         for what in ("created", "updated", "deleted", "failed")
     )
+
+
+def test_hub_check_proves_the_key_and_names_the_pad(
+    tmp_path: Path, etherpad_server: EtherpadServer
+) -> None:
+    pad = f"programme-{secrets.token_hex(4)}"
+    config = str(pad_config(tmp_path, etherpad_server, pad))
+    checked = run_hub("check", "--config", config)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert "identifiants acceptés (API key)" in checked.stdout
+    assert f"pad « {pad} » absent" in checked.stdout
+
+    (tmp_path / "secrets" / "etherpad").write_text("wrong-key\n", encoding="utf-8")
+    refused = run_hub("check", "--config", config)
+    assert refused.returncode == 1
+    assert "wrong-key" not in refused.stdout + refused.stderr
