@@ -131,8 +131,11 @@ class ClientCredentials(Credentials):
             response = await api.http.post(self.token_url, data=form, headers=headers)
         except httpx.TransportError as exc:
             raise describe_transport_error(exc, api.connector) from None
-        if response.status_code in (400, 401, 403):
-            reason = _json(response).get("error", f"HTTP {response.status_code}")
+        status = response.status_code
+        if 400 <= status < 500 and status not in (408, 429):
+            # 404: no OAuth2 endpoint there (an Etherpad 1.x, a wrong token_url): the
+            # credentials cannot work either way, so the connector stops.
+            reason = _json(response).get("error", f"HTTP {status}")
             raise AuthError(f"OAuth2 token refused ({reason})", connector=api.connector)
         raise_for_response(response, api.connector, "OAuth2 token")
         body = _json(response)
@@ -204,7 +207,10 @@ class EtherpadAPI:
         body = _json(response)
         code = body.get("code")
         if not isinstance(code, int):
-            raise_for_response(response, self.connector, function)
+            # Not Etherpad's envelope: a proxy's page or another server. A 404 here must not
+            # read as "the pad does not exist" (only code 1 says that).
+            if response.status_code not in (404, 410):
+                raise_for_response(response, self.connector, function)
             raise PermanentError(
                 f"{function}: not an Etherpad API answer", connector=self.connector
             )

@@ -169,3 +169,31 @@ def test_config_wants_exactly_one_way_in() -> None:
     with pytest.raises(ValueError, match="pad id"):
         EtherpadConfig.model_validate({**base, "api_key": "k", "pad": "a/b"})
     assert "k3y" not in repr(EtherpadConfig.model_validate({**base, "api_key": "k3y"}))
+
+
+async def test_a_server_without_the_api_is_not_mistaken_for_a_missing_pad(
+    make_context: Callable[[str], ConnectorContext], programme: Programme
+) -> None:
+    from starlette.applications import Starlette
+    from starlette.responses import HTMLResponse
+    from starlette.routing import Route
+
+    from tests.fakes.loopback import serve
+
+    async def not_here(request: Any) -> HTMLResponse:
+        return HTMLResponse("<h1>Not Found</h1>", status_code=404)
+
+    app = Starlette(routes=[Route("/{path:path}", not_here, methods=["GET", "POST"])])
+    with serve(app) as base:
+        cases: list[tuple[dict[str, str], type[Exception]]] = [
+            ({"api_key": "k"}, PermanentError),
+            ({"client_id": "hub", "client_secret": SECRET}, AuthError),
+        ]
+        for settings, expected in cases:
+            config = EtherpadConfig.model_validate(
+                {"type": "etherpad", "url": base, "pad": "programme", **settings}
+            )
+            pad = EtherpadConnector("pad", config, make_context("pad"))
+            with pytest.raises(expected) as caught:  # never NotFound, "the pad is missing"
+                await pad.pull(None, {}, programme)
+            assert type(caught.value) is expected
