@@ -49,7 +49,7 @@ from connectors.etherpad.padtext import (
     projection,
     render_document,
 )
-from sync.errors import ConfigError, NotFound, PreconditionFailed
+from sync.errors import ConfigError, NotFound, PermanentError, PreconditionFailed
 from sync.model import Programme, Session
 
 log = logging.getLogger(__name__)
@@ -317,6 +317,15 @@ class EtherpadConnector(Connector[EtherpadConfig]):
     async def apply(self, ops: Sequence[Op], programme: Programme) -> list[OpResult]:
         if not ops:
             return []
+        try:
+            return await self._apply(ops, programme)
+        except (PermanentError, PreconditionFailed) as exc:
+            # One pad for the whole batch: what fails it fails every op. Auth and transient
+            # errors concern the connector and propagate.
+            self._seen, self._snapshot = None, None
+            return [exc for _ in ops]
+
+    async def _apply(self, ops: Sequence[Op], programme: Programme) -> list[OpResult]:
         try:
             revision: int | None = await self._revision()
         except NotFound:

@@ -197,3 +197,27 @@ async def test_a_server_without_the_api_is_not_mistaken_for_a_missing_pad(
             with pytest.raises(expected) as caught:  # never NotFound, "the pad is missing"
                 await pad.pull(None, {}, programme)
             assert type(caught.value) is expected
+
+
+async def test_a_refused_write_fails_every_op_of_the_batch(
+    fake: FakeEtherpad, make: Make, programme: Programme
+) -> None:
+    pad = make(client_id="hub", client_secret=SECRET)
+    await publish(pad, programme)
+    await pad.pull(None, {}, programme)
+    before = fake.text("programme")
+    ops = [
+        Op(
+            "update",
+            key,
+            pad.project(programme.sessions[key].with_fields({"title": "X"}), programme),
+            None,
+            1,
+        )
+        for key in ("restitution", "accueil-cafe")
+    ]
+    fake.fail("setText", 200)
+    results = await pad.apply(ops, programme)
+    assert [type(r) for r in results] == [PermanentError, PermanentError]
+    assert "text refused" in str(results[0])
+    assert fake.text("programme") == before

@@ -18,8 +18,8 @@ reproduces what a client sees of it (protocols.md, Etherpad section; Etherpad 2.
   ``getText`` at a revision gives a plain string (2.x).
 
 Test hooks: ``fail(function, status, times, retry_after)`` makes the next calls fail (500 with
-code 2, or a proxy's 429 page), ``restart()`` invalidates every token, ``token_requests`` and
-``calls`` count what clients did.
+code 2, 200 with code 1, or a proxy's 429 page), ``restart()`` invalidates every token,
+``token_requests`` and ``calls`` count what clients did.
 """
 
 from __future__ import annotations
@@ -185,6 +185,8 @@ class FakeEtherpad:
             if failure.status == 429:
                 headers = {"Retry-After": f"{failure.retry_after:g}"} if failure.retry_after else {}
                 return PlainTextResponse("Too many requests", status_code=429, headers=headers)
+            if failure.status == 200:  # an apierror, e.g. what a plugin refusing the text says
+                return _answer(200, 1, "text refused")
             return _answer(failure.status, 2, "internal error")
         try:
             with self._lock:
