@@ -20,6 +20,7 @@ that revision knows the pad holds what the hub wrote and costs one request.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -46,6 +47,7 @@ from connectors.etherpad.padtext import (
     Block,
     PadReader,
     ParsedPad,
+    fold,
     projection,
     render_document,
 )
@@ -55,6 +57,7 @@ from sync.model import Programme, Session
 log = logging.getLogger(__name__)
 
 PAD_ID_MAX = 50
+_BROKEN_MARKER = re.compile(r"\s*\[?#[\w.-]*\]?\s*$")
 #: ``marked`` (display-only) is False for a session written without its [#id] marker, so the
 #: engine sees a difference and the next write adds the marker.
 PROJECTION_KEYS = (*PAD_FIELDS, "venue_name", "marked")
@@ -274,8 +277,11 @@ class EtherpadConnector(Connector[EtherpadConfig]):
             if fields is not None:
                 items.append(RemoteItem(key, fields, key, version))
                 taken.add(key)
+        missing = [key for key in links if key not in taken]
         for block in anchorless:
-            linked = self._by_remote.get(block.remote_id)
+            linked = self._by_remote.get(block.remote_id) or self._recognise(
+                block, missing, links, programme
+            )
             if linked is not None and linked not in taken:
                 fields = self._complete(
                     block, links.get(linked), programme.sessions.get(linked), programme
@@ -290,6 +296,27 @@ class EtherpadConnector(Connector[EtherpadConfig]):
             elif linked is None:
                 problems.append(self._where(block, say("problem.no_create", self.lang)))
         return items, problems
+
+    def _recognise(
+        self, block: Block, missing: list[str], links: Mapping[str, Link], programme: Programme
+    ) -> str | None:
+        """A linked session whose marker was damaged or deleted, known by its title.
+
+        Without this, a broken ``[#id`` would read as one session gone and a new one come.
+        """
+        title = _bare_title(str(block.fields.get("title", "")))
+        if not title:
+            return None
+        found = []
+        for key in missing:
+            link, session = links[key], programme.sessions.get(key)
+            known = link.base.get("title") if link.base else (session.title if session else None)
+            if isinstance(known, str) and _bare_title(known) == title:
+                found.append(key)
+        if len(found) == 1:
+            missing.remove(found[0])
+            return found[0]
+        return None
 
     def _where(self, block: Block, what: str) -> str:
         return say("where", self.lang, pad=self.config.pad, line=block.line + 1, what=what)
@@ -469,6 +496,10 @@ class EtherpadConnector(Connector[EtherpadConfig]):
                     adopted[op.key] = block
                     break
         return adopted
+
+
+def _bare_title(title: str) -> str:
+    return fold(_BROKEN_MARKER.sub("", title))
 
 
 def _newest_version(links: Any) -> int | None:

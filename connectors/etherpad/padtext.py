@@ -61,6 +61,7 @@ _HEAD = re.compile(
 _STARTS_WITH_TIME = re.compile(
     rf"^(?:(?:{_CANCELLED}|{_TENTATIVE})\b\s*[:\-–—]?\s*)?\d{{1,2}}\s*[:hH.]", re.IGNORECASE
 )
+_DAMAGED_MARKER = re.compile(r"\s*\[#[^\]\s]*$")
 _TITLE_LEAD = " \t:-–—,|"
 _FIELD = re.compile(r"^\s*(?P<label>[^:]{1,40}?)\s*:\s*(?P<value>.*)$")
 _VENUE_LABELS = {"lieu", "lieux", "salle", "venue", "place", "where", "ou"}
@@ -93,8 +94,9 @@ def clean_line(text: str) -> str:
 
 
 def clean_title(text: str) -> str:
-    """A title as the pad gives it back: one line, nothing the time range would swallow."""
-    return clean_line(text).lstrip(_TITLE_LEAD)
+    """A title as the pad gives it back: one line, nothing the time range would swallow, no
+    remains of a damaged ``[#id`` marker at its end."""
+    return _DAMAGED_MARKER.sub("", clean_line(text)).lstrip(_TITLE_LEAD)
 
 
 def clean_text(text: str) -> str:

@@ -492,3 +492,44 @@ async def test_check_proves_key_and_pad(
     await published(pad, programme)
     proved = await pad.check()
     assert any(f"pad « {pad_id} » lisible" in line for line in proved)
+
+
+@pytest.mark.parametrize("create_sessions", [False, True])
+async def test_a_damaged_marker_is_recognised_and_repaired(
+    etherpad_server: EtherpadServer,
+    context: ConnectorContext,
+    programme: Programme,
+    pad_id: str,
+    person: Person,
+    create_sessions: bool,
+) -> None:
+    pad = make_pad(etherpad_server, context, pad_id, create_sessions=create_sessions)
+    links, cursor = await published(pad, programme)
+    person.replace(
+        pad_id,
+        "Culture juridique [#atelier-culture-juridique]",
+        "Culture juridique [#atelier-culture-jur",
+    )
+    result = await pad.pull(cursor, links, programme)
+    assert result.problems == []
+    items = by_key(result)
+    assert None not in items  # not a new session...
+    damaged = items["atelier-culture-juridique"]  # ...the same one, seen without its marker
+    assert damaged.fields["marked"] is False
+    assert {k: v for k, v in damaged.fields.items() if k != "marked"} == {
+        k: v
+        for k, v in links["atelier-culture-juridique"].base.items()
+        if k != "marked"  # type: ignore[union-attr]
+    }
+    # the engine sees the difference and writes the session again: the marker comes back
+    session = programme.sessions["atelier-culture-juridique"]
+    link = Link(
+        "pad", "sessions", session.id, damaged.remote_id, damaged.version, base=dict(damaged.fields)
+    )
+    [ref] = await pad.apply(
+        [Op("update", session.id, pad.project(session, programme), link, 1)], programme
+    )
+    assert isinstance(ref, RemoteRef)
+    text = person.text(pad_id)
+    assert "14:00-16:30 Culture juridique [#atelier-culture-juridique]\n" in text
+    assert "[#atelier-culture-jur\n" not in text
