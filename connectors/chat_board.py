@@ -186,7 +186,7 @@ class Board:
     async def _sync_day(self, target: str, day: date, text: str) -> None:
         known = self.days.setdefault(target, {})
         key = day.isoformat()
-        parts = split_message(text, self.platform.limit, self.platform.fmt)
+        parts = split_message(text, self.platform.limit, self.platform.fmt, stable=True)
         posted = list(known.get(key, []))
         result: list[Posted] = []
         for index, part in enumerate(parts):

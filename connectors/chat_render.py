@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import re
+import zlib
 from collections.abc import Iterable
 from datetime import date, datetime
 
@@ -120,8 +121,14 @@ def visible_length(text: str, fmt: Format) -> int:
     return len(html.unescape(re.sub(r"<[^>]*>", "", text)))
 
 
-def split_message(text: str, limit: int, fmt: Format) -> list[str]:
-    """Split ``text`` into parts of at most ``limit`` visible characters, at line ends first."""
+def split_message(text: str, limit: int, fmt: Format, *, stable: bool = False) -> list[str]:
+    """Split ``text`` into parts of at most ``limit`` visible characters, at line ends first.
+
+    With ``stable``, part boundaries are chosen by the lines' content (a cut after a line whose
+    checksum ends in three zero bits, once a part is half full), not only by size: editing one
+    line of a long day then changes one part, instead of shifting every later boundary and
+    forcing an edit of every later message.
+    """
     if visible_length(text, fmt) <= limit:
         return [text]
     parts: list[str] = []
@@ -129,7 +136,10 @@ def split_message(text: str, limit: int, fmt: Format) -> list[str]:
     size = 0
     for line in text.split("\n"):
         length = visible_length(line, fmt)
-        if current and size + 1 + length > limit:
+        if current and (
+            size + 1 + length > limit
+            or (stable and size >= limit // 2 and zlib.crc32(current[-1].encode()) % 8 == 0)
+        ):
             parts.append("\n".join(current))
             current, size = [], 0
         if length > limit:
