@@ -20,6 +20,7 @@ import asyncio
 import hashlib
 import logging
 import time
+import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -324,10 +325,9 @@ class Engine:
         with store.transaction() as conn:
             if meta_changed:
                 store.set_meta(conn, "programme", new_meta)
-            for key, (_old, new) in merged.changed.items():
-                store.write_session(conn, key, new, content_hash(new) if new else None, seq)
-            for key, name, old, new, origin in merged.field_changes:
-                store.log_change(conn, key, name, old, new, origin)
+            store.write_sessions(conn, [(key, new, content_hash(new) if new else None)
+                                        for key, (_old, new) in merged.changed.items()], seq)
+            store.log_changes(conn, merged.field_changes)
             for conflict in merged.conflicts:
                 store.add_conflict(conn, conflict.session, conflict.field, conflict.connector,
                                    conflict.base, conflict.ours, conflict.theirs)
@@ -336,8 +336,9 @@ class Engine:
                 if result is None:
                     continue
                 collection = runtime.connector.collection
-                for link in merged.links.get(runtime.name, {}).values():
-                    store.save_link(conn, link)
+                known = store.links(runtime.name, collection)
+                store.save_links(conn, [link for key, link in merged.links.get(runtime.name, {}).items()
+                                        if known.get(key) != link])
                 for key in merged.dropped_links.get(runtime.name, set()):
                     store.drop_link(conn, runtime.name, collection, key)
                 store.save_cursor(conn, runtime.name, collection, token=result.cursor)
@@ -346,12 +347,13 @@ class Engine:
                 collection = runtime.connector.collection
                 pending = {e.key: e.id for e in store.outbox_entries(name, ("pending",))
                            if e.op in DATA_OPS and e.target == collection}
-                for link in plan.adopted:
-                    store.save_link(conn, link)
-                for op in plan.ops:
-                    store.enqueue(conn, idem_key=_idem(name, op.key, op.action, op.hash or "", str(seq)),
-                                  connector=name, target=collection, op=op.action, key=op.key,
-                                  payload={"sequence": op.sequence}, supersede=True)
+                store.save_links(conn, plan.adopted)
+                store.enqueue_many(conn, [
+                    # Data ops are deduplicated by superseding, not by key: each plan's op is new.
+                    {"idem_key": uuid.uuid4().hex, "connector": name,
+                     "target": collection, "op": op.action, "key": op.key, "payload": {"sequence": op.sequence}}
+                    for op in plan.ops
+                ], supersede=True)
                 stale = [pending[k] for k in plan.considered - {op.key for op in plan.ops} if k in pending]
                 if stale:
                     store.mark(conn, stale, "superseded")
@@ -502,6 +504,7 @@ class Engine:
             runtime.report.failed = len(live)
             return False
         again = False
+        done_links: list[Link] = []
         with store.transaction() as conn:
             for entry, op, result in zip(live, ops, results, strict=True):
                 if isinstance(result, RemoteRef):
@@ -510,20 +513,20 @@ class Engine:
                         runtime.report.deleted += 1
                     else:
                         digest = hashes[op.key]
-                        store.save_link(conn, Link(runtime.name, collection, op.key, result.remote_id,
-                                                   result.version, digest, digest,
-                                                   dict(op.projection or {}), op.sequence))
+                        done_links.append(Link(runtime.name, collection, op.key, result.remote_id, result.version,
+                                               digest, digest, dict(op.projection or {}), op.sequence))
                         if op.action == "create":
                             runtime.report.created += 1
                         else:
                             runtime.report.updated += 1
-                    store.mark(conn, [entry.id], "done", remote_ref=result.remote_id)
                 elif isinstance(result, PreconditionFailed):
                     store.mark(conn, [entry.id], "superseded", error=_describe(result))
                     again = True
                 else:
                     store.mark(conn, [entry.id], "failed", error=_describe(result))
                     runtime.report.failed += 1
+            store.save_links(conn, done_links)
+            store.mark(conn, [e.id for e, r in zip(live, results, strict=True) if isinstance(r, RemoteRef)], "done")
         if again:
             # The remote changed under us: the next round re-pulls and re-plans these sessions.
             with store.transaction() as conn:

@@ -155,6 +155,25 @@ class StateStore:
         if done.rowcount == 0:
             conn.execute(insert(sessions).values(id=session_id, **values))
 
+    def write_sessions(
+        self, conn: Connection, rows: Sequence[tuple[str, Mapping[str, Any] | None, str | None]], seq: int
+    ) -> None:
+        """Write many sessions at once (delete then insert, in chunks): one round trip per chunk."""
+        for chunk in _chunks(rows):
+            conn.execute(delete(sessions).where(sessions.c.id.in_([r[0] for r in chunk])))
+            conn.execute(insert(sessions), [
+                {"id": key, "record": dict(record) if record is not None else None, "hash": digest, "seq": seq}
+                for key, record, digest in chunk
+            ])
+
+    def log_changes(self, conn: Connection, rows: Sequence[tuple[str, str, Any, Any, str]]) -> None:
+        now = utcnow()
+        for chunk in _chunks(rows):
+            conn.execute(insert(changes), [
+                {"session": k, "field": f, "old": o, "new": n, "origin": origin, "at": now}
+                for k, f, o, n, origin in chunk
+            ])
+
     def log_change(self, conn: Connection, session: str, field: str, old: Any, new: Any, origin: str) -> None:
         conn.execute(
             insert(changes).values(session=session, field=field, old=old, new=new, origin=origin, at=utcnow())
@@ -213,6 +232,23 @@ class StateStore:
             conn.execute(
                 insert(links).values(connector=link.connector, collection=link.collection, key=link.key, **values)
             )
+
+    def save_links(self, conn: Connection, new_links: Sequence[Link]) -> None:
+        """Save many links of one or more connectors at once."""
+        for chunk in _chunks(new_links):
+            for connector, collection in {(link.connector, link.collection) for link in chunk}:
+                keys = [link.key for link in chunk if (link.connector, link.collection) == (connector, collection)]
+                conn.execute(delete(links).where(
+                    links.c.connector == connector, links.c.collection == collection, links.c.key.in_(keys)))
+            conn.execute(insert(links), [
+                {
+                    "connector": link.connector, "collection": link.collection, "key": link.key,
+                    "remote_id": link.remote_id, "remote_version": link.remote_version,
+                    "pushed_hash": link.pushed_hash, "seen_hash": link.seen_hash,
+                    "base": dict(link.base) if link.base is not None else None, "sequence": link.sequence,
+                }
+                for link in chunk
+            ])
 
     def drop_link(self, conn: Connection, connector: str, collection: str, key: str) -> None:
         conn.execute(
@@ -320,6 +356,35 @@ class StateStore:
         )
         return True
 
+    def enqueue_many(
+        self, conn: Connection, entries: Sequence[Mapping[str, Any]], *, supersede: bool
+    ) -> int:
+        """Add many outbox entries (same keys as :meth:`enqueue`); returns how many were new."""
+        added = 0
+        now = utcnow()
+        for chunk in _chunks(entries):
+            known = {row[0] for row in conn.execute(
+                select(outbox.c.idem_key).where(outbox.c.idem_key.in_([e["idem_key"] for e in chunk])))}
+            fresh = [e for e in chunk if e["idem_key"] not in known]
+            if not fresh:
+                continue
+            if supersede:
+                for connector, target in {(e["connector"], e["target"]) for e in fresh}:
+                    keys = [e["key"] for e in fresh if (e["connector"], e["target"]) == (connector, target)]
+                    conn.execute(
+                        update(outbox)
+                        .where(outbox.c.connector == connector, outbox.c.target == target,
+                               outbox.c.key.in_(keys), outbox.c.state.in_(("pending", "failed")))
+                        .values(state="superseded", updated_at=now)
+                    )
+            conn.execute(insert(outbox), [
+                {**e, "payload": dict(e["payload"]) if e.get("payload") is not None else None,
+                 "state": "pending", "attempts": 0, "next_at": 0.0, "created_at": now, "updated_at": now}
+                for e in fresh
+            ])
+            added += len(fresh)
+        return added
+
     def outbox_entries(
         self, connector: str | None = None, states: Sequence[str] = ("pending",), due_before: float | None = None
     ) -> list[OutboxEntry]:
@@ -350,7 +415,8 @@ class StateStore:
             values["next_at"] = next_at
         if attempt:
             values["attempts"] = outbox.c.attempts + 1
-        conn.execute(update(outbox).where(outbox.c.id.in_(list(entry_ids))).values(**values))
+        for chunk in _chunks(list(entry_ids)):
+            conn.execute(update(outbox).where(outbox.c.id.in_(chunk)).values(**values))
 
     def outbox_counts(self) -> dict[str, dict[str, int]]:
         with self._conn() as c:
@@ -383,6 +449,12 @@ class StateStore:
         else:
             with self.engine.connect() as c:
                 yield c
+
+
+def _chunks(items: Sequence[Any], size: int = 500) -> Iterator[Sequence[Any]]:
+    """Slices small enough for any database's limit on bound parameters."""
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
 
 
 def _safe_url(url: str) -> str:
