@@ -36,7 +36,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from connectors.etherpad.messages import say, variants
-from sync.i18n import MONTHS, say_date
+from sync.i18n import MONTHS, WEEKDAYS, say_date
 from sync.model import Venue, format_time
 
 #: Canonical fields the pad carries (``venue_name`` is display-only on top of these).
@@ -319,6 +319,15 @@ def parse_day(text: str, default_year: int) -> date | None:
     return None
 
 
+_WEEKDAYS = {fold(name) for names in WEEKDAYS.values() for name in names}
+
+
+def _meant_as_day(heading: str) -> bool:
+    """A heading with a number or a weekday was meant to name a day."""
+    words = fold(heading).split()
+    return any(ch.isdigit() for ch in heading) or any(w in _WEEKDAYS for w in words)
+
+
 class PadReader:
     """Reads pad text back into projections, collecting what it cannot read."""
 
@@ -339,7 +348,8 @@ class PadReader:
         lines = split_lines(text)
         pad = ParsedPad(lines, [], [], [])
         day: date | None = None
-        in_days = False
+        undated: tuple[int, str] | None = None
+        day_typo = False
         block: Block | None = None
         first_seen: dict[str, int] = {}
 
@@ -357,21 +367,28 @@ class PadReader:
                 line.lstrip().startswith("==") or parse_day(heading["body"], self.default_year)
             ):
                 close(index)
-                in_days = True
                 day = parse_day(heading["body"], self.default_year)
-                if day is None:
+                # A heading without a date is a free section ("== Notes =="): its text is
+                # not read; its date is reported only if sessions are written under it.
+                undated = None if day is not None else (index, line.strip())
+                if day is not None:
+                    pad.sections.append(Section(day, index))
+                elif _meant_as_day(heading["body"]):  # "== samedi 13 novembr ==": a typo
                     pad.problems.append(
                         (index + 1, say("problem.day", self.lang, text=line.strip()))
                     )
-                else:
-                    pad.sections.append(Section(day, index))
+                    undated = None
+                    day_typo = True
+                    continue
+                day_typo = False
                 continue
             if not line.strip():
                 close(index)
                 continue
             anchor = _ANCHOR.search(line)
             is_head = not raw[:1].isspace() and (
-                anchor is not None or (in_days and _STARTS_WITH_TIME.match(line) is not None)
+                anchor is not None
+                or (day is not None and _STARTS_WITH_TIME.match(line) is not None)
             )
             if is_head:
                 close(index)
@@ -389,6 +406,12 @@ class PadReader:
                 if key is not None:
                     first_seen[key] = index
                 if day is None:
+                    if undated is not None:
+                        where, heading_text = undated
+                        pad.problems.append(
+                            (where + 1, say("problem.day", self.lang, text=heading_text))
+                        )
+                        undated = None
                     pad.problems.append((index + 1, say("problem.no_day", self.lang)))
                     block.failed |= {"start", "end"}
                 self._read_head(block, line[: anchor.start()] if anchor else line, pad)
@@ -397,7 +420,7 @@ class PadReader:
                 if not block.ignored:
                     self._read_detail(block, line.strip(), index, pad)
                 continue
-            if in_days:
+            if day is not None or day_typo:
                 pad.problems.append((index + 1, say("problem.stray", self.lang, text=line.strip())))
         close(len(lines))
         return pad

@@ -82,19 +82,30 @@ def test_people_write_times_and_labels_their_own_way() -> None:
 def test_what_cannot_be_read_is_named_with_its_line() -> None:
     parsed = reader().parse(
         "Préambule libre : 12:00 ici ne compte pas\n\n"
-        "== jour sans date ==\n\n" + SAT + "16:00-15:00 À rebours [#a]\n\n"
+        "== samedi 13 novembr 2021 ==\n\n"
+        "09:00-10:00 Sous un jour illisible [#z]\n\n" + SAT + "16:00-15:00 À rebours [#a]\n\n"
         "10:00-11:00 [#b]\n\n"
         "10:00-11:00 Copie [#a]\n\n"
         "une phrase égarée\n"
     )
     problems = dict(parsed.problems)
-    assert "date illisible" in problems[3]
-    assert "finit (15:00) avant de commencer (16:00)" in problems[7]
-    assert "titre manquant" in problems[9]
-    assert "[#a] apparaît déjà ligne 7" in problems[11]
-    assert "« une phrase égarée »" in problems[13]
-    assert len(problems) == 5
-    assert {b.key for b in parsed.blocks if not b.ignored} == {"a", "b"}
+    assert "date illisible dans « == samedi 13 novembr 2021 == »" in problems[3]
+    assert "hors de tout jour" in problems[5]
+    assert "finit (15:00) avant de commencer (16:00)" in problems[9]
+    assert "titre manquant" in problems[11]
+    assert "[#a] apparaît déjà ligne 9" in problems[13]
+    assert "« une phrase égarée »" in problems[15]
+    assert len(parsed.problems) == 6
+    assert {b.key for b in parsed.blocks if not b.ignored} == {"z", "a", "b"}
+
+
+def test_free_sections_and_the_preamble_are_not_read() -> None:
+    parsed = reader().parse(
+        "Notes libres, 10:00 rendez-vous\n\n" + SAT + "10:00-11:00 A [#a]\n\n"
+        "== Infos pratiques ==\n\nCovoiturage : voir l'accueil.\n14h : réunion des bénévoles\n"
+    )
+    assert parsed.problems == []
+    assert [b.key for b in parsed.blocks] == ["a"]
 
 
 def test_english_problems_for_an_english_pad() -> None:
