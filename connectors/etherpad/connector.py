@@ -397,16 +397,10 @@ class EtherpadConnector(Connector[EtherpadConfig]):
             await self.api.call("appendText", padID=self.config.pad, text="\n" + added[:-1])
         else:
             await self.api.call("setText", padID=self.config.pad, text=new_text)
-        return await self._confirm(ops, programme, revision, snapshot.text, new_text, appended)
+        return await self._confirm(ops, revision, new_text, appended)
 
     async def _confirm(
-        self,
-        ops: Sequence[Op],
-        programme: Programme,
-        before: int,
-        old_text: str,
-        new_text: str,
-        appended: bool,
+        self, ops: Sequence[Op], before: int, new_text: str, appended: bool
     ) -> list[OpResult]:
         """Make sure no person's edit slipped between the last read and the write."""
         after = await self._revision()
@@ -414,8 +408,8 @@ class EtherpadConnector(Connector[EtherpadConfig]):
             self._seen, self._snapshot = after, None
             return [RemoteRef(op.key, str(after)) for op in ops]
         self._seen, self._snapshot = None, None
-        first = await self._text(before + 1)
-        if appended or first == new_text:
+        first = None if appended else await self._text(before + 1)
+        if first is None or first == new_text:
             # The hub's write came first (or only added at the end): later edits sit on top of
             # it. The version stays the one read, so the next pull reads those edits.
             return [RemoteRef(op.key, str(before)) for op in ops]

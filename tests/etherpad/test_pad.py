@@ -533,3 +533,46 @@ async def test_a_damaged_marker_is_recognised_and_repaired(
     text = person.text(pad_id)
     assert "14:00-16:30 Culture juridique [#atelier-culture-juridique]\n" in text
     assert "[#atelier-culture-jur\n" not in text
+
+
+class EditAfterWrite(httpx.AsyncBaseTransport):
+    """A person saves an edit just after the hub's setText, before the hub looks again."""
+
+    def __init__(self, person: Person, pad: str, old: str, new: str) -> None:
+        self.inner = httpx.AsyncHTTPTransport()
+        self.person, self.pad, self.old, self.new = person, pad, old, new
+        self.fired = False
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        response = await self.inner.handle_async_request(request)
+        if request.url.path.endswith("/setText") and not self.fired:
+            self.fired = True
+            await response.aread()
+            self.person.replace(self.pad, self.old, self.new)
+        return response
+
+
+async def test_an_edit_right_after_the_write_is_read_at_the_next_pull(
+    etherpad_server: EtherpadServer, programme: Programme, pad_id: str, person: Person
+) -> None:
+    counter = RequestCounter()
+    after = EditAfterWrite(person, pad_id, "09:00-09:30 Rencontre 14", "09:00-09:45 Rencontre 14")
+    async with build_client("pad", counter, inner=after) as http:
+        pad = make_pad(etherpad_server, ConnectorContext("pad", http, counter), pad_id)
+        links, cursor = await published(pad, programme)
+        renamed = programme.sessions["accueil-cafe"].with_fields({"title": "Café d'accueil"})
+        op = Op("update", renamed.id, pad.project(renamed, programme), links[renamed.id], 1)
+        [ref] = await pad.apply([op], programme)
+        assert after.fired and isinstance(ref, RemoteRef)
+        assert ref.version == cursor  # not the revision the person's edit made
+        links[renamed.id] = Link(
+            "pad",
+            "sessions",
+            renamed.id,
+            ref.remote_id,
+            ref.version,
+            base=dict(op.projection or {}),
+        )
+        pulled = by_key(await pad.pull(cursor, links, programme))
+        assert pulled["rencontre-14-accueil"].fields["end"] == "2021-11-13T09:45:00+01:00"
+        assert pulled["accueil-cafe"].fields["title"] == "Café d'accueil"
