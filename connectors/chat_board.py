@@ -199,7 +199,8 @@ class Board:
             else:
                 new = await self.platform.post(target, part, silent=True)
             result.append(new)
-            known[key] = result + posted[len(result) :]  # remember each step as it happens
+            known[key] = result + posted[len(result) :]
+            self._save()  # remember each message as soon as it exists: no repost after a stop
         for old in posted[len(parts) :]:
             try:
                 await self.platform.retire(target, old)

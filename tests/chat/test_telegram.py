@@ -169,8 +169,7 @@ async def test_a_chat_removed_from_the_config_receives_nothing_more(
     assert "Accueil café & <grandes> tables" in board(telegram, CHAT_A)[2].text
     assert (
         "« Accueil café : les grandes tables » s'appelle désormais "
-        "« Accueil café & <grandes> tables »"
-        in telegram.messages(CHAT_A)[-1].text
+        "« Accueil café & <grandes> tables »" in telegram.messages(CHAT_A)[-1].text
     )
 
 
@@ -182,9 +181,31 @@ async def test_long_days_split_into_valid_parts(telegram: FakeTelegram, make: Fa
         for i in range(400)
     ]
     big = programme.with_sessions([*programme.sessions.values(), *many])
-    await Driver(make(chats=[CHAT_A])).sync(big)
+    await Driver(make(chats=[CHAT_A], group_per_minute=0)).sync(big)
     parts = [m for m in telegram.messages(CHAT_A) if "Atelier <" in m.text]
     assert len(parts) > 1 and all(len(m.text) <= 4096 for m in parts)
     assert all(parse_html(m.html or "")[0] == m.text for m in parts)
     shown = "\n".join(m.text for m in parts)
     assert all(f"Atelier <{i}> & « rencontre »" in shown for i in range(400))
+
+
+async def test_group_rate_stops_a_long_first_sync_and_the_next_run_goes_on(
+    telegram: FakeTelegram, make: Factory
+) -> None:
+    programme = reference_programme()
+    base = programme.sessions["atelier-culture-juridique"]
+    many = [
+        base.with_fields({"id": f"s{i:04d}", "title": f"Atelier {i} " + "y" * 80})
+        for i in range(600)
+    ]
+    big = programme.with_sessions([*programme.sessions.values(), *many])
+    driver = Driver(make(chats=[CHAT_A], group_per_minute=5))
+    with pytest.raises(TransientError):  # the 6th message in a minute would break the group limit
+        await driver.sync(big)
+    first = len(telegram.messages(CHAT_A))
+    assert first == 5
+    driver.connector = make(chats=[CHAT_A], group_per_minute=0)  # a later run, a minute on
+    await driver.sync(big)
+    texts = [m.text for m in telegram.messages(CHAT_A)]
+    assert len(texts) == len(set(texts))  # nothing posted twice
+    assert all(f"Atelier {i} " in "\n".join(texts) for i in range(600))
