@@ -41,7 +41,7 @@ from connectors.base import (
     RemoteItem,
     RemoteRef,
 )
-from connectors.vevent import event_name, read_event, render_event
+from connectors.vevent import ReadEvent, event_name, read_event, render_event
 from sync.errors import (
     AuthError,
     ConfigError,
@@ -571,7 +571,7 @@ class CalendarConnector(Connector[Any]):
                 result.problems.append(
                     say("problem.location", lang, href=href, location=event.unknown_location)
                 )
-            result.items.append(RemoteItem(key, event.fields, href, etag))
+            result.items.append(RemoteItem(key, self.read_fields(event), href, etag))
         for href in sorted(listing.deleted):
             state.foreign.pop(href, None)
             link = by_href.get(href)
@@ -587,6 +587,10 @@ class CalendarConnector(Connector[Any]):
             state.ctag = listing.token
         result.cursor = state.encode()
         return result
+
+    def read_fields(self, event: ReadEvent) -> dict[str, Any]:
+        """The projection of an event read back (subclasses add what they project beyond it)."""
+        return event.fields
 
     # writes -------------------------------------------------------------------------------
     async def upsert(self, op: Op, programme: Programme) -> RemoteRef:

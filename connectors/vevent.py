@@ -21,7 +21,7 @@ from urllib.parse import quote
 
 import icalendar
 
-from sync.model import Programme, Venue, format_time
+from sync.model import Programme, Venue, content_hash, format_time
 
 PRODID = "-//Commons Hub//commons-hub//FR"
 STATUS_TO_ICAL = {"scheduled": "CONFIRMED", "tentative": "TENTATIVE", "cancelled": "CANCELLED"}
@@ -30,6 +30,31 @@ ICAL_TO_STATUS = {"CONFIRMED": "scheduled", "TENTATIVE": "tentative", "CANCELLED
 X_TEXT = {"track": "X-HUB-TRACK", "format": "X-HUB-FORMAT", "kind": "X-HUB-KIND"}
 #: List fields: one property per value, so no separator can be split or merged by a server.
 X_LISTS = {"hosts": "X-HUB-HOST", "links": "X-HUB-LINK"}
+
+
+#: What :func:`read_event` gives back, hence what ``X-HUB-HASH`` is taken over.
+CARRIED = (
+    "id",
+    "title",
+    "start",
+    "end",
+    "venue",
+    "description",
+    "status",
+    "track",
+    "format",
+    "kind",
+    "hosts",
+    "links",
+    "capacity",
+    "venue_name",
+    "venue_address",
+)
+
+
+def carried_hash(projection: Mapping[str, Any]) -> str:
+    """Digest of the projection fields an event carries (other keys are the caller's own)."""
+    return content_hash({name: projection.get(name) for name in CARRIED})
 
 
 def event_name(key: str) -> str:
@@ -68,6 +93,7 @@ def render_event(
         ev.add("description", projection["description"])
     ev.add("status", STATUS_TO_ICAL.get(projection.get("status") or "scheduled", "CONFIRMED"))
     ev.add("x-hub-id", key)
+    ev.add("x-hub-hash", carried_hash(projection))
     if projection.get("venue"):
         ev.add("x-hub-venue", projection["venue"])
     for name, prop in X_TEXT.items():
@@ -151,6 +177,9 @@ class ReadEvent:
     fields: dict[str, Any]
     #: LOCATION text that names no venue of the programme (the venue is then left unchanged).
     unknown_location: str | None = None
+    #: The event still says exactly what the hub last wrote (its X-HUB-HASH matches): nobody
+    #: edited it since, whatever the server or an app rewrote around it.
+    as_written: bool = False
 
 
 def read_event(data: str, programme: Programme) -> ReadEvent:
@@ -208,4 +237,4 @@ def read_event(data: str, programme: Programme) -> ReadEvent:
     fields["capacity"] = int(capacity) if capacity.lstrip("-").isdigit() else None
     fields["venue_name"] = venue_name
     fields["venue_address"] = venue_address
-    return ReadEvent(key, fields, unknown)
+    return ReadEvent(key, fields, unknown, _text(ev, "x-hub-hash") == carried_hash(fields))

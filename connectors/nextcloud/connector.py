@@ -19,7 +19,7 @@ of the programme, edited in place (:class:`connectors.nextcloud.talk.TalkChannel
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, ClassVar, Literal
 from urllib.parse import quote
@@ -34,6 +34,7 @@ from connectors.http import build_client
 from connectors.nextcloud import ocs
 from connectors.nextcloud.folder import SharedFolder
 from connectors.nextcloud.talk import TalkChannel, TalkClient
+from connectors.vevent import ReadEvent
 from sync.announce import Announcement
 from sync.errors import (
     AuthError,
@@ -43,7 +44,7 @@ from sync.errors import (
     PermanentError,
     PreconditionFailed,
 )
-from sync.model import Programme
+from sync.model import Programme, Session
 
 MESSAGES: dict[str, dict[str, str]] = {
     "account": {
@@ -79,6 +80,14 @@ MESSAGES: dict[str, dict[str, str]] = {
 }
 
 
+#: Projection key telling whether the shared folder's exports were made from this event.
+EXPORTED = "exported"
+
+
+def _without_exported(fields: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in fields.items() if k != EXPORTED}
+
+
 def say(message: str, lang: str, **values: Any) -> str:
     table = MESSAGES[message]
     return table.get(lang, table["fr"]).format(**values)
@@ -109,8 +118,12 @@ class NextcloudConnector(CalendarConnector):
     config_model = NextcloudConfig
     config: NextcloudConfig
     capabilities: ClassVar[Capability] = (
-        Capability.READ | Capability.WRITE | Capability.DELETE | Capability.INCREMENTAL
-        | Capability.ANNOUNCE | Capability.CHAT
+        Capability.READ
+        | Capability.WRITE
+        | Capability.DELETE
+        | Capability.INCREMENTAL
+        | Capability.ANNOUNCE
+        | Capability.CHAT
     )
     _http: httpx.AsyncClient | None = None
     _talk: TalkChannel | None = None
@@ -234,6 +247,38 @@ class NextcloudConnector(CalendarConnector):
                     hint = say("calendar.hint", lang, name=name, segment=segment)
                     break
         return say("calendar.missing", lang, calendar=self.config.calendar, user=user, hint=hint)
+
+    # the exports follow calendar edits --------------------------------------------------
+    # An edit made in this very calendar reaches the canonical programme, but the engine has
+    # nothing to write back here (the calendar already holds it), so the shared folder would
+    # keep the old programme. With a folder, the projection therefore also says "the exports
+    # were made from this": True when the hub wrote the event, False when a person edited it
+    # since (its X-HUB-HASH no longer matches). A person's edit thus plans one update here,
+    # which republishes the folder and leaves the event itself untouched.
+    def project(self, session: Session, programme: Programme) -> dict[str, Any]:
+        projection = super().project(session, programme)
+        if self.config.folder:
+            projection[EXPORTED] = True
+        return projection
+
+    def read_fields(self, event: ReadEvent) -> dict[str, Any]:
+        fields = super().read_fields(event)
+        if self.config.folder:
+            fields = {**fields, EXPORTED: event.as_written}
+        return fields
+
+    async def upsert(self, op: Op, programme: Programme) -> RemoteRef:
+        link = op.link
+        if (
+            op.action == "update"
+            and link is not None
+            and link.remote_id is not None
+            and link.base is not None
+            and op.projection is not None
+            and _without_exported(op.projection) == _without_exported(link.base)
+        ):
+            return RemoteRef(link.remote_id, link.remote_version)  # the event already says it
+        return await super().upsert(op, programme)
 
     # writes --------------------------------------------------------------------------------
     async def apply(self, ops: Sequence[Op], programme: Programme) -> list[OpResult]:
