@@ -5,9 +5,11 @@ from __future__ import annotations
 import random
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import yaml
 
+PARIS = ZoneInfo("Europe/Paris")
 WORDS = ("communs", "atelier", "jardin", "coopérative", "savoirs", "quartier", "énergie", "habitat",
          "numérique", "soin", "culture", "droit", "alimentation", "eau", "mobilité", "archives")
 
@@ -21,7 +23,7 @@ def generate(sessions: int, seed: int = 2021) -> dict[str, object]:
     items = []
     for n in range(sessions):
         day = first + timedelta(days=rng.randrange(days))
-        start = datetime(day.year, day.month, day.day, 8) + timedelta(minutes=15 * rng.randrange(48))
+        start = datetime(day.year, day.month, day.day, 8, tzinfo=PARIS) + timedelta(minutes=15 * rng.randrange(48))
         title = " ".join(rng.choice(WORDS) for _ in range(3)).capitalize()
         items.append({
             "id": f"session-{n:05d}",

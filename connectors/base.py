@@ -22,6 +22,7 @@ Errors follow :mod:`sync.errors`: the exception type tells the engine what to do
 from __future__ import annotations
 
 import abc
+import builtins
 import enum
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -190,7 +191,7 @@ class Connector(abc.ABC, Generic[C]):
 
     type: ClassVar[str]
     capabilities: ClassVar[Capability]
-    config_model: ClassVar[type[ConnectorConfig]]
+    config_model: ClassVar[builtins.type[ConnectorConfig]]
     #: Canonical session fields this connector carries (what ``owns`` may name).
     fields: ClassVar[tuple[str, ...]] = SESSION_FIELDS
     #: Name of the collection in links and cursors (one per connector unless overridden).

@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
 
+from pydantic import Field
+
 from connectors.base import (
     Capability,
     Connector,
@@ -119,7 +121,7 @@ class MemoryConfig(ConnectorConfig):
     type: str = "memory"
     store: str = "default"
     path: str | None = None
-    targets: list[str] = []
+    targets: list[str] = Field(default_factory=list)
     write_delay: float = 0.0
     fields: list[str] | None = None
 

@@ -12,6 +12,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from pydantic import Field
+
 from connectors.base import Capability, Connector, ConnectorConfig, Link, PullResult, RemoteItem
 from sync.errors import InputError, Problem
 from sync.model import EXISTENCE, SESSION_FIELDS, Programme, Session
@@ -21,7 +23,7 @@ from sync.programme_file import parse_programme_text
 class ProgrammeFileConfig(ConnectorConfig):
     type: str = "programme_file"
     path: str
-    owns: list[str] = [*SESSION_FIELDS, EXISTENCE]
+    owns: list[str] = Field(default_factory=lambda: [*SESSION_FIELDS, EXISTENCE])
 
 
 class ProgrammeFileConnector(Connector[ProgrammeFileConfig]):

@@ -80,7 +80,8 @@ def _run_engine(config_path: str | None, as_json: bool, action: str, force_delet
             if action == "sync":
                 store = engine.open_store()
                 with store.transaction() as conn:
-                    store.set_meta(conn, "last_report", {**report.to_json(), "at": datetime.now().astimezone().isoformat()})
+                    stamp = datetime.now().astimezone().isoformat()
+                    store.set_meta(conn, "last_report", {**report.to_json(), "at": stamp})
     except HubError as exc:
         return _fail(exc, lang, as_json)
     if as_json:
@@ -154,7 +155,7 @@ def status(config_path: str | None, as_json: bool) -> None:
         sys.exit(_fail(exc, lang, as_json))
     last = store.get_meta("last_report") or {"connectors": {}, "changes": [], "conflicts": []}
     in_doubt = store.outbox_entries(states=("in_doubt",))
-    extra = {
+    extra: dict[str, Any] = {
         "last_sync": last.get("at"),
         "outbox": store.outbox_counts(),
         "in_doubt": [{"connector": e.connector, "target": e.target, "op": e.op, "error": e.error} for e in in_doubt],

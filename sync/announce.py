@@ -164,7 +164,10 @@ def render_change(change: Change, venues: Mapping[str, Venue], lang: str, fmt: F
     """One line a person reads, e.g. 'Culture juridique : déplacé de 14 h à 15 h, Les 8 Pillards'."""
     record = change.after or change.before or {}
     title = escape(str(record.get("title", change.session)), fmt)
-    esc = lambda s: escape(s, fmt)  # noqa: E731 - tiny local alias keeps the lines readable
+
+    def esc(text: str) -> str:
+        return escape(text, fmt)
+
     if change.kind == "added":
         return t(
             "change.added",

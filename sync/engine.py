@@ -25,6 +25,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from config.settings import Settings
 from connectors.base import (
     Capability,
     Connector,
@@ -32,13 +33,13 @@ from connectors.base import (
     ConnectorContext,
     Link,
     Op,
+    OpAction,
     PullResult,
     RemoteRef,
 )
 from connectors.http import RequestCounter, build_client
 from connectors.programme_file import ProgrammeFileConfig, ProgrammeFileConnector
 from connectors.registry import connector_class
-from config.settings import Settings
 from sync.announce import Announcement, Change, classify, diff_versions
 from sync.errors import (
     AuthError,
@@ -123,7 +124,7 @@ class Runtime:
     """A live connector and its surroundings for one run."""
 
     name: str
-    connector: Connector[ConnectorConfig]
+    connector: Connector[Any]
     report: ConnectorReport
     pull: PullResult | None = None
     failed: bool = False
@@ -202,8 +203,10 @@ class Engine:
         language = self.settings.hub.language
         if self.settings.hub.programme:
             owns = self.settings.hub.programme_owns
-            config = ProgrammeFileConfig(path=self.settings.hub.programme,
-                                         **({"owns": owns} if owns is not None else {}))
+            options: dict[str, Any] = {"path": self.settings.hub.programme}
+            if owns is not None:
+                options["owns"] = owns
+            config = ProgrammeFileConfig(**options)
             ctx = ConnectorContext(PROGRAMME_SOURCE, build_client(PROGRAMME_SOURCE, self.counter), self.counter,
                                    language, self.settings.base_dir)
             report.connectors[PROGRAMME_SOURCE] = ConnectorReport()
@@ -239,7 +242,6 @@ class Engine:
         breakers = store.open_breakers()
         meta = store.get_meta("programme")
         canonical = store.load_sessions()
-        before = {k: dict(v) for k, v in canonical.items()}
 
         # pull ----------------------------------------------------------------------------
         readers = [r for r in runtimes if Capability.READ in r.caps and not r.failed
@@ -393,7 +395,7 @@ class Engine:
                 results[runtime.name] = await runtime.connector.pull(token, links, programme or _EMPTY)
             except InputError:
                 raise
-            except Exception as exc:  # noqa: BLE001 - one connector's bug must not stop the others
+            except Exception as exc:
                 log.warning("pull from %s failed", runtime.name, exc_info=not isinstance(exc, ConnectorError))
                 self._fail(runtime, exc)
             finally:
@@ -421,7 +423,8 @@ class Engine:
     # apply -----------------------------------------------------------------------------------
     async def _apply_all(self, store: StateStore, runtimes: list[Runtime], programme: Programme) -> set[str]:
         retry: set[str] = set()
-        targets = [r for r in runtimes if not r.failed and (Capability.WRITE in r.caps or Capability.ANNOUNCE in r.caps)]
+        writers = Capability.WRITE | Capability.ANNOUNCE
+        targets = [r for r in runtimes if not r.failed and r.caps & writers]
         done = 0
 
         async def apply_one(runtime: Runtime) -> None:
@@ -430,7 +433,7 @@ class Engine:
                 await runtime.connector.open()
                 if await self._apply_connector(store, runtime, programme):
                     retry.add(runtime.name)
-            except Exception as exc:  # noqa: BLE001 - isolation: the others go on
+            except Exception as exc:
                 log.warning("apply to %s failed", runtime.name, exc_info=not isinstance(exc, ConnectorError))
                 self._fail(runtime, exc)
             finally:
@@ -485,7 +488,7 @@ class Engine:
                                                    max(sequence, link.sequence)))
                         store.mark(conn, [entry.id], "done", remote_ref=link.remote_id)
                         continue
-                    action = "update" if link is not None and link.remote_id is not None else "create"
+                    action: OpAction = "update" if link is not None and link.remote_id is not None else "create"
                     ops.append(Op(action, entry.key, projection, link, sequence))
                     hashes[entry.key] = digest
                 live.append(entry)
@@ -512,9 +515,9 @@ class Engine:
                         store.drop_link(conn, runtime.name, collection, op.key)
                         runtime.report.deleted += 1
                     else:
-                        digest = hashes[op.key]
+                        pushed = hashes[op.key]
                         done_links.append(Link(runtime.name, collection, op.key, result.remote_id, result.version,
-                                               digest, digest, dict(op.projection or {}), op.sequence))
+                                               pushed, pushed, dict(op.projection or {}), op.sequence))
                         if op.action == "create":
                             runtime.report.created += 1
                         else:
@@ -593,7 +596,8 @@ def _change_json(change: Change) -> dict[str, Any]:
 
 def _announcement_from(payload: Mapping[str, Any], venues: Mapping[str, Venue]) -> Announcement:
     changes = tuple(
-        Change(c["session"], c["kind"], {k: (v[0], v[1]) for k, v in c["fields"].items()}, c.get("before"), c.get("after"))
+        Change(c["session"], c["kind"], {k: (v[0], v[1]) for k, v in c["fields"].items()},
+               c.get("before"), c.get("after"))
         for c in payload.get("changes", [])
     )
     return Announcement(changes, venues)

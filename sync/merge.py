@@ -109,7 +109,7 @@ def examine_source(
         ours = canonical.get(key)
         if ours is None:
             if existence and _complete(item.fields):
-                out.additions[key] = {**{f: None for f in SESSION_FIELDS}, **_session_fields(item.fields), "id": key}
+                out.additions[key] = {**dict.fromkeys(SESSION_FIELDS), **_session_fields(item.fields), "id": key}
                 out.new_links[key] = Link(connector, collection, key, item.remote_id, item.version,
                                           None, item.hash, dict(item.fields))
             continue
@@ -131,7 +131,7 @@ def examine_source(
                     out.drift.add(key)
                 new_base[name] = theirs
                 continue
-            if theirs == before or theirs == current:
+            if theirs in (before, current):
                 new_base[name] = theirs
             elif before is _MISSING or before == current:
                 out.proposals[(key, name)] = theirs
@@ -170,7 +170,7 @@ def _new_record(
     key, n = base_id, 2
     while key in canonical or key in pending:
         key, n = f"{base_id}-{n}", n + 1
-    record = {f: None for f in SESSION_FIELDS}
+    record: dict[str, Any] = dict.fromkeys(SESSION_FIELDS)
     record.update({"hosts": [], "links": [], "description": "", "status": "scheduled"})
     record.update(_session_fields(fields))
     record["id"] = key

@@ -50,7 +50,7 @@ def test_killed_sync_converges_without_loss_or_duplicates(tmp_path: Path) -> Non
 
     report = hub_json("sync", "--config", str(config))
     items = remote_items(tmp_path)
-    assert sorted(i["key"] for i in items.values()) == sorted(set(i["key"] for i in items.values()))
+    assert sorted(i["key"] for i in items.values()) == sorted({i["key"] for i in items.values()})
     assert len(items) == 22
     calendar = report["connectors"]["calendar"]
     assert calendar["created"] + calendar["updated"] <= 22 - written + 1

@@ -62,7 +62,8 @@ async def test_non_owned_field_edited_remotely_is_restored(tmp_path: Path) -> No
     report = await sync(config)
     assert report.changes == []
     assert report.connectors["calendar"].updated == 1
-    assert MemoryStore.named("calendar").items["restitution"].fields["title"] == "Prendre soin des communs : la restitution"
+    restored = MemoryStore.named("calendar").items["restitution"].fields["title"]
+    assert restored == "Prendre soin des communs : la restitution"
 
 
 async def test_two_sources_disagreeing_is_a_conflict_not_last_writer_wins(tmp_path: Path) -> None:

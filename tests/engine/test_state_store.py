@@ -77,9 +77,8 @@ def test_only_one_writer(database_url: str, tmp_path: Path) -> None:
     first = StateStore.open(database_url)
     second = StateStore.open(database_url)
     try:
-        with WriterLock(first, tmp_path / "hub.lock"):
-            with pytest.raises(LockBusy):
-                WriterLock(second, tmp_path / "hub.lock").acquire()
+        with WriterLock(first, tmp_path / "hub.lock"), pytest.raises(LockBusy):
+            WriterLock(second, tmp_path / "hub.lock").acquire()
         with WriterLock(second, tmp_path / "hub.lock"):
             pass
     finally:
