@@ -15,43 +15,48 @@ from telegram.ext import Application, MessageHandler, filters
 
 from tests.fakes.telegram import FakeTelegram
 from tests.fakes.telegram_html import ParseError, parse_html
+from tests.fakes.telegram_markdown import parse_markdown_v2
 
 #: Telegram's recorded verdict (plain text and entities, or the exact error) on formatted texts.
 CASES = Path(__file__).with_name("telegram-formatting-cases.json")
 
 
-def html_cases() -> list[dict[str, Any]]:
-    cases: list[dict[str, Any]] = json.loads(CASES.read_text(encoding="utf-8"))
-    return [c for c in cases if c["mode"] == "html"]
+def cases() -> list[dict[str, Any]]:
+    loaded: list[dict[str, Any]] = json.loads(CASES.read_text(encoding="utf-8"))
+    return loaded
 
 
-@pytest.mark.parametrize("case", html_cases(), ids=lambda c: repr(c["input"])[:40])
-def test_html_parser_agrees_with_telegram(case: dict[str, Any]) -> None:
+@pytest.mark.parametrize("case", cases(), ids=lambda c: c["mode"] + ":" + repr(c["input"])[:40])
+def test_parsers_agree_with_telegram(case: dict[str, Any]) -> None:
+    parse = parse_html if case["mode"] == "html" else parse_markdown_v2
     if "error" in case:
         with pytest.raises(ParseError) as info:
-            parse_html(case["input"])
+            parse(case["input"])
         assert str(info.value) == case["error"]
     else:
-        assert parse_html(case["input"]) == (case["text"], case["entities"])
+        assert parse(case["input"]) == (case["text"], case["entities"])
 
 
 async def test_ptb_sends_edits_pins_and_sees_errors(telegram: FakeTelegram) -> None:
     telegram.add_chat(-1001, title="Assemblée")
     async with Bot(telegram.token, base_url=telegram.base_url) as bot:
         assert bot.username == "commons_hub_bot"
-        sent = await bot.send_message(-1001, "<b>Programme</b> &lt;3 &amp; co", parse_mode="HTML",
-                                      disable_notification=True)
+        sent = await bot.send_message(
+            -1001, "<b>Programme</b> &lt;3 &amp; co", parse_mode="HTML", disable_notification=True
+        )
         assert sent.text == "Programme <3 & co"
         assert sent.entities[0].type == "bold"
-        edited = await bot.edit_message_text("<i>v2</i>", chat_id=-1001,
-                                             message_id=sent.message_id, parse_mode="HTML")
+        edited = await bot.edit_message_text("<i>v2</i>", chat_id=-1001, message_id=sent.message_id, parse_mode="HTML")
         assert edited.text == "v2"
         assert await bot.pin_chat_message(-1001, sent.message_id, disable_notification=True)
         with pytest.raises(BadRequest, match=r"(?i)not modified"):
-            await bot.edit_message_text("<i>v2</i>", chat_id=-1001, message_id=sent.message_id,
-                                        parse_mode="HTML")
+            await bot.edit_message_text("<i>v2</i>", chat_id=-1001, message_id=sent.message_id, parse_mode="HTML")
         with pytest.raises(BadRequest, match=r"(?i)parse entities: unsupported start tag .x."):
             await bot.send_message(-1001, "a <b>c</b> <x>", parse_mode="HTML")
+        with pytest.raises(BadRequest, match=r"(?i)character '!' is reserved"):
+            await bot.send_message(-1001, "*Programme* du jour!", parse_mode="MarkdownV2")
+        md = await bot.send_message(-1001, "*Programme* du jour\\!", parse_mode="MarkdownV2")
+        assert (md.text, md.entities[0].type) == ("Programme du jour!", "bold")
         with pytest.raises(BadRequest, match=r"(?i)chat not found"):
             await bot.send_message(-2002, "hello")
         with pytest.raises(BadRequest, match=r"(?i)too long"):
@@ -67,7 +72,7 @@ async def test_ptb_sends_edits_pins_and_sees_errors(telegram: FakeTelegram) -> N
         with pytest.raises(Forbidden):
             await bot.send_message(-1001, "gone")
     shown = telegram.messages(-1001, include_deleted=True)
-    assert [m.versions for m in shown] == [["Programme <3 & co", "v2"]]
+    assert [m.versions for m in shown] == [["Programme <3 & co", "v2"], ["Programme du jour!"]]
     assert form_encoded(telegram)
 
 

@@ -4,8 +4,9 @@ Served at ``<url>/bot<token>/<method>`` (point PTB at it with ``base_url=<url>/b
 are read the way the real server reads them: form-encoded (PTB's default, with non-string values
 JSON-encoded into the field), JSON, or query string; GET or POST. Answers use the Bot API
 envelope: ``{"ok": true, "result": ...}`` or a non-2xx ``{"ok": false, "error_code",
-"description", "parameters"?}``. ``parse_mode=HTML`` goes through :mod:`.telegram_html`, which
-rejects exactly what Telegram rejects (checked against the server's recorded verdicts).
+"description", "parameters"?}``. ``parse_mode=HTML`` and ``MarkdownV2`` go through
+:mod:`.telegram_html` and :mod:`.telegram_markdown`, which reject exactly what Telegram rejects
+(checked against the server's recorded verdicts); ``SentMessage.html`` then holds the source.
 
 Methods: getMe, getUpdates (long polling, offsets confirm updates), deleteWebhook, getChat,
 sendMessage, editMessageText, pinChatMessage, unpinChatMessage, deleteMessage.
@@ -45,6 +46,7 @@ from starlette.routing import Route
 
 from tests.fakes.loopback import serve
 from tests.fakes.telegram_html import ParseError, parse_html
+from tests.fakes.telegram_markdown import parse_markdown_v2
 
 DEFAULT_TOKEN = "123456789:AAHubTestTokenForTheFakeBotApi0000"
 MAX_TEXT = 4096
@@ -174,9 +176,7 @@ class FakeTelegram:
             finally:
                 self._released.set()
 
-    def add_chat(
-        self, chat_id: int, *, title: str = "", type: str | None = None, can_pin: bool = True
-    ) -> None:
+    def add_chat(self, chat_id: int, *, title: str = "", type: str | None = None, can_pin: bool = True) -> None:
         """Make ``chat_id`` exist with the bot in it (negative ids are supergroups by default)."""
         kind = type or ("supergroup" if chat_id < 0 else "private")
         with self._lock:
@@ -262,9 +262,7 @@ class FakeTelegram:
         """Messages the bot sent to ``chat_id``, oldest first."""
         with self._lock:
             return [
-                m
-                for (c, _), m in sorted(self._messages.items())
-                if c == chat_id and (include_deleted or not m.deleted)
+                m for (c, _), m in sorted(self._messages.items()) if c == chat_id and (include_deleted or not m.deleted)
             ]
 
     def pinned(self, chat_id: int) -> SentMessage | None:
@@ -277,9 +275,7 @@ class FakeTelegram:
         return [
             c
             for c in self.calls
-            if c.method == "sendMessage"
-            and c.status == 200
-            and (chat_id is None or c.params.get("chat_id") == chat_id)
+            if c.method == "sendMessage" and c.status == 200 and (chat_id is None or c.params.get("chat_id") == chat_id)
         ]
 
     # HTTP ------------------------------------------------------------------------------------
@@ -353,13 +349,14 @@ class FakeTelegram:
         if not isinstance(source, str):
             source = "" if source is None else json.dumps(source)
         mode = str(params.get("parse_mode") or "").lower()
-        if mode == "html":
+        if mode in ("html", "markdownv2"):
+            parse = parse_html if mode == "html" else parse_markdown_v2
             try:
-                text, entities = parse_html(source)
+                text, entities = parse(source)
             except ParseError as exc:
                 raise ApiError(400, f"Bad Request: can't parse entities: {exc}") from None
             html: str | None = source
-        elif mode:
+        elif mode:  # legacy "Markdown" is not modelled: refuse rather than guess
             raise ApiError(400, f"Bad Request: unsupported parse_mode {params['parse_mode']}")
         else:
             text, html, entities = source, None, list(params.get("entities") or [])
@@ -440,9 +437,7 @@ class FakeTelegram:
         chat = self._chat(params)
         message = self._message(chat, params, "pin")
         if not chat.can_pin:
-            raise ApiError(
-                400, "Bad Request: not enough rights to manage pinned messages in the chat"
-            )
+            raise ApiError(400, "Bad Request: not enough rights to manage pinned messages in the chat")
         message.pinned = True
         self._pins[chat.id] = message
         return True
