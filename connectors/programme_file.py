@@ -58,7 +58,7 @@ class ProgrammeFileConnector(Connector[ProgrammeFileConfig]):
             return PullResult(cursor=cursor)
         parsed = parse_programme_text(data.decode("utf-8"), str(self.path))
         items = [
-            RemoteItem(key=s.id, fields={n: s.to_record()[n] for n in self.fields}, remote_id=s.id, version=digest)
+            RemoteItem(key=s.id, fields=self.project(s, parsed), remote_id=s.id, version=digest)
             for s in parsed.sessions.values()
         ]
         return PullResult(items=items, cursor=digest, complete=True, meta=parsed.meta_record())

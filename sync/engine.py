@@ -251,7 +251,9 @@ class Engine:
                 runtime.failed = True
                 runtime.report.error = f"held: {breakers[runtime.name]} (hub connector reset {runtime.name})"
         programme_now = _programme(meta, canonical) if meta else None
-        pulls = await self._pull_all([r for r in readers if not r.failed], store, programme_now)
+        # Links are read once per round: on a large programme they are the costliest read.
+        known_links = {r.name: store.links(r.name, r.connector.collection) for r in runtimes}
+        pulls = await self._pull_all([r for r in readers if not r.failed], store, programme_now, known_links)
 
         # merge ---------------------------------------------------------------------------
         outcomes: list[SourceOutcome] = []
@@ -260,7 +262,7 @@ class Engine:
             result = pulls.get(runtime.name)
             if result is None:
                 continue
-            links = store.links(runtime.name, runtime.connector.collection)
+            links = known_links[runtime.name]
             outcome = examine_source(runtime.name, result, links, canonical, runtime.connector.owns,
                                      runtime.connector.collection)
             if not self.force_delete and is_mass_deletion(
@@ -300,7 +302,7 @@ class Engine:
                 continue  # never push blind over a remote we could not read
             collection = runtime.connector.collection
             _token, synced = store.cursor(runtime.name, collection)
-            links = {**store.links(runtime.name, collection), **merged.links.get(runtime.name, {})}
+            links = {**known_links[runtime.name], **merged.links.get(runtime.name, {})}
             for key in merged.dropped_links.get(runtime.name, set()):
                 links.pop(key, None)
             if synced == 0 or meta_changed:
@@ -338,7 +340,7 @@ class Engine:
                 if result is None:
                     continue
                 collection = runtime.connector.collection
-                known = store.links(runtime.name, collection)
+                known = known_links[runtime.name]
                 store.save_links(conn, [link for key, link in merged.links.get(runtime.name, {}).items()
                                         if known.get(key) != link])
                 for key in merged.dropped_links.get(runtime.name, set()):
@@ -381,7 +383,8 @@ class Engine:
         return await self._apply_all(store, runtimes, programme)
 
     async def _pull_all(
-        self, readers: list[Runtime], store: StateStore, programme: Programme | None
+        self, readers: list[Runtime], store: StateStore, programme: Programme | None,
+        known_links: Mapping[str, Mapping[str, Link]],
     ) -> dict[str, PullResult]:
         results: dict[str, PullResult] = {}
         done = 0
@@ -389,7 +392,7 @@ class Engine:
         async def pull_one(runtime: Runtime) -> None:
             nonlocal done
             token, _ = store.cursor(runtime.name, runtime.connector.collection)
-            links = store.links(runtime.name, runtime.connector.collection)
+            links = known_links[runtime.name]
             try:
                 await runtime.connector.open()
                 results[runtime.name] = await runtime.connector.pull(token, links, programme or _EMPTY)
