@@ -105,11 +105,52 @@ async def test_calendar_emptied_by_hand_trips_the_mass_delete_guard(
     cal = figures(guarded, "calendar")
     assert "22" in cal.get("error", "") and cal["created"] == 0
     assert figures(guarded, "exports")["deleted"] == 0
-    assert (
-        len(
-            json.loads((tmp_path / "public" / "programme.json").read_text())["schedule"][
-                "conference"
-            ]["days"]
-        )
-        == 3
-    )
+    assert len(json.loads((tmp_path / "public" / "programme.json").read_text())["schedule"]["conference"]["days"]) == 3
+
+
+async def test_event_deleted_by_hand_is_recreated(
+    tmp_path: Path, caldav_server: CalDAVServer, calendar_url: str
+) -> None:
+    config = str(calendar_config(tmp_path, caldav_server, calendar_url))
+    hub_json("sync", "--config", config)
+    hub_json("sync", "--config", config)
+    person = Person(caldav_server, calendar_url)
+    person.delete("restitution")
+
+    again = figures(hub_json("sync", "--config", config), "calendar")
+
+    assert again["created"] == 1 and again["failed"] == 0
+    assert str(person.event("restitution")["x-hub-id"]) == "restitution"
+
+
+async def test_concurrent_calendar_edit_is_replanned_not_overwritten(
+    tmp_path: Path, caldav_server: CalDAVServer, calendar_url: str
+) -> None:
+    """A person moves the event between the hub's pull and its write: the 412 makes the engine
+    pull again and merge both changes (new title from the file, new time from the calendar)."""
+    from config.settings import load_settings
+    from sync.engine import Engine
+    from tests.helpers import edit_programme
+
+    config = calendar_config(tmp_path, caldav_server, calendar_url)
+    hub_json("sync", "--config", str(config))
+    hub_json("sync", "--config", str(config))
+    edit_programme(tmp_path, "restitution", title='"Restitution collective"')
+    person = Person(caldav_server, calendar_url)
+    moved_once: list[bool] = []
+
+    def between_pull_and_write(phase: str, done: int, total: int) -> None:
+        if phase == "pull" and done == total and not moved_once:
+            person.move("restitution", 1)
+            moved_once.append(True)
+
+    engine = Engine(load_settings(config), progress=between_pull_and_write)
+    report = await engine.sync()
+
+    assert moved_once
+    assert engine.counter.detail[("calendar", "PUT", 412)] == 1  # refused, then re-planned
+    assert report.connectors["calendar"].failed == 0
+    event = person.event("restitution")
+    assert str(event["summary"]) == "Restitution collective"
+    assert event.decoded("dtstart").isoformat() == "2021-11-12T16:30:00+01:00"
+    assert exported_start(tmp_path, "restitution").startswith("2021-11-12T16:30:00")
