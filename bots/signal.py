@@ -29,9 +29,7 @@ log = logging.getLogger(__name__)
 
 def policy_of(connector: SignalConnector, admins: frozenset[str] = frozenset()) -> ChannelPolicy:
     """The groups configured for this Signal connector (admins are numbers or UUIDs)."""
-    return ChannelPolicy(
-        chats=frozenset(connector.targets()), admins=admins, language=connector.config.language
-    )
+    return ChannelPolicy(chats=frozenset(connector.targets()), admins=admins, language=connector.config.language)
 
 
 def public_group_id(internal_id: str) -> str:
@@ -46,9 +44,7 @@ def frame_key(frame: dict[str, Any]) -> str | None:
     if not isinstance(data, dict) or not data.get("message"):
         return None
     stamp = int(envelope.get("serverReceivedTimestamp") or envelope.get("timestamp") or 0)
-    source = (
-        envelope.get("sourceUuid") or envelope.get("sourceNumber") or envelope.get("source") or ""
-    )
+    source = envelope.get("sourceUuid") or envelope.get("sourceNumber") or envelope.get("source") or ""
     return f"{stamp:015d}:{source}:{data.get('timestamp', '')}"
 
 
@@ -69,9 +65,7 @@ class SignalFrontend:
         envelope = frame.get("envelope") or {}
         data = envelope.get("dataMessage") or {}
         text = data.get("message")
-        sender = (
-            envelope.get("sourceNumber") or envelope.get("sourceUuid") or envelope.get("source")
-        )
+        sender = envelope.get("sourceNumber") or envelope.get("sourceUuid") or envelope.get("source")
         if not text or not sender:
             return None
         group = data.get("groupInfo")
@@ -117,9 +111,10 @@ class SignalFrontend:
         """One answer, reminder or notice, in plain text (Signal shows no markup)."""
         await self.connector.post(out.chat, out.message.render("text"), silent=False)
 
-    async def listen(
-        self, stop: asyncio.Event, *, limit: int | None = None, backoff: float = 5.0
-    ) -> int:
+    async def run(self, stop: asyncio.Event) -> None:
+        await self.listen(stop)
+
+    async def listen(self, stop: asyncio.Event, *, limit: int | None = None, backoff: float = 5.0) -> int:
         """Read the receive socket until ``stop`` (or ``limit`` messages); reconnects on failure."""
         await self.start()
         handled = await self.drain()

@@ -293,6 +293,21 @@ def pad_new(title: str, config_path: str | None, as_json: bool, connector_name: 
     click.echo(json.dumps({"title": title, "url": url}, ensure_ascii=False) if as_json else url)
 
 
+@cli.command("bots")
+@config_option
+def bots_command(config_path: str | None) -> None:
+    """Run the chat bots (Telegram, Signal, Talk) in the foreground until Ctrl-C."""
+    from bots.run import main as run_bots
+
+    lang = _lang()
+    try:
+        settings = load_settings(config_path)
+        lang = _lang(settings)
+        run_bots(settings)
+    except HubError as exc:
+        sys.exit(_fail(exc, lang, False))
+
+
 def main() -> None:
     cli()
 

@@ -1,0 +1,250 @@
+"""``hub bots``: every configured chat's bot in one foreground process.
+
+Builds, from the configuration: the chat connectors (Telegram, Signal, the Talk room of a
+Nextcloud connector), one :class:`~bots.service.Bot` over the programme of the latest sync,
+the follow store and inbox in the state store, the reminders, and the notices to followers
+when a sync publishes changes (watched in the state store, so a ``hub sync`` run elsewhere
+counts too). Admin commands run the engine in this process.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from collections.abc import Awaitable, Callable, Mapping
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+from bots.follow import Clock, FollowStore, Outgoing, Reminders, SystemClock, change_notices
+from bots.inbox import SqlInbox
+from bots.live import live_programme
+from bots.service import Bot, ChannelPolicy, HubStatus, SyncSummary
+from bots.store import SqlFollowStore, create_tables
+from config.settings import Settings
+from connectors.base import Connector, ConnectorContext
+from connectors.http import RequestCounter, build_client
+from connectors.registry import connector_class
+from sync.announce import Format, diff_versions, escape
+from sync.model import Programme, canonical_json
+from sync.state import StateStore
+
+log = logging.getLogger(__name__)
+
+
+class LiveProgramme:
+    """The programme of the latest sync, re-read only when the state store says it changed."""
+
+    def __init__(self, settings: Settings, store: StateStore) -> None:
+        self.settings = settings
+        self.store = store
+        self._key: tuple[int, str] | None = None
+        self._programme: Programme | None = None
+
+    def __call__(self) -> Programme:
+        key = (self.store.max_seq(), canonical_json(self.store.get_meta("programme")))
+        if self._programme is None or key != self._key:
+            self._programme = live_programme(self.settings)
+            self._key = key
+        return self._programme
+
+
+class HubOperations:
+    """What admins may do from a chat, carried out by the engine and the chat connectors."""
+
+    def __init__(self, settings: Settings, store: StateStore, announcers: Mapping[str, Announcer]) -> None:
+        self.settings = settings
+        self.store = store
+        self.announcers = announcers
+
+    async def sync_now(self) -> SyncSummary:
+        from sync.engine import Engine
+
+        engine = Engine(self.settings)
+        try:
+            report = await engine.sync()
+        finally:
+            if engine.store is not None:
+                engine.store.close()
+        with self.store.transaction() as conn:
+            self.store.set_meta(conn, "last_report", {**report.to_json(), "at": datetime.now(UTC).isoformat()})
+        failed = sum(1 for r in report.connectors.values() if r.error or r.failed)
+        return SyncSummary(changes=len(report.changes), failed=failed, conflicts=len(report.conflicts))
+
+    async def announce(self, text: str, *, by: str) -> int:
+        log.info("announcement from %s", by)
+        reached = 0
+        for name, send in self.announcers.items():
+            try:
+                reached += await send(text)
+            except Exception as exc:  # one channel down must not stop the others
+                log.warning("[%s] announcement not sent: %s", name, exc)
+        return reached
+
+    async def status(self) -> HubStatus:
+        last = (self.store.get_meta("last_report") or {}).get("at")
+        counts = self.store.outbox_counts()
+        pending = sum(
+            n for states in counts.values() for state, n in states.items() if state not in ("done", "in_doubt")
+        )
+        in_doubt = sum(states.get("in_doubt", 0) for states in counts.values())
+        return HubStatus(
+            datetime.fromisoformat(last) if last else None,
+            pending=pending,
+            in_doubt=in_doubt,
+            held=tuple(sorted(self.store.open_breakers())),
+        )
+
+
+async def watch_changes(
+    store: StateStore,
+    programme: Callable[[], Programme],
+    follows: FollowStore,
+    send: Callable[[Outgoing], Awaitable[None]],
+    stop: asyncio.Event,
+    clock: Clock,
+    every: float = 30.0,
+) -> None:
+    """Tell followers when a sync publishes changes to their sessions (polls the state store)."""
+    seen = store.max_seq()
+    published = store.published_records()
+    while not stop.is_set():
+        await clock.sleep(every, stop)
+        if store.max_seq() == seen:
+            continue
+        seen = store.max_seq()
+        now = store.published_records()
+        changes = diff_versions(published, now)
+        published = now
+        for message in change_notices(changes, follows, programme().venues):
+            try:
+                await send(message)
+            except Exception as exc:
+                log.warning("[%s] change notice not sent: %s", message.channel, exc)
+
+
+def _context(name: str, settings: Settings, counter: RequestCounter) -> ConnectorContext:
+    return ConnectorContext(name, build_client(name, counter), counter, settings.hub.language, settings.base_dir)
+
+
+class Frontend(Protocol):
+    """What every chat's front-end offers the runner."""
+
+    async def send(self, out: Outgoing) -> None: ...
+
+    async def run(self, stop: asyncio.Event) -> None: ...
+
+
+async def run_bots(settings: Settings, stop: asyncio.Event, *, clock: Clock | None = None) -> None:
+    """Run every chat's bot until ``stop`` is set."""
+    from bots.signal import SignalFrontend
+    from bots.signal import policy_of as signal_policy
+    from bots.talk import TalkFrontend
+    from bots.telegram import TelegramFrontend
+    from bots.telegram import policy_of as telegram_policy
+    from connectors.nextcloud import NextcloudConnector
+    from connectors.nextcloud.talk import reference_id
+    from connectors.signal import SignalConnector
+    from connectors.telegram import TelegramConnector
+
+    clock = clock or SystemClock()
+    store = StateStore.open(settings.database_url)
+    create_tables(store.engine)
+    follows = SqlFollowStore(store.engine)
+    inbox = SqlInbox(store.engine)
+    programme = LiveProgramme(settings, store)
+    counter = RequestCounter()
+    connectors: list[Connector[Any]] = []
+    policies: dict[str, ChannelPolicy] = {}
+    frontends: dict[str, Frontend] = {}
+    announcers: dict[str, Announcer] = {}
+    bot = Bot(policies, follows, programme, clock, None, settings.hub.language)
+
+    for section in settings.connectors:
+        if section.config.type not in ("telegram", "signal", "nextcloud"):
+            continue
+        cls = connector_class(section.config.type)
+        connector = cls(section.name, section.config, _context(section.name, settings, counter))
+        connectors.append(connector)
+        name, targets = section.name, connector.targets()
+        if isinstance(connector, TelegramConnector):
+            policies[name] = telegram_policy(connector)
+            frontends[name] = TelegramFrontend(connector, bot, inbox)
+            announcers[name] = _poster(connector.post, targets, "html")
+        elif isinstance(connector, SignalConnector):
+            policies[name] = signal_policy(connector)
+            frontends[name] = SignalFrontend(connector, bot, inbox)
+            announcers[name] = _poster(connector.post, targets, "text")
+        elif isinstance(connector, NextcloudConnector) and targets:
+            client = connector.talk.client
+            policies[name] = TalkFrontend.policy(targets, language=settings.hub.language)
+            frontends[name] = TalkFrontend(client, targets, bot, inbox, channel=name)
+
+            async def talk_post(room: str, text: str, *, silent: bool, client: Any = client) -> object:
+                return await client.send(room, text, reference=reference_id("announce", room, text))
+
+            announcers[name] = _poster(talk_post, targets, "markdown")
+    bot.operations = HubOperations(settings, store, announcers)
+
+    async def send(message: Outgoing) -> None:
+        frontend = frontends.get(message.channel)
+        if frontend is not None:
+            await frontend.send(message)
+
+    tasks = [asyncio.create_task(Reminders(follows, programme, send, clock).run(stop))]
+    tasks.append(asyncio.create_task(watch_changes(store, programme, follows, send, stop, clock)))
+    tasks += [asyncio.create_task(_supervised(name, f.run, stop)) for name, f in frontends.items()]
+    log.info("bots running on %s", ", ".join(frontends) or "no chat connector")
+    try:
+        await stop.wait()
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        for connector in connectors:
+            with contextlib.suppress(Exception):
+                await connector.close()
+            await connector.ctx.http.aclose()
+        store.close()
+
+
+Announcer = Callable[[str], Awaitable[int]]
+
+
+async def _supervised(name: str, run: Callable[[asyncio.Event], Awaitable[None]], stop: asyncio.Event) -> None:
+    """Keep one chat's loop running: a crash is logged and the loop restarted, never silent."""
+    while not stop.is_set():
+        try:
+            await run(stop)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("[%s] the bot stopped on an error; restarting in 10 s", name)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), 10)
+
+
+def _poster(post: Callable[..., Awaitable[object]], targets: list[str], fmt: Format) -> Announcer:
+    """Post an admin's text, made inert for the channel's format, to every configured chat."""
+
+    async def announce(text: str) -> int:
+        for target in targets:
+            await post(target, escape(text, fmt), silent=False)
+        return len(targets)
+
+    return announce
+
+
+def main(settings: Settings) -> None:
+    """Run until SIGINT or SIGTERM."""
+
+    async def go() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError):
+                loop.add_signal_handler(sig, stop.set)
+        await run_bots(settings, stop)
+
+    asyncio.run(go())
