@@ -141,9 +141,7 @@ class ClientCredentials(Credentials):
         body = _json(response)
         token = body.get("access_token")
         if not isinstance(token, str) or not token:
-            raise AuthError(
-                "OAuth2 token endpoint answered without a token", connector=api.connector
-            )
+            raise AuthError("OAuth2 token endpoint answered without a token", connector=api.connector)
         lifetime = float(body.get("expires_in") or 3600)
         self._token = token
         self._expires = time.monotonic() + max(lifetime - 30, lifetime / 2)
@@ -189,9 +187,7 @@ class EtherpadAPI:
             except TransientError as exc:
                 if attempt == attempts or (exc.retry_after or 0) > 30:
                     raise
-                await asyncio.sleep(
-                    exc.retry_after if exc.retry_after is not None else 0.5 * attempt
-                )
+                await asyncio.sleep(exc.retry_after if exc.retry_after is not None else 0.5 * attempt)
         raise AssertionError("unreachable")  # pragma: no cover
 
     async def _once(self, function: str, params: dict[str, str | int]) -> Any:
@@ -199,9 +195,7 @@ class EtherpadAPI:
         headers: dict[str, str] = {}
         await self.credentials.apply(self, form, headers)
         try:
-            response = await self.http.post(
-                f"{self.url}/api/{self.version}/{function}", data=form, headers=headers
-            )
+            response = await self.http.post(f"{self.url}/api/{self.version}/{function}", data=form, headers=headers)
         except httpx.TransportError as exc:
             raise describe_transport_error(exc, self.connector) from None
         body = _json(response)
@@ -211,21 +205,15 @@ class EtherpadAPI:
             # read as "the pad does not exist" (only code 1 says that).
             if response.status_code not in (404, 410):
                 raise_for_response(response, self.connector, function)
-            raise PermanentError(
-                f"{function}: not an Etherpad API answer", connector=self.connector
-            )
+            raise PermanentError(f"{function}: not an Etherpad API answer", connector=self.connector)
         if code == 0:
             return body.get("data")
         raise self._error(function, code, str(body.get("message") or ""), response)
 
-    def _error(
-        self, function: str, code: int, message: str, response: httpx.Response
-    ) -> ConnectorError:
+    def _error(self, function: str, code: int, message: str, response: httpx.Response) -> ConnectorError:
         what = f"{function}: {message}" if message else function
         if code == 4 or response.status_code in (401, 403):
-            return AuthError(
-                f"{what} ({self.credentials.method} refused)", connector=self.connector
-            )
+            return AuthError(f"{what} ({self.credentials.method} refused)", connector=self.connector)
         if code == 1:
             if "does not exist" in message:
                 return NotFound(what, connector=self.connector)
@@ -236,7 +224,5 @@ class EtherpadAPI:
                 connector=self.connector,
             )
         if code == 2 or response.status_code >= 500 or response.status_code == 429:
-            return TransientError(
-                what, connector=self.connector, retry_after=retry_after_seconds(response.headers)
-            )
+            return TransientError(what, connector=self.connector, retry_after=retry_after_seconds(response.headers))
         return PermanentError(what, connector=self.connector)

@@ -66,13 +66,9 @@ PROJECTION_KEYS = (*PAD_FIELDS, "venue_name", "marked")
 class EtherpadConfig(ConnectorConfig):
     """``[connectors.<name>]`` with ``type = "etherpad"``."""
 
-    url: str = Field(
-        description="Etherpad's base URL, e.g. https://framapad.org or http://127.0.0.1:9001"
-    )
+    url: str = Field(description="Etherpad's base URL, e.g. https://framapad.org or http://127.0.0.1:9001")
     pad: str = Field(description="Pad id of the programme pad (created at the first sync).")
-    api_version: str = Field(
-        "1.2.15", description="HTTP API version (1.2.15 works on 1.8 and 2.x)."
-    )
+    api_version: str = Field("1.2.15", description="HTTP API version (1.2.15 works on 1.8 and 2.x).")
     api_key: SecretStr | None = None
     api_key_file: str | None = None
     client_id: str | None = Field(None, description="OAuth2 client (Etherpad 2.x sso.clients).")
@@ -85,21 +81,16 @@ class EtherpadConfig(ConnectorConfig):
     scope: str | None = None
     create_sessions: bool = Field(
         False,
-        description="A new line without a [#marker] becomes a new session "
-        "(the engine also needs owns 'existence').",
+        description="A new line without a [#marker] becomes a new session (the engine also needs owns 'existence').",
     )
     public_url: str | None = Field(None, description="Base URL people open pads at; default: url.")
-    language: Literal["fr", "en"] | None = Field(
-        None, description="Pad language; default: [hub] language."
-    )
+    language: Literal["fr", "en"] | None = Field(None, description="Pad language; default: [hub] language.")
 
     @field_validator("pad")
     @classmethod
     def _pad_id(cls, value: str) -> str:
         if not value or len(value) > PAD_ID_MAX or any(c in value for c in "$/?&#"):
-            raise ValueError(
-                f"an Etherpad pad id has 1 to {PAD_ID_MAX} characters, none of $ / ? & #"
-            )
+            raise ValueError(f"an Etherpad pad id has 1 to {PAD_ID_MAX} characters, none of $ / ? & #")
         return value
 
     @model_validator(mode="after")
@@ -107,9 +98,7 @@ class EtherpadConfig(ConnectorConfig):
         key = self.api_key is not None or self.api_key_file is not None
         oauth = self.client_id is not None
         if key == oauth:
-            raise ValueError(
-                "give either api_key (or api_key_file), or client_id with client_secret"
-            )
+            raise ValueError("give either api_key (or api_key_file), or client_id with client_secret")
         if oauth and self.client_secret is None and self.client_secret_file is None:
             raise ValueError("client_id needs client_secret or client_secret_file")
         return self
@@ -190,14 +179,8 @@ class EtherpadConnector(Connector[EtherpadConfig]):
 
     def _reader(self, programme: Programme) -> PadReader:
         first = programme.days[0].date if programme.days else None
-        year = (
-            first.year
-            if first
-            else min((s.start.year for s in programme.sessions.values()), default=2000)
-        )
-        return PadReader(
-            tz=programme.tz, venues=programme.venues, lang=self.lang, default_year=year
-        )
+        year = first.year if first else min((s.start.year for s in programme.sessions.values()), default=2000)
+        return PadReader(tz=programme.tz, venues=programme.venues, lang=self.lang, default_year=year)
 
     # protocol ----------------------------------------------------------------------------
     async def check(self) -> list[str]:
@@ -231,9 +214,7 @@ class EtherpadConnector(Connector[EtherpadConfig]):
             lang=self.lang,
         )
 
-    async def pull(
-        self, cursor: str | None, links: Mapping[str, Link], programme: Programme
-    ) -> PullResult:
+    async def pull(self, cursor: str | None, links: Mapping[str, Link], programme: Programme) -> PullResult:
         self._by_remote = {link.remote_id: key for key, link in links.items() if link.remote_id}
         try:
             revision = await self._revision()
@@ -256,9 +237,7 @@ class EtherpadConnector(Connector[EtherpadConfig]):
     def _items(
         self, parsed: ParsedPad, links: Mapping[str, Link], programme: Programme, revision: int
     ) -> tuple[list[RemoteItem], list[str]]:
-        problems = [
-            say("where", self.lang, pad=self.config.pad, line=n, what=w) for n, w in parsed.problems
-        ]
+        problems = [say("where", self.lang, pad=self.config.pad, line=n, what=w) for n, w in parsed.problems]
         items: list[RemoteItem] = []
         taken: set[str] = set()
         version = str(revision)
@@ -266,11 +245,7 @@ class EtherpadConnector(Connector[EtherpadConfig]):
         for block in (b for b in parsed.blocks if not b.ignored and b.key):
             key = block.key
             assert key is not None
-            if (
-                key not in programme.sessions
-                and key not in links
-                and not self.config.create_sessions
-            ):
+            if key not in programme.sessions and key not in links and not self.config.create_sessions:
                 problems.append(self._where(block, say("problem.unknown_key", self.lang, key=key)))
                 continue
             fields = self._complete(block, links.get(key), programme.sessions.get(key), programme)
@@ -279,13 +254,9 @@ class EtherpadConnector(Connector[EtherpadConfig]):
                 taken.add(key)
         missing = [key for key in links if key not in taken]
         for block in anchorless:
-            linked = self._by_remote.get(block.remote_id) or self._recognise(
-                block, missing, links, programme
-            )
+            linked = self._by_remote.get(block.remote_id) or self._recognise(block, missing, links, programme)
             if linked is not None and linked not in taken:
-                fields = self._complete(
-                    block, links.get(linked), programme.sessions.get(linked), programme
-                )
+                fields = self._complete(block, links.get(linked), programme.sessions.get(linked), programme)
                 if fields is not None:
                     items.append(RemoteItem(linked, fields, block.remote_id, version))
                     taken.add(linked)
@@ -359,9 +330,7 @@ class EtherpadConnector(Connector[EtherpadConfig]):
             revision = None
         if revision is None:
             return await self._create_pad(ops, programme)
-        expected = (
-            self._seen if self._seen is not None else _newest_version(o.link for o in ops if o.link)
-        )
+        expected = self._seen if self._seen is not None else _newest_version(o.link for o in ops if o.link)
         if expected is not None and revision != expected:
             self._seen, self._snapshot = None, None
             return _superseded(
@@ -377,9 +346,7 @@ class EtherpadConnector(Connector[EtherpadConfig]):
         if not snapshot.text.strip():
             new_text = self._document(ops, programme)
         else:
-            changes = {
-                op.key: (dict(op.projection) if op.projection is not None else None) for op in ops
-            }
+            changes = {op.key: (dict(op.projection) if op.projection is not None else None) for op in ops}
             new_text = edit_pad(
                 snapshot.parsed,
                 changes,
@@ -399,9 +366,7 @@ class EtherpadConnector(Connector[EtherpadConfig]):
             await self.api.call("setText", padID=self.config.pad, text=new_text)
         return await self._confirm(ops, revision, new_text, appended)
 
-    async def _confirm(
-        self, ops: Sequence[Op], before: int, new_text: str, appended: bool
-    ) -> list[OpResult]:
+    async def _confirm(self, ops: Sequence[Op], before: int, new_text: str, appended: bool) -> list[OpResult]:
         """Make sure no person's edit slipped between the last read and the write."""
         after = await self._revision()
         if after == before + 1:
@@ -484,9 +449,7 @@ class EtherpadConnector(Connector[EtherpadConfig]):
                 continue
             same = {k: op.projection.get(k) for k in (*PAD_FIELDS, "venue_name")}
             for block in free:
-                if block not in adopted.values() and all(
-                    block.fields.get(k) == v for k, v in same.items()
-                ):
+                if block not in adopted.values() and all(block.fields.get(k) == v for k, v in same.items()):
                     adopted[op.key] = block
                     break
         return adopted

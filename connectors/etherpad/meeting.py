@@ -122,9 +122,7 @@ async def create_meeting_pad(
                 continue
             raise
         return pad_url(connector.config, pad_id)
-    raise PermanentError(
-        f"{ATTEMPTS} pads named after this title exist already", connector=connector.name
-    )
+    raise PermanentError(f"{ATTEMPTS} pads named after this title exist already", connector=connector.name)
 
 
 def etherpad_section(settings: Settings, name: str | None) -> tuple[str, EtherpadConfig]:
@@ -139,10 +137,7 @@ def etherpad_section(settings: Settings, name: str | None) -> tuple[str, Etherpa
     if not found:
         wanted = f"'{name}' of type etherpad" if name else "of type etherpad"
         raise ConfigError(f"no connector section {wanted} in the configuration")
-    raise ConfigError(
-        "several Etherpad connectors: choose one with --connector "
-        f"({', '.join(n for n, _ in found)})"
-    )
+    raise ConfigError(f"several Etherpad connectors: choose one with --connector ({', '.join(n for n, _ in found)})")
 
 
 async def new_meeting_pad(

@@ -22,8 +22,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "to the programme.",
     },
     "pad.help_new": {
-        "fr": "Pour ajouter une session, écrivez une ligne comme « 14:00-15:30 Titre » "
-        "sous son jour.",
+        "fr": "Pour ajouter une session, écrivez une ligne comme « 14:00-15:30 Titre » sous son jour.",
         "en": "To add a session, write a line such as “14:00-15:30 Title” under its day.",
     },
     "pad.venues": {"fr": "Lieux : {names}", "en": "Venues: {names}"},
@@ -62,8 +61,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "problem.stray": {
         "fr": "ligne qui n'appartient à aucune session : « {text} » "
         "(une session commence par son heure, ex. 14:00-15:30 Titre)",
-        "en": "line that belongs to no session: “{text}” "
-        "(a session starts with its time, e.g. 14:00-15:30 Title)",
+        "en": "line that belongs to no session: “{text}” (a session starts with its time, e.g. 14:00-15:30 Title)",
     },
     "problem.duplicate": {
         "fr": "le repère [#{key}] apparaît déjà ligne {first} ; cette copie est ignorée",

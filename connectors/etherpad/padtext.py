@@ -58,10 +58,9 @@ _HEAD = re.compile(
     + r"(?P<rest>(?:[\s:\-–—,|].*)?)$",
     re.IGNORECASE,
 )
-_STARTS_WITH_TIME = re.compile(
-    rf"^(?:(?:{_CANCELLED}|{_TENTATIVE})\b\s*[:\-–—]?\s*)?\d{{1,2}}\s*[:hH.]", re.IGNORECASE
-)
-_DAMAGED_MARKER = re.compile(r"\s*\[#[^\]\s]*$")
+_STARTS_WITH_TIME = re.compile(rf"^(?:(?:{_CANCELLED}|{_TENTATIVE})\b\s*[:\-–—]?\s*)?\d{{1,2}}\s*[:hH.]", re.IGNORECASE)
+_PLUS_LIKE = re.compile(r"^\(?\+\d")
+_DAMAGED_MARKER = re.compile(r"(?:\s*\[#[^\]\s]*)+$")
 _TITLE_LEAD = " \t:-–—,|"
 _FIELD = re.compile(r"^\s*(?P<label>[^:]{1,40}?)\s*:\s*(?P<value>.*)$")
 _VENUE_LABELS = {"lieu", "lieux", "salle", "venue", "place", "where", "ou"}
@@ -153,10 +152,11 @@ def projection(
 # rendering ---------------------------------------------------------------------------------
 
 
-def _span(start: datetime, end: datetime) -> str:
+def _span(start: datetime, end: datetime, title: str) -> str:
     text = f"{start:%H:%M}-{end:%H:%M}"
     days = (end.date() - start.date()).days
-    return f"{text} (+{days})" if days > 0 else text
+    # "(+0)" keeps a title that starts like "(+2)" from being read as the days count.
+    return f"{text} (+{days})" if days > 0 or _PLUS_LIKE.match(title) else text
 
 
 def _label(key: str, lang: str) -> str:
@@ -173,15 +173,13 @@ def render_head(key: str | None, proj: Mapping[str, Any], lang: str, tz: ZoneInf
     elif proj["status"] == "tentative":
         marker = say("status.tentative", lang) + " "
     anchor = f" [#{key}]" if key else ""
-    return f"{marker}{_span(start, end)} {proj['title']}{anchor}"
+    return f"{marker}{_span(start, end, proj['title'])} {proj['title']}{anchor}"
 
 
 def render_block(key: str | None, proj: Mapping[str, Any], lang: str, tz: ZoneInfo) -> list[str]:
     """One session: its head line, venue, hosts and description lines."""
     lines = [render_head(key, proj, lang, tz)]
-    lines.append(
-        INDENT + _label("label.venue", lang) + (proj["venue_name"] or say("venue.none", lang))
-    )
+    lines.append(INDENT + _label("label.venue", lang) + (proj["venue_name"] or say("venue.none", lang)))
     hosts: list[str] = list(proj["hosts"])
     description = [line for line in proj["description"].split("\n") if line]
     # An empty hosts line when a description line would otherwise be read as one.
@@ -297,9 +295,7 @@ def join_lines(lines: list[str]) -> str:
 
 
 _MONTHS = {fold(name): number for names in MONTHS.values() for number, name in enumerate(names, 1)}
-_DAY_IN_TEXT = re.compile(
-    r"\b(?P<d>\d{1,2})(?:er|st|nd|rd|th)?\s+(?P<m>[a-z]+)(?:\s+(?P<y>\d{4}))?\b"
-)
+_DAY_IN_TEXT = re.compile(r"\b(?P<d>\d{1,2})(?:er|st|nd|rd|th)?\s+(?P<m>[a-z]+)(?:\s+(?P<y>\d{4}))?\b")
 _ISO_DAY = re.compile(r"\b(?P<y>\d{4})-(?P<m>\d{2})-(?P<d>\d{2})\b")
 
 
@@ -331,9 +327,7 @@ def _meant_as_day(heading: str) -> bool:
 class PadReader:
     """Reads pad text back into projections, collecting what it cannot read."""
 
-    def __init__(
-        self, *, tz: ZoneInfo, venues: Mapping[str, Venue], lang: str, default_year: int
-    ) -> None:
+    def __init__(self, *, tz: ZoneInfo, venues: Mapping[str, Venue], lang: str, default_year: int) -> None:
         self.tz = tz
         self.venues = venues
         self.lang = lang
@@ -363,9 +357,7 @@ class PadReader:
         for index, raw in enumerate(lines):
             line = raw.rstrip()
             heading = _HEADING.match(line) if not raw[:1].isspace() else None
-            if heading and (
-                line.lstrip().startswith("==") or parse_day(heading["body"], self.default_year)
-            ):
+            if heading and (line.lstrip().startswith("==") or parse_day(heading["body"], self.default_year)):
                 close(index)
                 day = parse_day(heading["body"], self.default_year)
                 # A heading without a date is a free section ("== Notes =="): its text is
@@ -374,9 +366,7 @@ class PadReader:
                 if day is not None:
                     pad.sections.append(Section(day, index))
                 elif _meant_as_day(heading["body"]):  # "== samedi 13 novembr ==": a typo
-                    pad.problems.append(
-                        (index + 1, say("problem.day", self.lang, text=line.strip()))
-                    )
+                    pad.problems.append((index + 1, say("problem.day", self.lang, text=line.strip())))
                     undated = None
                     day_typo = True
                     continue
@@ -387,8 +377,7 @@ class PadReader:
                 continue
             anchor = _ANCHOR.search(line)
             is_head = not raw[:1].isspace() and (
-                anchor is not None
-                or (day is not None and _STARTS_WITH_TIME.match(line) is not None)
+                anchor is not None or (day is not None and _STARTS_WITH_TIME.match(line) is not None)
             )
             if is_head:
                 close(index)
@@ -408,9 +397,7 @@ class PadReader:
                 if day is None:
                     if undated is not None:
                         where, heading_text = undated
-                        pad.problems.append(
-                            (where + 1, say("problem.day", self.lang, text=heading_text))
-                        )
+                        pad.problems.append((where + 1, say("problem.day", self.lang, text=heading_text)))
                         undated = None
                     pad.problems.append((index + 1, say("problem.no_day", self.lang)))
                     block.failed |= {"start", "end"}
@@ -482,9 +469,7 @@ class PadReader:
             if venue_id is None:
                 block.failed.add("venue")
                 known = ", ".join(v.name for v in self.venues.values())
-                pad.problems.append(
-                    (index + 1, say("problem.venue", self.lang, name=name, known=known))
-                )
+                pad.problems.append((index + 1, say("problem.venue", self.lang, name=name, known=known)))
                 return
             block.fields["venue"] = venue_id
         elif labelled and label in _HOSTS_LABELS and "hosts" not in block.fields:

@@ -61,9 +61,7 @@ async def publish(pad: EtherpadConnector, programme: Programme) -> list[Any]:
     return await pad.apply(ops, programme)
 
 
-async def test_client_credentials_token_serves_many_calls(
-    fake: FakeEtherpad, make: Make, programme: Programme
-) -> None:
+async def test_client_credentials_token_serves_many_calls(fake: FakeEtherpad, make: Make, programme: Programme) -> None:
     pad = make(client_id="hub", client_secret=SECRET)
     assert any("OAuth2" in line for line in await pad.check())
     refs = await publish(pad, programme)
@@ -93,27 +91,21 @@ async def test_wrong_client_secret_is_an_auth_error_without_the_secret(
     with pytest.raises(AuthError) as caught:
         await pad.pull(None, {}, programme)
     assert "invalid_client" in str(caught.value)
-    assert "not-the-secret" not in str(caught.value) and "not-the-secret" not in repr(
-        pad.api.credentials
-    )
+    assert "not-the-secret" not in str(caught.value) and "not-the-secret" not in repr(pad.api.credentials)
 
 
 async def test_client_authentication_follows_the_registration(
     fake: FakeEtherpad, make: Make, programme: Programme, tmp_path: Any
 ) -> None:
     (tmp_path / "secret").write_text("post-secret\n")
-    poster = make(
-        client_id="poster", client_secret_file=str(tmp_path / "secret"), token_auth="post"
-    )
+    poster = make(client_id="poster", client_secret_file=str(tmp_path / "secret"), token_auth="post")
     assert (await poster.pull(None, {}, programme)).cursor == "absent"
     wrong_way = make(client_id="poster", client_secret="post-secret")  # Basic, not registered so
     with pytest.raises(AuthError):
         await wrong_way.pull(None, {}, programme)
 
 
-async def test_api_key_mode_of_etherpad_2(
-    fake: FakeEtherpad, make: Make, programme: Programme
-) -> None:
+async def test_api_key_mode_of_etherpad_2(fake: FakeEtherpad, make: Make, programme: Programme) -> None:
     fake.mode, fake.api_key = "apikey", "the-2x-key"
     pad = make(api_key="the-2x-key")
     assert all(isinstance(r, RemoteRef) for r in await publish(pad, programme))
@@ -161,9 +153,7 @@ def test_config_wants_exactly_one_way_in() -> None:
     with pytest.raises(ValueError, match="either api_key"):
         EtherpadConfig.model_validate(base)
     with pytest.raises(ValueError, match="either api_key"):
-        EtherpadConfig.model_validate(
-            {**base, "api_key": "k", "client_id": "c", "client_secret": "s"}
-        )
+        EtherpadConfig.model_validate({**base, "api_key": "k", "client_id": "c", "client_secret": "s"})
     with pytest.raises(ValueError, match="client_secret"):
         EtherpadConfig.model_validate({**base, "client_id": "c"})
     with pytest.raises(ValueError, match="pad id"):
@@ -190,9 +180,7 @@ async def test_a_server_without_the_api_is_not_mistaken_for_a_missing_pad(
             ({"client_id": "hub", "client_secret": SECRET}, AuthError),
         ]
         for settings, expected in cases:
-            config = EtherpadConfig.model_validate(
-                {"type": "etherpad", "url": base, "pad": "programme", **settings}
-            )
+            config = EtherpadConfig.model_validate({"type": "etherpad", "url": base, "pad": "programme", **settings})
             pad = EtherpadConnector("pad", config, make_context("pad"))
             with pytest.raises(expected) as caught:  # never NotFound, "the pad is missing"
                 await pad.pull(None, {}, programme)

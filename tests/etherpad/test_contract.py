@@ -42,9 +42,7 @@ class TestEtherpadContract(ConnectorContract):
         async def keys(connector: Connector[ConnectorConfig]) -> set[str]:
             assert isinstance(connector, EtherpadConnector)
             async with httpx.AsyncClient() as client:
-                export = await client.get(
-                    f"{etherpad_server.url}/p/{connector.config.pad}/export/txt"
-                )
+                export = await client.get(f"{etherpad_server.url}/p/{connector.config.pad}/export/txt")
             assert export.status_code == 200
             return set(MARKER.findall(export.text))
 

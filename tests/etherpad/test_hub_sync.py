@@ -82,12 +82,8 @@ def test_a_time_edited_in_the_pad_reaches_every_sink_once(
     assert figures(moved, "exports")["updated"] == 1
     assert exported(tmp_path, "atelier-culture-juridique")["date"].startswith("2021-11-13T15:00:00")
     ics = (tmp_path / "public" / "programme.ics").read_text(encoding="utf-8")
-    event = next(
-        e for e in ics.split("BEGIN:VEVENT")[1:] if "X-HUB-ID:atelier-culture-juridique" in e
-    )
-    assert ":20211113T150000" in next(
-        line for line in event.splitlines() if line.startswith("DTSTART")
-    )
+    event = next(e for e in ics.split("BEGIN:VEVENT")[1:] if "X-HUB-ID:atelier-culture-juridique" in e)
+    assert ":20211113T150000" in next(line for line in event.splitlines() if line.startswith("DTSTART"))
     assert "atelier-culture-juridique" in json.dumps(moved.get("changes", []), ensure_ascii=False)
 
     settled = hub_json("sync", "--config", config)
@@ -191,9 +187,7 @@ def test_a_session_written_in_the_pad_is_created_and_gets_its_marker(
     )
 
 
-def test_hub_check_proves_the_key_and_names_the_pad(
-    tmp_path: Path, etherpad_server: EtherpadServer
-) -> None:
+def test_hub_check_proves_the_key_and_names_the_pad(tmp_path: Path, etherpad_server: EtherpadServer) -> None:
     pad = f"programme-{secrets.token_hex(4)}"
     config = str(pad_config(tmp_path, etherpad_server, pad))
     checked = run_hub("check", "--config", config)

@@ -50,9 +50,7 @@ def test_a_meeting_pad_is_created_from_the_template_and_its_url_printed(
     assert "1. Budget" in person.text(pad_id)
 
 
-def test_english_template_and_public_address(
-    tmp_path: Path, etherpad_server: EtherpadServer, person: Person
-) -> None:
+def test_english_template_and_public_address(tmp_path: Path, etherpad_server: EtherpadServer, person: Person) -> None:
     cfg = config(tmp_path, etherpad_server, public="https://pad.example.org")
     title = f"Coordination meeting {secrets.token_hex(2)}"
     made = run_hub("pad", "new", title, "--lang", "en", "--config", cfg, check=True)

@@ -17,9 +17,7 @@ from tests.etherpad.conftest import EtherpadServer, Person
 pytestmark = pytest.mark.peer("etherpad")
 
 
-def make_pad(
-    server: EtherpadServer, ctx: ConnectorContext, pad: str, **extra: Any
-) -> EtherpadConnector:
+def make_pad(server: EtherpadServer, ctx: ConnectorContext, pad: str, **extra: Any) -> EtherpadConnector:
     config = EtherpadConfig.model_validate(
         {"type": "etherpad", "url": server.url, "pad": pad, "api_key": server.api_key, **extra}
     )
@@ -27,9 +25,7 @@ def make_pad(
 
 
 def all_creates(pad: EtherpadConnector, programme: Programme) -> list[Op]:
-    return [
-        Op("create", s.id, pad.project(s, programme), None) for s in programme.sorted_sessions()
-    ]
+    return [Op("create", s.id, pad.project(s, programme), None) for s in programme.sorted_sessions()]
 
 
 def links_after(pad: EtherpadConnector, programme: Programme, refs: list[Any]) -> dict[str, Link]:
@@ -76,10 +72,7 @@ async def test_initial_render_reads_back_exactly_what_was_projected(
     text = person.text(pad_id)
     assert text.count("\n== ") == 3
     assert "== samedi 13 novembre 2021 : Initier les chantiers communs ==" in text
-    assert (
-        "14:00-16:30 Culture juridique [#atelier-culture-juridique]\n    Lieu : Les 8 Pillards\n"
-        in text
-    )
+    assert "14:00-16:30 Culture juridique [#atelier-culture-juridique]\n    Lieu : Les 8 Pillards\n" in text
     assert "    Animation : Noailles Debout, Hôtel du Nord\n" in text
     assert text.count("[#") == 22 + 1  # every session, plus the help line naming the markers
 
@@ -107,10 +100,7 @@ async def test_english_pad(
     assert "    Venue: Les 8 Pillards\n" in text
     result = await pad.pull(None, {}, programme)
     assert result.problems == []
-    assert all(
-        dict(i.fields) == pad.project(programme.sessions[str(i.key)], programme)
-        for i in result.items
-    )
+    assert all(dict(i.fields) == pad.project(programme.sessions[str(i.key)], programme) for i in result.items)
 
 
 async def test_unchanged_pad_costs_one_request(
@@ -137,9 +127,7 @@ async def test_pull_right_after_the_hubs_own_write_costs_one_request(
     links, cursor = await published(pad, programme)
     session = programme.sessions["atelier-municipalisme"]
     renamed = session.with_fields({"title": "Communs et municipalisme (salle 2)"})
-    programme = programme.with_sessions(
-        [renamed if s.id == renamed.id else s for s in programme.sessions.values()]
-    )
+    programme = programme.with_sessions([renamed if s.id == renamed.id else s for s in programme.sessions.values()])
     [ref] = await pad.apply(
         [Op("update", renamed.id, pad.project(renamed, programme), links[renamed.id], 1)], programme
     )
@@ -181,9 +169,7 @@ async def test_a_persons_time_and_venue_edit_is_pulled_as_a_change(
     assert edited["venue"] == "apres-m" and edited["venue_name"] == "L'Après M"
     assert edited["title"] == "Culture juridique"
     unchanged = [
-        k
-        for k, item in items.items()
-        if k != "atelier-culture-juridique" and dict(item.fields) == links[str(k)].base
+        k for k, item in items.items() if k != "atelier-culture-juridique" and dict(item.fields) == links[str(k)].base
     ]
     assert len(unchanged) == 21
     assert result.cursor != cursor
@@ -251,9 +237,7 @@ async def test_an_unreadable_line_is_reported_and_changes_nothing(
     items = by_key(result)
     # nothing the person wrote there is taken: the sessions keep what the hub last agreed on
     assert dict(items["atelier-municipalisme"].fields) == links["atelier-municipalisme"].base
-    assert (
-        dict(items["atelier-puissance-publique"].fields) == links["atelier-puissance-publique"].base
-    )
+    assert dict(items["atelier-puissance-publique"].fields) == links["atelier-puissance-publique"].base
     assert set(items) == set(programme.sessions)
 
 
@@ -269,8 +253,7 @@ async def test_new_lines_become_sessions_only_when_allowed(
     person.replace(
         pad_id,
         "\n\n== dimanche 14 novembre 2021",
-        "\n\n20:00-23:00 Bal des communs\n    Lieu : Les 8 Pillards\n\n"
-        "== dimanche 14 novembre 2021",
+        "\n\n20:00-23:00 Bal des communs\n    Lieu : Les 8 Pillards\n\n== dimanche 14 novembre 2021",
     )
     refused = await pad.pull(cursor, links, programme)
     assert None not in by_key(refused)
@@ -296,9 +279,7 @@ async def test_a_persons_edit_between_read_and_write_is_merged_first(
     pad = make_pad(etherpad_server, context, pad_id)
     links, cursor = await published(pad, programme)
     assert (await pad.pull(cursor, links, programme)).items == []  # the hub reads...
-    person.replace(
-        pad_id, "09:30-10:00 Accueil café", "09:15-10:00 Accueil café"
-    )  # ...a person edits
+    person.replace(pad_id, "09:30-10:00 Accueil café", "09:15-10:00 Accueil café")  # ...a person edits
     renamed = programme.sessions["dejeuner-grandes-tables"].with_fields({"title": "Repas partagé"})
     op = Op("update", renamed.id, pad.project(renamed, programme), links[renamed.id], 1)
     [result] = await pad.apply([op], programme)  # ...the hub writes what it planned
@@ -407,13 +388,9 @@ async def test_writes_touch_only_the_changed_blocks(
         "10:00-12:30 Communs et recherche [#atelier-communs-recherche]",
     }
     assert isinstance(refs[0], RemoteRef)
-    links[moved.id] = Link(
-        "pad", "sessions", moved.id, moved.id, refs[0].version, base=pad.project(moved, changed)
-    )
+    links[moved.id] = Link("pad", "sessions", moved.id, moved.id, refs[0].version, base=pad.project(moved, changed))
     del links[gone]
-    reread = by_key(
-        await pad.pull(result.cursor, {k: _stale(v) for k, v in links.items()}, changed)
-    )
+    reread = by_key(await pad.pull(result.cursor, {k: _stale(v) for k, v in links.items()}, changed))
     expected = {k: pad.project(s, changed) for k, s in changed.sessions.items()}
     restitution = expected["restitution"]  # the person's line comes first in its description
     restitution["description"] = "(prévoir des chaises)\n" + restitution["description"]
@@ -523,12 +500,8 @@ async def test_a_damaged_marker_is_recognised_and_repaired(
     }
     # the engine sees the difference and writes the session again: the marker comes back
     session = programme.sessions["atelier-culture-juridique"]
-    link = Link(
-        "pad", "sessions", session.id, damaged.remote_id, damaged.version, base=dict(damaged.fields)
-    )
-    [ref] = await pad.apply(
-        [Op("update", session.id, pad.project(session, programme), link, 1)], programme
-    )
+    link = Link("pad", "sessions", session.id, damaged.remote_id, damaged.version, base=dict(damaged.fields))
+    [ref] = await pad.apply([Op("update", session.id, pad.project(session, programme), link, 1)], programme)
     assert isinstance(ref, RemoteRef)
     text = person.text(pad_id)
     assert "14:00-16:30 Culture juridique [#atelier-culture-juridique]\n" in text
