@@ -258,3 +258,57 @@ def test_day_headings_in_every_spelling() -> None:
     ):
         parsed = reader().parse(f"{heading}\n\n10:00-11:00 A [#a]\n")
         assert parsed.problems == [] and parsed.sections[0].day == date(2021, 11, 13), heading
+
+
+KEYS = sorted(PROGRAMME.sessions)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    updated=st.dictionaries(
+        st.sampled_from(KEYS), st.tuples(st.integers(-2, 3), st.integers(0, 47), words), max_size=6
+    ),
+    deleted=st.sets(st.sampled_from(KEYS), max_size=4),
+    added=st.lists(st.tuples(st.integers(-2, 3), st.integers(0, 47), words), max_size=4),
+)
+def test_any_batch_of_edits_reads_back_and_keeps_peoples_lines(
+    updated: dict[str, tuple[int, int, str]],
+    deleted: set[str],
+    added: list[tuple[int, int, str]],
+) -> None:
+    base = document(PROGRAMME)
+    notes = ["Note d'une personne en haut.", "== Infos pratiques ==", "", "Vélos : au fond."]
+    text = base.replace("Lieux : ", notes[0] + "\nLieux : ") + "\n" + "\n".join(notes[1:]) + "\n"
+    parsed = reader().parse(text)
+    assert parsed.problems == []
+
+    def at(day_offset: int, slot: int) -> datetime:
+        return datetime(2021, 11, 12, 8, tzinfo=TZ) + timedelta(days=day_offset, minutes=15 * slot)
+
+    sessions = dict(PROGRAMME.sessions)
+    changes: dict[str, dict[str, Any] | None] = {}
+    for key, (day, slot, title) in updated.items():
+        if key in deleted:
+            continue
+        start = at(day, slot)
+        sessions[key] = sessions[key].with_fields(
+            {"title": title, "start": start.isoformat(), "end": (start + timedelta(hours=1)).isoformat()}
+        )
+        changes[key] = project(sessions[key])
+    for key in deleted:
+        del sessions[key]
+        changes[key] = None
+    for n, (day, slot, title) in enumerate(added):
+        start = at(day, slot)
+        new = Session(id=f"new-{n}", title=title, start=start, end=start + timedelta(minutes=30))
+        sessions[new.id] = new
+        changes[new.id] = project(new)
+
+    edited = edit_pad(parsed, changes, adopted={}, themes={}, lang="fr", tz=TZ)
+    again = reader().parse(edited)
+    assert again.problems == []
+    assert {b.key: b.fields for b in again.blocks} == {k: project(s) for k, s in sessions.items()}
+    lines = edited.split("\n")
+    assert all(note in lines for note in notes)
+    untouched = [line for line in text.split("\n") if not any(f"[#{k}]" in line for k in changes) and line.strip()]
+    assert all(line in lines for line in untouched if not line.startswith("    "))
