@@ -26,11 +26,75 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "board.cancelled": {"fr": "annulé", "en": "cancelled"},
     "board.tentative": {"fr": "à confirmer", "en": "to be confirmed"},
-    "board.continued": {"fr": "(suite)", "en": "(continued)"},
+    "chat.not_configured": {
+        "fr": "{target} ne fait pas partie de la configuration : rien n'y est envoyé",
+        "en": "{target} is not in the configuration: nothing is sent there",
+    },
+    "chat.token_missing": {
+        "fr": "connectors.{name} : indiquez token ou token_file",
+        "en": "connectors.{name}: set token or token_file",
+    },
+    "chat.token_refused": {
+        "fr": "le jeton du bot est refusé",
+        "en": "the bot token was refused",
+    },
+    "chat.forbidden": {
+        "fr": "{target} : le bot n'a pas le droit d'y écrire ({reason})",
+        "en": "{target}: the bot may not write there ({reason})",
+    },
+    "chat.migrated": {
+        "fr": "{target} : le groupe est devenu un supergroupe, utilisez {new} dans chats",
+        "en": "{target}: the group became a supergroup, use {new} in chats",
+    },
+    "chat.unknown_fate": {
+        "fr": "{target} : connexion coupée après l'envoi, remise inconnue "
+        "(pas de nouvel envoi, pour éviter un doublon)",
+        "en": "{target}: the connection broke after sending, delivery unknown (not resent, to avoid a duplicate)",
+    },
+    "chat.unreachable": {
+        "fr": "{target} : serveur injoignable ({reason})",
+        "en": "{target}: server unreachable ({reason})",
+    },
+    "chat.paused": {
+        "fr": "{target} : limite de débit, reprise dans {seconds} s",
+        "en": "{target}: rate limited, resuming in {seconds} s",
+    },
+    "signal.held": {
+        "fr": "Signal demande de ralentir ou de résoudre un CAPTCHA ({detail}) : résolvez le défi "
+        "(signal-cli-rest-api /v1/accounts/<numéro>/rate-limit-challenge), puis lancez "
+        "`hub connector reset {name}`",
+        "en": "Signal asks to slow down or to solve a CAPTCHA ({detail}): solve the challenge "
+        "(signal-cli-rest-api /v1/accounts/<number>/rate-limit-challenge), then run "
+        "`hub connector reset {name}`",
+    },
+    "check.telegram.bot": {
+        "fr": "le bot @{bot} répond sur {url}",
+        "en": "bot @{bot} answers at {url}",
+    },
+    "check.chat": {
+        "fr": "conversation {target} ({title}) joignable",
+        "en": "chat {target} ({title}) is reachable",
+    },
+    "check.signal.api": {
+        "fr": "signal-cli-rest-api {version} en mode json-rpc sur {url}",
+        "en": "signal-cli-rest-api {version} in json-rpc mode at {url}",
+    },
+    "check.signal.mode": {
+        "fr": "connectors.{name} : signal-cli-rest-api tourne en mode « {mode} » ; lancez-le avec MODE=json-rpc",
+        "en": "connectors.{name}: signal-cli-rest-api runs in '{mode}' mode; start it with MODE=json-rpc",
+    },
+    "check.signal.old": {
+        "fr": "connectors.{name} : signal-cli-rest-api {version} est trop ancien (0.101 ou plus)",
+        "en": "connectors.{name}: signal-cli-rest-api {version} is too old (0.101 or newer)",
+    },
+    "check.signal.group": {
+        "fr": "connectors.{name}.groups : le bot n'est pas dans le groupe {group}",
+        "en": "connectors.{name}.groups: the bot is not in group {group}",
+    },
 }
 
 
-def say(key: str, lang: str, **values: str) -> str:
+def say(key: str, lang: str, **values: object) -> str:
     entry = MESSAGES[key]
     text = entry.get(lang) or entry["fr"]
     return text.format(**values) if values else text
@@ -55,9 +119,7 @@ def sessions_by_day(programme: Programme) -> dict[date, list[Session]]:
     return grouped
 
 
-def render_day(
-    programme: Programme, day: date, sessions: Iterable[Session], lang: str, fmt: Format
-) -> str:
+def render_day(programme: Programme, day: date, sessions: Iterable[Session], lang: str, fmt: Format) -> str:
     """The "programme du jour" text for ``day``: a title line, then one line per session."""
     title = escape(say("board.title", lang, day=say_date(day, lang)), fmt)
     lines = [_session_line(programme, s, lang, fmt) for s in sessions]
@@ -137,8 +199,7 @@ def split_message(text: str, limit: int, fmt: Format, *, stable: bool = False) -
     for line in text.split("\n"):
         length = visible_length(line, fmt)
         if current and (
-            size + 1 + length > limit
-            or (stable and size >= limit // 2 and zlib.crc32(current[-1].encode()) % 8 == 0)
+            size + 1 + length > limit or (stable and size >= limit // 2 and zlib.crc32(current[-1].encode()) % 8 == 0)
         ):
             parts.append("\n".join(current))
             current, size = [], 0

@@ -42,7 +42,7 @@ from connectors.base import (
     RemoteRef,
 )
 from connectors.chat_board import Board, BoardStore, Pacer, Posted, digest
-from connectors.chat_render import announcement_parts
+from connectors.chat_render import announcement_parts, say
 from sync.announce import Announcement, Format
 from sync.errors import (
     AuthError,
@@ -72,9 +72,7 @@ class SignalConfig(ConnectorConfig):
     language: Literal["fr", "en"] | None = None
     board: bool = Field(True, description="Keep a programme message per day in each group.")
     board_file: str | None = None
-    edit_window_hours: float = Field(
-        23.0, gt=0, description="Edit only messages younger than this."
-    )
+    edit_window_hours: float = Field(23.0, gt=0, description="Edit only messages younger than this.")
     limit: int = Field(2000, ge=200, le=20000, description="Longest message, in characters.")
     pace_seconds: float = Field(1.0, ge=0)
     per_minute: int = Field(20, ge=0)
@@ -115,9 +113,7 @@ class SignalConnector(Connector[SignalConfig]):
         auth: Authentication | None = None
         if self.config.username:
             auth = BasicAuthentication(self.config.username, self.secret("password") or "")
-        self._api = SignalAPI(
-            parts.netloc, self.config.number, auth, connection_mode=mode, download_attachments=False
-        )
+        self._api = SignalAPI(parts.netloc, self.config.number, auth, connection_mode=mode, download_attachments=False)
 
     async def close(self) -> None:
         if self._api is not None:
@@ -140,20 +136,14 @@ class SignalConnector(Connector[SignalConfig]):
         except SignalAPIError as exc:
             raise self._error(exc, None, sending=False) from None
         if about.mode != "json-rpc":
-            raise ConfigError(
-                f"connectors.{self.name}: signal-cli-rest-api runs in '{about.mode}' "
-                "mode; start it with MODE=json-rpc"
-            )
+            raise ConfigError(say("check.signal.mode", self.lang, name=self.name, mode=about.mode))
         if about.version != "unset" and _version(about.version) < MIN_VERSION:
-            raise ConfigError(
-                f"connectors.{self.name}: signal-cli-rest-api {about.version} is too "
-                "old (0.101 or newer needed)"
-            )
-        proved = [f"signal-cli-rest-api {about.version} in json-rpc mode at {self.config.url}"]
+            raise ConfigError(say("check.signal.old", self.lang, name=self.name, version=about.version))
+        proved = [say("check.signal.api", self.lang, version=about.version, url=self.config.url)]
         for group in self.config.groups:
             if group not in groups:
-                raise ConfigError(f"connectors.{self.name}.groups: the bot is not in group {group}")
-            proved.append(f"group {groups[group]} is reachable")
+                raise ConfigError(say("check.signal.group", self.lang, name=self.name, group=group))
+            proved.append(say("check.chat", self.lang, target=group, title=groups[group]))
         return proved
 
     # announcements ---------------------------------------------------------------------------
@@ -162,7 +152,7 @@ class SignalConnector(Connector[SignalConfig]):
 
     async def announce(self, target: str, announcement: Announcement) -> RemoteRef:
         if target not in self.targets():
-            raise PermanentError(f"group {target} is not in the configuration", connector=self.name)
+            raise PermanentError(say("chat.not_configured", self.lang, target=target), connector=self.name)
         await self.open()
         parts = announcement_parts(announcement, self.lang, "text", self.limit)
         sent = self._unsent.setdefault((target, announcement.id), [])
@@ -194,9 +184,7 @@ class SignalConnector(Connector[SignalConfig]):
         self._check_breaker()
         try:
             self.ctx.count_request()
-            await self.api.messages.remote_delete(
-                RemoteDeleteRequest(recipient=target, timestamp=int(old.id))
-            )
+            await self.api.messages.remote_delete(RemoteDeleteRequest(recipient=target, timestamp=int(old.id)))
         except SignalAPIError as exc:
             raise self._error(exc, target, sending=False) from None
 
@@ -228,14 +216,11 @@ class SignalConnector(Connector[SignalConfig]):
                 raise self._error(exc, target, sending=True) from None
             except ValidationError:
                 raise PermanentError(
-                    f"group {target}: unexpected answer from signal-cli-rest-api "
-                    "(is it 0.101 or newer?)",
+                    f"group {target}: unexpected answer from signal-cli-rest-api (is it 0.101 or newer?)",
                     connector=self.name,
                 ) from None
         if len(answers) != 1:
-            raise PermanentError(
-                f"group {target}: {len(answers)} answers to one send", connector=self.name
-            )
+            raise PermanentError(f"group {target}: {len(answers)} answers to one send", connector=self.name)
         answer = answers[0]
         failed = answer.errors.recipients if answer.errors and answer.errors.recipients else []
         if failed:
@@ -249,10 +234,7 @@ class SignalConnector(Connector[SignalConfig]):
                 summary,
             )
             if any(word in summary.lower() for word in _RATE_LIMIT_WORDS):
-                self._tripped = (
-                    f"Signal rate-limits this account ({summary}); solve the "
-                    f"challenge, then run `hub connector reset {self.name}`"
-                )
+                self._tripped = say("signal.held", self.lang, detail=summary, name=self.name)
         return int(answer.timestamp)
 
     def _error(self, exc: SignalAPIError, target: str | None, sending: bool) -> ConnectorError:
@@ -260,27 +242,18 @@ class SignalConnector(Connector[SignalConfig]):
         cause = exc.__cause__
         status = cause.status if isinstance(cause, aiohttp.ClientResponseError) else None
         if status == 429:
-            self._tripped = (
-                f"Signal asks to slow down or to solve a CAPTCHA; solve the challenge "
-                f"(signal-cli-rest-api /v1/accounts/{{number}}/rate-limit-challenge), "
-                f"then run `hub connector reset {self.name}`"
-            )
+            self._tripped = say("signal.held", self.lang, detail="429", name=self.name)
             return BreakerOpen(self._tripped, connector=self.name)
         if status in (401, 403):
             return AuthError("signal-cli-rest-api refused the credentials", connector=self.name)
         if status is not None and status >= 500:
-            return TransientError(
-                f"{where}signal-cli-rest-api answered {status}", connector=self.name
-            )
+            return TransientError(f"{where}signal-cli-rest-api answered {status}", connector=self.name)
         if status is not None:
-            return PermanentError(
-                f"{where}signal-cli-rest-api refused the request ({status})", connector=self.name
-            )
+            return PermanentError(f"{where}signal-cli-rest-api refused the request ({status})", connector=self.name)
         if not sending or isinstance(cause, aiohttp.ClientConnectorError):
             return TransientError(f"{where}cannot reach signal-cli-rest-api", connector=self.name)
         return PermanentError(
-            f"{where}delivery unknown: the connection broke after sending "
-            "(not resent, to avoid a duplicate)",
+            f"{where}delivery unknown: the connection broke after sending (not resent, to avoid a duplicate)",
             connector=self.name,
         )
 

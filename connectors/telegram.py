@@ -20,6 +20,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import logging
+import re
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import ClassVar, Literal, TypeVar
@@ -50,7 +51,7 @@ from connectors.base import (
     RemoteRef,
 )
 from connectors.chat_board import Board, BoardStore, Pacer, Posted, digest
-from connectors.chat_render import announcement_parts
+from connectors.chat_render import announcement_parts, say
 from connectors.http import CountingRetryTransport
 from sync.announce import Announcement, Format
 from sync.errors import AuthError, ConfigError, ConnectorError, PermanentError, TransientError
@@ -62,6 +63,27 @@ PUBLIC_API = "https://api.telegram.org"
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 #: Network failures after which the request surely never reached Telegram.
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+
+
+class _HideToken(logging.Filter):
+    """httpx (INFO) and python-telegram-bot (DEBUG) log Bot API URLs, which carry the token."""
+
+    pattern = re.compile(r"\d{5,}:[\w-]{30,}")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if self.pattern.search(message):
+            record.msg, record.args = self.pattern.sub("<token>", message), None
+        return True
+
+
+def _hide_token_in_logs() -> None:
+    """Filters sit on loggers, not on their children: put one on each library logger."""
+    names = [n for n in logging.Logger.manager.loggerDict if n.split(".")[0] in ("telegram", "httpx")]
+    for name in ["httpx", "httpcore", "telegram", *names]:
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, _HideToken) for f in logger.filters):
+            logger.addFilter(_HideToken())
 
 
 class TelegramConfig(ConnectorConfig):
@@ -101,11 +123,7 @@ class TelegramConnector(Connector[TelegramConfig]):
         self._bot: Bot | None = None
         self._ready = False
         self._unsent: dict[tuple[str, str], list[str]] = {}
-        path = (
-            Path(config.board_file)
-            if config.board_file
-            else Path(".hub-state") / f"{name}.board.json"
-        )
+        path = Path(config.board_file) if config.board_file else Path(".hub-state") / f"{name}.board.json"
         if not path.is_absolute():
             path = self.ctx.base_dir / path
         self.board = Board(self, self.targets(), self.lang, BoardStore(path))
@@ -116,7 +134,7 @@ class TelegramConnector(Connector[TelegramConfig]):
             return
         token = self.secret("token")
         if not token:
-            raise ConfigError(f"connectors.{self.name}: set token or token_file")
+            raise ConfigError(say("chat.token_missing", self.lang, name=self.name))
 
         def request() -> HTTPXRequest:
             transport = CountingRetryTransport(self.name, self.ctx.counter)
@@ -127,6 +145,7 @@ class TelegramConnector(Connector[TelegramConfig]):
                 httpx_kwargs={"transport": transport},
             )
 
+        _hide_token_in_logs()
         base = self.config.api_url.rstrip("/").removesuffix("/bot")
         bot = Bot(
             token,
@@ -152,12 +171,10 @@ class TelegramConnector(Connector[TelegramConfig]):
     async def check(self) -> list[str]:
         await self.open()
         await self._call(None, self.bot.get_me, sending=False)
-        proved = [f"bot @{self.bot.username} answers at {self.config.api_url}"]
+        proved = [say("check.telegram.bot", self.lang, bot=self.bot.username, url=self.config.api_url)]
         for target in self.targets():
-            chat = await self._call(
-                target, _bind(self.bot.get_chat, _chat_id(target)), sending=False
-            )
-            proved.append(f"chat {target} ({chat.title or chat.type}) is reachable")
+            chat = await self._call(target, _bind(self.bot.get_chat, _chat_id(target)), sending=False)
+            proved.append(say("check.chat", self.lang, target=target, title=chat.title or chat.type))
         return proved
 
     # announcements ---------------------------------------------------------------------------
@@ -166,7 +183,7 @@ class TelegramConnector(Connector[TelegramConfig]):
 
     async def announce(self, target: str, announcement: Announcement) -> RemoteRef:
         if target not in self.targets():
-            raise PermanentError(f"chat {target} is not in the configuration", connector=self.name)
+            raise PermanentError(say("chat.not_configured", self.lang, target=target), connector=self.name)
         await self.open()
         parts = announcement_parts(announcement, self.lang, "html", self.limit)
         sent = self._unsent.setdefault((target, announcement.id), [])
@@ -223,9 +240,7 @@ class TelegramConnector(Connector[TelegramConfig]):
         try:
             await self._call(
                 target,
-                lambda: self.bot.pin_chat_message(
-                    _chat_id(target), int(posted.id), disable_notification=True
-                ),
+                lambda: self.bot.pin_chat_message(_chat_id(target), int(posted.id), disable_notification=True),
                 sending=False,
             )
         except PermanentError as exc:
@@ -245,9 +260,7 @@ class TelegramConnector(Connector[TelegramConfig]):
             sending=True,
         )
 
-    async def _call(
-        self, target: str | None, make: Callable[[], Awaitable[T]], *, sending: bool
-    ) -> T:
+    async def _call(self, target: str | None, make: Callable[[], Awaitable[T]], *, sending: bool) -> T:
         """One Bot API call in ``target``'s turn; 429 pauses that chat, then the call is retried
         (a 429 means Telegram did not carry it out)."""
         if not self._ready:
@@ -266,9 +279,7 @@ class TelegramConnector(Connector[TelegramConfig]):
                     return await make()
                 except RetryAfter as exc:
                     value = exc.retry_after
-                    seconds = (
-                        value.total_seconds() if isinstance(value, dt.timedelta) else float(value)
-                    )
+                    seconds = value.total_seconds() if isinstance(value, dt.timedelta) else float(value)
                     self.pacer.pause(key, seconds)
                     log.info("[%s] chat %s rate limited for %.0f s", self.name, key, seconds)
                 except TelegramError as exc:
@@ -282,34 +293,27 @@ class TelegramConnector(Connector[TelegramConfig]):
     def _error(self, exc: TelegramError, target: str | None, sending: bool) -> ConnectorError:
         where = f"chat {target}: " if target else ""
         if isinstance(exc, InvalidToken):
-            return AuthError("the bot token was refused", connector=self.name)
+            return AuthError(say("chat.token_refused", self.lang), connector=self.name)
         if isinstance(exc, Forbidden):
             return PermanentError(
-                f"{where}the bot may not write here ({exc.message})", connector=self.name
+                say("chat.forbidden", self.lang, target=target, reason=exc.message),
+                connector=self.name,
             )
         if isinstance(exc, ChatMigrated):
             return PermanentError(
-                f"{where}the group became a supergroup: use {exc.new_chat_id} in chats",
+                say("chat.migrated", self.lang, target=target, new=exc.new_chat_id),
                 connector=self.name,
             )
         if isinstance(exc, BadRequest):
             return PermanentError(f"{where}{exc.message}", connector=self.name)
         if isinstance(exc, TimedOut | NetworkError):
             cause = exc.__cause__
-            if (
-                not sending
-                or cause is None
-                or isinstance(cause, _NOT_SENT)
-                or "Pool timeout" in exc.message
-            ):
+            if not sending or cause is None or isinstance(cause, _NOT_SENT) or "Pool timeout" in exc.message:
                 return TransientError(
-                    f"{where}Telegram unreachable ({exc.message})", connector=self.name
+                    say("chat.unreachable", self.lang, target=target or "Telegram", reason=exc.message),
+                    connector=self.name,
                 )
-            return PermanentError(
-                f"{where}delivery unknown: the connection broke after sending "
-                "(not resent, to avoid a duplicate)",
-                connector=self.name,
-            )
+            return PermanentError(say("chat.unknown_fate", self.lang, target=target), connector=self.name)
         return PermanentError(f"{where}{exc.message}", connector=self.name)
 
 

@@ -52,7 +52,7 @@ async def make(
 
 async def test_check_proves_mode_version_and_groups(make: Factory) -> None:
     proved = await make().check()
-    assert proved[0].startswith("signal-cli-rest-api 0.101 in json-rpc mode")
+    assert proved[0].startswith("signal-cli-rest-api 0.101 en mode json-rpc")
     assert len(proved) == 3
 
 

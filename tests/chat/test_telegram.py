@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -28,9 +29,7 @@ async def make(telegram: FakeTelegram, tmp_path: Path) -> AsyncIterator[Factory]
         telegram.add_chat(chat)
     made: list[TelegramConnector] = []
 
-    def factory(
-        chats: list[int] | None = None, now: float = BEFORE_EVENT, **extra: Any
-    ) -> TelegramConnector:
+    def factory(chats: list[int] | None = None, now: float = BEFORE_EVENT, **extra: Any) -> TelegramConnector:
         values = {
             "type": "telegram",
             "api_url": telegram.url,
@@ -39,9 +38,7 @@ async def make(telegram: FakeTelegram, tmp_path: Path) -> AsyncIterator[Factory]
             "pace_seconds": 0,
             **extra,
         }
-        connector = TelegramConnector(
-            "telegram", TelegramConfig.model_validate(values), context("telegram", tmp_path)
-        )
+        connector = TelegramConnector("telegram", TelegramConfig.model_validate(values), context("telegram", tmp_path))
         connector.board.clock = lambda: now
         made.append(connector)
         return connector
@@ -56,9 +53,7 @@ def board(telegram: FakeTelegram, chat: int) -> list[SentMessage]:
     return [m for m in telegram.messages(chat) if m.text.startswith("Programme du")]
 
 
-async def test_first_sync_posts_each_day_and_pins_the_next_one(
-    telegram: FakeTelegram, make: Factory
-) -> None:
+async def test_first_sync_posts_each_day_and_pins_the_next_one(telegram: FakeTelegram, make: Factory) -> None:
     programme = reference_programme()
     await Driver(make()).sync(programme)
     for chat in (CHAT_A, CHAT_B):
@@ -101,9 +96,7 @@ async def test_a_change_edits_the_pin_in_place_and_is_announced_once(
         assert len(day2.versions) == 2 and "15 h – 18 h · Culture juridique" in day2.text
         assert telegram.pinned(chat) is day2 or telegram.pinned(chat) == day2
         news = telegram.messages(chat)[-1]
-        assert news.text == (
-            "Changements au programme\n• Culture juridique : déplacé de 14 h à 15 h"
-        )
+        assert news.text == ("Changements au programme\n• Culture juridique : déplacé de 14 h à 15 h")
         assert news.entities == [{"type": "bold", "offset": 0, "length": 24}]
 
 
@@ -149,9 +142,7 @@ async def test_a_429_storm_pauses_only_that_chat(telegram: FakeTelegram, make: F
     assert len(refused) == 3
 
 
-async def test_a_chat_removed_from_the_config_receives_nothing_more(
-    telegram: FakeTelegram, make: Factory
-) -> None:
+async def test_a_chat_removed_from_the_config_receives_nothing_more(telegram: FakeTelegram, make: Factory) -> None:
     programme = reference_programme()
     driver = Driver(make())
     await driver.sync(programme)
@@ -177,8 +168,7 @@ async def test_long_days_split_into_valid_parts(telegram: FakeTelegram, make: Fa
     programme = reference_programme()
     base = programme.sessions["atelier-culture-juridique"]
     many = [
-        base.with_fields({"id": f"s{i:04d}", "title": f"Atelier <{i}> & « rencontre » " + "x" * 60})
-        for i in range(400)
+        base.with_fields({"id": f"s{i:04d}", "title": f"Atelier <{i}> & « rencontre » " + "x" * 60}) for i in range(400)
     ]
     big = programme.with_sessions([*programme.sessions.values(), *many])
     await Driver(make(chats=[CHAT_A], group_per_minute=0)).sync(big)
@@ -194,10 +184,7 @@ async def test_group_rate_stops_a_long_first_sync_and_the_next_run_goes_on(
 ) -> None:
     programme = reference_programme()
     base = programme.sessions["atelier-culture-juridique"]
-    many = [
-        base.with_fields({"id": f"s{i:04d}", "title": f"Atelier {i} " + "y" * 80})
-        for i in range(600)
-    ]
+    many = [base.with_fields({"id": f"s{i:04d}", "title": f"Atelier {i} " + "y" * 80}) for i in range(600)]
     big = programme.with_sessions([*programme.sessions.values(), *many])
     driver = Driver(make(chats=[CHAT_A], group_per_minute=5))
     with pytest.raises(TransientError):  # the 6th message in a minute would break the group limit
@@ -209,3 +196,21 @@ async def test_group_rate_stops_a_long_first_sync_and_the_next_run_goes_on(
     texts = [m.text for m in telegram.messages(CHAT_A)]
     assert len(texts) == len(set(texts))  # nothing posted twice
     assert all(f"Atelier {i} " in "\n".join(texts) for i in range(600))
+
+
+async def test_the_token_never_shows_in_logs_or_errors(
+    telegram: FakeTelegram, make: Factory, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    connector = make()
+    programme = reference_programme()
+    await Driver(connector).sync(programme)
+    telegram.kick_bot(CHAT_B)
+    with pytest.raises(PermanentError) as info:
+        await connector.announce(
+            str(CHAT_B), announcement_between(programme, moved(programme, "restitution", title="Restitution"))
+        )
+    secret = telegram.token.split(":", 1)[1]
+    assert secret not in caplog.text and secret not in str(info.value)
+    assert secret not in repr(connector.config)
+    assert "/bot<token>/sendMessage" in caplog.text  # the requests are still logged
