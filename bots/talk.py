@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import re
 from typing import Any
 
 import httpx
@@ -50,9 +51,7 @@ class TalkFrontend:
         self.poll_timeout = poll_timeout
 
     @staticmethod
-    def policy(
-        rooms: list[str], admins: frozenset[str] = frozenset(), language: str | None = None
-    ) -> ChannelPolicy:
+    def policy(rooms: list[str], admins: frozenset[str] = frozenset(), language: str | None = None) -> ChannelPolicy:
         return ChannelPolicy(chats=frozenset(rooms), admins=admins, language=language)
 
     def _last_id(self, room: str) -> int | None:
@@ -78,17 +77,13 @@ class TalkFrontend:
                 timeout=wait + 10,
             )
         except httpx.TransportError as exc:
-            raise TransientError(
-                f"room {room}: cannot reach Nextcloud ({exc})", connector=self.channel
-            ) from None
+            raise TransientError(f"room {room}: cannot reach Nextcloud ({exc})", connector=self.channel) from None
         if response.status_code == 304 or not response.content:
             return []
         if response.status_code == 401:
             raise AuthError("Nextcloud refused the credentials", connector=self.channel)
         if response.status_code >= 400:
-            raise TransientError(
-                f"room {room}: Talk answered {response.status_code}", connector=self.channel
-            )
+            raise TransientError(f"room {room}: Talk answered {response.status_code}", connector=self.channel)
         data: list[dict[str, Any]] = response.json()["ocs"]["data"]
         return data
 
@@ -117,14 +112,18 @@ class TalkFrontend:
             return None
         text = str(message.get("message", ""))
         parameters = message.get("messageParameters") or {}
-        values = parameters.values() if isinstance(parameters, dict) else parameters
-        mentioned = any(isinstance(p, dict) and p.get("id") == self.client.username for p in values)
-        mentioned = mentioned or f"@{self.client.username}".lower() in text.lower()
+        items = parameters.items() if isinstance(parameters, dict) else []
+        mentioned = False
+        for placeholder, value in items:  # "{mention-user1}" standing for the bot
+            if isinstance(value, dict) and value.get("id") == self.client.username:
+                mentioned = True
+                text = text.replace("{" + str(placeholder) + "}", "")
+        typed = re.compile(rf"@{re.escape(self.client.username)}\b", re.IGNORECASE)
+        mentioned = mentioned or typed.search(text) is not None
+        text = typed.sub("", text).strip()
         parent = message.get("parent") or {}
         replied = isinstance(parent, dict) and parent.get("actorId") == self.client.username
-        return Incoming(
-            self.channel, str(message.get("token", "")), actor, text, addressed=mentioned or replied
-        )
+        return Incoming(self.channel, str(message.get("token", "")), actor, text, addressed=mentioned or replied)
 
     async def drain(self) -> int:
         handled = 0
