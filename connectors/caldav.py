@@ -51,7 +51,7 @@ from sync.errors import (
     PreconditionFailed,
     TransientError,
 )
-from sync.model import Programme
+from sync.model import Programme, Session
 
 T = TypeVar("T")
 
@@ -587,6 +587,17 @@ class CalendarConnector(Connector[Any]):
             state.ctag = listing.token
         result.cursor = state.encode()
         return result
+
+    def project(self, session: Session, programme: Programme) -> dict[str, Any]:
+        """The default projection with text trimmed as calendar apps and servers trim it."""
+        projection = super().project(session, programme)
+        for name, value in projection.items():
+            if isinstance(value, str) and name not in ("start", "end"):
+                projection[name] = value.strip()
+            elif isinstance(value, list):
+                projection[name] = [v.strip() if isinstance(v, str) else v for v in value]
+                projection[name] = [v for v in projection[name] if v != ""]
+        return projection
 
     def read_fields(self, event: ReadEvent) -> dict[str, Any]:
         """The projection of an event read back (subclasses add what they project beyond it)."""

@@ -13,6 +13,7 @@ order, UTC instead of local time), which is what keeps the hub's own writes from
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -122,8 +123,16 @@ def _values(ev: icalendar.cal.Component, name: str) -> list[str]:
             out.append(str(v))
         else:
             raw = v.to_ical().decode() if hasattr(v, "to_ical") else str(v)
-            out.append(str(icalendar.vText.from_ical(raw)))
+            out.append(_unescape(raw))
     return [v.strip() for v in out]
+
+
+_ESCAPED = re.compile(r"\\([\\,;nN])")
+
+
+def _unescape(raw: str) -> str:
+    """RFC 5545 TEXT unescaping (icalendar leaves X- properties raw)."""
+    return _ESCAPED.sub(lambda m: "\n" if m.group(1) in "nN" else m.group(1), raw)
 
 
 def _text(ev: icalendar.cal.Component, name: str) -> str:

@@ -1,0 +1,151 @@
+"""The iCalendar form of a session, without a server: what calendar apps do to events must not
+read as edits, and what people change in them must read as exactly that change."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import icalendar
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from connectors.base import Connector, ConnectorConfig
+from connectors.caldav import CalDAVConfig, CalDAVConnector
+from connectors.vevent import read_event, render_event
+from sync.model import Programme
+from tests.caldav.harness import context, reference_programme
+
+PROGRAMME = reference_programme()
+
+
+@pytest.fixture(scope="module")
+def connector() -> Connector[ConnectorConfig]:
+    return CalDAVConnector("calendar", CalDAVConfig(url="https://cal.example.org/c/"), context("calendar"))
+
+
+def rendered(connector: Connector[ConnectorConfig], key: str, programme: Programme = PROGRAMME) -> str:
+    return render_event(connector.project(programme.sessions[key], programme), key, programme, 3)
+
+
+def edited(data: str, **changes: object) -> str:
+    """The event as a calendar app saves it after an edit: new stamps, refolded, reordered."""
+    cal = icalendar.Calendar.from_ical(data)
+    ev = next(iter(cal.walk("VEVENT")))
+    for name, value in changes.items():
+        ev.pop(name, None)
+        if value is not None:
+            ev.add(name, value)
+    for stamp in ("dtstamp", "last-modified"):
+        ev.pop(stamp, None)
+        ev.add(stamp, datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC))
+    ev["sequence"] = 7
+    return str(cal.to_ical().decode())
+
+
+def test_every_reference_session_reads_back_as_projected(connector: Connector[ConnectorConfig]) -> None:
+    for key, session in PROGRAMME.sessions.items():
+        event = read_event(rendered(connector, key), PROGRAMME)
+        assert event.key == key
+        assert event.fields == connector.project(session, PROGRAMME)
+        assert event.as_written and event.unknown_location is None
+
+
+def test_server_and_app_rewrites_are_not_edits(connector: Connector[ConnectorConfig]) -> None:
+    key = "prendre-soin-air-bel"  # hosts with commas, a description, a track
+    event = read_event(edited(rendered(connector, key)), PROGRAMME)
+    assert event.fields == connector.project(PROGRAMME.sessions[key], PROGRAMME)
+    assert event.as_written
+
+
+def test_a_time_saved_in_utc_reads_as_the_same_local_time(connector: Connector[ConnectorConfig]) -> None:
+    data = edited(
+        rendered(connector, "restitution"),
+        dtstart=datetime(2021, 11, 12, 14, 30, tzinfo=UTC),
+        dtend=datetime(2021, 11, 12, 16, 45, tzinfo=UTC),
+    )
+    event = read_event(data, PROGRAMME)
+    assert (event.fields["start"], event.fields["end"]) == (
+        "2021-11-12T15:30:00+01:00",
+        "2021-11-12T17:45:00+01:00",
+    )
+    assert event.as_written  # same instant, same projection: not an edit
+
+
+def test_a_move_reads_as_a_move_and_is_not_the_hubs(connector: Connector[ConnectorConfig]) -> None:
+    tz = PROGRAMME.tz
+    data = edited(
+        rendered(connector, "restitution"),
+        dtstart=datetime(2021, 11, 12, 16, 0, tzinfo=tz),
+        dtend=datetime(2021, 11, 12, 18, 0, tzinfo=tz),
+    )
+    event = read_event(data, PROGRAMME)
+    expected = connector.project(PROGRAMME.sessions["restitution"], PROGRAMME)
+    changed = {k: v for k, v in event.fields.items() if expected[k] != v}
+    assert changed == {"start": "2021-11-12T16:00:00+01:00", "end": "2021-11-12T18:00:00+01:00"}
+    assert not event.as_written
+
+
+@pytest.mark.parametrize(
+    ("location", "venue"),
+    [
+        ("Friche la Belle de Mai", "friche-belle-de-mai"),
+        ("friche  la belle de mai, 41 rue Jobin, 13003 Marseille", "friche-belle-de-mai"),
+        ("Massalia Vox, près de la gare", "massalia-vox"),
+        ("", None),
+    ],
+)
+def test_location_typed_in_an_app_names_a_venue(
+    connector: Connector[ConnectorConfig], location: str, venue: str | None
+) -> None:
+    event = read_event(edited(rendered(connector, "restitution"), location=location or None), PROGRAMME)
+    assert event.fields["venue"] == venue and event.unknown_location is None
+
+
+def test_unknown_location_keeps_the_venue_and_is_reported(connector: Connector[ConnectorConfig]) -> None:
+    event = read_event(edited(rendered(connector, "restitution"), location="Chez Paulette"), PROGRAMME)
+    assert event.fields["venue"] == "ateliers-jeanne-barret"
+    assert event.unknown_location == "Chez Paulette"
+
+
+def test_cancelled_is_a_status_and_reads_back(connector: Connector[ConnectorConfig]) -> None:
+    sessions = dict(PROGRAMME.sessions)
+    sessions["restitution"] = sessions["restitution"].with_fields({"status": "cancelled"})
+    programme = PROGRAMME.with_sessions(sessions.values())
+    data = rendered(connector, "restitution", programme)
+    assert "STATUS:CANCELLED" in data and "SEQUENCE:3" in data
+    assert read_event(data, programme).fields["status"] == "cancelled"
+
+
+def test_events_that_are_not_the_hubs_have_no_key() -> None:
+    cal = icalendar.Calendar()
+    ev = icalendar.Event()
+    ev.add("uid", "perso-1")
+    ev.add("summary", "Réunion")
+    ev.add("dtstart", datetime(2021, 11, 13, 8, tzinfo=UTC))
+    cal.add_component(ev)
+    assert read_event(cal.to_ical().decode(), PROGRAMME).key is None
+
+
+def test_all_day_event_is_refused(connector: Connector[ConnectorConfig]) -> None:
+    from datetime import date
+
+    with pytest.raises(ValueError, match="all-day"):
+        read_event(edited(rendered(connector, "restitution"), dtstart=date(2021, 11, 12)), PROGRAMME)
+
+
+texts = st.text(st.characters(exclude_categories=("Cs", "Cc"), include_characters="\n"), max_size=60)
+
+
+@settings(max_examples=60, deadline=None)
+@given(title=texts, description=texts, hosts=st.lists(texts, max_size=4))
+def test_any_text_round_trips(title: str, description: str, hosts: list[str]) -> None:
+    connector = CalDAVConnector("calendar", CalDAVConfig(url="https://cal.example.org/c/"), context("c"))
+    sessions = dict(PROGRAMME.sessions)
+    sessions["restitution"] = sessions["restitution"].with_fields(
+        {"title": title, "description": description, "hosts": hosts}
+    )
+    programme = PROGRAMME.with_sessions(sessions.values())
+    expected = connector.project(programme.sessions["restitution"], programme)
+    event = read_event(edited(rendered(connector, "restitution", programme)), programme)
+    assert event.fields == expected
