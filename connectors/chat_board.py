@@ -12,6 +12,10 @@ That memory must survive restarts. It is returned to the engine in each op's ``R
 next to the configuration until the engine's state store offers connectors a place of their
 own; see :meth:`Board.export` / :meth:`Board.load`.
 
+``apply([], programme)`` does no op but still brings every chat up to date: the pin moves to
+the new day, and a chat added to the configuration gets its day messages. A daemon calls it
+once a day (the engine only calls ``apply`` when sessions changed).
+
 Pacing lives here too (:class:`Pacer`): each chat has its own clock, so one chat being slowed
 or paused by the server never delays another.
 """

@@ -214,3 +214,19 @@ async def test_the_token_never_shows_in_logs_or_errors(
     assert secret not in caplog.text and secret not in str(info.value)
     assert secret not in repr(connector.config)
     assert "/bot<token>/sendMessage" in caplog.text  # the requests are still logged
+
+
+async def test_an_empty_apply_moves_the_pin_to_the_new_day_and_serves_new_chats(
+    telegram: FakeTelegram, make: Factory
+) -> None:
+    """What a daemon calls once a day (``apply([])``): no op, yet the pin follows the date and a
+    chat added to the configuration gets its programme messages."""
+    programme = reference_programme()
+    await Driver(make(now=BEFORE_EVENT)).sync(programme)
+    assert telegram.pinned(CHAT_A) == board(telegram, CHAT_A)[0]
+    later = make(chats=[CHAT_A, CHAT_B, STRANGER], now=DURING_DAY_2)
+    assert await later.apply([], programme) == []
+    for chat in (CHAT_A, CHAT_B, STRANGER):
+        assert len(board(telegram, chat)) == 3
+        assert telegram.pinned(chat) == board(telegram, chat)[1]
+    assert [len(m.versions) for m in board(telegram, CHAT_A)] == [1, 1, 1]
