@@ -199,3 +199,19 @@ def test_hub_check_proves_the_key_and_names_the_pad(tmp_path: Path, etherpad_ser
     refused = run_hub("check", "--config", config)
     assert refused.returncode == 1
     assert "wrong-key" not in refused.stdout + refused.stderr
+
+
+def test_hub_sync_names_the_line_it_cannot_read_and_changes_nothing(
+    tmp_path: Path, etherpad_server: EtherpadServer, person: Person
+) -> None:
+    pad = f"programme-{secrets.token_hex(4)}"
+    config = str(pad_config(tmp_path, etherpad_server, pad))
+    hub_json("sync", "--config", config)
+    text = person.replace(pad, "14:00-16:30 Culture juridique", "14:00-l6:30 Culture juridique")
+    line = text.split("\n").index("14:00-l6:30 Culture juridique [#atelier-culture-juridique]") + 1
+
+    shown = run_hub("sync", "--config", config)
+    output = shown.stdout + shown.stderr
+    assert f"pad « {pad} », ligne {line} : heure illisible" in output
+    assert exported(tmp_path, "atelier-culture-juridique")["date"].startswith("2021-11-13T14:00:00")
+    assert "14:00-l6:30 Culture juridique" in person.text(pad)  # left for the person to fix
