@@ -25,27 +25,30 @@ def _database_exists(url: str) -> bool:
     return parsed.database not in (None, "", ":memory:") and Path(parsed.database).exists()
 
 
-def synced_programme(settings: Settings) -> Programme | None:
-    """The merged programme of the latest sync, or None if there has been none."""
-    if not _database_exists(settings.database_url):
-        return None
-    store = StateStore.open(settings.database_url)
-    try:
-        meta = store.get_meta("programme")
-        records = store.load_sessions()
-    finally:
-        store.close()
+def synced_programme(settings: Settings, store: StateStore | None = None) -> Programme | None:
+    """The merged programme of the latest sync, or None if there has been none.
+
+    ``store``: an open state store to read from (else one is opened and closed here).
+    """
+    if store is None:
+        if not _database_exists(settings.database_url):
+            return None
+        opened = StateStore.open(settings.database_url)
+        try:
+            return synced_programme(settings, opened)
+        finally:
+            opened.close()
+    meta = store.get_meta("programme")
     if not meta:
         return None
+    records = store.load_sessions()
     event, days, venues = Programme.meta_from_record(meta)
-    return Programme(
-        event, days, venues, {key: Session.from_record(r) for key, r in records.items()}
-    )
+    return Programme(event, days, venues, {key: Session.from_record(r) for key, r in records.items()})
 
 
-def live_programme(settings: Settings) -> Programme:
+def live_programme(settings: Settings, store: StateStore | None = None) -> Programme:
     """The programme after the latest sync, else the configured programme file."""
-    synced = synced_programme(settings)
+    synced = synced_programme(settings, store)
     if synced is not None:
         return synced
     if not settings.hub.programme:

@@ -45,7 +45,7 @@ class LiveProgramme:
     def __call__(self) -> Programme:
         key = (self.store.max_seq(), canonical_json(self.store.get_meta("programme")))
         if self._programme is None or key != self._key:
-            self._programme = live_programme(self.settings)
+            self._programme = live_programme(self.settings, self.store)
             self._key = key
         return self._programme
 
