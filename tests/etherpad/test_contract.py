@@ -14,6 +14,8 @@ from connectors.etherpad import EtherpadConfig, EtherpadConnector
 from tests.contract.suite import ConnectorContract, RemoteKeys
 from tests.etherpad.conftest import EtherpadServer
 
+pytestmark = pytest.mark.peer("etherpad")
+
 MARKER = re.compile(r"^\S.*\[#([^\]\s]+)\]\s*$", re.MULTILINE)
 
 
