@@ -98,6 +98,8 @@ def _resolve_day_of_month(number: int, today: date, event_days: list[date]) -> d
     matching = [d for d in event_days if d.day == number]
     if matching:
         return min(matching, key=lambda d: (abs((d - today).days), d))
+    if event_days:
+        return None  # "le 8" in "le 8 Pillards" is a name, not a day the event has
     try:
         return today.replace(day=number)
     except ValueError:
@@ -185,9 +187,7 @@ def _take_clock(query: Query, text: str) -> str:
         return _cut(text, match)
     noon = _NOON.search(text)
     if noon is not None:
-        query.clock = (
-            time(0, 0) if "minuit" in noon.group(1) or "midnight" in noon.group(1) else time(12, 0)
-        )
+        query.clock = time(0, 0) if "minuit" in noon.group(1) or "midnight" in noon.group(1) else time(12, 0)
         return _cut(text, noon)
     return text
 
@@ -211,11 +211,7 @@ def _take_date(
             break
         match = pattern.search(text)
         if match is not None:
-            number, month_word = (
-                (match.group(1), match.group(2))
-                if order == "dm"
-                else (match.group(2), match.group(1))
-            )
+            number, month_word = (match.group(1), match.group(2)) if order == "dm" else (match.group(2), match.group(1))
             found = _resolve_month_day(MONTH_NUMBER[month_word], int(number), today, event_days)
     if found is None:
         match = _NUMERIC_DATE.search(text)
@@ -253,11 +249,7 @@ def _take_date(
                 query.day_offset = RELATIVE_DAYS[keyword]
                 query.day = today + timedelta(days=query.day_offset)
             else:
-                weekday = (
-                    FR_WEEKDAYS.index(keyword)
-                    if keyword in FR_WEEKDAYS
-                    else EN_WEEKDAYS.index(keyword)
-                )
+                weekday = FR_WEEKDAYS.index(keyword) if keyword in FR_WEEKDAYS else EN_WEEKDAYS.index(keyword)
                 query.day = _resolve_weekday(weekday, today, event_days)
             hit = _phrase(text, typed)
             if hit is not None:
@@ -294,9 +286,7 @@ def _take_intents(query: Query, text: str, is_vocabulary: Callable[[str], bool])
     if typo is not None:
         keyword, typed = typo
         query.corrections.append(keyword)
-        intent = {"maintenant": "now", "adresse": "address", "address": "address"}.get(
-            keyword, "next"
-        )
+        intent = {"maintenant": "now", "adresse": "address", "address": "address"}.get(keyword, "next")
         query.intents.add(intent)
         hit = _phrase(text, typed)
         if hit is not None:
