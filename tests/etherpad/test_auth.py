@@ -1,7 +1,7 @@
 """Etherpad 2.x: OAuth2 client credentials (its default) and API keys, and how errors map.
 
 Against the fake in ``tests/fakes/etherpad_oauth.py`` (Etherpad 2.x cannot be installed from
-a registry here); the API-key path on a real 1.8 server is covered by the other tests.
+npm); the API-key path on a real 1.8 server is covered by the other tests.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """A fake Etherpad 2.x HTTP API with its OAuth2 client-credentials login, on loopback.
 
-Etherpad 2.x cannot be installed here (its build needs a source tree and pnpm), so this fake
-reproduces what a client sees of it (protocols.md, Etherpad section; Etherpad 2.5 sources:
+Etherpad 2.x is not published on npm (it builds from its source tree with pnpm), so this fake
+reproduces what a client sees of it (Etherpad 2.5: doc/api/http_api.md and the sources
 ``APIHandler.ts``, ``OAuth2Provider.ts``, ``openapi.ts``, ``Pad.ts``):
 
 - ``GET /api`` -> ``{"currentVersion": "1.3.0"}``; ``/api/<version>/<function>`` by GET or POST,
