@@ -229,13 +229,16 @@ class CalendarStore:
         cal = self._open()
         try:
             result = cal.get_objects_by_sync_token(token, load_objects=False, disable_fallback=True)
+        except error.RateLimitError:
+            raise
         except error.DAVError as exc:
             preconditions = getattr(exc, "preconditions", None) or ()
-            if dav.ValidSyncToken.tag in preconditions or (token and _status(exc) in (403, 412)):
+            status = _status(exc)
+            if dav.ValidSyncToken.tag in preconditions or (token and status in (403, 412)):
                 raise TokenExpired() from None
-            if isinstance(exc, error.AuthorizationError) and _status(exc) == 401:
-                raise
-            raise SyncUnsupported(str(_status(exc) or type(exc).__name__)) from None
+            if status in (None, 401, 404, 408, 429) or (status is not None and status >= 500):
+                raise  # down, gone or refused: not a sign that sync-tokens are unsupported
+            raise SyncUnsupported(str(status)) from None
         new_token = str(result.sync_token) if result.sync_token else None
         if not new_token or new_token.startswith("fake-"):
             raise SyncUnsupported("the library fell back to a full listing")
@@ -274,9 +277,7 @@ class CalendarStore:
         cal = self._open()
         out: list[tuple[str, str, str | None]] = []
         for i in range(0, len(hrefs), self.MULTIGET_CHUNK):
-            urls = [
-                URL.objectify(cal.url.join(quote(h))) for h in hrefs[i : i + self.MULTIGET_CHUNK]
-            ]
+            urls = [URL.objectify(cal.url.join(quote(h))) for h in hrefs[i : i + self.MULTIGET_CHUNK]]
             for href, data, tags in cal._multiget(urls):
                 if data:
                     out.append((_path(href), str(data), tags.get(dav.GetEtag.tag)))
@@ -364,7 +365,7 @@ def map_error(exc: BaseException, connector: str, what: str) -> ConnectorError:
     status = _status(exc) if isinstance(exc, error.DAVError) else None
     if isinstance(exc, error.DAVError) and status is not None and status < 500:
         return PermanentError(f"{what}: answered {status}", connector=connector)
-    return TransientError(f"{what}: {type(exc).__name__}", connector=connector)
+    return TransientError(f"{what}: the server failed or cannot be reached ({type(exc).__name__})", connector=connector)
 
 
 # --- the connector ------------------------------------------------------------------------
@@ -429,9 +430,7 @@ class CalendarConnector(Connector[Any]):
     Subclasses say where the calendar is (:meth:`calendar_url`) and with which credentials.
     """
 
-    capabilities: ClassVar[Capability] = (
-        Capability.READ | Capability.WRITE | Capability.DELETE | Capability.INCREMENTAL
-    )
+    capabilities: ClassVar[Capability] = Capability.READ | Capability.WRITE | Capability.DELETE | Capability.INCREMENTAL
     #: Try RFC 6578 first; tests turn it off to exercise the ctag path on servers that have both.
     use_sync_token: ClassVar[bool] = True
     _store: CalendarStore | None = None
@@ -452,9 +451,7 @@ class CalendarConnector(Connector[Any]):
                 password,
                 verify=self.config.verify,
                 timeout=self.config.timeout,
-                on_response=lambda method, status: self.ctx.counter.add(
-                    self.name, 1, method, status
-                ),
+                on_response=lambda method, status: self.ctx.counter.add(self.name, 1, method, status),
             )
         return self._store
 
@@ -492,9 +489,7 @@ class CalendarConnector(Connector[Any]):
         return proved
 
     # pull ---------------------------------------------------------------------------------
-    async def pull(
-        self, cursor: str | None, links: Mapping[str, Link], programme: Programme
-    ) -> PullResult:
+    async def pull(self, cursor: str | None, links: Mapping[str, Link], programme: Programme) -> PullResult:
         """Changes since ``cursor``; without a cursor, the whole calendar (``complete``)."""
         state = Cursor.decode(cursor)
         everything = cursor is None
@@ -538,10 +533,7 @@ class CalendarConnector(Connector[Any]):
             for href, etag in sorted(listing.changed.items())
             if everything
             or etag is None
-            or not (
-                (href in by_href and by_href[href].remote_version == etag)
-                or state.foreign.get(href) == etag
-            )
+            or not ((href in by_href and by_href[href].remote_version == etag) or state.foreign.get(href) == etag)
         ]
         fetched = await self._run("multiget", self.store.multiget, fetch) if fetch else []
         seen: dict[str, str] = {}
@@ -560,17 +552,13 @@ class CalendarConnector(Connector[Any]):
             state.foreign.pop(href, None)
             linked = links.get(key)
             if key in seen or (
-                linked is not None
-                and linked.remote_id not in (None, href)
-                and linked.remote_id not in listing.deleted
+                linked is not None and linked.remote_id not in (None, href) and linked.remote_id not in listing.deleted
             ):
                 result.problems.append(say("problem.duplicate", lang, href=href, key=key))
                 continue
             seen[key] = href
             if event.unknown_location:
-                result.problems.append(
-                    say("problem.location", lang, href=href, location=event.unknown_location)
-                )
+                result.problems.append(say("problem.location", lang, href=href, location=event.unknown_location))
             result.items.append(RemoteItem(key, self.read_fields(event), href, etag))
         for href in sorted(listing.deleted):
             state.foreign.pop(href, None)
@@ -578,9 +566,7 @@ class CalendarConnector(Connector[Any]):
             if link is not None and link.key not in seen:
                 result.deleted.append(link.key)
         gone = set(listing.deleted)
-        state.linked = links_digest(
-            {h for h in by_href if h not in gone} | {item.remote_id for item in result.items}
-        )
+        state.linked = links_digest({h for h in by_href if h not in gone} | {item.remote_id for item in result.items})
         if state.mode == "sync":
             state.token = listing.token
         else:
@@ -610,9 +596,7 @@ class CalendarConnector(Connector[Any]):
         link = op.link
         update = op.action == "update" and link is not None and link.remote_id is not None
         href = (
-            link.remote_id
-            if update and link is not None and link.remote_id
-            else self.store.path + event_name(op.key)
+            link.remote_id if update and link is not None and link.remote_id else self.store.path + event_name(op.key)
         )
         body = render_event(op.projection, op.key, programme, op.sequence)
         etag = await self._run(

@@ -204,3 +204,27 @@ async def test_calendar_edit_in_nextcloud_comes_back(
     assert result.items[0].remote_id.startswith(
         f"/remote.php/dav/calendars/hub/{nextcloud.calendar}/"
     )
+
+
+@pytest.mark.parametrize(("status", "retry_after"), [(429, 120.0), (503, 30.0), (500, None)])
+async def test_server_trouble_is_transient_and_loses_nothing(
+    nuage: NextcloudConnector,
+    nextcloud: NextcloudSetup,
+    programme: Programme,
+    status: int,
+    retry_after: float | None,
+) -> None:
+    harness = Harness(nuage)
+    await harness.push(programme)
+    await harness.pull(programme)
+    Person(nextcloud.radicale, nextcloud.upstream_calendar_url()).move("restitution", 1)
+    nextcloud.fake.fail("/remote.php/dav/calendars/", status=status, times=1, retry_after=retry_after)
+
+    with pytest.raises(TransientError) as caught:
+        await harness.pull(programme)
+
+    assert caught.value.retry_after == retry_after
+    # The cursor did not move and sync-tokens are still used: the edit comes with the next pull.
+    result = await harness.pull(programme)
+    assert [i.key for i in result.items] == ["restitution"]
+    assert '"mode":"sync"' in (harness.cursor or "")
