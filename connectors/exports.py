@@ -13,6 +13,7 @@ import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from icalendar import Event as IcsEvent
 from icalendar import Timezone
@@ -47,13 +48,16 @@ def location_text(projection: Mapping[str, Any]) -> str:
 
 
 # iCalendar -------------------------------------------------------------------------------------
-def ics_fragment(projection: Mapping[str, Any], event_id: str, sequence: int, stamp: datetime) -> str:
-    """One VEVENT: stable UID, SEQUENCE, times with TZID, STATUS, X-HUB-ID."""
+def ics_fragment(
+    projection: Mapping[str, Any], event_id: str, sequence: int, stamp: datetime, timezone: str
+) -> str:
+    """One VEVENT: stable UID, SEQUENCE, times with the event's TZID, STATUS, X-HUB-ID."""
+    zone = ZoneInfo(timezone)
     vevent = IcsEvent()
     vevent.add("uid", session_uid(event_id, projection["id"]))
     vevent.add("dtstamp", stamp)
-    vevent.add("dtstart", datetime.fromisoformat(projection["start"]))
-    vevent.add("dtend", datetime.fromisoformat(projection["end"]))
+    vevent.add("dtstart", datetime.fromisoformat(projection["start"]).astimezone(zone))
+    vevent.add("dtend", datetime.fromisoformat(projection["end"]).astimezone(zone))
     vevent.add("summary", projection["title"])
     if projection.get("description"):
         vevent.add("description", projection["description"])
@@ -82,7 +86,7 @@ def ics_document(programme: Programme, fragments: Iterable[str]) -> str:
 
 
 # frab schedule JSON ---------------------------------------------------------------------------
-def frab_fragment(projection: Mapping[str, Any], event_id: str, language: str) -> dict[str, Any]:
+def frab_fragment(projection: Mapping[str, Any], event_id: str, language: str, base_url: str = "") -> dict[str, Any]:
     """One frab event (c3voc schedule schema)."""
     start = datetime.fromisoformat(projection["start"])
     end = datetime.fromisoformat(projection["end"])
@@ -95,7 +99,7 @@ def frab_fragment(projection: Mapping[str, Any], event_id: str, language: str) -
         "duration": f"{minutes // 60:02d}:{minutes % 60:02d}",
         "room": projection.get("venue_name") or "",
         "slug": projection["id"],
-        "url": "",
+        "url": f"{base_url}#{projection['id']}" if base_url else "",
         "title": projection["title"]
         + (f" ({_WORDS.get(language, _WORDS['fr'])['cancelled']})" if projection.get("status") == "cancelled" else ""),
         "subtitle": None,
@@ -208,6 +212,10 @@ _WORDS = {
 }
 
 
+def _upper_first(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
 def html_fragment(projection: Mapping[str, Any], language: str) -> str:
     """One session as an accessible list item; every value is escaped."""
     words = _WORDS.get(language, _WORDS["fr"])
@@ -231,7 +239,7 @@ def html_document(programme: Programme, fragments: Mapping[str, str], language: 
     days: Sequence[dict[str, Any]] = [
         {
             "iso": day.isoformat(),
-            "label": say_date(day, language).capitalize(),
+            "label": _upper_first(say_date(day, language)),
             "theme": themes.get(day, ""),
             "body": Markup("".join(items)),
         }

@@ -87,8 +87,8 @@ class FilesConnector(Connector[FilesConfig]):
             fresh[session.id] = {
                 "hash": digest,
                 "sequence": sequence,
-                "ics": ics_fragment(projection, programme.event.id, sequence, stamp),
-                "frab": frab_fragment(projection, programme.event.id, self.language),
+                "ics": ics_fragment(projection, programme.event.id, sequence, stamp, programme.event.timezone),
+                "frab": frab_fragment(projection, programme.event.id, self.language, programme.event.website),
                 "html": html_fragment(projection, self.language),
             }
         order = [s.id for s in programme.sorted_sessions()]

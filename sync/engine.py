@@ -29,7 +29,6 @@ from config.settings import Settings
 from connectors.base import (
     Capability,
     Connector,
-    ConnectorConfig,
     ConnectorContext,
     Link,
     Op,
@@ -573,7 +572,8 @@ _EMPTY = Programme(Event(id="", title="", timezone="UTC"), (), {}, {})
 
 def _programme(meta: Mapping[str, Any], sessions: Mapping[str, Mapping[str, Any]]) -> Programme:
     event, days, venues = Programme.meta_from_record(meta)
-    return Programme(event, days, venues, {k: Session.from_record(r) for k, r in sessions.items()})
+    tz = event.tz
+    return Programme(event, days, venues, {k: Session.from_record(r, tz) for k, r in sessions.items()})
 
 
 def _held(store: StateStore, fresh: list[Conflict]) -> dict[str, set[str]]:

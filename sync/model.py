@@ -129,13 +129,21 @@ class Session:
         }
 
     @classmethod
-    def from_record(cls, record: Mapping[str, Any]) -> Session:
-        """Inverse of :meth:`to_record` (the record was validated when it entered the hub)."""
+    def from_record(cls, record: Mapping[str, Any], tz: ZoneInfo | None = None) -> Session:
+        """Inverse of :meth:`to_record` (the record was validated when it entered the hub).
+
+        Records keep an offset, not a zone name: pass the event's ``tz`` to get times in it
+        (what calendars need for TZID and daylight-saving changes).
+        """
+        start = datetime.fromisoformat(record["start"])
+        end = datetime.fromisoformat(record["end"])
+        if tz is not None:
+            start, end = start.astimezone(tz), end.astimezone(tz)
         return cls(
             id=record["id"],
             title=record["title"],
-            start=datetime.fromisoformat(record["start"]),
-            end=datetime.fromisoformat(record["end"]),
+            start=start,
+            end=end,
             venue=record.get("venue"),
             track=record.get("track"),
             format=record.get("format"),
@@ -151,7 +159,8 @@ class Session:
         """A copy with some record-form fields replaced."""
         record = self.to_record()
         record.update(changes)
-        return Session.from_record(record)
+        zone = self.start.tzinfo
+        return Session.from_record(record, zone if isinstance(zone, ZoneInfo) else None)
 
     @property
     def content_hash(self) -> str:

@@ -51,11 +51,19 @@ def _line_map(node: yaml.Node, path: Path_ = (), lines: dict[Path_, int] | None 
 class _Validator:
     """Collects problems with their file, line and field while building the programme."""
 
-    def __init__(self, file: str, lines: Mapping[Path_, int]) -> None:
+    def __init__(self, file: str, root: yaml.Node) -> None:
         self.file = file
-        self.lines = lines
+        self.root = root
+        self._lines: dict[Path_, int] | None = None
         self.problems: list[Problem] = []
         self.labels: dict[Path_, str] = {}
+
+    @property
+    def lines(self) -> Mapping[Path_, int]:
+        """Line numbers, mapped only when a problem needs one (a valid file never pays for it)."""
+        if self._lines is None:
+            self._lines = _line_map(self.root)
+        return self._lines
 
     def fail(self, path: Path_, message: str) -> None:
         label = self.labels.get(path[:2])
@@ -116,7 +124,7 @@ def parse_programme_yaml(text: str, file: str = "<programme>") -> Programme:
         loader.dispose()
     if not isinstance(data, dict) or node is None:
         raise InputError(Problem("must be a mapping with event, venues and sessions", file=file))
-    v = _Validator(file, _line_map(node))
+    v = _Validator(file, node)
     return _build(data, v)
 
 
