@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from config.settings import Settings
 from connectors.base import ConnectorContext
 from connectors.http import RequestCounter, build_client
 from connectors.registry import connector_class
-from config.settings import Settings
 from hub.messages import say
 from sync.errors import ConnectorError, HubError
 from sync.programme_file import load_programme
