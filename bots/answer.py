@@ -27,9 +27,7 @@ class Message:
     values: Mapping[str, str] = field(default_factory=dict)
 
     def render(self, lang: str, fmt: Format) -> str:
-        return bt(
-            self.key, lang, **{name: escape(value, fmt) for name, value in self.values.items()}
-        )
+        return bt(self.key, lang, **{name: escape(value, fmt) for name, value in self.values.items()})
 
     def plain(self, lang: str) -> str:
         return bt(self.key, lang, **self.values)
@@ -67,9 +65,7 @@ class Line:
         else:
             parts.append(escape(t("venue.unknown", lang), fmt))
         if self.with_hosts and session.hosts:
-            parts.append(
-                bt("line.hosts", lang, hosts=escape(join_words(list(session.hosts), lang), fmt))
-            )
+            parts.append(bt("line.hosts", lang, hosts=escape(join_words(list(session.hosts), lang), fmt)))
         line = " · ".join(parts)
         if session.status != "scheduled":
             line += f" ({bt(session.status, lang)})"

@@ -52,13 +52,9 @@ def answer(
     """
     index = index_for(programme)
     moment = at.replace(tzinfo=index.tz) if at.tzinfo is None else at.astimezone(index.tz)
-    query = parse(
-        question, today=moment.date(), event_days=index.days, is_vocabulary=index.is_vocabulary
-    )
+    query = parse(question, today=moment.date(), event_days=index.days, is_vocabulary=index.is_vocabulary)
     if lang not in ("fr", "en"):
-        default = next(
-            (c for c in (default_lang, programme.event.language) if c in ("fr", "en")), "fr"
-        )
+        default = next((c for c in (default_lang, programme.event.language) if c in ("fr", "en")), "fr")
         said = " ".join((question, *query.corrections))
         lang = detect_language(said, index.is_vocabulary) or query.command_lang or default
     return _Responder(index, query, moment, lang).respond()
@@ -114,10 +110,7 @@ class _Responder:
         elif q.command == "tomorrow":
             q.day = self.at.date() + timedelta(days=1)
         if q.command == "programme" or (
-            "programme" in intents
-            and not q.terms
-            and not q.has_time
-            and not intents & {"now", "next"}
+            "programme" in intents and not q.terms and not q.has_time and not intents & {"now", "next"}
         ):
             return self.overview()
 
@@ -157,11 +150,7 @@ class _Responder:
         if not scores:
             return None
         best = max(score for score, _ in scores.values())
-        order = (
-            ("venue", "track", "host", "session")
-            if place_first
-            else ("track", "host", "session", "venue")
-        )
+        order = ("venue", "track", "host", "session") if place_first else ("track", "host", "session", "venue")
         top = [n for n, (score, _) in scores.items() if score >= best * TIE]
         chosen = min(top, key=lambda n: (order.index(index.entities[n].kind), n))
         entity = index.entities[chosen]
@@ -199,9 +188,7 @@ class _Responder:
 
     def _sessions(self, ids: Iterable[str]) -> tuple[Session, ...]:
         found = (self.index.session(i) for i in ids)
-        return tuple(
-            sorted((s for s in found if s is not None), key=lambda s: (s.start, s.end, s.id))
-        )
+        return tuple(sorted((s for s in found if s is not None), key=lambda s: (s.start, s.end, s.id)))
 
     # -- answers about time -----------------------------------------------------------------
 
@@ -214,9 +201,7 @@ class _Responder:
         wanted = {s.id for s in subject.sessions}
         return [s for s in sessions if s.id in wanted]
 
-    def _next_group(
-        self, after: datetime, subject: Subject | None, *, same_day: bool = False
-    ) -> list[Session]:
+    def _next_group(self, after: datetime, subject: Subject | None, *, same_day: bool = False) -> list[Session]:
         """The sessions starting first after ``after`` (every one sharing that start)."""
         pool = subject.sessions if subject is not None else None
         candidates: Iterable[Session]
@@ -236,30 +221,20 @@ class _Responder:
         return group
 
     def now(self, subject: Subject | None) -> Answer:
-        running = [
-            s
-            for s in self._filter(self.index.running_at(self.at), subject)
-            if s.status != "cancelled"
-        ]
+        running = [s for s in self._filter(self.index.running_at(self.at), subject) if s.status != "cancelled"]
         if running:
             return self.listing("now", Message("now"), running, day=self.at.date())
         following = self._next_group(self.at, subject)
         if following:
             return self.listing("now", Message("now.none.next"), following, day=self.at.date())
-        return Answer(
-            self.lang, "now", Message("now.none"), notes=tuple(self._event_bounds(self.at.date()))
-        )
+        return Answer(self.lang, "now", Message("now.none"), notes=tuple(self._event_bounds(self.at.date())))
 
     def next(self, subject: Subject | None) -> Answer:
         group = self._next_group(self.at, subject)
         if not group:
             return Answer(self.lang, "next", Message("next.none"))
         start = group[0].start.astimezone(self.index.tz)
-        when = (
-            say_time(start, self.lang)
-            if start.date() == self.at.date()
-            else say_moment(start, self.lang)
-        )
+        when = say_time(start, self.lang) if start.date() == self.at.date() else say_moment(start, self.lang)
         return self.listing("next", Message("next", {"when": when}), group, day=start.date())
 
     def at_clock(self, subject: Subject | None) -> Answer:
@@ -269,16 +244,10 @@ class _Responder:
         moment = self._moment(day, q.clock)
         when = say_moment(moment, self.lang)
         if q.after:
-            later = [
-                s
-                for s in self.index.starting_from(moment)
-                if s.start.astimezone(self.index.tz).date() == day
-            ]
+            later = [s for s in self.index.starting_from(moment) if s.start.astimezone(self.index.tz).date() == day]
             found = self._filter(later, subject)
             heading = Message("from", {"when": when})
-            return self.listing(
-                "at", heading, found, day=day, empty=Message("at.none", {"when": when})
-            )
+            return self.listing("at", heading, found, day=day, empty=Message("at.none", {"when": when}))
         found = self._filter(self.index.running_at(moment), subject)
         if found:
             return self.listing("at", Message("at", {"when": when}), found, day=day)
@@ -316,18 +285,9 @@ class _Responder:
         found = self._filter(self.index.overlapping(start, end), subject)
         if q.part is not None:
             # begun earlier, it belongs to this part of the day only if it goes on well into it
-            found = [
-                s
-                for s in found
-                if s.start >= start or s.end - start > min(PART_OVERLAP, (s.end - s.start) / 2)
-            ]
+            found = [s for s in found if s.start >= start or s.end - start > min(PART_OVERLAP, (s.end - s.start) / 2)]
         notes = [] if found else self._event_bounds(day)
-        if (
-            subject is not None
-            and subject.kind == "venue"
-            and subject.entity is not None
-            and not found
-        ):
+        if subject is not None and subject.kind == "venue" and subject.entity is not None and not found:
             empty = Message("venue.nothing", {"venue": subject.entity.label})
         return self.listing("day", heading, found, day=day, empty=empty, notes=notes)
 
@@ -352,16 +312,8 @@ class _Responder:
         if subject.kind in {"host", "track"} and subject.entity is not None:
             heading = Message(f"{subject.kind}.sessions", {subject.kind: subject.entity.label})
         else:
-            heading = (
-                Message("where")
-                if where
-                else Message("when")
-                if "when" in intents
-                else Message("found")
-            )
-        return self.listing(
-            "about", heading, list(subject.sessions), with_address=where, prefer_upcoming=True
-        )
+            heading = Message("where") if where else Message("when") if "when" in intents else Message("found")
+        return self.listing("about", heading, list(subject.sessions), with_address=where, prefer_upcoming=True)
 
     # -- building answers -------------------------------------------------------------------
 
@@ -387,13 +339,10 @@ class _Responder:
         more = self._more(len(sessions), len(lines))
         return Answer(self.lang, kind, heading, lines, notes=(*notes, *more))
 
-    def _lines(
-        self, sessions: Sequence[Session], *, with_address: bool, day: date | None
-    ) -> tuple[Line, ...]:
+    def _lines(self, sessions: Sequence[Session], *, with_address: bool, day: date | None) -> tuple[Line, ...]:
         tz = self.index.tz
         same_day = day is not None and all(
-            s.start.astimezone(tz).date() == day and s.end.astimezone(tz).date() == day
-            for s in sessions
+            s.start.astimezone(tz).date() == day and s.end.astimezone(tz).date() == day for s in sessions
         )
         hosts = "host" in self.query.intents
         return tuple(
@@ -474,11 +423,7 @@ class _Responder:
         days = [d for d in self.index.days if d >= self.at.date()] or self.index.days
         for day in days[:MAX_LINES]:
             start = self._moment(day, time(0))
-            sessions = [
-                s
-                for s in self.index.overlapping(start, start + timedelta(days=1))
-                if s.start >= start
-            ]
+            sessions = [s for s in self.index.overlapping(start, start + timedelta(days=1)) if s.start >= start]
             if not sessions:
                 continue
             values = {
@@ -488,9 +433,7 @@ class _Responder:
                 "first": say_time(sessions[0].start.astimezone(self.index.tz), self.lang),
                 "last": say_time(max(s.end for s in sessions).astimezone(self.index.tz), self.lang),
             }
-            notes.append(
-                Message("programme.day" if values["theme"] else "programme.day.plain", values)
-            )
+            notes.append(Message("programme.day" if values["theme"] else "programme.day.plain", values))
         notes.extend(self._more(len(days), min(len(days), MAX_LINES)))
         if programme.event.website:
             notes.append(Message("programme.website", {"url": programme.event.website}))

@@ -101,16 +101,12 @@ class MemoryFollowStore:
     def follow(self, channel: str, person: str, session_id: str, lang: str) -> bool:
         key = (channel, person, session_id)
         existing = self.rows.get(key)
-        self.rows[key] = Follow(
-            channel, person, session_id, lang, existing.reminded_start if existing else None
-        )
+        self.rows[key] = Follow(channel, person, session_id, lang, existing.reminded_start if existing else None)
         return existing is None
 
     def unfollow(self, channel: str, person: str, session_id: str | None = None) -> list[str]:
         keys = [
-            key
-            for key in self.rows
-            if key[:2] == (channel, person) and (session_id is None or key[2] == session_id)
+            key for key in self.rows if key[:2] == (channel, person) and (session_id is None or key[2] == session_id)
         ]
         for key in keys:
             del self.rows[key]
@@ -135,9 +131,7 @@ class MemoryFollowStore:
         key = (follow.channel, follow.person, follow.session_id)
         row = self.rows.get(key)
         if row is not None and row.reminded_start == start:
-            self.rows[key] = Follow(
-                row.channel, row.person, row.session_id, row.lang, follow.reminded_start
-            )
+            self.rows[key] = Follow(row.channel, row.person, row.session_id, row.lang, follow.reminded_start)
 
     def followed_ids(self) -> set[str]:
         return {key[2] for key in self.rows}
@@ -254,9 +248,7 @@ def due_reminders(
     ]
 
 
-def change_notices(
-    changes: Sequence[Change], store: FollowStore, venues: Mapping[str, Venue]
-) -> list[Outgoing]:
+def change_notices(changes: Sequence[Change], store: FollowStore, venues: Mapping[str, Venue]) -> list[Outgoing]:
     """Private messages to the followers of sessions that changed in a published batch.
 
     A removed session is also unfollowed: there is nothing left to remind.
@@ -309,9 +301,7 @@ class Reminders:
             start = format_time(session.start)
             if chat is None or not self.store.claim_reminder(follow, start):
                 continue
-            message = Outgoing(
-                follow.channel, chat, reminder_answer(programme, session, follow.lang, self.lead)
-            )
+            message = Outgoing(follow.channel, chat, reminder_answer(programme, session, follow.lang, self.lead))
             try:
                 await self.send(message)
             except Exception as exc:  # one chat failing must not stop the others' reminders
@@ -328,9 +318,7 @@ class Reminders:
         starts = [
             s.start - self.lead
             for i in self.store.followed_ids()
-            if (s := sessions.get(i)) is not None
-            and s.status != "cancelled"
-            and s.start - self.lead > now
+            if (s := sessions.get(i)) is not None and s.status != "cancelled" and s.start - self.lead > now
         ]
         return min(starts, default=None)
 

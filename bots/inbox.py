@@ -50,9 +50,7 @@ class MemoryInbox:
             self.rows.setdefault((channel, key), (dict(payload), False))
 
     def pending(self, channel: str) -> list[tuple[str, dict[str, Any]]]:
-        return [
-            (k, p) for (c, k), (p, done) in sorted(self.rows.items()) if c == channel and not done
-        ]
+        return [(k, p) for (c, k), (p, done) in sorted(self.rows.items()) if c == channel and not done]
 
     def done(self, channel: str, key: str) -> None:
         payload, _ = self.rows[(channel, key)]
@@ -79,9 +77,7 @@ class SqlInbox:
             known = {
                 row[0]
                 for row in conn.execute(
-                    select(inbox.c.update_id).where(
-                        inbox.c.connector == channel, inbox.c.update_id.in_(keys)
-                    )
+                    select(inbox.c.update_id).where(inbox.c.connector == channel, inbox.c.update_id.in_(keys))
                 )
             }
             fresh = [
@@ -104,13 +100,9 @@ class SqlInbox:
     def done(self, channel: str, key: str) -> None:
         with self.engine.begin() as conn:
             conn.execute(
-                update(inbox)
-                .where(inbox.c.connector == channel, inbox.c.update_id == key)
-                .values(processed=1)
+                update(inbox).where(inbox.c.connector == channel, inbox.c.update_id == key).values(processed=1)
             )
-            count = conn.execute(
-                select(func.count()).where(inbox.c.connector == channel)
-            ).scalar_one()
+            count = conn.execute(select(func.count()).where(inbox.c.connector == channel)).scalar_one()
             if count > 2 * self.KEEP:
                 cutoff = conn.execute(
                     select(inbox.c.update_id)

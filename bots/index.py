@@ -51,11 +51,7 @@ def stem(token: str) -> str:
 
 def index_terms(text: str) -> list[str]:
     """The words of a programme text as the index stores them."""
-    return [
-        stem(tok)
-        for tok in tokens(text)
-        if tok not in STOPWORDS and (len(tok) > 1 or tok.isdigit())
-    ]
+    return [stem(tok) for tok in tokens(text) if tok not in STOPWORDS and (len(tok) > 1 or tok.isdigit())]
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,8 +83,7 @@ class ProgrammeIndex:
         self._starts = [s.start for s in self.ordered]
         self._longest = max((s.end - s.start for s in self.ordered), default=timedelta(0))
         self.days: list[date] = sorted(
-            {d.date for d in programme.days}
-            | {s.start.astimezone(self.tz).date() for s in self.ordered}
+            {d.date for d in programme.days} | {s.start.astimezone(self.tz).date() for s in self.ordered}
         )
         self.entities: list[Entity] = []
         self._postings: dict[str, dict[int, float]] = defaultdict(dict)
@@ -152,9 +147,7 @@ class ProgrammeIndex:
         for key, ids in by_host.items():
             self._add(Entity("host", key, host_label[key], tuple(ids)), [("name", host_label[key])])
         for key, ids in by_track.items():
-            self._add(
-                Entity("track", key, track_label[key], tuple(ids)), [("name", track_label[key])]
-            )
+            self._add(Entity("track", key, track_label[key], tuple(ids)), [("name", track_label[key])])
 
     # -- time lookups -----------------------------------------------------------------------
 
@@ -229,9 +222,7 @@ class ProgrammeIndex:
             return []
         return [
             term
-            for term, _, _ in process.extract(
-                query, self.vocabulary, scorer=fuzz.ratio, score_cutoff=70, limit=limit
-            )
+            for term, _, _ in process.extract(query, self.vocabulary, scorer=fuzz.ratio, score_cutoff=70, limit=limit)
         ]
 
     def score(self, matches: Iterable[WordMatch]) -> dict[int, tuple[float, frozenset[str]]]:

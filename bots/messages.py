@@ -144,8 +144,7 @@ BOT_MESSAGES: dict[str, dict[str, str]] = {
         "en": "This command is not available here.",
     },
     "admin.synced": {
-        "fr": "Synchronisation faite : {changes} changement(s), {failed} échec(s), "
-        "{conflicts} conflit(s).",
+        "fr": "Synchronisation faite : {changes} changement(s), {failed} échec(s), {conflicts} conflit(s).",
         "en": "Sync done: {changes} change(s), {failed} failure(s), {conflicts} conflict(s).",
     },
     "admin.announce.empty": {
@@ -208,8 +207,7 @@ BOT_MESSAGES: dict[str, dict[str, str]] = {
     "help.free": {
         "fr": "Ou demandez simplement : « c'est où {example} ? », "
         "« qu'est-ce qui se passe demain matin ? », « et à 11 h 30 ? »",
-        "en": "Or just ask: “where is {example}?”, “what's on tomorrow morning?”, "
-        "“what about 11:30?”",
+        "en": "Or just ask: “where is {example}?”, “what's on tomorrow morning?”, “what about 11:30?”",
     },
 }
 

@@ -137,9 +137,7 @@ class Bot:
 
     # -- admin ------------------------------------------------------------------------------
 
-    async def _admin(
-        self, command: str, argument: str, msg: Incoming, policy: ChannelPolicy, lang: str
-    ) -> Answer:
+    async def _admin(self, command: str, argument: str, msg: Incoming, policy: ChannelPolicy, lang: str) -> Answer:
         if msg.sender not in policy.admins:
             return _say(lang, "admin.refused")
         if self.operations is None:
@@ -160,16 +158,10 @@ class Bot:
             return _say(lang, "admin.announced", count=str(reached))
         status = await self.operations.status()
         tz = self.programme().tz
-        last = (
-            say_moment(status.last_sync.astimezone(tz), lang)
-            if status.last_sync
-            else Message("never").plain(lang)
-        )
+        last = say_moment(status.last_sync.astimezone(tz), lang) if status.last_sync else Message("never").plain(lang)
         notes = [
             Message("status.last", {"at": last}),
-            Message(
-                "status.outbox", {"pending": str(status.pending), "in_doubt": str(status.in_doubt)}
-            ),
+            Message("status.outbox", {"pending": str(status.pending), "in_doubt": str(status.in_doubt)}),
             Message("status.followers", {"count": str(len(self.store.followed_ids()))}),
         ]
         notes += [Message("status.held", {"name": name}) for name in status.held]
@@ -197,24 +189,18 @@ class Bot:
         if not argument:
             stopped = self.store.unfollow(msg.channel, msg.sender)
             return _say(lang, "unfollow.all" if stopped else "following.none")
-        candidates = tuple(
-            s for s in find_sessions(programme, argument, at=self.clock.now()) if s.id in followed
-        )
+        candidates = tuple(s for s in find_sessions(programme, argument, at=self.clock.now()) if s.id in followed)
         found = _one_session(candidates, argument)
         if found is None:
             return _say(lang, "unfollow.unknown", query=argument)
         if isinstance(found, tuple):
             return self._which(programme, found, lang)
         self.store.unfollow(msg.channel, msg.sender, found.id)
-        return Answer(
-            lang, "unfollow", Message("unfollow.done"), (Line(found, programme.venue_of(found)),)
-        )
+        return Answer(lang, "unfollow", Message("unfollow.done"), (Line(found, programme.venue_of(found)),))
 
     def _following(self, programme: Programme, msg: Incoming, lang: str) -> Answer:
         ids = self.store.following(msg.channel, msg.sender)
-        sessions = sorted(
-            (programme.sessions[i] for i in ids if i in programme.sessions), key=lambda s: s.start
-        )
+        sessions = sorted((programme.sessions[i] for i in ids if i in programme.sessions), key=lambda s: s.start)
         if not sessions:
             return _say(lang, "following.none")
         lines = tuple(Line(s, programme.venue_of(s)) for s in sessions[:MAX_LINES])

@@ -65,19 +65,13 @@ class SqlFollowStore:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
 
-    def _upsert(
-        self, table: Table, values: dict[str, object], keys: list[str], update_cols: list[str]
-    ) -> Executable:
+    def _upsert(self, table: Table, values: dict[str, object], keys: list[str], update_cols: list[str]) -> Executable:
         """INSERT ... ON CONFLICT DO UPDATE, in the dialect of the hub's database."""
         if self.engine.dialect.name == "postgresql":
             pg = pg_insert(table).values(**values)
-            return pg.on_conflict_do_update(
-                index_elements=keys, set_={c: pg.excluded[c] for c in update_cols}
-            )
+            return pg.on_conflict_do_update(index_elements=keys, set_={c: pg.excluded[c] for c in update_cols})
         lite = sqlite_insert(table).values(**values)
-        return lite.on_conflict_do_update(
-            index_elements=keys, set_={c: lite.excluded[c] for c in update_cols}
-        )
+        return lite.on_conflict_do_update(index_elements=keys, set_={c: lite.excluded[c] for c in update_cols})
 
     def follow(self, channel: str, person: str, session_id: str, lang: str) -> bool:
         key = and_(
@@ -94,9 +88,7 @@ class SqlFollowStore:
                 "lang": lang,
                 "created_at": datetime.now(UTC),
             }
-            conn.execute(
-                self._upsert(bot_follows, values, ["channel", "person", "session_id"], ["lang"])
-            )
+            conn.execute(self._upsert(bot_follows, values, ["channel", "person", "session_id"], ["lang"]))
         return not existed
 
     def unfollow(self, channel: str, person: str, session_id: str | None = None) -> list[str]:
@@ -111,9 +103,7 @@ class SqlFollowStore:
     def following(self, channel: str, person: str) -> list[str]:
         where = and_(bot_follows.c.channel == channel, bot_follows.c.person == person)
         with self.engine.connect() as conn:
-            return sorted(
-                row[0] for row in conn.execute(select(bot_follows.c.session_id).where(where))
-            )
+            return sorted(row[0] for row in conn.execute(select(bot_follows.c.session_id).where(where)))
 
     def followers(self, session_ids: Iterable[str]) -> list[Follow]:
         wanted = list(dict.fromkeys(session_ids))
@@ -174,9 +164,7 @@ class SqlFollowStore:
             "first_seen": datetime.now(UTC),
         }
         with self.engine.begin() as conn:
-            conn.execute(
-                self._upsert(bot_contacts, values, ["channel", "person"], ["private_chat"])
-            )
+            conn.execute(self._upsert(bot_contacts, values, ["channel", "person"], ["private_chat"]))
 
     def private_chat(self, channel: str, person: str) -> str | None:
         where = and_(bot_contacts.c.channel == channel, bot_contacts.c.person == person)

@@ -41,9 +41,7 @@ def _key(update_id: int) -> str:
 class TelegramFrontend:
     """Receives questions for one Telegram connector and sends the bot's answers back."""
 
-    def __init__(
-        self, connector: TelegramConnector, bot: Bot, inbox: Inbox, *, poll_timeout: int = 25
-    ) -> None:
+    def __init__(self, connector: TelegramConnector, bot: Bot, inbox: Inbox, *, poll_timeout: int = 25) -> None:
         self.connector = connector
         self.bot = bot
         self.inbox = inbox

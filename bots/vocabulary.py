@@ -254,6 +254,4 @@ INTENT_WORDS: dict[str, tuple[str, ...]] = {
     ),
 }
 #: Question words taken as such even when the programme happens to use them in a name.
-CORE_WORDS = frozenset(
-    {"ou", "where", "when", "quand", "now", "next", "maintenant", "ensuite", "adresse", "address"}
-)
+CORE_WORDS = frozenset({"ou", "where", "when", "quand", "now", "next", "maintenant", "ensuite", "adresse", "address"})

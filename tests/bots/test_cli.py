@@ -33,17 +33,13 @@ def _move_closing(tmp_path: Path) -> None:
     old = "    start: 2021-11-13T17:30\n    end: 2021-11-13T19:00\n    venue: huit-pillards"
     assert old in text
     path.write_text(
-        text.replace(
-            old, "    start: 2021-11-13T18:00\n    end: 2021-11-13T19:30\n    venue: apres-m"
-        ),
+        text.replace(old, "    start: 2021-11-13T18:00\n    end: 2021-11-13T19:30\n    venue: apres-m"),
         encoding="utf-8",
     )
 
 
 def ask(config: Path, *args: str) -> str:
-    result = CliRunner().invoke(
-        cli, ["ask", *args, "--config", str(config)], catch_exceptions=False
-    )
+    result = CliRunner().invoke(cli, ["ask", *args, "--config", str(config)], catch_exceptions=False)
     assert result.exit_code == 0, result.output
     return result.output
 
@@ -83,20 +79,14 @@ def test_ask_language_format_and_json(tmp_path: Path) -> None:
 
 
 def test_ask_from_a_programme_file(tmp_path: Path) -> None:
-    result = CliRunner().invoke(
-        cli, ["ask", "/demain", "--at", "2021-11-13T20:00", "--programme", str(REFERENCE)]
-    )
+    result = CliRunner().invoke(cli, ["ask", "/demain", "--at", "2021-11-13T20:00", "--programme", str(REFERENCE)])
     assert result.exit_code == 0
-    assert result.output.startswith(
-        "dimanche 14 novembre\n• Accueil café : les grandes tables · 9 h 30 – 10 h"
-    )
+    assert result.output.startswith("dimanche 14 novembre\n• Accueil café : les grandes tables · 9 h 30 – 10 h")
 
 
 def test_ask_refuses_a_bad_time_and_a_missing_config(tmp_path: Path) -> None:
     config = _hub(tmp_path)
-    bad = CliRunner().invoke(
-        cli, ["ask", "now", "--at", "demain", "--config", str(config), "--lang", "fr"]
-    )
+    bad = CliRunner().invoke(cli, ["ask", "now", "--at", "demain", "--config", str(config), "--lang", "fr"])
     assert bad.exit_code == 2
     assert "« demain » n'est pas une heure comme 2021-11-13T11:00" in bad.output
     missing = CliRunner().invoke(cli, ["ask", "now", "--config", str(tmp_path / "nope.toml")])

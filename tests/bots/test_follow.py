@@ -28,9 +28,7 @@ PERSON, CHAT = "7", "7"
 
 def _edit(programme: Programme, session_id: str, **changes: object) -> Programme:
     edited = programme.sessions[session_id].with_fields(changes)
-    return programme.with_sessions(
-        edited if s.id == session_id else s for s in programme.sessions.values()
-    )
+    return programme.with_sessions(edited if s.id == session_id else s for s in programme.sessions.values())
 
 
 class Harness:
@@ -63,9 +61,7 @@ async def test_a_reminder_fires_fifteen_minutes_before_and_once(programme: Progr
     fired = await h.at("2021-11-13T13:45")
     assert [(m.channel, m.chat) for m in fired] == [("telegram", CHAT)]
     text = fired[0].message.render("text")
-    assert text == (
-        "Dans 15 minutes\n• Culture juridique · 14 h – 16 h 30 · Les 8 Pillards, 13014 Marseille"
-    )
+    assert text == ("Dans 15 minutes\n• Culture juridique · 14 h – 16 h 30 · Les 8 Pillards, 13014 Marseille")
     assert await h.at("2021-11-13T13:50") == []
     assert await h.at("2021-11-13T14:05") == []
     assert len(h.sent) == 1
@@ -110,16 +106,13 @@ async def test_english_followers_get_english_reminders(programme: Programme) -> 
     h.store.follow("telegram", PERSON, "atelier-culture-juridique", "en")
     fired = await h.at("2021-11-13T13:50")
     assert fired[0].message.render("html") == (
-        "<b>In 15 minutes</b>\n"
-        "• <b>Culture juridique</b> · 14:00 – 16:30 · Les 8 Pillards, 13014 Marseille"
+        "<b>In 15 minutes</b>\n• <b>Culture juridique</b> · 14:00 – 16:30 · Les 8 Pillards, 13014 Marseille"
     )
 
 
 async def test_nobody_is_written_to_who_never_wrote_first(programme: Programme) -> None:
     h = Harness(programme)
-    h.store.follow(
-        "signal", "+33600000001", "atelier-culture-juridique", "fr"
-    )  # no private contact
+    h.store.follow("signal", "+33600000001", "atelier-culture-juridique", "fr")  # no private contact
     fired = await h.at("2021-11-13T13:50")
     assert [(m.channel, m.chat) for m in fired] == [("telegram", CHAT)]
 
@@ -179,8 +172,5 @@ def test_followers_hear_of_changes_to_their_sessions(programme: Programme, lang:
             "Prendre soin des communs : la restitution (vendredi 12 novembre, 15 h 30)",
         ]
     else:
-        assert (
-            "A session you follow has changed\nCulture juridique: moved from 14:00 to 15:00"
-            in texts
-        )
+        assert "A session you follow has changed\nCulture juridique: moved from 14:00 to 15:00" in texts
     assert store.following("telegram", PERSON) == ["atelier-culture-juridique"]

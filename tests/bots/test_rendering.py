@@ -57,9 +57,7 @@ def test_programme_text_is_escaped_too(programme: Programme) -> None:
         programme.sessions["atelier-culture-juridique"],
         title="Culture juridique <i>& *droit* [lien](javascript:x)",
     )
-    edited = programme.with_sessions(
-        hostile if s.id == hostile.id else s for s in programme.sessions.values()
-    )
+    edited = programme.with_sessions(hostile if s.id == hostile.id else s for s in programme.sessions.values())
     reply = answer(edited, "c'est où l'atelier culture juridique ?", at=AT)
     assert reply.session_ids == ("atelier-culture-juridique",)
     html = reply.render("html")
@@ -74,21 +72,15 @@ def test_channel_formats_differ_only_in_markup(programme: Programme) -> None:
     reply = answer(programme, "/ensuite", at=AT)
     assert reply.render("html").startswith("<b>Ensuite, 14 h</b>\n• <b>Culture juridique</b>")
     assert reply.render("markdown").startswith("**Ensuite, 14 h**\n- **Culture juridique**")
-    assert reply.render("text").startswith(
-        "Ensuite, 14 h\n• Culture juridique · 14 h – 16 h 30 · Les 8 Pillards"
-    )
+    assert reply.render("text").startswith("Ensuite, 14 h\n• Culture juridique · 14 h – 16 h 30 · Les 8 Pillards")
 
 
-@settings(
-    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     question=st.text(max_size=120),
     prefix=st.sampled_from(["", "/ou ", "/quand ", "/cherche ", "/search ", "où est "]),
 )
-def test_any_question_gets_a_short_valid_answer(
-    programme: Programme, question: str, prefix: str
-) -> None:
+def test_any_question_gets_a_short_valid_answer(programme: Programme, question: str, prefix: str) -> None:
     reply = answer(programme, prefix + question, at=AT)
     assert len(reply.session_ids) <= MAX_LINES
     assert reply.lang in ("fr", "en")

@@ -38,9 +38,7 @@ ADJECTIVES = ["open", "shared", "common", "public", "living", "small", "northern
 def build(n_sessions: int = 10_000) -> Programme:
     rng = random.Random(7)
     venues = {
-        f"hall-{v}": Venue(
-            f"hall-{v}", f"Hall {name.title()} {v}", f"{v} Rue Saint-Denis, Montréal"
-        )
+        f"hall-{v}": Venue(f"hall-{v}", f"Hall {name.title()} {v}", f"{v} Rue Saint-Denis, Montréal")
         for v, name in enumerate(rng.choices(NOUNS, k=80))
     }
     sessions = []
@@ -107,11 +105,7 @@ def test_a_venue_on_a_day_lists_only_that(big: Programme) -> None:
     moment = datetime(2030, 6, 20, 7, tzinfo=TZ)
     reply = answer(big, f"what's on at {venue.name} tomorrow?", at=moment)
     expected = sorted(
-        (
-            s
-            for s in big.sessions.values()
-            if s.venue == venue.id and s.start.date() == date(2030, 6, 21)
-        ),
+        (s for s in big.sessions.values() if s.venue == venue.id and s.start.date() == date(2030, 6, 21)),
         key=lambda s: (s.start, s.end, s.id),
     )
     assert expected
@@ -124,7 +118,4 @@ def test_a_host_lists_its_sessions_and_never_the_whole_programme(big: Programme)
     assert set(reply.session_ids) <= hosted
     assert len(reply.session_ids) == min(MAX_LINES, len(hosted))
     for question in ("workshop", "the", "a", "/programme", "/search river", "stream 3"):
-        assert (
-            len(answer(big, question, at=datetime(2030, 6, 1, 9, tzinfo=TZ)).session_ids)
-            <= MAX_LINES
-        )
+        assert len(answer(big, question, at=datetime(2030, 6, 1, 9, tzinfo=TZ)).session_ids) <= MAX_LINES

@@ -32,9 +32,7 @@ class RecordingOperations:
 
     async def status(self) -> HubStatus:
         self.calls.append(("status", ""))
-        return HubStatus(
-            datetime(2021, 11, 13, 9, 58, tzinfo=UTC), pending=4, in_doubt=1, held=("signal",)
-        )
+        return HubStatus(datetime(2021, 11, 13, 9, 58, tzinfo=UTC), pending=4, in_doubt=1, held=("signal",))
 
 
 @pytest.fixture
@@ -61,20 +59,14 @@ def said(replies: list[Outgoing]) -> str:
 
 async def test_silent_in_chats_not_configured(bot: Bot, ops: RecordingOperations) -> None:
     for text in ("/ensuite", "c'est où la clôture ?", "/sync"):
-        assert (
-            await bot.handle(Incoming("telegram", OTHER_GROUP, ADMIN, text, addressed=True)) == []
-        )
+        assert await bot.handle(Incoming("telegram", OTHER_GROUP, ADMIN, text, addressed=True)) == []
     assert await bot.handle(Incoming("matrix", GROUP, ADMIN, "/ensuite")) == []
     assert ops.calls == []
 
 
 async def test_in_a_group_only_commands_and_messages_to_the_bot(bot: Bot) -> None:
-    assert (
-        await bot.handle(Incoming("telegram", GROUP, MEMBER, "on se retrouve où ce soir ?")) == []
-    )
-    addressed = await bot.handle(
-        Incoming("telegram", GROUP, MEMBER, "c'est où la clôture ?", addressed=True)
-    )
+    assert await bot.handle(Incoming("telegram", GROUP, MEMBER, "on se retrouve où ce soir ?")) == []
+    addressed = await bot.handle(Incoming("telegram", GROUP, MEMBER, "c'est où la clôture ?", addressed=True))
     assert "Les 8 Pillards, 13014 Marseille" in said(addressed)
     assert addressed[0].chat == GROUP
     command = await bot.handle(Incoming("telegram", GROUP, MEMBER, "/ensuite@hub_bot"))
@@ -82,16 +74,12 @@ async def test_in_a_group_only_commands_and_messages_to_the_bot(bot: Bot) -> Non
 
 
 async def test_in_private_everything_is_answered(bot: Bot) -> None:
-    replies = await bot.handle(
-        Incoming("signal", "+33611111111", "+33611111111", "what's next?", private=True)
-    )
+    replies = await bot.handle(Incoming("signal", "+33611111111", "+33611111111", "what's next?", private=True))
     assert replies[0].chat == "+33611111111"
     assert said(replies).startswith("Next, 14:00")
 
 
-async def test_admin_commands_refused_politely_to_others(
-    bot: Bot, ops: RecordingOperations
-) -> None:
+async def test_admin_commands_refused_politely_to_others(bot: Bot, ops: RecordingOperations) -> None:
     for text in ("/sync", "/annonce Le déjeuner est servi", "/statut"):
         replies = await bot.handle(Incoming("telegram", GROUP, MEMBER, text))
         assert said(replies) == "Désolé, cette commande est réservée aux organisateurs."
@@ -103,9 +91,7 @@ async def test_admin_commands_refused_politely_to_others(
 async def test_admin_commands_for_admins(bot: Bot, ops: RecordingOperations) -> None:
     synced = await bot.handle(Incoming("telegram", GROUP, ADMIN, "/sync"))
     assert said(synced) == "Synchronisation faite : 3 changement(s), 1 échec(s), 0 conflit(s)."
-    announced = await bot.handle(
-        Incoming("telegram", GROUP, ADMIN, "/annonce Le déjeuner est <servi>")
-    )
+    announced = await bot.handle(Incoming("telegram", GROUP, ADMIN, "/annonce Le déjeuner est <servi>"))
     assert said(announced) == "Annonce envoyée (2 discussion(s))."
     empty = await bot.handle(Incoming("telegram", GROUP, ADMIN, "/annonce"))
     assert "/annonce Le déjeuner est servi" in said(empty)
@@ -135,34 +121,22 @@ async def test_follow_needs_a_private_chat_first(bot: Bot) -> None:
 async def test_follow_list_and_unfollow(bot: Bot) -> None:
     private = lambda text: Incoming("telegram", MEMBER, MEMBER, text, private=True)  # noqa: E731
     which = said(await bot.handle(private("/suivre atelier")))
-    assert (
-        which.startswith("Lequel ?")
-        and "Culture juridique" in which
-        and "Communs et recherche" in which
-    )
+    assert which.startswith("Lequel ?") and "Culture juridique" in which and "Communs et recherche" in which
     assert bot.store.following("telegram", MEMBER) == []
     await bot.handle(private("/suivre Culture juridique"))
     await bot.handle(private("/follow fishbowl"))
     listed = said(await bot.handle(private("/suivre")))
-    assert (
-        listed.startswith("Vous suivez")
-        and "Culture juridique" in listed
-        and "anthropocène" in listed
-    )
+    assert listed.startswith("Vous suivez") and "Culture juridique" in listed and "anthropocène" in listed
     stopped = said(await bot.handle(private("/neplussuivre fishbowl")))
     assert stopped.startswith("Vous ne suivez plus") and "anthropocène" in stopped
     assert bot.store.following("telegram", MEMBER) == ["atelier-culture-juridique"]
     unknown = said(await bot.handle(private("/unfollow municipalisme")))
     assert unknown == "You follow nothing matching “municipalisme”."
-    assert (
-        said(await bot.handle(private("/neplussuivre"))) == "Vous ne suivez plus aucun rendez-vous."
-    )
+    assert said(await bot.handle(private("/neplussuivre"))) == "Vous ne suivez plus aucun rendez-vous."
     assert bot.store.following("telegram", MEMBER) == []
 
 
 async def test_what_people_type_is_escaped_in_command_replies(bot: Bot) -> None:
-    replies = await bot.handle(
-        Incoming("telegram", MEMBER, MEMBER, "/suivre <b>rien</b>", private=True)
-    )
+    replies = await bot.handle(Incoming("telegram", MEMBER, MEMBER, "/suivre <b>rien</b>", private=True))
     html = replies[0].message.render("html")
     assert "&lt;b&gt;rien&lt;/b&gt;" in html and "<b>rien</b>" not in html

@@ -32,9 +32,7 @@ def fake() -> Iterator[FakeSignal]:
 
 @pytest.fixture
 def groups(fake: FakeSignal) -> dict[str, str]:
-    return {
-        name: fake.add_group(name, members=[ANN, BOB, ADMIN]) for name in ("assembly", "stranger")
-    }
+    return {name: fake.add_group(name, members=[ANN, BOB, ADMIN]) for name in ("assembly", "stranger")}
 
 
 @pytest.fixture
@@ -49,9 +47,7 @@ async def frontend(
         "pace_seconds": 0,
         "board": False,
     }
-    connector = SignalConnector(
-        "signal", SignalConfig.model_validate(values), context("signal", tmp_path)
-    )
+    connector = SignalConnector("signal", SignalConfig.model_validate(values), context("signal", tmp_path))
     store = StateStore.open(f"sqlite:///{tmp_path}/hub.db")
     service = Bot(
         {"signal": policy_of(connector, admins=frozenset({ADMIN}))},
@@ -70,9 +66,7 @@ async def listen(frontend: SignalFrontend, count: int) -> int:
     return await asyncio.wait_for(frontend.listen(asyncio.Event(), limit=count), timeout=20)
 
 
-def test_group_ids_are_derived_as_the_rest_api_does(
-    fake: FakeSignal, groups: dict[str, str]
-) -> None:
+def test_group_ids_are_derived_as_the_rest_api_does(fake: FakeSignal, groups: dict[str, str]) -> None:
     assert public_group_id(fake.internal_id(groups["assembly"])) == groups["assembly"]
 
 

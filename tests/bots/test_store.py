@@ -20,11 +20,7 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[FollowStor
     if request.param == "memory":
         yield MemoryFollowStore()
         return
-    url = (
-        f"sqlite:///{tmp_path}/hub.db"
-        if request.param == "sqlite"
-        else request.getfixturevalue("postgres_url")
-    )
+    url = f"sqlite:///{tmp_path}/hub.db" if request.param == "sqlite" else request.getfixturevalue("postgres_url")
     engine = create_engine(url)
     create_tables(engine)
     yield SqlFollowStore(engine)
@@ -70,9 +66,7 @@ def test_contacts(store: FollowStore) -> None:
     assert store.private_chat("signal", "7") is None
 
 
-async def test_two_bots_on_one_store_send_one_reminder(
-    store: FollowStore, programme: Programme
-) -> None:
+async def test_two_bots_on_one_store_send_one_reminder(store: FollowStore, programme: Programme) -> None:
     store.remember_contact("telegram", "7", "7")
     store.follow("telegram", "7", "restitution", "fr")
     sent: list[Outgoing] = []

@@ -46,18 +46,14 @@ async def make(fake: FakeTalk, tmp_path: Path, programme: Programme) -> AsyncIte
             ManualClock(paris("2021-11-13T11:00")),
             ops,
         )
-        return TalkFrontend(
-            client, [ROOM], service, SqlInbox(store.engine), channel="nuage", poll_timeout=0
-        )
+        return TalkFrontend(client, [ROOM], service, SqlInbox(store.engine), channel="nuage", poll_timeout=0)
 
     yield build
     await http.aclose()
     store.close()
 
 
-async def test_history_is_skipped_then_questions_are_answered_in_markdown(
-    fake: FakeTalk, make: Make
-) -> None:
+async def test_history_is_skipped_then_questions_are_answered_in_markdown(fake: FakeTalk, make: Make) -> None:
     fake.inject_message(ROOM, "/ensuite", actor="bob")  # before the bot started: not answered
     frontend = make()
     await frontend.start()

@@ -38,9 +38,7 @@ def fake() -> Iterator[FakeTelegram]:
 class Deployment:
     """One running bot process: connector, state store, inbox, follow store, front-end."""
 
-    def __init__(
-        self, fake: FakeTelegram, tmp_path: Path, programme: Programme, follows: MemoryFollowStore
-    ) -> None:
+    def __init__(self, fake: FakeTelegram, tmp_path: Path, programme: Programme, follows: MemoryFollowStore) -> None:
         values = {
             "type": "telegram",
             "api_url": fake.url,
@@ -62,9 +60,7 @@ class Deployment:
             ManualClock(paris("2021-11-13T11:00")),
             self.ops,
         )
-        self.frontend = TelegramFrontend(
-            self.connector, service, SqlInbox(self.store.engine), poll_timeout=0
-        )
+        self.frontend = TelegramFrontend(self.connector, service, SqlInbox(self.store.engine), poll_timeout=0)
 
     async def close(self) -> None:
         await self.connector.close()
@@ -76,9 +72,7 @@ Start = Callable[[], Awaitable[Deployment]]
 
 
 @pytest.fixture
-async def deployer(
-    fake: FakeTelegram, tmp_path: Path, programme: Programme
-) -> AsyncIterator[Start]:
+async def deployer(fake: FakeTelegram, tmp_path: Path, programme: Programme) -> AsyncIterator[Start]:
     """Starts bot processes sharing one state store and follow store (a restart is a new one)."""
     follows = MemoryFollowStore()
     running: list[Deployment] = []
@@ -103,18 +97,14 @@ def texts(fake: FakeTelegram, chat: int) -> list[str]:
     return [m.text for m in fake.messages(chat)]
 
 
-async def test_a_question_in_the_group_is_answered_there(
-    fake: FakeTelegram, deploy: Deployment
-) -> None:
+async def test_a_question_in_the_group_is_answered_there(fake: FakeTelegram, deploy: Deployment) -> None:
     fake.inject_message(GROUP, "/ou culture juridique", user_id=MEMBER)
     fake.inject_message(GROUP, "@commons_hub_bot c'est où la clôture ?", user_id=MEMBER)
     fake.inject_message(GROUP, "on mange où ce soir les amis ?", user_id=MEMBER)  # chatter
     assert await deploy.frontend.poll_once() == 3
     answers = texts(fake, GROUP)
     assert len(answers) == 2, answers
-    where = (
-        "Culture juridique · samedi 13 novembre, 14 h – 16 h 30 · Les 8 Pillards, 13014 Marseille"
-    )
+    where = "Culture juridique · samedi 13 novembre, 14 h – 16 h 30 · Les 8 Pillards, 13014 Marseille"
     assert answers[0] == f"Où\n• {where}"
     assert "Clôture : quel imaginaire portons-nous en commun ?" in answers[1]
     bold = fake.messages(GROUP)[0].entities
@@ -129,9 +119,7 @@ async def test_silent_in_chats_not_configured(fake: FakeTelegram, deploy: Deploy
     assert deploy.ops.calls == []
 
 
-async def test_private_questions_and_user_text_escaped(
-    fake: FakeTelegram, deploy: Deployment
-) -> None:
+async def test_private_questions_and_user_text_escaped(fake: FakeTelegram, deploy: Deployment) -> None:
     fake.inject_message(MEMBER, "what's next?", user_id=MEMBER)
     fake.inject_message(MEMBER, "/where <b>nowhere</b> & co", user_id=MEMBER)
     await deploy.frontend.poll_once()
