@@ -106,17 +106,19 @@ async def watch_changes(
     clock: Clock,
     every: float = 30.0,
 ) -> None:
-    """Tell followers when a sync publishes changes to their sessions (polls the state store)."""
-    seen = store.max_seq()
+    """Tell followers when a sync publishes changes to their sessions.
+
+    Compares what is published (the announcements' baseline) between two looks at the state
+    store, so changes published by a ``hub sync`` in another process count too.
+    """
     published = store.published_records()
     while not stop.is_set():
         await clock.sleep(every, stop)
-        if store.max_seq() == seen:
-            continue
-        seen = store.max_seq()
         now = store.published_records()
         changes = diff_versions(published, now)
         published = now
+        if not changes:
+            continue
         for message in change_notices(changes, follows, programme().venues):
             try:
                 await send(message)

@@ -82,6 +82,9 @@ class TelegramFrontend:
             return None
         me = self.connector.bot
         text = message.text
+        command = text.split(maxsplit=1)[0] if text.startswith("/") else ""
+        if "@" in command and me.username and command.split("@", 1)[1].lower() != me.username.lower():
+            return None  # a command for another bot in the group
         mention = f"@{me.username}" if me.username else None
         addressed = bool(mention and mention.lower() in text.lower())
         if mention and addressed and not text.startswith("/"):

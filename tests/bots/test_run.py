@@ -11,9 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from bots.run import run_bots
+from bots.follow import ManualClock, MemoryFollowStore, Outgoing
+from bots.run import run_bots, watch_changes
 from config.settings import load_settings
-from tests.bots.conftest import REFERENCE
+from sync.programme_file import load_programme
+from sync.state import StateStore
+from tests.bots.conftest import REFERENCE, paris
 from tests.fakes.telegram import FakeTelegram
 
 GROUP, ADMIN, MEMBER = -1001, 42, 7
@@ -93,3 +96,34 @@ async def test_bots_from_a_configuration(fake: FakeTelegram, tmp_path: Path) -> 
     finally:
         stop.set()
         await asyncio.wait_for(running, timeout=30)
+
+
+async def test_followers_hear_of_changes_published_by_any_sync(tmp_path: Path) -> None:
+    programme = load_programme(REFERENCE)
+    store = StateStore.open(f"sqlite:///{tmp_path}/hub.db")
+    records = {key: s.to_record() for key, s in programme.sessions.items()}
+    with store.transaction() as conn:
+        store.publish(conn, records)
+    follows = MemoryFollowStore()
+    follows.remember_contact("telegram", "7", "7")
+    follows.follow("telegram", "7", "atelier-culture-juridique", "en")
+    sent: list[Outgoing] = []
+
+    async def send(message: Outgoing) -> None:
+        sent.append(message)
+
+    stop = asyncio.Event()
+    watching = asyncio.create_task(
+        watch_changes(store, lambda: programme, follows, send, stop, ManualClock(paris("2021-11-13T09:00")))
+    )
+    await asyncio.sleep(0.05)
+    assert sent == []
+    moved = dict(records["atelier-culture-juridique"], venue="apres-m")
+    with store.transaction() as conn:  # what a sync in another process does when it publishes
+        store.publish(conn, {"atelier-culture-juridique": moved, "restitution": None})
+    await _until(lambda: len(sent) == 1, "the change notice")
+    stop.set()
+    await asyncio.wait_for(watching, timeout=10)
+    store.close()
+    assert sent[0].chat == "7"
+    assert sent[0].message.render("text") == ("A session you follow has changed\nCulture juridique: now at L'Après M")

@@ -101,7 +101,8 @@ async def test_a_question_in_the_group_is_answered_there(fake: FakeTelegram, dep
     fake.inject_message(GROUP, "/ou culture juridique", user_id=MEMBER)
     fake.inject_message(GROUP, "@commons_hub_bot c'est où la clôture ?", user_id=MEMBER)
     fake.inject_message(GROUP, "on mange où ce soir les amis ?", user_id=MEMBER)  # chatter
-    assert await deploy.frontend.poll_once() == 3
+    fake.inject_message(GROUP, "/ensuite@another_bot", user_id=MEMBER)  # not for this bot
+    assert await deploy.frontend.poll_once() == 4
     answers = texts(fake, GROUP)
     assert len(answers) == 2, answers
     where = "Culture juridique · samedi 13 novembre, 14 h – 16 h 30 · Les 8 Pillards, 13014 Marseille"
