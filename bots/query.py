@@ -99,7 +99,7 @@ def _resolve_day_of_month(number: int, today: date, event_days: list[date]) -> d
     if matching:
         return min(matching, key=lambda d: (abs((d - today).days), d))
     if event_days:
-        return None  # "le 8" in "le 8 Pillards" is a name, not a day the event has
+        return None  # "le 8" in a name like "Le 8 Café" is not a day the event has
     try:
         return today.replace(day=number)
     except ValueError:
@@ -130,7 +130,7 @@ def _resolve_weekday(weekday: int, today: date, event_days: list[date]) -> date:
 
 
 def split_command(text: str) -> tuple[str | None, str | None, str]:
-    """'/ou@hub_bot la friche' -> ('where', 'fr', 'la friche'); (None, None, text) if no command."""
+    """'/ou@hub_bot la gare' -> ('where', 'fr', 'la gare'); (None, None, text) if no command."""
     raw = text.strip()
     match = _COMMAND.match(raw)
     if match is None:
