@@ -51,6 +51,8 @@ class TelegramFrontend:
     async def start(self) -> None:
         await self.connector.open()
         await self.connector.bot.initialize()  # getMe: the bot's id and @username, for mentions
+        # long polling and a webhook exclude each other: polling here means no webhook
+        await self.connector.bot.delete_webhook(drop_pending_updates=False)
 
     async def poll_once(self) -> int:
         """One long poll: store what came, then handle all that is pending; how many were."""
