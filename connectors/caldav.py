@@ -236,6 +236,8 @@ class CalendarStore:
             status = _status(exc)
             if dav.ValidSyncToken.tag in preconditions or (token and status in (403, 412)):
                 raise TokenExpired() from None
+            if status is None and "not supported" in str(exc):
+                raise SyncUnsupported("the library knows this server has no sync-tokens") from None
             if status in (None, 401, 404, 408, 429) or (status is not None and status >= 500):
                 raise  # down, gone or refused: not a sign that sync-tokens are unsupported
             raise SyncUnsupported(str(status)) from None
