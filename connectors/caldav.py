@@ -545,6 +545,7 @@ class CalendarConnector(Connector[Any]):
                 event = read_event(data, programme)
             except (ValueError, KeyError, TypeError) as exc:
                 result.problems.append(say("problem.unreadable", lang, href=href, why=str(exc)))
+                result.complete = False  # present but unread: its session has not vanished
                 state.foreign[href] = etag
                 continue
             key = event.key

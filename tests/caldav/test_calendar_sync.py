@@ -26,9 +26,7 @@ from tests.caldav.person import Person
 PARIS = ZoneInfo("Europe/Paris")
 
 
-def connector(
-    server: CalDAVServer, url: str, cls: type[CalDAVConnector] = CalDAVConnector
-) -> CalDAVConnector:
+def connector(server: CalDAVServer, url: str, cls: type[CalDAVConnector] = CalDAVConnector) -> CalDAVConnector:
     config = CalDAVConfig(
         url=url,
         username=server.username,
@@ -67,9 +65,7 @@ async def test_initial_push_writes_each_session_once_and_reads_back_identically(
 
     assert len(results) == 22 and all(isinstance(r, RemoteRef) for r in results)
     assert harness.requests_by_method().get("PUT") == 22
-    assert {r.remote_id.rsplit("/", 1)[1] for r in results} == {
-        f"{k}.ics" for k in programme.sessions
-    }
+    assert {r.remote_id.rsplit("/", 1)[1] for r in results} == {f"{k}.ics" for k in programme.sessions}
     # A hub that lost its state store reads every event back as exactly what it projected.
     fresh = await harness.connector.pull(None, {}, programme)
     assert fresh.problems == []
@@ -79,18 +75,14 @@ async def test_initial_push_writes_each_session_once_and_reads_back_identically(
     # What a person's calendar app shows.
     event = Person(caldav_server, calendar_url).event("restitution")
     assert str(event["x-hub-id"]) == "restitution"
-    assert (
-        str(event["location"]) == "Ateliers Jeanne Barret, 5 boulevard de Sévigné, 13015 Marseille"
-    )
+    assert str(event["location"]) == "Ateliers Jeanne Barret, 5 boulevard de Sévigné, 13015 Marseille"
     assert event.decoded("dtstart") == datetime(2021, 11, 12, 15, 30, tzinfo=PARIS)
     assert event["dtstart"].params["TZID"] == "Europe/Paris"
     assert int(event["sequence"]) == 0
     await harness.connector.close()
 
 
-async def test_vtimezone_travels_with_every_event(
-    pushed: Harness, caldav_server: CalDAVServer
-) -> None:
+async def test_vtimezone_travels_with_every_event(pushed: Harness, caldav_server: CalDAVServer) -> None:
     person = Person(caldav_server, pushed.connector.config.url)
     with person.calendar() as cal:
         obj = cal.event_by_url(f"{pushed.connector.config.url}accueil-meteo.ics")
@@ -99,9 +91,7 @@ async def test_vtimezone_travels_with_every_event(
     assert zones == ["Europe/Paris"]
 
 
-async def test_nothing_changed_costs_one_request_and_no_write(
-    pushed: Harness, programme: Programme
-) -> None:
+async def test_nothing_changed_costs_one_request_and_no_write(pushed: Harness, programme: Programme) -> None:
     before = pushed.requests
     result = await pushed.pull(programme)
     assert (result.items, result.deleted, result.problems) == ([], [], [])
@@ -125,15 +115,11 @@ async def test_programme_change_rewrites_exactly_the_changed_events(
 
     assert len(results) == 2 and all(isinstance(r, RemoteRef) for r in results)
     after = pushed.requests_by_method()
-    assert {m: after[m] - before.get(m, 0) for m in after if after[m] != before.get(m, 0)} == {
-        "PUT": 2
-    }
+    assert {m: after[m] - before.get(m, 0) for m in after if after[m] != before.get(m, 0)} == {"PUT": 2}
     person = Person(caldav_server, pushed.connector.config.url)
     cancelled = person.event("accueil-meteo")
     assert str(cancelled["status"]) == "CANCELLED" and int(cancelled["sequence"]) == 1
-    assert person.event("restitution").decoded("dtstart") == datetime(
-        2021, 11, 12, 16, 30, tzinfo=PARIS
-    )
+    assert person.event("restitution").decoded("dtstart") == datetime(2021, 11, 12, 16, 30, tzinfo=PARIS)
     # The hub's own writes do not come back as edits, and cost no fetch.
     before_total = pushed.requests
     echo = await pushed.pull(changed)
@@ -162,9 +148,7 @@ async def test_event_moved_in_a_calendar_app_comes_back_as_a_change(
         "end": "2021-11-12T19:45:00+01:00",
     }
     after = pushed.requests_by_method()
-    assert {m: after[m] - before.get(m, 0) for m in after if after[m] != before.get(m, 0)} == {
-        "REPORT": 2
-    }
+    assert {m: after[m] - before.get(m, 0) for m in after if after[m] != before.get(m, 0)} == {"REPORT": 2}
 
 
 async def test_concurrent_edit_is_refused_with_412_not_overwritten(
@@ -173,29 +157,19 @@ async def test_concurrent_edit_is_refused_with_412_not_overwritten(
     person = Person(caldav_server, pushed.connector.config.url)
     person.move("restitution", 1)  # the hub has not pulled this yet
     sessions = dict(programme.sessions)
-    sessions["restitution"] = sessions["restitution"].with_fields(
-        {"title": "Restitution collective"}
-    )
+    sessions["restitution"] = sessions["restitution"].with_fields({"title": "Restitution collective"})
 
     results = await pushed.push(programme.with_sessions(sessions.values()))
 
     assert len(results) == 1 and isinstance(results[0], PreconditionFailed)
     assert "412" in str(results[0])
-    assert person.event("restitution").decoded("dtstart") == datetime(
-        2021, 11, 12, 16, 30, tzinfo=PARIS
-    )
-    assert (
-        str(person.event("restitution")["summary"]) == "Prendre soin des communs : la restitution"
-    )
+    assert person.event("restitution").decoded("dtstart") == datetime(2021, 11, 12, 16, 30, tzinfo=PARIS)
+    assert str(person.event("restitution")["summary"]) == "Prendre soin des communs : la restitution"
 
 
-async def test_create_over_an_existing_event_is_refused(
-    pushed: Harness, programme: Programme
-) -> None:
+async def test_create_over_an_existing_event_is_refused(pushed: Harness, programme: Programme) -> None:
     projection = pushed.connector.project(programme.sessions["restitution"], programme)
-    [result] = await pushed.connector.apply(
-        [Op("create", "restitution", projection, None, 0)], programme
-    )
+    [result] = await pushed.connector.apply([Op("create", "restitution", projection, None, 0)], programme)
     assert isinstance(result, PreconditionFailed)
 
 
@@ -313,18 +287,12 @@ async def test_wrong_password_is_an_auth_error_that_never_shows_the_password(
     bad = CalDAVConnector("calendar", config, context("calendar"))
     with pytest.raises(AuthError) as caught:
         await bad.pull(None, {}, programme)
-    assert (
-        secret not in str(caught.value)
-        and secret not in repr(config)
-        and secret not in repr(bad.store)
-    )
+    assert secret not in str(caught.value) and secret not in repr(config) and secret not in repr(bad.store)
     with pytest.raises(AuthError):
         await bad.check()
 
 
-async def test_check_proves_calendar_and_rights(
-    caldav_server: CalDAVServer, calendar_url: str
-) -> None:
+async def test_check_proves_calendar_and_rights(caldav_server: CalDAVServer, calendar_url: str) -> None:
     good = connector(caldav_server, calendar_url)
     proved = await good.check()
     assert "RFC 6578" in proved[0]
@@ -340,3 +308,20 @@ async def test_a_session_removed_from_the_programme_is_deleted_conditionally(
     assert len(results) == 1 and isinstance(results[0], RemoteRef)
     with Person(caldav_server, pushed.connector.config.url).calendar() as cal:
         assert len(list(cal.get_events())) == 21
+
+
+async def test_event_made_all_day_is_reported_not_taken_as_deleted(
+    pushed: Harness, programme: Programme, caldav_server: CalDAVServer
+) -> None:
+    from datetime import date
+
+    from sync.merge import vanished_keys
+
+    Person(caldav_server, pushed.connector.config.url).edit(
+        "restitution", dtstart=date(2021, 11, 12), dtend=date(2021, 11, 13)
+    )
+    for cursor in (pushed.cursor, None):
+        result = await pushed.connector.pull(cursor, pushed.links, programme)
+        assert "restitution" not in {i.key for i in result.items}
+        assert vanished_keys(result, pushed.links) == set()
+        assert any("restitution.ics" in p and "all-day" in p for p in result.problems)
