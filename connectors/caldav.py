@@ -82,6 +82,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "fr": "{href} : événement illisible ({why}), ignoré",
         "en": "{href}: unreadable event ({why}), ignored",
     },
+    "why.all-day event": {"fr": "événement sur la journée entière", "en": "all-day event"},
+    "why.no start time": {"fr": "pas d'heure de début", "en": "no start time"},
     "problem.duplicate": {
         "fr": "{href} : un autre événement porte déjà l'identifiant {key}, ignoré",
         "en": "{href}: another event already carries the id {key}, ignored",
@@ -544,7 +546,9 @@ class CalendarConnector(Connector[Any]):
             try:
                 event = read_event(data, programme)
             except (ValueError, KeyError, TypeError) as exc:
-                result.problems.append(say("problem.unreadable", lang, href=href, why=str(exc)))
+                why = str(exc)
+                why = say(f"why.{why}", lang) if f"why.{why}" in MESSAGES else why
+                result.problems.append(say("problem.unreadable", lang, href=href, why=why))
                 result.complete = False  # present but unread: its session has not vanished
                 state.foreign[href] = etag
                 continue

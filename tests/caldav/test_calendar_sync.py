@@ -324,4 +324,4 @@ async def test_event_made_all_day_is_reported_not_taken_as_deleted(
         result = await pushed.connector.pull(cursor, pushed.links, programme)
         assert "restitution" not in {i.key for i in result.items}
         assert vanished_keys(result, pushed.links) == set()
-        assert any("restitution.ics" in p and "all-day" in p for p in result.problems)
+        assert any("restitution.ics" in p and "journée entière" in p for p in result.problems)
