@@ -228,3 +228,21 @@ async def test_server_trouble_is_transient_and_loses_nothing(
     result = await harness.pull(programme)
     assert [i.key for i in result.items] == ["restitution"]
     assert '"mode":"sync"' in (harness.cursor or "")
+
+
+async def test_concurrent_edit_through_nextcloud_is_a_precondition_failure(
+    nuage: NextcloudConnector, nextcloud: NextcloudSetup, programme: Programme
+) -> None:
+    from sync.errors import PreconditionFailed
+
+    harness = Harness(nuage)
+    await harness.push(programme)
+    person = Person(nextcloud.radicale, nextcloud.upstream_calendar_url())
+    person.move("restitution", 1)
+    sessions = dict(programme.sessions)
+    sessions["restitution"] = sessions["restitution"].with_fields({"status": "cancelled"})
+
+    [result] = await harness.push(programme.with_sessions(sessions.values()))
+
+    assert isinstance(result, PreconditionFailed) and "412" in str(result)
+    assert str(person.event("restitution")["status"]) == "CONFIRMED"
