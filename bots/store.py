@@ -1,7 +1,7 @@
 """The :class:`~bots.follow.FollowStore` on SQL (SQLite or PostgreSQL), next to the state store.
 
-Two tables, declared on their own :data:`metadata` so the state store's migrations can create
-them (or :func:`create_tables` in a test). Claiming a reminder is one conditional UPDATE, so
+Two tables of the state store's schema (:mod:`sync.schema`), created by its migrations (or by
+:func:`create_tables` in a test). Claiming a reminder is one conditional UPDATE, so
 two bot processes never send the same reminder twice.
 """
 
@@ -11,11 +11,6 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 
 from sqlalchemy import (
-    Column,
-    DateTime,
-    Index,
-    MetaData,
-    String,
     Table,
     and_,
     delete,
@@ -29,34 +24,16 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.sql.expression import Executable
 
 from bots.follow import Follow
+from sync import schema
+from sync.schema import bot_contacts, bot_follows
 
-metadata = MetaData()
-
-bot_follows = Table(
-    "bot_follows",
-    metadata,
-    Column("channel", String(100), primary_key=True),
-    Column("person", String(200), primary_key=True),
-    Column("session_id", String(200), primary_key=True),
-    Column("lang", String(8), nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("reminded_start", String(40), nullable=True),
-    Index("ix_bot_follows_session", "session_id"),
-)
-
-bot_contacts = Table(
-    "bot_contacts",
-    metadata,
-    Column("channel", String(100), primary_key=True),
-    Column("person", String(200), primary_key=True),
-    Column("private_chat", String(200), nullable=False),
-    Column("first_seen", DateTime(timezone=True), nullable=False),
-)
+# The tables live in the state store's schema (sync.schema) and its migrations create them.
+metadata = schema.metadata
 
 
 def create_tables(engine: Engine) -> None:
     """Create the two tables if missing (migrations do this in a deployed hub)."""
-    metadata.create_all(engine)
+    metadata.create_all(engine, tables=[bot_follows, bot_contacts])
 
 
 class SqlFollowStore:

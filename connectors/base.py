@@ -171,6 +171,22 @@ class Op:
 OpResult = RemoteRef | ConnectorError
 
 
+class ConnectorState(abc.ABC):
+    """Small mappings a connector keeps between runs (chat message ids...), in the state store.
+
+    ``save`` is durable when it returns, so a connector saves right after each remote effect
+    (a message posted) and a crash never makes it forget what it did.
+    """
+
+    @abc.abstractmethod
+    def load(self, key: str) -> dict[str, Any]:
+        """The mapping saved under ``key`` (empty if none)."""
+
+    @abc.abstractmethod
+    def save(self, key: str, value: Mapping[str, Any]) -> None:
+        """Replace the mapping saved under ``key``."""
+
+
 @dataclass
 class ConnectorContext:
     """What the engine hands a connector: its HTTP client, counters and surroundings."""
@@ -180,6 +196,8 @@ class ConnectorContext:
     counter: RequestCounter
     language: str = "fr"
     base_dir: Path = field(default_factory=Path.cwd)
+    #: Set by the engine; None when a connector runs outside it (``hub check``, tests).
+    state: ConnectorState | None = None
 
     def count_request(self, n: int = 1) -> None:
         """For connectors whose library does not go through ``http`` (caldav, aiohttp...)."""

@@ -35,7 +35,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
-from connectors.base import Op, OpResult, RemoteRef
+from connectors.base import ConnectorContext, ConnectorState, Op, OpResult, RemoteRef
 from connectors.chat_render import (
     event_days,
     local_day,
@@ -101,6 +101,31 @@ class BoardStore:
         tmp.replace(self.path)
 
 
+class StateBoardStore:
+    """The board mapping in the hub's state store (what the engine hands connectors)."""
+
+    def __init__(self, state: ConnectorState, key: str = "board") -> None:
+        self.state = state
+        self.key = key
+
+    def load(self) -> dict[str, Any]:
+        return self.state.load(self.key)
+
+    def save(self, data: Mapping[str, Any]) -> None:
+        self.state.save(self.key, data)
+
+
+def board_store(
+    ctx: ConnectorContext, name: str, board_file: str | None, key: str = "board"
+) -> BoardStore | StateBoardStore:
+    """Where a chat connector keeps its message ids: the state store when the engine runs it,
+    else (or when ``board_file`` is set) a JSON file next to the configuration."""
+    if board_file is None and ctx.state is not None:
+        return StateBoardStore(ctx.state, key)
+    path = Path(board_file) if board_file else Path(".hub-state") / f"{name}.board.json"
+    return BoardStore(path if path.is_absolute() else ctx.base_dir / path)
+
+
 class Board:
     """Per target, per day: the posted parts; per target: the pinned message id."""
 
@@ -109,7 +134,7 @@ class Board:
         platform: ChatPlatform,
         targets: Sequence[str],
         lang: str,
-        store: BoardStore | None = None,
+        store: BoardStore | StateBoardStore | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.platform = platform

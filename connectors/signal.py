@@ -22,7 +22,6 @@ import logging
 import time
 from collections import Counter
 from collections.abc import Sequence
-from pathlib import Path
 from typing import ClassVar, Literal
 from urllib.parse import urlsplit
 
@@ -41,7 +40,7 @@ from connectors.base import (
     OpResult,
     RemoteRef,
 )
-from connectors.chat_board import Board, BoardStore, Pacer, Posted, digest
+from connectors.chat_board import Board, Pacer, Posted, board_store, digest
 from connectors.chat_render import announcement_parts, say
 from sync.announce import Announcement, Format
 from sync.errors import (
@@ -98,9 +97,7 @@ class SignalConnector(Connector[SignalConfig]):
         self._api: SignalAPI | None = None
         self._tripped: str | None = None
         self._unsent: dict[tuple[str, str], list[str]] = {}
-        default = Path(".hub-state") / f"{name}.board.json"
-        path = Path(config.board_file) if config.board_file else default
-        self.board = Board(self, self.targets(), self.lang, BoardStore(ctx.base_dir / path))
+        self.board = Board(self, self.targets(), self.lang, board_store(ctx, name, config.board_file))
 
     # lifecycle -----------------------------------------------------------------------------
     async def open(self) -> None:

@@ -22,7 +22,6 @@ import datetime as dt
 import logging
 import re
 from collections.abc import Awaitable, Callable, Sequence
-from pathlib import Path
 from typing import ClassVar, Literal, TypeVar
 
 import httpx
@@ -50,7 +49,7 @@ from connectors.base import (
     OpResult,
     RemoteRef,
 )
-from connectors.chat_board import Board, BoardStore, Pacer, Posted, digest
+from connectors.chat_board import Board, Pacer, Posted, board_store, digest
 from connectors.chat_render import announcement_parts, say
 from connectors.http import CountingRetryTransport
 from sync.announce import Announcement, Format
@@ -123,10 +122,7 @@ class TelegramConnector(Connector[TelegramConfig]):
         self._bot: Bot | None = None
         self._ready = False
         self._unsent: dict[tuple[str, str], list[str]] = {}
-        path = Path(config.board_file) if config.board_file else Path(".hub-state") / f"{name}.board.json"
-        if not path.is_absolute():
-            path = self.ctx.base_dir / path
-        self.board = Board(self, self.targets(), self.lang, BoardStore(path))
+        self.board = Board(self, self.targets(), self.lang, board_store(ctx, name, config.board_file))
 
     # lifecycle -----------------------------------------------------------------------------
     async def open(self) -> None:

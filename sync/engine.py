@@ -53,7 +53,7 @@ from sync.errors import (
 from sync.merge import Conflict, SourceOutcome, examine_source, is_mass_deletion, reconcile
 from sync.model import Event, Programme, Session, Venue, content_hash
 from sync.plan import ConnectorPlan, plan_connector
-from sync.state import OutboxEntry, StateStore, WriterLock
+from sync.state import OutboxEntry, StateStore, StoredConnectorState, WriterLock
 
 log = logging.getLogger(__name__)
 PROGRAMME_SOURCE = "programme"
@@ -172,7 +172,7 @@ class Engine:
         if lock_path is None and self.settings.database_url.startswith("sqlite:///"):
             lock_path = self.settings.resolve(self.settings.database_url[len("sqlite:///"):] + ".lock")
         report = Report()
-        runtimes = self._build_runtimes(report)
+        runtimes = self._build_runtimes(report, store)
         lock = WriterLock(store, lock_path) if apply else None
         if lock is not None:
             lock.acquire()
@@ -197,7 +197,7 @@ class Engine:
                 lock.release()
         return report
 
-    def _build_runtimes(self, report: Report) -> list[Runtime]:
+    def _build_runtimes(self, report: Report, store: StateStore) -> list[Runtime]:
         runtimes: list[Runtime] = []
         language = self.settings.hub.language
         if self.settings.hub.programme:
@@ -214,7 +214,7 @@ class Engine:
         for section in self.settings.connectors:
             cls = connector_class(section.config.type, section=section.name)
             ctx = ConnectorContext(section.name, build_client(section.name, self.counter), self.counter,
-                                   language, self.settings.base_dir)
+                                   language, self.settings.base_dir, StoredConnectorState(store, section.name))
             report.connectors[section.name] = ConnectorReport()
             runtimes.append(Runtime(section.name, cls(section.name, section.config, ctx),
                                     report.connectors[section.name]))

@@ -11,6 +11,8 @@
 - ``changes``: append-only log of merged field changes. ``conflicts``: edits not merged.
 - ``outbox``: every write and message to make, with its delivery state.
 - ``inbox``: chat updates stored before they are acknowledged. ``breakers``: held connectors.
+- ``connector_state``: small per-connector mappings (chat message ids) saved as they change.
+- ``bot_follows`` / ``bot_contacts``: who follows which session, and where to reach them.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from sqlalchemy import (
     Column,
     DateTime,
     Float,
+    Index,
     Integer,
     MetaData,
     String,
@@ -129,6 +132,36 @@ inbox = Table(
     Column("update_id", String(100), primary_key=True),
     Column("payload", JSON, nullable=False),
     Column("processed", Integer, nullable=False, default=0),
+)
+
+connector_state = Table(
+    "connector_state",
+    metadata,
+    Column("connector", String(100), primary_key=True),
+    Column("key", String(200), primary_key=True),
+    Column("value", JSON, nullable=False),
+)
+
+# The chat bots' follows and private contacts (bots.store).
+bot_follows = Table(
+    "bot_follows",
+    metadata,
+    Column("channel", String(100), primary_key=True),
+    Column("person", String(200), primary_key=True),
+    Column("session_id", String(200), primary_key=True),
+    Column("lang", String(8), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("reminded_start", String(40), nullable=True),
+    Index("ix_bot_follows_session", "session_id"),
+)
+
+bot_contacts = Table(
+    "bot_contacts",
+    metadata,
+    Column("channel", String(100), primary_key=True),
+    Column("person", String(200), primary_key=True),
+    Column("private_chat", String(200), nullable=False),
+    Column("first_seen", DateTime(timezone=True), nullable=False),
 )
 
 breakers = Table(

@@ -23,9 +23,20 @@ from sqlalchemy import Connection, Engine, create_engine, delete, event, func, i
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
 
-from connectors.base import Link
+from connectors.base import ConnectorState, Link
 from sync.errors import ConfigError, LockBusy
-from sync.schema import breakers, changes, conflicts, cursors, links, meta, outbox, published, sessions
+from sync.schema import (
+    breakers,
+    changes,
+    conflicts,
+    connector_state,
+    cursors,
+    links,
+    meta,
+    outbox,
+    published,
+    sessions,
+)
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 
@@ -441,6 +452,19 @@ class StateStore:
         with self.transaction() as c:
             return bool(c.execute(delete(breakers).where(breakers.c.connector == connector)).rowcount)
 
+    # connector state ------------------------------------------------------------------------
+    def load_connector_state(self, connector: str, key: str) -> dict[str, Any]:
+        with self._conn() as c:
+            row = c.execute(select(connector_state.c.value).where(
+                connector_state.c.connector == connector, connector_state.c.key == key)).first()
+        return dict(row[0]) if row is not None and row[0] else {}
+
+    def save_connector_state(self, connector: str, key: str, value: Mapping[str, Any]) -> None:
+        with self.transaction() as c:
+            c.execute(delete(connector_state).where(
+                connector_state.c.connector == connector, connector_state.c.key == key))
+            c.execute(insert(connector_state).values(connector=connector, key=key, value=dict(value)))
+
     # helpers --------------------------------------------------------------------------------
     @contextlib.contextmanager
     def _conn(self, conn: Connection | None = None) -> Iterator[Connection]:
@@ -463,6 +487,20 @@ def _safe_url(url: str) -> str:
         return make_url(url).render_as_string(hide_password=True)
     except ArgumentError:
         return "<unparseable URL>"
+
+
+class StoredConnectorState(ConnectorState):
+    """A connector's :class:`ConnectorState`, kept in the state store (each save committed)."""
+
+    def __init__(self, store: StateStore, connector: str) -> None:
+        self.store = store
+        self.connector = connector
+
+    def load(self, key: str) -> dict[str, Any]:
+        return self.store.load_connector_state(self.connector, key)
+
+    def save(self, key: str, value: Mapping[str, Any]) -> None:
+        self.store.save_connector_state(self.connector, key, value)
 
 
 class WriterLock:

@@ -29,6 +29,7 @@ from pydantic import Field, SecretStr
 
 from connectors.base import Capability, ConnectorConfig, Op, OpResult, RemoteRef
 from connectors.caldav import CalendarConnector
+from connectors.chat_board import board_store
 from connectors.files import FilesConfig, FilesConnector
 from connectors.http import build_client
 from connectors.nextcloud import ocs
@@ -300,7 +301,7 @@ class NextcloudConnector(CalendarConnector):
         if self._talk is None or self._talk.client.http is not self.http:
             user, password = self.credentials()
             client = TalkClient(self.http, self.base_url, user or "", password or "", self.name)
-            board = self.ctx.base_dir / ".hub-state" / f"{self.name}.talk-board.json"
+            board = board_store(self.ctx, f"{self.name}.talk", None, key="talk-board")
             self._talk = TalkChannel(client, self.targets(), self.ctx.language, board)
         return self._talk
 

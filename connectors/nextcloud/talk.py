@@ -20,13 +20,12 @@ import logging
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import httpx
 
 from connectors.base import Op, OpResult, RemoteRef
-from connectors.chat_board import Board, BoardStore, Pacer, Posted, digest
+from connectors.chat_board import Board, BoardStore, Pacer, Posted, StateBoardStore, digest
 from connectors.chat_render import announcement_parts
 from connectors.http import retry_after_seconds
 from sync.announce import Announcement, Format
@@ -196,7 +195,7 @@ class TalkChannel:
         client: TalkClient,
         rooms: Sequence[str],
         lang: str,
-        board_path: Path,
+        board: BoardStore | StateBoardStore,
         *,
         pace_seconds: float = 1.0,
         max_wait: float = 10.0,
@@ -206,7 +205,7 @@ class TalkChannel:
         self.lang = lang
         self.clock = time.time
         self.pacer = Pacer(pace_seconds, 0, max_wait)
-        self.board = Board(self, self.rooms, lang, BoardStore(board_path))
+        self.board = Board(self, self.rooms, lang, board)
 
     def targets(self) -> list[str]:
         return list(self.rooms)

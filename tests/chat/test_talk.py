@@ -8,6 +8,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from connectors.chat_board import BoardStore
 from connectors.http import RequestCounter, build_client
 from connectors.nextcloud.talk import TalkChannel, TalkClient
 from sync.errors import AuthError, PermanentError, TransientError
@@ -40,7 +41,7 @@ def channel(
     rooms: tuple[str, ...] = ROOMS,
 ) -> TalkChannel:
     client = TalkClient(http, talk.url, talk.user, password or talk.password, "nuage")
-    return TalkChannel(client, rooms, "fr", tmp_path / "board.json", pace_seconds=0)
+    return TalkChannel(client, rooms, "fr", BoardStore(tmp_path / "board.json"), pace_seconds=0)
 
 
 class Sink:
