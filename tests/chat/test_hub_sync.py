@@ -77,6 +77,13 @@ def test_posts_pins_announces_once_and_reruns_send_nothing(
     assert telegram.messages(STRANGER) == []
     stored = b"".join(f.read_bytes() for f in (tmp_path / "state").iterdir() if f.is_file())
     assert telegram.token.encode() not in stored  # the secret never reaches the state store
+    # the day messages' ids live in the state store, not in files beside the config
+    assert not (tmp_path / ".hub-state").exists()
+    from config.settings import load_settings
+    from sync.state import StateStore
+
+    board = StateStore.open(load_settings(config).database_url).load_connector_state("telegram", "board")
+    assert set(board["days"]) == {str(CHAT_A), str(CHAT_B)}
 
     edit_programme(
         tmp_path, "atelier-culture-juridique", start="2021-11-13T15:00", end="2021-11-13T17:30"
