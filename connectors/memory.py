@@ -31,7 +31,7 @@ from connectors.base import (
     RemoteRef,
 )
 from sync.announce import Announcement
-from sync.errors import AuthError, PermanentError, PreconditionFailed, TransientError
+from sync.errors import AuthError, DeliveryUnknown, PermanentError, PreconditionFailed, TransientError
 from sync.model import SESSION_FIELDS, Programme, Session
 
 
@@ -58,6 +58,8 @@ class MemoryStore:
     fail_pulls: int = 0
     fail_writes: int = 0
     auth_broken: bool = False
+    #: The next N sends arrive but their answer is lost (the connection breaks after sending).
+    lose_answers: int = 0
     #: Stop the whole process (as a kill would) after this many more writes; None = never.
     crash_after_writes: int | None = None
     requests: int = 0
@@ -228,4 +230,7 @@ class MemoryConnector(Connector[MemoryConfig]):
         sent.append(announcement.render(self.ctx.language, "text"))
         self.store.revision += 1
         self.store.save()
+        if self.store.lose_answers:
+            self.store.lose_answers -= 1
+            raise DeliveryUnknown(f"{target}: the connection broke after sending", connector=self.name)
         return RemoteRef(f"{target}:{len(sent)}")

@@ -48,6 +48,7 @@ from sync.errors import (
     BreakerOpen,
     ConfigError,
     ConnectorError,
+    DeliveryUnknown,
     PermanentError,
     TransientError,
 )
@@ -249,7 +250,7 @@ class SignalConnector(Connector[SignalConfig]):
             return PermanentError(f"{where}signal-cli-rest-api refused the request ({status})", connector=self.name)
         if not sending or isinstance(cause, aiohttp.ClientConnectorError):
             return TransientError(f"{where}cannot reach signal-cli-rest-api", connector=self.name)
-        return PermanentError(
+        return DeliveryUnknown(
             f"{where}delivery unknown: the connection broke after sending (not resent, to avoid a duplicate)",
             connector=self.name,
         )

@@ -53,7 +53,7 @@ from connectors.chat_board import Board, Pacer, Posted, board_store, digest
 from connectors.chat_render import announcement_parts, say
 from connectors.http import CountingRetryTransport
 from sync.announce import Announcement, Format
-from sync.errors import AuthError, ConfigError, ConnectorError, PermanentError, TransientError
+from sync.errors import AuthError, ConfigError, ConnectorError, DeliveryUnknown, PermanentError, TransientError
 from sync.model import Programme
 
 log = logging.getLogger(__name__)
@@ -309,7 +309,7 @@ class TelegramConnector(Connector[TelegramConfig]):
                     say("chat.unreachable", self.lang, target=target or "Telegram", reason=exc.message),
                     connector=self.name,
                 )
-            return PermanentError(say("chat.unknown_fate", self.lang, target=target), connector=self.name)
+            return DeliveryUnknown(say("chat.unknown_fate", self.lang, target=target), connector=self.name)
         return PermanentError(f"{where}{exc.message}", connector=self.name)
 
 

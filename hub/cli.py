@@ -17,6 +17,7 @@ from typing import Any
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn
 from rich.table import Table
 
@@ -106,17 +107,17 @@ def _print_report(report: Report, lang: str, planned: bool) -> None:
                 console.print(f"  {sign} {name}: {op.key}", markup=False)
     for name, r in report.connectors.items():
         if r.error:
-            console.print(f"[red]{name}[/red]: {r.error}", highlight=False)
+            console.print(f"[red]{escape(name)}[/red]: {escape(r.error)}", highlight=False)
     for problem in report.problems:
-        console.print(f"[yellow]![/yellow] {problem}", highlight=False)
+        console.print(f"[yellow]![/yellow] {escape(problem)}", highlight=False)
     if report.conflicts:
-        console.print(say("conflicts.new", lang, n=len(report.conflicts)))
+        console.print(say("conflicts.new", lang, n=len(report.conflicts)), markup=False)
     if report.announcement is not None:
         console.print()
-        console.print(say("announce.preview" if planned else "announce.sent", lang))
+        console.print(say("announce.preview" if planned else "announce.sent", lang), markup=False)
         console.print(report.announcement.render(lang, "text"), markup=False, highlight=False)
     elif not report.changes and not any(p.ops for p in report.planned.values()):
-        console.print(say("nothing", lang))
+        console.print(say("nothing", lang), markup=False)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -167,13 +168,15 @@ def status(config_path: str | None, as_json: bool) -> None:
                                "conflicts": last["conflicts"], "status": extra}, ensure_ascii=False))
         return
     console = Console()
-    console.print(say("status.last", lang, at=extra["last_sync"] or say("never", lang)))
+    console.print(say("status.last", lang, at=extra["last_sync"] or say("never", lang)), markup=False)
     for name, figures in last["connectors"].items():
         console.print(f"  {name}: " + ", ".join(f"{k} {v}" for k, v in figures.items()), markup=False)
     for name, states in extra["outbox"].items():
-        console.print(say("status.outbox", lang, name=name, states=", ".join(f"{k} {v}" for k, v in states.items())))
+        listed = ", ".join(f"{k} {v}" for k, v in states.items())
+        console.print(say("status.outbox", lang, name=name, states=listed), markup=False)
     for entry in extra["in_doubt"]:
-        console.print(say("status.in_doubt", lang, connector=entry["connector"], target=entry["target"]))
+        line = say("status.in_doubt", lang, connector=entry["connector"], target=entry["target"])
+        console.print(line, markup=False)
     for name, reason in extra["held"].items():
         console.print(say("status.held", lang, name=name, reason=reason), markup=False)
 

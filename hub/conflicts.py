@@ -35,14 +35,16 @@ def resolve_conflict(settings: Settings, conflict_id: int, keep: str, lang: str)
         if conflict is None:
             raise ConfigError(say("conflicts.unknown", lang, id=conflict_id))
         with store.transaction() as conn:
-            if keep == "theirs":
-                record = store.load_sessions().get(conflict.session)
-                if record is not None:
-                    old = record.get(conflict.field)
+            record = store.load_sessions().get(conflict.session)
+            if record is not None:
+                old = record.get(conflict.field)
+                if keep == "theirs":
                     record[conflict.field] = conflict.theirs
-                    seq = store.max_seq(conn) + 1
-                    store.write_session(conn, conflict.session, record, content_hash(record), seq)
                     store.log_change(conn, conflict.session, conflict.field, old, conflict.theirs, "resolution")
+                # A new change number makes every sink look at the session again, including the
+                # one whose pushes were held while the conflict was open.
+                store.write_session(conn, conflict.session, record, content_hash(record), store.max_seq(conn) + 1)
+            store.acknowledge(conn, conflict.connector, conflict.session, conflict.field, conflict.theirs)
             store.close_conflict(conn, conflict.id)
         return say("conflicts.resolved", lang, id=conflict_id)
     finally:

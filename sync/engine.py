@@ -44,6 +44,7 @@ from sync.errors import (
     AuthError,
     BreakerOpen,
     ConnectorError,
+    DeliveryUnknown,
     HubError,
     InputError,
     PreconditionFailed,
@@ -115,6 +116,7 @@ class Report:
                  "ours": c.ours, "theirs": c.theirs}
                 for c in self.conflicts
             ],
+            "problems": list(self.problems),
         }
 
 
@@ -557,6 +559,11 @@ class Engine:
                 if isinstance(exc, BreakerOpen):
                     store.open_breaker(conn, runtime.name, str(exc))
             raise
+        except DeliveryUnknown as exc:
+            with store.transaction() as conn:
+                store.mark(conn, [entry.id], "in_doubt", error=_describe(exc))
+            runtime.report.failed += 1
+            return
         except ConnectorError as exc:
             with store.transaction() as conn:
                 store.mark(conn, [entry.id], "failed", error=_describe(exc))

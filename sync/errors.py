@@ -9,6 +9,7 @@
     │   ├── AuthError                stop this connector, ask for credentials
     │   ├── TransientError           back off (``retry_after`` seconds when the server said)
     │   ├── PermanentError           record, skip the item
+    │   │   └── DeliveryUnknown      a message may have gone out: flag it in_doubt, never resend
     │   ├── PreconditionFailed       re-pull and re-plan, never overwrite
     │   │   └── NotFound
     │   ├── CapabilityError          the engine asked for something the connector does not do
@@ -94,6 +95,11 @@ class TransientError(ConnectorError):
 
 class PermanentError(ConnectorError):
     """The remote refused this item for good: record it and skip the item."""
+
+
+class DeliveryUnknown(PermanentError):
+    """The connection broke after a message was sent: it may have arrived. Flagged ``in_doubt``
+    for a person to check; resending could duplicate it."""
 
 
 class PreconditionFailed(ConnectorError):

@@ -261,6 +261,17 @@ class StateStore:
                 for link in chunk
             ])
 
+    def acknowledge(self, conn: Connection, connector: str, key: str, field: str, value: Any) -> None:
+        """Record that ``connector``'s value of ``field`` has been seen and decided on, so the
+        same edit is not raised as a conflict again."""
+        rows = conn.execute(select(links).where(links.c.connector == connector, links.c.key == key)).all()
+        for row in rows:
+            base = dict(row.base or {})
+            base[field] = value
+            conn.execute(update(links).where(
+                links.c.connector == connector, links.c.collection == row.collection, links.c.key == key
+            ).values(base=base))
+
     def drop_link(self, conn: Connection, connector: str, collection: str, key: str) -> None:
         conn.execute(
             delete(links).where(

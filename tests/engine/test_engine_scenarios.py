@@ -160,6 +160,21 @@ async def test_message_whose_fate_is_unknown_is_flagged_not_resent(tmp_path: Pat
     assert sum(len(v) for v in chat.messages.values()) == 1
 
 
+async def test_a_lost_answer_is_flagged_in_doubt_and_not_resent(tmp_path: Path) -> None:
+    config = write_config(tmp_path, CHAT)
+    await sync(config)
+    edit_programme(tmp_path, "restitution", start="2021-11-12T16:00")
+    chat = MemoryStore.named("chat")
+    chat.lose_answers = 1
+    report = await sync(config)
+    assert report.connectors["chat"].sent == 1 and report.connectors["chat"].failed == 1
+    await sync(config)
+    assert sorted(len(v) for v in chat.messages.values()) == [1, 1], "delivered once each, never resent"
+    store = StateStore.open(load_settings(config).database_url)
+    [doubt] = store.outbox_entries("chat", ("in_doubt",))
+    assert "connection broke" in (doubt.error or "")
+
+
 @pytest.mark.parametrize("language", ["fr", "en"])
 async def test_planning_changes_nothing(tmp_path: Path, language: str) -> None:
     config = write_config(tmp_path, CALENDAR + FILES, hub_extra=f'language = "{language}"')
@@ -167,3 +182,26 @@ async def test_planning_changes_nothing(tmp_path: Path, language: str) -> None:
     assert plan.connectors["calendar"].created == 22
     assert MemoryStore.named("calendar").items == {}
     assert not (tmp_path / "public").exists()
+
+
+async def test_resolving_a_conflict_reaches_every_sink_and_stays_resolved(tmp_path: Path) -> None:
+    from hub.conflicts import list_conflicts, resolve_conflict
+
+    config = write_config(tmp_path, CALENDAR + FILES)
+    await sync(config)
+    edit_programme(tmp_path, "atelier-municipalisme", start="2021-11-13T14:30")
+    MemoryStore.named("calendar").edit("atelier-municipalisme", start="2021-11-13T15:00:00+01:00")
+    await sync(config)
+    settings = load_settings(config)
+    by_connector = {row["connector"]: row["id"] for row in list_conflicts(settings)}
+    resolve_conflict(settings, by_connector["calendar"], "theirs", "fr")
+    resolve_conflict(settings, by_connector["programme"], "ours", "en")
+    assert list_conflicts(settings) == []
+    report = await sync(config)
+    assert writes(report, "exports") == 1 and writes(report, "calendar") == 0
+    page = (tmp_path / "public" / "index.html").read_text(encoding="utf-8")
+    block = page[page.index('id="atelier-municipalisme"'):]
+    assert ">15 h<" in block[: block.index("</li>")]
+    edit_programme(tmp_path, "restitution", title='"La restitution"')
+    later = await sync(config)
+    assert [c.session for c in later.changes] == ["restitution"] and later.conflicts == []
