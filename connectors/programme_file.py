@@ -16,7 +16,7 @@ from pydantic import Field
 
 from connectors.base import Capability, Connector, ConnectorConfig, Link, PullResult, RemoteItem
 from sync.errors import InputError, Problem
-from sync.model import EXISTENCE, SESSION_FIELDS, Programme, Session
+from sync.model import EXISTENCE, SESSION_FIELDS, Programme, Session, content_hash
 from sync.programme_file import parse_programme_text
 
 
@@ -57,8 +57,9 @@ class ProgrammeFileConnector(Connector[ProgrammeFileConfig]):
         if digest == cursor:
             return PullResult(cursor=cursor)
         parsed = parse_programme_text(data.decode("utf-8"), str(self.path))
-        items = [
-            RemoteItem(key=s.id, fields=self.project(s, parsed), remote_id=s.id, version=digest)
-            for s in parsed.sessions.values()
-        ]
+        items = []
+        for session in parsed.sessions.values():
+            fields = self.project(session, parsed)
+            # Each session's own version, so one edit leaves the other links untouched.
+            items.append(RemoteItem(key=session.id, fields=fields, remote_id=session.id, version=content_hash(fields)))
         return PullResult(items=items, cursor=digest, complete=True, meta=parsed.meta_record())
