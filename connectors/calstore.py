@@ -1,0 +1,288 @@
+"""One CalDAV calendar collection through the ``caldav`` library (blocking calls).
+
+Used by :mod:`connectors.caldav` from worker threads (``asyncio.to_thread``), one call at a time.
+The library's niquests session is hooked so every request the server receives is counted. Sync
+reports refuse the library's full-listing fallback (``disable_fallback``) and reject its
+``fake-`` tokens; an expired token, a server without sync-tokens and an outage are told apart
+(:class:`TokenExpired`, :class:`SyncUnsupported`, the error itself). Writes are conditional and
+their statuses mapped to the hub's error tree.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+from urllib.parse import quote, unquote, urlsplit
+
+from sync.errors import (
+    AuthError,
+    ConnectorError,
+    NotFound,
+    PermanentError,
+    PreconditionFailed,
+    TransientError,
+)
+
+T = TypeVar("T")
+
+
+class SyncUnsupported(Exception):
+    """The server has no usable RFC 6578 sync-collection on this calendar."""
+
+
+class TokenExpired(Exception):
+    """The server no longer knows the sync-token: list everything again."""
+
+
+@dataclass
+class Listing:
+    """What changed: href -> etag for changed/new members, hrefs deleted, the new position."""
+
+    changed: dict[str, str | None] = field(default_factory=dict)
+    deleted: set[str] = field(default_factory=set)
+    token: str | None = None
+    full: bool = False
+
+
+def _path(url: Any) -> str:
+    """An href or URL reduced to its unquoted path: the one spelling of a remote id."""
+    return unquote(urlsplit(str(url)).path)
+
+
+class CalendarStore:
+    """One calendar collection through ``caldav``. Blocking: call it from a worker thread."""
+
+    MULTIGET_CHUNK = 500
+
+    def __init__(
+        self,
+        url: str,
+        username: str | None,
+        password: str | None,
+        *,
+        verify: bool | str,
+        timeout: float,
+        on_response: Callable[[str, int], None],
+    ) -> None:
+        self.url = url if url.endswith("/") else url + "/"
+        self.path = _path(self.url)
+        self._username = username
+        self._password = password
+        self._verify = verify
+        self._timeout = timeout
+        self._on_response = on_response
+        self._lock = threading.Lock()
+        self._client: Any = None
+        self._calendar: Any = None
+
+    def __repr__(self) -> str:  # never show the password
+        return f"CalendarStore({self.url!r}, user={self._username!r})"
+
+    def _open(self) -> Any:
+        if self._calendar is None:
+            from caldav.davclient import DAVClient
+
+            client = DAVClient(
+                url=self.url,
+                username=self._username,
+                password=self._password,
+                auth_type="basic" if self._username else None,
+                ssl_verify_cert=self._verify,
+                timeout=int(self._timeout),
+                enable_rfc6764=False,
+            )
+
+            def count(response: Any, *args: Any, **kwargs: Any) -> Any:
+                self._on_response(response.request.method or "?", int(response.status_code or 0))
+                return response
+
+            client.session.hooks.setdefault("response", []).append(count)
+            self._client = client
+            self._calendar = client.calendar(url=self.url)  # type: ignore[no-untyped-call]
+        return self._calendar
+
+    def close(self) -> None:
+        with self._lock:
+            if self._client is not None:
+                self._client.close()
+            self._client = self._calendar = None
+
+    def locked(self, fn: Callable[..., T], *args: Any) -> T:
+        with self._lock:
+            return fn(*args)
+
+    # reads --------------------------------------------------------------------------------
+    def properties(self) -> dict[str, Any]:
+        from caldav.elements import dav
+
+        cal = self._open()
+        response = cal._query_properties(
+            [dav.DisplayName(), dav.ResourceType(), dav.CurrentUserPrivilegeSet(), GetCtag()],
+            depth=0,
+        )
+        if response.status == 404:
+            raise NotFound(f"no calendar at {self.path}")
+        raw = response.find_objects_and_props()
+        props: dict[str, Any] = next(iter(raw.values()), {}) if raw else {}
+        names = {el.tag for value in props.values() if value is not None for el in value.iter()}
+        privileges = sorted(
+            t.split("}")[-1]
+            for t in names
+            if t.split("}")[-1] in ("read", "write", "write-content", "all", "bind", "unbind")
+        )
+        display = props.get(dav.DisplayName.tag)
+        return {
+            "displayname": (display.text if display is not None else None) or self.path,
+            "calendar": "{urn:ietf:params:xml:ns:caldav}calendar" in names,
+            "privileges": privileges,
+        }
+
+    def sync(self, token: str | None) -> Listing:
+        """RFC 6578 sync-collection since ``token`` (everything when None)."""
+        from caldav.elements import dav
+        from caldav.lib import error
+
+        cal = self._open()
+        try:
+            result = cal.get_objects_by_sync_token(token, load_objects=False, disable_fallback=True)
+        except error.RateLimitError:
+            raise
+        except error.DAVError as exc:
+            preconditions = getattr(exc, "preconditions", None) or ()
+            status = _status(exc)
+            if dav.ValidSyncToken.tag in preconditions or (token and status in (403, 412)):
+                raise TokenExpired() from None
+            if status is None and "not supported" in str(exc):
+                raise SyncUnsupported("the library knows this server has no sync-tokens") from None
+            if status in (None, 401, 404, 408, 429) or (status is not None and status >= 500):
+                raise  # down, gone or refused: not a sign that sync-tokens are unsupported
+            raise SyncUnsupported(str(status)) from None
+        new_token = str(result.sync_token) if result.sync_token else None
+        if not new_token or new_token.startswith("fake-"):
+            raise SyncUnsupported("the library fell back to a full listing")
+        deleted = {_path(u) for u in result.deleted_urls}
+        listing = Listing(token=new_token, full=token is None)
+        for obj in result.objects:
+            href = _path(obj.url)
+            if href in deleted or href == self.path:
+                continue
+            listing.changed[href] = obj.props.get(dav.GetEtag.tag)
+        listing.deleted = deleted
+        return listing
+
+    def ctag(self) -> str | None:
+        cal = self._open()
+        value = cal.get_property(GetCtag())
+        return str(value) if value else None
+
+    def etags(self) -> dict[str, str | None]:
+        """Every member's etag (depth-1 PROPFIND): the ctag path's listing."""
+        from caldav.elements import dav
+
+        response = self._open()._query_properties([dav.GetEtag()], depth=1)
+        found = response.expand_simple_props([dav.GetEtag()])
+        return {
+            _path(href): props.get(dav.GetEtag.tag)
+            for href, props in found.items()
+            if _path(href).rstrip("/") != self.path.rstrip("/")
+        }
+
+    def multiget(self, hrefs: Sequence[str]) -> list[tuple[str, str, str | None]]:
+        """(href, iCalendar data, etag) of the given members, a multiget per chunk."""
+        from caldav.elements import dav
+        from caldav.lib.url import URL
+
+        cal = self._open()
+        out: list[tuple[str, str, str | None]] = []
+        for i in range(0, len(hrefs), self.MULTIGET_CHUNK):
+            urls = [URL.objectify(cal.url.join(quote(h))) for h in hrefs[i : i + self.MULTIGET_CHUNK]]
+            for href, data, tags in cal._multiget(urls):
+                if data:
+                    out.append((_path(href), str(data), tags.get(dav.GetEtag.tag)))
+        return out
+
+    # writes -------------------------------------------------------------------------------
+    def put(self, href: str, body: str, *, if_match: str | None, create: bool) -> str | None:
+        headers = {"Content-Type": "text/calendar; charset=utf-8"}
+        if create:
+            headers["If-None-Match"] = "*"
+        else:
+            headers["If-Match"] = if_match or "*"
+        self._open()
+        response = self._client.put(self._url(href), body, headers)
+        _raise_for_status(response.status, f"PUT {href}")
+        etag = response.headers.get("ETag")
+        return str(etag) if etag else None
+
+    def delete(self, href: str, if_match: str | None) -> None:
+        self._open()
+        headers = {"If-Match": if_match} if if_match else {}
+        response = self._client.delete(self._url(href), headers)
+        if response.status in (404, 410):
+            return  # already gone: deleting is idempotent
+        _raise_for_status(response.status, f"DELETE {href}")
+
+    def _url(self, href: str) -> str:
+        parts = urlsplit(self.url)
+        return f"{parts.scheme}://{parts.netloc}{quote(href)}"
+
+
+def GetCtag() -> Any:
+    """``CS:getctag``, which caldav has no element for."""
+    from caldav.elements.base import ValuedBaseElement
+
+    class _GetCtag(ValuedBaseElement):
+        tag = "{http://calendarserver.org/ns/}getctag"
+
+    return _GetCtag()
+
+
+def _status(exc: Exception) -> int | None:
+    for attr in ("status", "reason"):
+        value = getattr(exc, attr, None)
+        if isinstance(value, int):
+            return value
+        if isinstance(value, str) and value[:3].isdigit():
+            return int(value[:3])
+    text = str(exc)
+    for code in (401, 403, 404, 409, 412, 500, 502, 503):
+        if str(code) in text:
+            return code
+    return None
+
+
+def _raise_for_status(status: int, what: str) -> None:
+    if status < 400:
+        return
+    message = f"{what} answered {status}"
+    if status == 412:
+        raise PreconditionFailed(message)
+    if status in (404, 410):
+        raise NotFound(message)
+    if status in (401, 403):
+        raise AuthError(message)
+    if status in (408, 429) or status >= 500:
+        raise TransientError(message)
+    raise PermanentError(message)
+
+
+def map_error(exc: BaseException, connector: str, what: str) -> ConnectorError:
+    """A caldav/niquests failure as the hub's error (never with credentials in it)."""
+    from caldav.lib import error
+
+    if isinstance(exc, ConnectorError):
+        exc.connector = exc.connector or connector
+        return exc
+    if isinstance(exc, error.AuthorizationError):
+        return AuthError(f"{what}: credentials refused or right missing", connector=connector)
+    if isinstance(exc, error.NotFoundError):
+        return NotFound(f"{what}: not found", connector=connector)
+    if isinstance(exc, error.RateLimitError):
+        after = getattr(exc, "retry_after_seconds", None)
+        return TransientError(f"{what}: rate limited", connector=connector, retry_after=after)
+    status = _status(exc) if isinstance(exc, error.DAVError) else None
+    if isinstance(exc, error.DAVError) and status is not None and status < 500:
+        return PermanentError(f"{what}: answered {status}", connector=connector)
+    return TransientError(f"{what}: the server failed or cannot be reached ({type(exc).__name__})", connector=connector)
