@@ -89,7 +89,7 @@ def examine_source(
     collection: str,
 ) -> SourceOutcome:
     """Classify one source's pulled items against the canonical sessions and its links."""
-    out = SourceOutcome(connector, known=len(links))
+    out = SourceOutcome(connector)
     owned = owns & set(SESSION_FIELDS)
     existence = EXISTENCE in owns
     for item in result.items:
@@ -143,13 +143,18 @@ def examine_source(
             link.pushed_hash if link else None, item.hash, new_base, link.sequence if link else 0,
         )
     gone = vanished_keys(result, links)
+    # Links to sessions already gone from the programme are just forgotten, never counted.
+    stale = {key for key in gone if key not in canonical}
+    out.dropped_links |= stale
+    gone -= stale
+    out.known = sum(1 for key in links if key in canonical)
     out.vanished = len(gone)
     for key in gone:
+        out.dropped_links.add(key)
         if existence:
             out.removals.add(key)
         else:
-            out.dropped_links.add(key)
-            out.drift.add(key)
+            out.drift.add(key)  # re-created there: this source may not remove sessions
     return out
 
 

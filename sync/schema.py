@@ -43,7 +43,8 @@ sessions = Table(
     "sessions",
     metadata,
     Column("id", String(200), primary_key=True),
-    Column("record", JSON, nullable=True),
+    # none_as_null: a removed session is SQL NULL, not the JSON text 'null'.
+    Column("record", JSON(none_as_null=True), nullable=True),
     Column("hash", String(64), nullable=True),
     Column("seq", Integer, nullable=False, index=True),
 )

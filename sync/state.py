@@ -146,7 +146,7 @@ class StateStore:
         """Every live session record, by id."""
         with self._conn() as c:
             rows = c.execute(select(sessions.c.id, sessions.c.record).where(sessions.c.record.is_not(None)))
-            return {row.id: row.record for row in rows}
+            return {row.id: row.record for row in rows if row.record is not None}
 
     def max_seq(self, conn: Connection | None = None) -> int:
         with self._conn(conn) as c:

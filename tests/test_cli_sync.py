@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import yaml
 from icalendar import Calendar
 
 from tests.helpers import REPO, edit_programme, hub_json, run_hub, write_config
@@ -104,3 +105,20 @@ def test_check_passes_on_the_demo(tmp_path: Path) -> None:
     result = run_hub("check", "--config", str(config))
     assert result.returncode == 0, result.stdout + result.stderr
     assert "22 sessions" in result.stdout
+
+
+def test_sessions_removed_from_the_programme_leave_every_sink(tmp_path: Path) -> None:
+    config = write_config(tmp_path, FILES)
+    hub_json("sync", "--config", str(config))
+    for removed in (("accueil-cafe", "dejeuner-grandes-tables"), ("restitution", "fishbowl-anthropocene"),
+                    ("accueil-meteo", "sens-de-la-pente")):
+        path = tmp_path / "programme.yaml"
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data["sessions"] = [s for s in data["sessions"] if s["id"] not in removed]
+        path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+        report = hub_json("sync", "--config", str(config))
+        assert sorted(c["session"] for c in report["changes"] if c["kind"] == "removed") == sorted(removed)
+        again = hub_json("sync", "--config", str(config))
+        assert again["changes"] == [] and again["connectors"]["programme"]["failed"] == 0
+    calendar = Calendar.from_ical((tmp_path / "public" / "programme.ics").read_bytes())
+    assert len(list(calendar.walk("VEVENT"))) == 16

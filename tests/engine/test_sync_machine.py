@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import yaml
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
@@ -58,6 +59,7 @@ class SyncMachine(RuleBasedStateMachine):
         self.settings = load_settings(self.config)
         self.outstanding: dict[tuple[str, str, str], Any] = {}
         self.mass_deleted: str | None = None
+        self.removed: set[str] = set()
         self.run_sync()
 
     def teardown(self) -> None:
@@ -109,6 +111,17 @@ class SyncMachine(RuleBasedStateMachine):
             store.remove(remote_id)
         self.outstanding = {s: v for s, v in self.outstanding.items() if s[0] != connector}
         self.mass_deleted = connector
+
+    @precondition(lambda self: len(self.removed) < 3)
+    @rule(key=st.sampled_from(KEYS))
+    def remove_from_programme(self, key: str) -> None:
+        """An organiser deletes a session from the programme file (the file owns existence)."""
+        path = self.folder / "programme.yaml"
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data["sessions"] = [s for s in data["sessions"] if s["id"] != key]
+        path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+        self.removed.add(key)
+        self.outstanding = {s: v for s, v in self.outstanding.items() if s[1] != key}
 
     @rule(connector=st.sampled_from(["cal", "pad"]), n=st.integers(1, 2))
     def fail_writes(self, connector: str, n: int) -> None:
@@ -168,10 +181,23 @@ class SyncMachine(RuleBasedStateMachine):
         second = self.run_sync()
         assert second is not None
         assert second.changes == [], "the hub's own writes came back as changes"
+        store = StateStore.open(self.settings.database_url)
+        try:
+            canonical = store.load_sessions()
+            held = {(c.connector, c.session) for c in store.open_conflicts()}
+        finally:
+            store.close()
+        assert set(canonical) == set(KEYS) - self.removed
         for name in ("cal", "pad"):
             r = second.connectors[name]
             assert (r.created, r.updated, r.deleted, r.failed) == (0, 0, 0, 0), (name, r)
-            assert {i.key for i in self.store(name).items.values()} == set(KEYS), "a session went missing"
+            items = {i.key: i.fields for i in self.store(name).items.values()}
+            assert set(items) == set(canonical), f"{name} does not hold exactly the programme"
+            for key, fields in items.items():
+                if (name, key) in held:
+                    continue  # a person's conflicting edit is kept there until resolved
+                for field, value in fields.items():
+                    assert canonical[key][field] == value, f"{name} holds a stale {key}.{field}"
 
 
 TestSyncMachine = SyncMachine.TestCase
