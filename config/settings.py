@@ -50,6 +50,9 @@ class HubSection(BaseModel):
     mass_delete_ratio: float = Field(0.2, ge=0, le=1)
     mass_delete_min: int = Field(3, ge=0)
     lock_file: str | None = Field(None, description="Writer lock; default: next to the database.")
+    announce_delay: float = Field(
+        0.0, ge=0, description="Seconds a session must stay unchanged before its change is announced."
+    )
 
 
 @dataclass(frozen=True)

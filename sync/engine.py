@@ -318,7 +318,10 @@ class Engine:
                 1 for op in plans[runtime.name].ops if op.action != "delete")
         report.planned = plans
 
-        announcement = self._announcement(store, merged.changed, programme, meta_changed)
+        initialized = store.get_meta("published_initialized") is not None
+        waiting = self._waiting_changes(store, merged.changed)
+        due = {key for key, last in waiting.items() if self.clock() - last >= self.settings.hub.announce_delay}
+        announcement = self._announcement(store, due, programme) if initialized else None
         report.announcement = announcement
         if not apply:
             for name, plan in plans.items():
@@ -372,13 +375,15 @@ class Engine:
                         store.enqueue(conn, idem_key=_idem(runtime.name, target, announcement.id, str(seq)),
                                       connector=runtime.name, target=target, op="announce",
                                       key=announcement.id, payload=payload, supersede=False)
-            if store.get_meta("published_initialized", conn=conn) is None:
+            if not initialized:
                 # The first publication is the baseline, not news: nothing is announced.
                 store.publish(conn, {k: s.to_record() for k, s in programme.sessions.items()})
                 store.set_meta(conn, "published_initialized", True)
-            elif merged.changed:
+                store.set_meta(conn, "announce_waiting", {})
+            else:
                 store.publish(conn, {k: programme.sessions[k].to_record() if k in programme.sessions else None
-                                     for k in merged.changed})
+                                     for k in due})
+                store.set_meta(conn, "announce_waiting", {k: t for k, t in waiting.items() if k not in due})
 
         # apply ---------------------------------------------------------------------------
         return await self._apply_all(store, runtimes, programme)
@@ -414,12 +419,24 @@ class Engine:
         runtime.report.failed = max(runtime.report.failed, 1)
         runtime.report.error = _describe(exc)
 
-    def _announcement(
-        self, store: StateStore, changed: Mapping[str, Any], programme: Programme, meta_changed: bool
-    ) -> Announcement | None:
-        if not changed or store.get_meta("published_initialized") is None:
+    def _waiting_changes(self, store: StateStore, changed: Mapping[str, Any]) -> dict[str, float]:
+        """Sessions changed since they were last announced, with the time of their last change.
+
+        An announcement waits until a session has been quiet for ``announce_delay`` seconds, so a
+        burst of edits (or an edit and its undoing) makes one message (or none).
+        """
+        waiting: dict[str, float] = dict(store.get_meta("announce_waiting") or {})
+        now = self.clock()
+        for key in changed:
+            waiting[key] = now
+        return waiting
+
+    def _announcement(self, store: StateStore, due: set[str], programme: Programme) -> Announcement | None:
+        """The changes between the published version of ``due`` sessions and the current one."""
+        if not due:
             return None
-        published = store.published_records(list(changed))
+        changed = sorted(due)
+        published = store.published_records(changed)
         current = {k: programme.sessions[k].to_record() for k in changed if k in programme.sessions}
         changes = diff_versions(published, current)
         return Announcement(tuple(changes), programme.venues) if changes else None

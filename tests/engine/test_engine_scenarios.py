@@ -111,7 +111,7 @@ async def test_announcement_reaches_each_chat_once(tmp_path: Path) -> None:
         assert sent == ["Changements au programme\n• Culture juridique : déplacé de 14 h à 15 h, L'Après M"]
 
 
-async def test_change_and_revert_between_syncs_is_announced_each_time(tmp_path: Path) -> None:
+async def test_an_edit_undone_before_the_sync_says_nothing(tmp_path: Path) -> None:
     config = write_config(tmp_path, CHAT)
     await sync(config)
     edit_programme(tmp_path, "restitution", start="2021-11-12T16:00")
@@ -158,6 +158,38 @@ async def test_message_whose_fate_is_unknown_is_flagged_not_resent(tmp_path: Pat
     await Engine(settings, clock=lambda: 1e12).sync()
     assert [e.target for e in store.outbox_entries("chat", ("in_doubt",))] == [pending[0].target]
     assert sum(len(v) for v in chat.messages.values()) == 1
+
+
+async def test_announcements_wait_for_a_quiet_period(tmp_path: Path) -> None:
+    config = write_config(tmp_path, CHAT, hub_extra="announce_delay = 600")
+    settings = load_settings(config)
+    chat = MemoryStore.named("chat")
+
+    async def sync_at(moment: float) -> Report:
+        return await Engine(settings, clock=lambda: moment).sync()
+
+    await sync_at(0)
+    edit_programme(tmp_path, "restitution", start="2021-11-12T16:00")
+    assert (await sync_at(100)).announcement is None, "too soon: more edits may follow"
+    edit_programme(tmp_path, "restitution", start="2021-11-12T15:30")
+    await sync_at(200)
+    await sync_at(1000)
+    assert chat.messages == {}, "moved and moved back across syncs: nothing to say"
+    edit_programme(tmp_path, "restitution", start="2021-11-12T16:30")
+    await sync_at(1100)
+    edit_programme(tmp_path, "fishbowl-anthropocene", title='"Fishbowl"')
+    await sync_at(1500)
+    assert chat.messages == {}
+    await sync_at(1800)
+    assert [len(m) for m in chat.messages.values()] == [1, 1]
+    assert chat.messages["group-a"] == ["Changements au programme\n"
+                                        "• Prendre soin des communs : la restitution : déplacé de 15 h 30 à 16 h 30"]
+    await sync_at(2200)
+    assert chat.messages["group-a"][1:] == ["Changements au programme\n"
+                                            "• « Le projet des communs dans le contexte de l'anthropocène » "
+                                            "s'appelle désormais « Fishbowl »"]
+    await sync_at(9999)
+    assert [len(m) for m in chat.messages.values()] == [2, 2]
 
 
 async def test_a_lost_answer_is_flagged_in_doubt_and_not_resent(tmp_path: Path) -> None:
