@@ -165,9 +165,9 @@ _ENV = Environment(autoescape=select_autoescape(default=True, default_for_string
 _SESSION = _ENV.from_string(
     """<li class="session{% if cancelled %} cancelled{% endif %}" id="{{ p.id }}">
   <p class="when"><time datetime="{{ p.start }}">{{ start }}</time> – <time datetime="{{ p.end }}">{{ end }}</time></p>
-  <h3>{% if cancelled %}<del>{{ p.title }}</del> <strong class="status">{{ words.cancelled }}</strong>{% else %}{{ p.title }}{% endif %}</h3>
+  <h3>{% if cancelled %}<del>{{ p.title }}</del> <strong class="status">{{ words.cancelled }}</strong>{% else %}{{ p.title }}{% if p.status == "tentative" %} <em class="status">{{ words.tentative }}</em>{% endif %}{% endif %}</h3>
   {% if p.venue_name %}<p class="where">{{ p.venue_name }}{% if p.venue_address %}, <span class="address">{{ p.venue_address }}</span>{% endif %}</p>{% endif %}
-  {% if p.hosts %}<p class="hosts">{{ words.hosts }} : {{ p.hosts | join(", ") }}</p>{% endif %}
+  {% if p.hosts %}<p class="hosts">{{ words.hosts }}{{ words.colon }} {{ p.hosts | join(", ") }}</p>{% endif %}
   {% if p.track or p.format %}<p class="meta">{{ [p.track, p.format] | select | join(" · ") }}</p>{% endif %}
   {% if p.description %}<p class="description">{{ p.description }}</p>{% endif %}
 </li>
@@ -193,7 +193,7 @@ h3{margin:.2rem 0} p{margin:.2rem 0} .meta,.address{color:#555}
 <header><h1>{{ event.title }}</h1>{% if event.subtitle %}<p>{{ event.subtitle }}</p>{% endif %}</header>
 <main>
 {% for day in days %}<section aria-labelledby="day-{{ day.iso }}">
-<h2 id="day-{{ day.iso }}">{{ day.label }}{% if day.theme %} : {{ day.theme }}{% endif %}</h2>
+<h2 id="day-{{ day.iso }}">{{ day.label }}{% if day.theme %}{{ words.colon }} {{ day.theme }}{% endif %}</h2>
 <ol>
 {{ day.body }}</ol>
 </section>
@@ -205,9 +205,9 @@ h3{margin:.2rem 0} p{margin:.2rem 0} .meta,.address{color:#555}
 )
 
 _WORDS = {
-    "fr": {"programme": "Programme", "cancelled": "annulé", "hosts": "Avec",
+    "fr": {"programme": "Programme", "cancelled": "annulé", "tentative": "(à confirmer)", "hosts": "Avec", "colon": " :",
            "updated": "Programme tenu à jour automatiquement."},
-    "en": {"programme": "Programme", "cancelled": "cancelled", "hosts": "With",
+    "en": {"programme": "Programme", "cancelled": "cancelled", "tentative": "(to be confirmed)", "hosts": "With", "colon": ":",
            "updated": "This programme is kept up to date automatically."},
 }
 

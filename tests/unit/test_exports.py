@@ -65,7 +65,8 @@ def test_html_escapes_what_people_typed(tmp_path: Path) -> None:
     page = (tmp_path / "public" / "index.html").read_text(encoding="utf-8")
     assert "<script>" not in page
     assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; co" in page
-    assert '<html lang="en">' in page and "Saturday 13 November" in page
+    assert '<html lang="en">' in page and "Saturday 13 November: Initier les chantiers communs" in page
+    assert "With: " in page and "With :" not in page
 
 
 def test_one_change_rerenders_one_fragment(tmp_path: Path) -> None:
