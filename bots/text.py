@@ -121,8 +121,9 @@ def detect_language(text: str, is_name: Callable[[str], bool] = lambda word: Fal
     return None
 
 
-#: Generic event words across the two languages, so "workshop" finds an "atelier" and
-#: "déjeuner" a "lunch". Folded, singular; read both ways.
+#: A small bilingual glossary of event and commons vocabulary, so "workshop" finds an "atelier"
+#: and "déjeuner" a "lunch", whatever the programme. Folded, singular; read both ways. Names of
+#: sessions, places and people never belong here: they are matched from the programme itself.
 SYNONYMS: tuple[tuple[str, ...], ...] = (
     ("atelier", "workshop"),
     ("pleniere", "plenary"),
@@ -148,6 +149,38 @@ SYNONYMS: tuple[tuple[str, ...], ...] = (
     ("concert", "gig"),
     ("fete", "party"),
     ("projection", "screening", "film"),
+    ("debat", "debate", "discussion"),
+    ("reunion", "meeting"),
+    ("assemblee", "assembly"),
+    ("formation", "training"),
+    ("energie", "energy"),
+    ("logement", "housing"),
+    ("habitat", "dwelling"),
+    ("alimentation", "food", "nourriture"),
+    ("eau", "water"),
+    ("climat", "climate"),
+    ("agriculture", "farming"),
+    ("education", "schooling", "enseignement"),
+    ("enfant", "child", "kids"),
+    ("jeunesse", "youth"),
+    ("numerique", "digital"),
+    ("logiciel", "software"),
+    ("economie", "economy"),
+    ("cooperative", "coop"),
+    ("quartier", "neighbourhood", "neighborhood"),
+    ("ville", "city", "town"),
+    ("territoire", "territory"),
+    ("patrimoine", "heritage"),
+    ("bibliotheque", "library"),
+    ("livre", "book"),
+    ("musique", "music"),
+    ("danse", "dance"),
+    ("theatre", "theater"),
+    ("exposition", "exhibition"),
+    ("soin", "care"),
+    ("solidarite", "solidarity"),
+    ("democratie", "democracy"),
+    ("gouvernance", "governance"),
 )
 _SYNONYM_OF: dict[str, tuple[str, ...]] = {}
 for _group in SYNONYMS:
