@@ -22,10 +22,14 @@ from urllib.parse import quote
 
 import icalendar
 
+from connectors.exports import ICS_PRODID, STATUS_ICS, session_uid
+from connectors.exports import location_text as export_location
 from sync.model import Programme, Venue, content_hash, format_time
 
-PRODID = "-//Commons Hub//commons-hub//FR"
-STATUS_TO_ICAL = {"scheduled": "CONFIRMED", "tentative": "TENTATIVE", "cancelled": "CANCELLED"}
+# One UID, PRODID and STATUS mapping for the calendar and the ICS export, so a person who
+# subscribes to both never sees a session twice.
+PRODID = ICS_PRODID
+STATUS_TO_ICAL = STATUS_ICS
 ICAL_TO_STATUS = {"CONFIRMED": "scheduled", "TENTATIVE": "tentative", "CANCELLED": "cancelled"}
 #: Projection fields kept in X- properties: calendar apps carry them along untouched.
 X_TEXT = {"track": "X-HUB-TRACK", "format": "X-HUB-FORMAT", "kind": "X-HUB-KIND"}
@@ -64,12 +68,12 @@ def event_name(key: str) -> str:
 
 
 def event_uid(key: str, programme: Programme) -> str:
-    return f"{key}@{programme.event.id}.commons-hub"
+    return session_uid(programme.event.id, key)
 
 
 def location_text(name: str | None, address: str | None) -> str:
     """What LOCATION shows: "venue name, address" (calendar apps map it)."""
-    return ", ".join(part for part in (name, address) if part)
+    return export_location({"venue_name": name, "venue_address": address})
 
 
 def render_event(
