@@ -21,6 +21,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn
 from rich.table import Table
 
+from config.secrets import Redactor, install, secret_values
 from config.settings import Settings, load_settings
 from hub.messages import say
 from sync.engine import Engine, Report
@@ -42,14 +43,26 @@ def _lang(settings: Settings | None = None) -> str:
     return "en" if env.startswith("en") else "fr"
 
 
+_redact = Redactor()
+
+
+def _settings(config_path: str | None) -> Settings:
+    """Load the configuration and mask its secrets in every log line and error from here on."""
+    global _redact
+    settings = load_settings(config_path)
+    _redact = Redactor(secret_values(settings))
+    install(_redact)
+    return settings
+
+
 def _fail(exc: HubError, lang: str, as_json: bool) -> int:
     code = EXIT_BAD_INPUT if isinstance(exc, (ConfigError, InputError)) else EXIT_FAILED
     title = say("error.config" if isinstance(exc, ConfigError) else
                 "error.input" if isinstance(exc, InputError) else "error.run", lang)
     if as_json:
-        click.echo(json.dumps({"error": title, "problems": str(exc).splitlines()}, ensure_ascii=False))
+        click.echo(json.dumps({"error": title, "problems": _redact(str(exc)).splitlines()}, ensure_ascii=False))
     else:
-        click.echo(f"{title}\n{exc}", err=True)
+        click.echo(f"{title}\n{_redact(str(exc))}", err=True)
     return code
 
 
@@ -73,7 +86,7 @@ def _progress(enabled: bool) -> Iterator[Callable[[str, int, int], None]]:
 def _run_engine(config_path: str | None, as_json: bool, action: str, force_delete: bool = False) -> int:
     lang = _lang()
     try:
-        settings = load_settings(config_path)
+        settings = _settings(config_path)
         lang = _lang(settings)
         with _progress(not as_json and sys.stderr.isatty()) as progress:
             engine = Engine(settings, force_delete=force_delete, progress=progress)
@@ -149,7 +162,7 @@ def status(config_path: str | None, as_json: bool) -> None:
     """The last sync's figures, the outbox, held connectors and messages in doubt."""
     lang = _lang()
     try:
-        settings = load_settings(config_path)
+        settings = _settings(config_path)
         lang = _lang(settings)
         store = Engine(settings).open_store()
     except HubError as exc:
@@ -193,7 +206,7 @@ def conflicts(config_path: str | None, as_json: bool, resolve_id: int | None, ke
 
     lang = _lang()
     try:
-        settings = load_settings(config_path)
+        settings = _settings(config_path)
         lang = _lang(settings)
         if resolve_id is not None:
             if keep is None:
@@ -221,7 +234,7 @@ def check(config_path: str | None) -> None:
 
     lang = _lang()
     try:
-        settings = load_settings(config_path)
+        settings = _settings(config_path)
         lang = _lang(settings)
         ok = asyncio.run(run_checks(settings, lang, click.echo))
     except HubError as exc:
@@ -241,7 +254,7 @@ def connector_reset(config_path: str | None, name: str) -> None:
     """Release a connector held after a rate limit or CAPTCHA."""
     lang = _lang()
     try:
-        settings = load_settings(config_path)
+        settings = _settings(config_path)
         lang = _lang(settings)
         released = Engine(settings).open_store().reset_breaker(name)
     except HubError as exc:
@@ -288,7 +301,7 @@ def pad_new(title: str, config_path: str | None, as_json: bool, connector_name: 
 
     out = _lang()
     try:
-        settings = load_settings(config_path)
+        settings = _settings(config_path)
         out = _lang(settings)
         url = asyncio.run(new_meeting_pad(settings, title, connector=connector_name, lang=lang))
     except HubError as exc:
@@ -304,7 +317,7 @@ def bots_command(config_path: str | None) -> None:
 
     lang = _lang()
     try:
-        settings = load_settings(config_path)
+        settings = _settings(config_path)
         lang = _lang(settings)
         run_bots(settings)
     except HubError as exc:

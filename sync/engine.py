@@ -25,6 +25,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from config.secrets import Redactor, secret_values
 from config.settings import Settings
 from connectors.base import (
     Capability,
@@ -152,6 +153,11 @@ class Engine:
         self.clock = clock
         self.counter = RequestCounter()
         self.store: StateStore | None = None
+        self.redact = Redactor(secret_values(settings))
+
+    def _describe(self, exc: BaseException) -> str:
+        """What is recorded and shown of an error: never a secret, even from a library's text."""
+        return self.redact(_describe_error(exc))
 
     # public entry points ---------------------------------------------------------------------
     async def sync(self) -> Report:
@@ -417,7 +423,7 @@ class Engine:
     def _fail(self, runtime: Runtime, exc: BaseException) -> None:
         runtime.failed = True
         runtime.report.failed = max(runtime.report.failed, 1)
-        runtime.report.error = _describe(exc)
+        runtime.report.error = self._describe(exc)
 
     def _waiting_changes(self, store: StateStore, changed: Mapping[str, Any]) -> dict[str, float]:
         """Sessions changed since they were last announced, with the time of their last change.
@@ -521,9 +527,9 @@ class Engine:
         except (AuthError, TransientError, BreakerOpen) as exc:
             with store.transaction() as conn:
                 retry_at = self.clock() + (exc.retry_after or 0) if isinstance(exc, TransientError) else 0.0
-                store.mark(conn, [e.id for e in live], "pending", error=_describe(exc), next_at=retry_at)
+                store.mark(conn, [e.id for e in live], "pending", error=self._describe(exc), next_at=retry_at)
                 if isinstance(exc, BreakerOpen):
-                    store.open_breaker(conn, runtime.name, str(exc))
+                    store.open_breaker(conn, runtime.name, self._describe(exc))
             self._fail(runtime, exc)
             runtime.report.failed = len(live)
             return False
@@ -544,10 +550,10 @@ class Engine:
                         else:
                             runtime.report.updated += 1
                 elif isinstance(result, PreconditionFailed):
-                    store.mark(conn, [entry.id], "superseded", error=_describe(result))
+                    store.mark(conn, [entry.id], "superseded", error=self._describe(result))
                     again = True
                 else:
-                    store.mark(conn, [entry.id], "failed", error=_describe(result))
+                    store.mark(conn, [entry.id], "failed", error=self._describe(result))
                     runtime.report.failed += 1
             store.save_links(conn, done_links)
             store.mark(conn, [e.id for e, r in zip(live, results, strict=True) if isinstance(r, RemoteRef)], "done")
@@ -565,25 +571,25 @@ class Engine:
             ref = await runtime.connector.announce(entry.target, announcement)
         except TransientError as exc:
             with store.transaction() as conn:
-                store.mark(conn, [entry.id], "pending", error=_describe(exc),
+                store.mark(conn, [entry.id], "pending", error=self._describe(exc),
                            next_at=self.clock() + (exc.retry_after or 30.0))
             runtime.report.failed += 1
-            runtime.report.error = _describe(exc)
+            runtime.report.error = self._describe(exc)
             return
         except (AuthError, BreakerOpen) as exc:
             with store.transaction() as conn:
-                store.mark(conn, [entry.id], "pending", error=_describe(exc))
+                store.mark(conn, [entry.id], "pending", error=self._describe(exc))
                 if isinstance(exc, BreakerOpen):
-                    store.open_breaker(conn, runtime.name, str(exc))
+                    store.open_breaker(conn, runtime.name, self._describe(exc))
             raise
         except DeliveryUnknown as exc:
             with store.transaction() as conn:
-                store.mark(conn, [entry.id], "in_doubt", error=_describe(exc))
+                store.mark(conn, [entry.id], "in_doubt", error=self._describe(exc))
             runtime.report.failed += 1
             return
         except ConnectorError as exc:
             with store.transaction() as conn:
-                store.mark(conn, [entry.id], "failed", error=_describe(exc))
+                store.mark(conn, [entry.id], "failed", error=self._describe(exc))
             runtime.report.failed += 1
             return
         with store.transaction() as conn:
@@ -630,7 +636,7 @@ def _announcement_from(payload: Mapping[str, Any], venues: Mapping[str, Venue]) 
     return Announcement(changes, venues)
 
 
-def _describe(exc: BaseException) -> str:
+def _describe_error(exc: BaseException) -> str:
     if isinstance(exc, HubError):
         return str(exc)
     return f"{type(exc).__name__}: {exc}"

@@ -1,0 +1,83 @@
+"""Keeping secrets out of logs, error messages and the state store.
+
+:func:`secret_values` gathers every secret the configuration holds (``SecretStr`` settings, the
+contents of ``*_file`` settings, the database password); :class:`Redactor` replaces them with
+``***`` in any text, and as a ``logging.Filter`` in every log record, tracebacks included.
+Libraries sometimes put a token in a URL or an exception text; this is the last line of defence.
+"""
+
+from __future__ import annotations
+
+import logging
+import traceback
+from collections.abc import Iterable
+
+from pydantic import SecretStr
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+from config.settings import Settings
+from sync.errors import ConfigError
+
+MASK = "***"
+#: Shorter values would mask ordinary words; real secrets are longer.
+MIN_LENGTH = 6
+
+
+def secret_values(settings: Settings) -> set[str]:
+    """Every secret value in the configuration (unreadable secret files are skipped here)."""
+    found: set[str] = set()
+    for section in settings.connectors:
+        config = section.config
+        for name in type(config).model_fields:
+            value = getattr(config, name, None)
+            if isinstance(value, SecretStr):
+                found.add(value.get_secret_value())
+            elif name.endswith("_file") and value:
+                try:
+                    secret = config.secret(name[: -len("_file")], settings.base_dir)
+                except ConfigError:
+                    continue
+                if secret:
+                    found.add(secret)
+    try:
+        password = make_url(settings.hub.database).password
+    except ArgumentError:
+        password = None
+    if password:
+        found.add(str(password))
+    return {value for value in found if len(value) >= MIN_LENGTH}
+
+
+class Redactor(logging.Filter):
+    """Masks known secrets in text and in log records."""
+
+    def __init__(self, secrets: Iterable[str] = ()) -> None:
+        super().__init__()
+        # Longest first, so a secret containing another is masked whole.
+        self.secrets = sorted(set(secrets), key=len, reverse=True)
+
+    def __call__(self, text: str) -> str:
+        for secret in self.secrets:
+            if secret in text:
+                text = text.replace(secret, MASK)
+        return text
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not self.secrets:
+            return True
+        record.msg = self(record.getMessage())
+        record.args = None
+        if record.exc_info:
+            record.exc_text = self("".join(traceback.format_exception(*record.exc_info)).rstrip())
+            record.exc_info = None
+        return True
+
+
+def install(redactor: Redactor) -> None:
+    """Put ``redactor`` on every handler of the root logger (and on new ones from basicConfig)."""
+    root = logging.getLogger()
+    if not root.handlers:
+        logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    for handler in root.handlers:
+        handler.addFilter(redactor)
