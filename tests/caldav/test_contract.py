@@ -11,10 +11,10 @@ from connectors.caldav import CalDAVConfig, CalDAVConnector
 from tests.caldav.conftest import CalDAVServer
 from tests.caldav.harness import context
 from tests.caldav.person import Person
-from tests.contract.suite import ConnectorContract, RemoteKeys
+from tests.contract.suite import ReadableConnectorContract, RemoteKeys
 
 
-class TestCalDAVContract(ConnectorContract):
+class TestCalDAVContract(ReadableConnectorContract):
     @pytest.fixture
     async def connector(
         self, caldav_server: CalDAVServer, calendar_url: str

@@ -1,6 +1,7 @@
 """The contract every connector passes (vdirsyncer's StorageTests, Singer's tap tests).
 
-Subclass :class:`ConnectorContract` once per connector and provide two fixtures:
+Subclass :class:`ConnectorContract` (or :class:`ReadableConnectorContract` for a source) once
+per connector and provide two fixtures:
 
 - ``connector``: an async fixture yielding a ready connector (``open()`` done) bound to a fresh,
   empty remote (a real server or a faithful fake);
@@ -67,6 +68,10 @@ class ConnectorContract:
     def readable(connector: Connector[ConnectorConfig]) -> bool:
         return Capability.READ in connector.capabilities
 
+    async def test_readable_connectors_take_the_readable_suite(self, connector: Connector[ConnectorConfig]) -> None:
+        if self.readable(connector):
+            assert isinstance(self, ReadableConnectorContract), "subclass ReadableConnectorContract"
+
     async def test_check_proves_access(self, connector: Connector[ConnectorConfig]) -> None:
         proofs = await connector.check()
         assert proofs and all(isinstance(p, str) and p for p in proofs)
@@ -89,28 +94,6 @@ class ConnectorContract:
         links = await push(connector, programme)
         await push(connector, programme, links)
         assert await remote_keys(connector) == set(programme.sessions)
-
-    async def test_pull_reads_back_exactly_what_was_pushed(self, connector: Connector[ConnectorConfig],
-                                                           programme: Programme) -> None:
-        if not self.readable(connector):
-            pytest.skip("write-only connector: echo is checked through remote_keys")
-        links = await push(connector, programme)
-        result = await connector.pull(None, links, programme)
-        pulled = {item.key: item for item in result.items if item.key is not None}
-        assert set(pulled) == set(programme.sessions)
-        for key, item in pulled.items():
-            assert dict(item.fields) == dict(links[key].base or {}), f"echo on {key}"
-
-    async def test_unchanged_remote_costs_one_request(self, connector: Connector[ConnectorConfig],
-                                                      programme: Programme) -> None:
-        if not self.readable(connector):
-            pytest.skip("write-only connector: the engine never reads it")
-        links = await push(connector, programme)
-        first = await connector.pull(None, links, programme)
-        before = connector.ctx.counter.get(connector.name)
-        again = await connector.pull(first.cursor, links, programme)
-        assert connector.ctx.counter.get(connector.name) - before == 1, "one cheap request, counted"
-        assert [i for i in again.items if i.key is not None and dict(i.fields) != dict(links[i.key].base or {})] == []
 
     async def test_update_is_read_back(self, connector: Connector[ConnectorConfig], programme: Programme,
                                        remote_keys: RemoteKeys) -> None:
@@ -136,3 +119,23 @@ class ConnectorContract:
         assert await remote_keys(connector) == set(rest.sessions)
 
 
+class ReadableConnectorContract(ConnectorContract):
+    """The contract plus what a readable connector (a source) must show: echo-free, cheap pulls."""
+
+    async def test_pull_reads_back_exactly_what_was_pushed(self, connector: Connector[ConnectorConfig],
+                                                           programme: Programme) -> None:
+        links = await push(connector, programme)
+        result = await connector.pull(None, links, programme)
+        pulled = {item.key: item for item in result.items if item.key is not None}
+        assert set(pulled) == set(programme.sessions)
+        for key, item in pulled.items():
+            assert dict(item.fields) == dict(links[key].base or {}), f"echo on {key}"
+
+    async def test_unchanged_remote_costs_one_request(self, connector: Connector[ConnectorConfig],
+                                                      programme: Programme) -> None:
+        links = await push(connector, programme)
+        first = await connector.pull(None, links, programme)
+        before = connector.ctx.counter.get(connector.name)
+        again = await connector.pull(first.cursor, links, programme)
+        assert connector.ctx.counter.get(connector.name) - before == 1, "one cheap request, counted"
+        assert [i for i in again.items if i.key is not None and dict(i.fields) != dict(links[i.key].base or {})] == []

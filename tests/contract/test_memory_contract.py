@@ -8,10 +8,10 @@ import pytest
 
 from connectors.base import Connector, ConnectorConfig, ConnectorContext
 from connectors.memory import MemoryConfig, MemoryConnector
-from tests.contract.suite import ConnectorContract, RemoteKeys
+from tests.contract.suite import ReadableConnectorContract, RemoteKeys
 
 
-class TestMemoryContract(ConnectorContract):
+class TestMemoryContract(ReadableConnectorContract):
     @pytest.fixture
     async def connector(self, make_context: Callable[[str], ConnectorContext]) -> AsyncIterator[MemoryConnector]:
         connector = MemoryConnector("mem", MemoryConfig(type="memory", store="contract"), make_context("mem"))

@@ -11,7 +11,7 @@ import pytest
 
 from connectors.base import Connector, ConnectorConfig, ConnectorContext
 from connectors.etherpad import EtherpadConfig, EtherpadConnector
-from tests.contract.suite import ConnectorContract, RemoteKeys
+from tests.contract.suite import ReadableConnectorContract, RemoteKeys
 from tests.etherpad.conftest import EtherpadServer
 
 pytestmark = pytest.mark.peer("etherpad")
@@ -19,7 +19,7 @@ pytestmark = pytest.mark.peer("etherpad")
 MARKER = re.compile(r"^\S.*\[#([^\]\s]+)\]\s*$", re.MULTILINE)
 
 
-class TestEtherpadContract(ConnectorContract):
+class TestEtherpadContract(ReadableConnectorContract):
     @pytest.fixture
     async def connector(
         self, etherpad_server: EtherpadServer, make_context: Callable[[str], ConnectorContext]

@@ -11,11 +11,11 @@ from connectors.base import Connector, ConnectorConfig
 from connectors.nextcloud import NextcloudConfig, NextcloudConnector
 from tests.caldav.harness import context
 from tests.caldav.person import Person
-from tests.contract.suite import ConnectorContract, RemoteKeys
+from tests.contract.suite import ReadableConnectorContract, RemoteKeys
 from tests.nextcloud.conftest import APP_PASSWORD, NextcloudSetup
 
 
-class TestNextcloudContract(ConnectorContract):
+class TestNextcloudContract(ReadableConnectorContract):
     @pytest.fixture
     async def connector(
         self, nextcloud: NextcloudSetup, tmp_path: Path

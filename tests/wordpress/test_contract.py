@@ -11,13 +11,13 @@ import pytest
 
 from connectors.base import Connector, ConnectorConfig, ConnectorContext
 from connectors.wordpress import WordPressConfig, WordPressConnector
-from tests.contract.suite import ConnectorContract, RemoteKeys
+from tests.contract.suite import ReadableConnectorContract, RemoteKeys
 from tests.wordpress.site import Site
 
 SESSION_ITEM = re.compile(r'<li id="session-([^"]+)"')
 
 
-class TestWordPressContract(ConnectorContract):
+class TestWordPressContract(ReadableConnectorContract):
     api = "rest"
 
     @pytest.fixture
