@@ -126,6 +126,42 @@ def board_store(
     return BoardStore(path if path.is_absolute() else ctx.base_dir / path)
 
 
+class SentParts:
+    """Which parts of a long announcement already went out, per (target, announcement).
+
+    Saved after each part (in the state store when the engine runs the connector), so a pause
+    or a restart goes on with the next part instead of sending the first ones again.
+    """
+
+    KEY = "announcement-parts"
+
+    def __init__(self, state: ConnectorState | None) -> None:
+        self.state = state
+        self.memory: dict[str, list[str]] = {}
+
+    def _all(self) -> dict[str, list[str]]:
+        return self.state.load(self.KEY) if self.state is not None else self.memory
+
+    def sent(self, target: str, announcement_id: str) -> list[str]:
+        return list(self._all().get(f"{target}|{announcement_id}", []))
+
+    def record(self, target: str, announcement_id: str, message_id: str) -> None:
+        data = self._all()
+        data.setdefault(f"{target}|{announcement_id}", []).append(message_id)
+        self._store(data)
+
+    def finish(self, target: str, announcement_id: str) -> None:
+        data = self._all()
+        data.pop(f"{target}|{announcement_id}", None)
+        self._store(data)
+
+    def _store(self, data: dict[str, list[str]]) -> None:
+        if self.state is not None:
+            self.state.save(self.KEY, data)
+        else:
+            self.memory = data
+
+
 class Board:
     """Per target, per day: the posted parts; per target: the pinned message id."""
 

@@ -40,7 +40,7 @@ from connectors.base import (
     OpResult,
     RemoteRef,
 )
-from connectors.chat_board import Board, Pacer, Posted, board_store, digest
+from connectors.chat_board import Board, Pacer, Posted, SentParts, board_store, digest
 from connectors.chat_render import announcement_parts, say
 from sync.announce import Announcement, Format
 from sync.errors import (
@@ -97,7 +97,7 @@ class SignalConnector(Connector[SignalConfig]):
         self.clock = time.time
         self._api: SignalAPI | None = None
         self._tripped: str | None = None
-        self._unsent: dict[tuple[str, str], list[str]] = {}
+        self.parts = SentParts(ctx.state)
         self.board = Board(self, self.targets(), self.lang, board_store(ctx, name, config.board_file))
 
     # lifecycle -----------------------------------------------------------------------------
@@ -153,10 +153,11 @@ class SignalConnector(Connector[SignalConfig]):
             raise PermanentError(say("chat.not_configured", self.lang, target=target), connector=self.name)
         await self.open()
         parts = announcement_parts(announcement, self.lang, "text", self.limit)
-        sent = self._unsent.setdefault((target, announcement.id), [])
-        for part in parts[len(sent) :]:
+        sent = self.parts.sent(target, announcement.id)
+        for part in parts[len(sent) :]:  # after a pause or a restart, go on with the next part
             sent.append(str(await self._send(target, part)))
-        del self._unsent[(target, announcement.id)]
+            self.parts.record(target, announcement.id, sent[-1])
+        self.parts.finish(target, announcement.id)
         return RemoteRef(",".join(sent))
 
     # day messages (document sink) -----------------------------------------------------------

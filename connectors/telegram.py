@@ -49,7 +49,7 @@ from connectors.base import (
     OpResult,
     RemoteRef,
 )
-from connectors.chat_board import Board, Pacer, Posted, board_store, digest
+from connectors.chat_board import Board, Pacer, Posted, SentParts, board_store, digest
 from connectors.chat_render import announcement_parts, say
 from connectors.http import CountingRetryTransport
 from sync.announce import Announcement, Format
@@ -121,7 +121,7 @@ class TelegramConnector(Connector[TelegramConfig]):
         self.pacer = Pacer(config.pace_seconds, config.group_per_minute, config.max_wait)
         self._bot: Bot | None = None
         self._ready = False
-        self._unsent: dict[tuple[str, str], list[str]] = {}
+        self.parts = SentParts(ctx.state)
         self.board = Board(self, self.targets(), self.lang, board_store(ctx, name, config.board_file))
 
     # lifecycle -----------------------------------------------------------------------------
@@ -182,11 +182,12 @@ class TelegramConnector(Connector[TelegramConfig]):
             raise PermanentError(say("chat.not_configured", self.lang, target=target), connector=self.name)
         await self.open()
         parts = announcement_parts(announcement, self.lang, "html", self.limit)
-        sent = self._unsent.setdefault((target, announcement.id), [])
+        sent = self.parts.sent(target, announcement.id)
         for part in parts[len(sent) :]:  # after a pause, go on where this announcement stopped
             message = await self._send(target, part, silent=False)
             sent.append(str(message.message_id))
-        del self._unsent[(target, announcement.id)]
+            self.parts.record(target, announcement.id, sent[-1])
+        self.parts.finish(target, announcement.id)
         return RemoteRef(",".join(sent))
 
     # the pinned programme (document sink) ---------------------------------------------------

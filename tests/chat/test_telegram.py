@@ -230,3 +230,46 @@ async def test_an_empty_apply_moves_the_pin_to_the_new_day_and_serves_new_chats(
         assert len(board(telegram, chat)) == 3
         assert telegram.pinned(chat) == board(telegram, chat)[1]
     assert [len(m.versions) for m in board(telegram, CHAT_A)] == [1, 1, 1]
+
+
+async def test_a_long_announcement_resumes_after_a_restart_without_resending(
+    telegram: FakeTelegram, make: Factory, tmp_path: Path
+) -> None:
+    """Parts already sent are remembered in the state store: a new process sends only the rest."""
+    from sync.errors import TransientError
+    from sync.state import StateStore, StoredConnectorState
+
+    store = StateStore.open(f"sqlite:///{tmp_path}/state.db")
+    programme = reference_programme()
+    renamed = programme
+    for key in list(programme.sessions):
+        renamed = moved(renamed, key, title=f"{programme.sessions[key].title} " + "(nouveau titre) " * 12)
+    announcement = announcement_between(programme, renamed)
+
+    first = make(chats=[CHAT_A])
+    first.ctx.state = StoredConnectorState(store, "telegram")
+    first.parts = type(first.parts)(first.ctx.state)
+    real_send = first._send
+    calls = 0
+
+    async def send_then_fail(*args: Any, **kwargs: Any) -> Any:
+        nonlocal calls
+        calls += 1
+        if calls == 2:
+            raise TransientError("connection lost", connector="telegram")
+        return await real_send(*args, **kwargs)
+
+    first._send = send_then_fail  # type: ignore[method-assign]
+    with pytest.raises(TransientError):
+        await first.announce(str(CHAT_A), announcement)
+    assert len(telegram.messages(CHAT_A)) == 1
+
+    second = make(chats=[CHAT_A])
+    second.ctx.state = StoredConnectorState(store, "telegram")
+    second.parts = type(second.parts)(second.ctx.state)
+    ref = await second.announce(str(CHAT_A), announcement)
+    texts = [m.text for m in telegram.messages(CHAT_A)]
+    assert len(texts) == len(ref.remote_id.split(",")) >= 2
+    assert len(set(texts)) == len(texts), "no part was sent twice"
+    assert store.load_connector_state("telegram", "announcement-parts") == {}
+    store.close()
