@@ -94,7 +94,7 @@ class FilesConnector(Connector[FilesConfig]):
         order = [s.id for s in programme.sorted_sessions()]
         self._write(folder / self.config.ics, ics_document(programme, (fresh[k]["ics"] for k in order)))
         document = frab_document(programme, {k: fresh[k]["frab"] for k in order})
-        self._write(folder / self.config.json_name, json.dumps(document, ensure_ascii=False, indent=1))
+        self._write(folder / self.config.json_name, json.dumps(document, ensure_ascii=False, separators=(",", ":")))
         self._write(folder / self.config.html, html_document(programme, {k: fresh[k]["html"] for k in order},
                                                              self.language))
         self._write(folder / CACHE_NAME, json.dumps(fresh, ensure_ascii=False))

@@ -32,6 +32,38 @@ def slugify(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-") or "session"
 
 
+_STR_TAG = "tag:yaml.org,2002:str"
+_MERGE_TAG = "tag:yaml.org,2002:merge"
+
+
+def _construct(loader: Any, root: yaml.Node) -> Any:
+    """Python data from the node tree: plain strings directly, anything else through PyYAML.
+
+    Most of a programme is strings; building them without the generic constructor halves the
+    time spent on a large file. Documents using merge keys (``<<``) take PyYAML's own path.
+    """
+
+    def build(node: yaml.Node) -> Any:
+        if isinstance(node, yaml.ScalarNode):
+            return node.value if node.tag == _STR_TAG else loader.construct_object(node, deep=True)
+        if isinstance(node, yaml.SequenceNode):
+            return [build(item) for item in node.value]
+        if isinstance(node, yaml.MappingNode):
+            if any(key.tag == _MERGE_TAG for key, _ in node.value):
+                raise _NeedsFullConstructor
+            return {build(key): build(value) for key, value in node.value}
+        return loader.construct_object(node, deep=True)
+
+    try:
+        return build(root)
+    except _NeedsFullConstructor:
+        return loader.construct_document(root)
+
+
+class _NeedsFullConstructor(Exception):
+    """A document feature only PyYAML's constructor handles."""
+
+
 def _line_map(node: yaml.Node, path: Path_ = (), lines: dict[Path_, int] | None = None) -> dict[Path_, int]:
     """Map each value's path (keys and list indexes) to its 1-based line in the file."""
     lines = {} if lines is None else lines
@@ -115,7 +147,7 @@ def parse_programme_yaml(text: str, file: str = "<programme>") -> Programme:
     try:
         # One parse: the node tree gives line numbers, the same tree gives the data.
         node = loader.get_single_node()
-        data = loader.construct_document(node) if node is not None else None
+        data = _construct(loader, node) if node is not None else None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         line = mark.line + 1 if mark is not None else None
@@ -128,7 +160,13 @@ def parse_programme_yaml(text: str, file: str = "<programme>") -> Programme:
     return _build(data, v)
 
 
+TOP_LEVEL = ("event", "days", "venues", "sessions")
+
+
 def _build(data: Mapping[str, Any], v: _Validator) -> Programme:
+    for key in data:
+        if key not in TOP_LEVEL and not str(key).startswith("x-"):
+            v.fail((str(key),), f"unknown section (known: {', '.join(TOP_LEVEL)}; x-... for your own)")
     event_data = data.get("event")
     if not isinstance(event_data, dict):
         v.fail(("event",), "is required (a mapping with id, title, timezone)")

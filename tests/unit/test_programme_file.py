@@ -112,3 +112,23 @@ def test_frab_export_imports_back(tmp_path: Path) -> None:
 def test_frab_json_that_is_not_a_schedule() -> None:
     with pytest.raises(InputError, match=r"schedule\.json: not a frab schedule JSON"):
         parse_frab_json(json.dumps({"hello": 1}), "schedule.json")
+
+
+def test_yaml_anchors_and_merge_keys_work() -> None:
+    text = """
+x-defaults: &atelier {venue: v, track: Chantiers, format: atelier}
+event: {id: e, title: Rencontre, timezone: Europe/Paris}
+venues: [{id: v, name: Salle commune}]
+sessions:
+  - <<: *atelier
+    id: s
+    title: Un atelier
+    start: 2021-11-12T09:00
+    end: 2021-11-12T10:00
+    hosts: [Collectif A, 42]
+"""
+    session = parse_programme_yaml(text, "p.yaml").sessions["s"]
+    assert (session.venue, session.track, session.format, session.hosts) == ("v", "Chantiers", "atelier",
+                                                                            ("Collectif A", "42"))
+    [problem] = problems(text.replace("x-defaults:", "defaults:"))
+    assert "field 'defaults'" in problem and "x-" in problem
