@@ -19,6 +19,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from datetime import datetime, timedelta
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -65,8 +66,7 @@ def change_one_session(programme: Path) -> None:
         index = text.index(key, position)
         line_end = text.index("\n", index)
         value = text[index + len(key):line_end].split("#")[0].strip().strip("'\"")
-        hour = int(value[11:13])
-        new = f"{value[:11]}{(hour + 1) % 24:02d}{value[13:]}"
+        new = (datetime.fromisoformat(value) + timedelta(hours=1)).isoformat(timespec="minutes")
         text = text[:index] + key + new + text[line_end:]
         position = index + 1
     programme.write_text(text, encoding="utf-8")
