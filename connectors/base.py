@@ -276,6 +276,10 @@ class Connector(abc.ABC, Generic[C]):
         """Remove one remote item (item connectors with ``DELETE``)."""
         raise CapabilityError(f"{self.type} connectors cannot delete", connector=self.name)
 
+    async def refresh(self, programme: Programme) -> None:
+        """Time-driven work, called after every sync (pinning the new day's programme at
+        midnight, say). Must make no request when nothing is due."""
+
     def targets(self) -> list[str]:
         """Chats or channels announcements go to (``ANNOUNCE`` connectors)."""
         return []

@@ -205,6 +205,21 @@ class Board:
             self.store.save(self.export())
 
     # the sink ----------------------------------------------------------------------------------
+    def due(self, programme: Programme) -> bool:
+        """Whether time alone asks for work: a chat lacks a day message (newly configured), or
+        another day's message should now be pinned. Answered without any request."""
+        days = event_days(programme)
+        today = datetime.fromtimestamp(self.clock(), programme.tz).date()
+        want_pin = pinned_day(days, today)
+        for target in self.targets:
+            known = self.days.get(target, {})
+            if any(day.isoformat() not in known for day in days):
+                return True
+            parts = known.get(want_pin.isoformat()) if want_pin is not None else None
+            if parts and self.pins.get(target) != parts[0].id:
+                return True
+        return False
+
     async def apply(self, ops: Sequence[Op], programme: Programme) -> list[OpResult]:
         """Re-render the days ``ops`` touch in every configured chat; one result per op."""
         grouped = sessions_by_day(programme)

@@ -167,6 +167,12 @@ class SignalConnector(Connector[SignalConfig]):
         await self.open()
         return await self.board.apply(ops, programme)
 
+    async def refresh(self, programme: Programme) -> None:
+        """Pin the day that has come, and give a newly configured chat its day messages."""
+        if self.config.board and self.board.due(programme):
+            await self.open()
+            await self.board.apply([], programme)
+
     async def post(self, target: str, text: str, *, silent: bool) -> Posted:
         stamp = await self._send(target, text)
         return Posted(str(stamp), stamp / 1000, digest(text))

@@ -197,6 +197,12 @@ class TelegramConnector(Connector[TelegramConfig]):
         await self.open()
         return await self.board.apply(ops, programme)
 
+    async def refresh(self, programme: Programme) -> None:
+        """Pin the day that has come, and give a newly configured chat its day messages."""
+        if self.config.board and self.board.due(programme):
+            await self.open()
+            await self.board.apply([], programme)
+
     async def post(self, target: str, text: str, *, silent: bool) -> Posted:
         message = await self._send(target, text, silent=silent)
         return Posted(str(message.message_id), message.date.timestamp(), digest(text))

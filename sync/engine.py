@@ -193,6 +193,8 @@ class Engine:
                 if not apply or not pending_report:
                     break
                 retry = pending_report
+            if apply:
+                await self._refresh(store, runtimes)
             for runtime in runtimes:
                 runtime.report.requests = self.counter.get(runtime.name)
         finally:
@@ -204,6 +206,22 @@ class Engine:
             if lock is not None:
                 lock.release()
         return report
+
+    async def _refresh(self, store: StateStore, runtimes: list[Runtime]) -> None:
+        """Time-driven work of each healthy connector (it costs nothing when nothing is due)."""
+        waiting = [r for r in runtimes if type(r.connector).refresh is not Connector.refresh]
+        meta = store.get_meta("programme")
+        if meta is None or not waiting:
+            return
+        programme = _programme(meta, store.load_sessions())
+        for runtime in waiting:
+            if runtime.failed or not runtime.caps & (Capability.WRITE | Capability.ANNOUNCE):
+                continue
+            try:
+                await runtime.connector.refresh(programme)
+            except Exception as exc:
+                log.warning("refresh of %s failed", runtime.name, exc_info=not isinstance(exc, ConnectorError))
+                self._fail(runtime, exc)
 
     def _build_runtimes(self, report: Report, store: StateStore) -> list[Runtime]:
         runtimes: list[Runtime] = []

@@ -311,6 +311,11 @@ class NextcloudConnector(CalendarConnector):
     async def announce(self, target: str, announcement: Announcement) -> RemoteRef:
         return await self.talk.announce(target, announcement)
 
+    async def refresh(self, programme: Programme) -> None:
+        """The Talk room's day messages follow the days as time passes."""
+        if self.config.talk_room and self.talk.board.due(programme):
+            await self._talk_board([], programme)
+
     async def _talk_board(self, ops: Sequence[Op], programme: Programme) -> None:
         """The room's day messages follow the calendar; a Talk failure never undoes it."""
         try:

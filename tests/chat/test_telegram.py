@@ -232,6 +232,21 @@ async def test_an_empty_apply_moves_the_pin_to_the_new_day_and_serves_new_chats(
     assert [len(m.versions) for m in board(telegram, CHAT_A)] == [1, 1, 1]
 
 
+async def test_refresh_costs_nothing_until_a_new_day_comes(telegram: FakeTelegram, make: Factory) -> None:
+    """The engine calls ``refresh`` after every sync: free while nothing is due, then the pin
+    moves to the day that has come."""
+    programme = reference_programme()
+    await Driver(make(now=BEFORE_EVENT)).sync(programme)
+    same_day = make(now=BEFORE_EVENT)
+    calls = len(telegram.calls)
+    await same_day.refresh(programme)
+    assert len(telegram.calls) == calls
+    next_day = make(now=DURING_DAY_2)
+    await next_day.refresh(programme)
+    assert telegram.pinned(CHAT_A) == board(telegram, CHAT_A)[1]
+    assert [len(m.versions) for m in board(telegram, CHAT_A)] == [1, 1, 1]
+
+
 async def test_a_long_announcement_resumes_after_a_restart_without_resending(
     telegram: FakeTelegram, make: Factory, tmp_path: Path
 ) -> None:
