@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from sync.i18n import lookup
+
 BOT_MESSAGES: dict[str, dict[str, str]] = {
     # headings
     "now": {"fr": "En ce moment", "en": "Happening now"},
@@ -212,8 +214,6 @@ BOT_MESSAGES: dict[str, dict[str, str]] = {
 }
 
 
-def bt(key: str, lang: str, **values: Any) -> str:
+def bt(key: str, lang: str, /, **values: Any) -> str:
     """The bot message ``key`` in ``lang`` (French when unknown), filled in with ``values``."""
-    entry = BOT_MESSAGES[key]
-    text = entry.get(lang) or entry["fr"]
-    return text.format(**values) if values else text
+    return lookup(BOT_MESSAGES, key, lang, **values)

@@ -52,6 +52,7 @@ from sync.errors import (
     ConfigError,
     PermanentError,
 )
+from sync.i18n import lookup
 from sync.model import Programme, Session
 
 T = TypeVar("T")
@@ -92,11 +93,9 @@ MESSAGES: dict[str, dict[str, str]] = {
 }
 
 
-def say(message: str, lang: str, **values: Any) -> str:
+def say(message: str, lang: str, /, **values: Any) -> str:
     """One of this module's messages in French or English."""
-    table = MESSAGES[message]
-    return table.get(lang, table["fr"]).format(**values)
-
+    return lookup(MESSAGES, message, lang, **values)
 
 class CalDAVConfig(ConnectorConfig):
     """``[connectors.<name>]`` with ``type = "caldav"``: one calendar collection."""

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from datetime import date, datetime
 
 from sync.announce import Announcement, Format, escape
-from sync.i18n import say_date, say_time
+from sync.i18n import lookup, say_date, say_time
 from sync.model import Programme, Session
 
 MESSAGES: dict[str, dict[str, str]] = {
@@ -94,11 +94,8 @@ MESSAGES: dict[str, dict[str, str]] = {
 }
 
 
-def say(key: str, lang: str, **values: object) -> str:
-    entry = MESSAGES[key]
-    text = entry.get(lang) or entry["fr"]
-    return text.format(**values) if values else text
-
+def say(key: str, lang: str, /, **values: object) -> str:
+    return lookup(MESSAGES, key, lang, **values)
 
 def local_day(moment: datetime, programme: Programme) -> date:
     return moment.astimezone(programme.tz).date()

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from sync.i18n import lookup
+
 MESSAGES: dict[str, dict[str, str]] = {
     "error.config": {"fr": "Configuration invalide :", "en": "Invalid configuration:"},
     "error.input": {"fr": "Programme invalide, rien n'a été envoyé :", "en": "Invalid programme, nothing was pushed:"},
@@ -47,8 +49,6 @@ MESSAGES: dict[str, dict[str, str]] = {
 }
 
 
-def say(key: str, lang: str, **values: Any) -> str:
+def say(key: str, lang: str, /, **values: Any) -> str:
     """The message ``key`` in ``lang`` (French if unknown), filled in."""
-    entry = MESSAGES[key]
-    text = entry.get(lang) or entry["fr"]
-    return text.format(**values) if values else text
+    return lookup(MESSAGES, key, lang, **values)

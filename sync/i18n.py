@@ -7,6 +7,7 @@ picks one. Dates follow each language's habits: "samedi 13 novembre, 15 h" and
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any, Literal
 
@@ -56,11 +57,19 @@ MESSAGES: dict[str, dict[str, str]] = {
 }
 
 
-def t(key: str, lang: str, **values: Any) -> str:
-    """The message ``key`` in ``lang`` (French when the language is unknown), filled in."""
-    entry = MESSAGES[key]
+def lookup(catalogue: Mapping[str, Mapping[str, str]], key: str, lang: str, /, **values: Any) -> str:
+    """``key`` of a FR/EN catalogue in ``lang`` (French when the language is unknown), filled in.
+
+    Every module's messages go through here, so the fallback rule is the same everywhere.
+    """
+    entry = catalogue[key]
     text = entry.get(lang) or entry["fr"]
     return text.format(**values) if values else text
+
+
+def t(key: str, lang: str, /, **values: Any) -> str:
+    """One of the announcement messages above."""
+    return lookup(MESSAGES, key, lang, **values)
 
 
 def say_time(moment: datetime, lang: str) -> str:

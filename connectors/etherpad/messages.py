@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from sync.i18n import lookup
+
 MESSAGES: dict[str, dict[str, str]] = {
     # what the pad shows
     "pad.title": {"fr": "{event} : programme détaillé", "en": "{event}: detailed programme"},
@@ -96,12 +98,9 @@ MESSAGES: dict[str, dict[str, str]] = {
 }
 
 
-def say(msg: str, lang: str, **values: Any) -> str:
+def say(msg: str, lang: str, /, **values: Any) -> str:
     """The message ``msg`` in ``lang`` (French when unknown), filled in."""
-    entry = MESSAGES[msg]
-    text = entry.get(lang) or entry["fr"]
-    return text.format(**values) if values else text
-
+    return lookup(MESSAGES, msg, lang, **values)
 
 def variants(key: str) -> tuple[str, ...]:
     """Every language's spelling of ``key`` (what the parser accepts)."""

@@ -45,6 +45,7 @@ from sync.errors import (
     PermanentError,
     PreconditionFailed,
 )
+from sync.i18n import lookup
 from sync.model import Programme, Session
 
 MESSAGES: dict[str, dict[str, str]] = {
@@ -89,10 +90,8 @@ def _without_exported(fields: Mapping[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in fields.items() if k != EXPORTED}
 
 
-def say(message: str, lang: str, **values: Any) -> str:
-    table = MESSAGES[message]
-    return table.get(lang, table["fr"]).format(**values)
-
+def say(message: str, lang: str, /, **values: Any) -> str:
+    return lookup(MESSAGES, message, lang, **values)
 
 class NextcloudConfig(ConnectorConfig):
     """``[connectors.<name>]`` with ``type = "nextcloud"``."""

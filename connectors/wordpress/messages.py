@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from sync.i18n import lookup
+
 MESSAGES: dict[str, dict[str, str]] = {
     "page.title": {"fr": "Programme", "en": "Programme"},
     "page.empty": {
@@ -87,8 +89,6 @@ MESSAGES: dict[str, dict[str, str]] = {
 }
 
 
-def m(key: str, lang: str, **values: Any) -> str:
+def m(key: str, lang: str, /, **values: Any) -> str:
     """The message ``key`` in ``lang`` (French when the language is unknown), filled in."""
-    entry = MESSAGES[key]
-    text = entry.get(lang) or entry["fr"]
-    return text.format(**values) if values else text
+    return lookup(MESSAGES, key, lang, **values)
