@@ -48,8 +48,8 @@ from connectors.etherpad.padtext import (
     PadReader,
     ParsedPad,
     fold,
-    projection,
     render_document,
+    session_projection,
 )
 from sync.errors import ConfigError, NotFound, PermanentError, PreconditionFailed
 from sync.model import Programme, Session
@@ -201,18 +201,7 @@ class EtherpadConnector(Connector[EtherpadConfig]):
         return {**self._fields_of(session, programme), "marked": True}
 
     def _fields_of(self, session: Session, programme: Programme) -> dict[str, Any]:
-        return projection(
-            title=session.title,
-            start=session.start,
-            end=session.end,
-            venue=session.venue,
-            venues=programme.venues,
-            hosts=session.hosts,
-            description=session.description,
-            status=session.status,
-            tz=programme.tz,
-            lang=self.lang,
-        )
+        return session_projection(session, programme, self.lang)
 
     async def pull(self, cursor: str | None, links: Mapping[str, Link], programme: Programme) -> PullResult:
         self._by_remote = {link.remote_id: key for key, link in links.items() if link.remote_id}

@@ -37,7 +37,7 @@ from zoneinfo import ZoneInfo
 
 from connectors.etherpad.messages import say, variants
 from sync.i18n import MONTHS, WEEKDAYS, say_date
-from sync.model import Venue, format_time
+from sync.model import Programme, Session, Venue, format_time
 
 #: Canonical fields the pad carries (``venue_name`` is display-only on top of these).
 PAD_FIELDS: tuple[str, ...] = ("title", "start", "end", "venue", "hosts", "description", "status")
@@ -147,6 +147,22 @@ def projection(
         "description": clean_text(description),
         "status": status if status in ("scheduled", "tentative", "cancelled") else "scheduled",
     }
+
+
+def session_projection(session: Session, programme: Programme, lang: str) -> dict[str, Any]:
+    """:func:`projection` of a canonical session: what the pad shows of it, normalised."""
+    return projection(
+        title=session.title,
+        start=session.start,
+        end=session.end,
+        venue=session.venue,
+        venues=programme.venues,
+        hosts=session.hosts,
+        description=session.description,
+        status=session.status,
+        tz=programme.tz,
+        lang=lang,
+    )
 
 
 # rendering ---------------------------------------------------------------------------------

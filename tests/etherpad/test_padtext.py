@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from connectors.etherpad.padedit import edit_pad
-from connectors.etherpad.padtext import PadReader, projection, render_block, render_document
+from connectors.etherpad.padtext import PadReader, render_block, render_document, session_projection
 from sync.model import Programme, Session, Venue
 from tests.helpers import reference_programme
 
@@ -23,18 +23,7 @@ def reader(programme: Programme = PROGRAMME, lang: str = "fr") -> PadReader:
 
 
 def project(session: Session, programme: Programme = PROGRAMME, lang: str = "fr") -> dict[str, Any]:
-    return projection(
-        title=session.title,
-        start=session.start,
-        end=session.end,
-        venue=session.venue,
-        venues=programme.venues,
-        hosts=session.hosts,
-        description=session.description,
-        status=session.status,
-        tz=programme.tz,
-        lang=lang,
-    )
+    return session_projection(session, programme, lang)
 
 
 def document(programme: Programme, lang: str = "fr") -> str:
