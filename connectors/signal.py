@@ -21,8 +21,7 @@ from __future__ import annotations
 import logging
 import time
 from collections import Counter
-from collections.abc import Sequence
-from typing import ClassVar, Literal
+from typing import Literal
 from urllib.parse import urlsplit
 
 import aiohttp
@@ -32,17 +31,12 @@ from signalbot._generated import RemoteDeleteRequest, SendMessageV2, TextMode
 from signalbot.auth import Authentication, BasicAuthentication
 
 from connectors.base import (
-    Capability,
-    Connector,
-    ConnectorConfig,
     ConnectorContext,
-    Op,
-    OpResult,
-    RemoteRef,
 )
-from connectors.chat_board import Board, Pacer, Posted, SentParts, board_store, digest
-from connectors.chat_render import announcement_parts, say
-from sync.announce import Announcement, Format
+from connectors.chat_base import ChatConfig, ChatConnector
+from connectors.chat_board import Pacer, Posted, digest
+from connectors.chat_render import say
+from sync.announce import Format
 from sync.errors import (
     AuthError,
     BreakerOpen,
@@ -52,14 +46,13 @@ from sync.errors import (
     PermanentError,
     TransientError,
 )
-from sync.model import Programme
 
 log = logging.getLogger(__name__)
 MIN_VERSION = (0, 101)
 _RATE_LIMIT_WORDS = ("rate", "proof", "captcha", "challenge")
 
 
-class SignalConfig(ConnectorConfig):
+class SignalConfig(ChatConfig):
     """``[connectors.<name>]`` with ``type = "signal"``."""
 
     type: Literal["signal"] = "signal"
@@ -69,9 +62,6 @@ class SignalConfig(ConnectorConfig):
     username: str | None = None
     password: SecretStr | None = None
     password_file: str | None = None
-    language: Literal["fr", "en"] | None = None
-    board: bool = Field(True, description="Keep a programme message per day in each group.")
-    board_file: str | None = None
     edit_window_hours: float = Field(23.0, gt=0, description="Edit only messages younger than this.")
     limit: int = Field(2000, ge=200, le=20000, description="Longest message, in characters.")
     pace_seconds: float = Field(1.0, ge=0)
@@ -79,26 +69,20 @@ class SignalConfig(ConnectorConfig):
     max_wait: float = Field(10.0, ge=0)
 
 
-class SignalConnector(Connector[SignalConfig]):
+class SignalConnector(ChatConnector[SignalConfig]):
     """Announcements and day messages on Signal groups."""
 
     type = "signal"
-    capabilities = Capability.WRITE | Capability.DELETE | Capability.ANNOUNCE | Capability.CHAT
     config_model = SignalConfig
-    fields: ClassVar[tuple[str, ...]] = ("title", "start", "end", "venue", "status")
-    collection: ClassVar[str] = "board"
     fmt: Format = "text"
 
     def __init__(self, name: str, config: SignalConfig, ctx: ConnectorContext) -> None:
-        super().__init__(name, config, ctx)
-        self.lang = config.language or ctx.language
         self.limit = config.limit
         self.pacer = Pacer(config.pace_seconds, config.per_minute, config.max_wait)
         self.clock = time.time
         self._api: SignalAPI | None = None
         self._tripped: str | None = None
-        self.parts = SentParts(ctx.state)
-        self.board = Board(self, self.targets(), self.lang, board_store(ctx, name, config.board_file))
+        super().__init__(name, config, ctx)
 
     # lifecycle -----------------------------------------------------------------------------
     async def open(self) -> None:
@@ -148,31 +132,10 @@ class SignalConnector(Connector[SignalConfig]):
     def targets(self) -> list[str]:
         return list(self.config.groups)
 
-    async def announce(self, target: str, announcement: Announcement) -> RemoteRef:
-        if target not in self.targets():
-            raise PermanentError(say("chat.not_configured", self.lang, target=target), connector=self.name)
-        await self.open()
-        parts = announcement_parts(announcement, self.lang, "text", self.limit)
-        sent = self.parts.sent(target, announcement.id)
-        for part in parts[len(sent) :]:  # after a pause or a restart, go on with the next part
-            sent.append(str(await self._send(target, part)))
-            self.parts.record(target, announcement.id, sent[-1])
-        self.parts.finish(target, announcement.id)
-        return RemoteRef(",".join(sent))
+    async def send_part(self, target: str, text: str) -> str:
+        return str(await self._send(target, text))
 
-    # day messages (document sink) -----------------------------------------------------------
-    async def apply(self, ops: Sequence[Op], programme: Programme) -> list[OpResult]:
-        if not self.config.board:
-            return [RemoteRef(op.key) for op in ops]
-        await self.open()
-        return await self.board.apply(ops, programme)
-
-    async def refresh(self, programme: Programme) -> None:
-        """Pin the day that has come, and give a newly configured chat its day messages."""
-        if self.config.board and self.board.due(programme):
-            await self.open()
-            await self.board.apply([], programme)
-
+    # day messages: the board's platform -----------------------------------------------------
     async def post(self, target: str, text: str, *, silent: bool) -> Posted:
         stamp = await self._send(target, text)
         return Posted(str(stamp), stamp / 1000, digest(text))

@@ -21,8 +21,8 @@ import contextlib
 import datetime as dt
 import logging
 import re
-from collections.abc import Awaitable, Callable, Sequence
-from typing import ClassVar, Literal, TypeVar
+from collections.abc import Awaitable, Callable
+from typing import Literal, TypeVar
 
 import httpx
 from pydantic import Field, SecretStr
@@ -41,20 +41,14 @@ from telegram.error import (
 from telegram.request import HTTPXRequest
 
 from connectors.base import (
-    Capability,
-    Connector,
-    ConnectorConfig,
     ConnectorContext,
-    Op,
-    OpResult,
-    RemoteRef,
 )
-from connectors.chat_board import Board, Pacer, Posted, SentParts, board_store, digest
-from connectors.chat_render import announcement_parts, say
+from connectors.chat_base import ChatConfig, ChatConnector
+from connectors.chat_board import Pacer, Posted, digest
+from connectors.chat_render import say
 from connectors.http import CountingRetryTransport
-from sync.announce import Announcement, Format
+from sync.announce import Format
 from sync.errors import AuthError, ConfigError, ConnectorError, DeliveryUnknown, PermanentError, TransientError
-from sync.model import Programme
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -85,7 +79,7 @@ def _hide_token_in_logs() -> None:
             logger.addFilter(_HideToken())
 
 
-class TelegramConfig(ConnectorConfig):
+class TelegramConfig(ChatConfig):
     """``[connectors.<name>]`` with ``type = "telegram"``."""
 
     type: Literal["telegram"] = "telegram"
@@ -94,35 +88,25 @@ class TelegramConfig(ConnectorConfig):
     token_file: str | None = None
     chats: list[int | str] = Field(description="Chat ids (or @channel names) the bot writes to.")
     admins: list[int] = Field(default_factory=list, description="User ids allowed admin commands.")
-    language: Literal["fr", "en"] | None = None
-    board: bool = Field(True, description="Keep a pinned programme message per day in each chat.")
-    board_file: str | None = Field(None, description="Where the board's message ids are kept.")
     pace_seconds: float = Field(1.0, ge=0)
     group_per_minute: int = Field(20, ge=0)
     max_wait: float = Field(10.0, ge=0, description="Longest rate-limit pause slept inline.")
     timeout: float = Field(20.0, gt=0)
 
 
-class TelegramConnector(Connector[TelegramConfig]):
+class TelegramConnector(ChatConnector[TelegramConfig]):
     """Announcements and the pinned programme on Telegram."""
 
     type = "telegram"
-    capabilities = Capability.WRITE | Capability.DELETE | Capability.ANNOUNCE | Capability.CHAT
     config_model = TelegramConfig
-    #: What the programme message shows: only these fields make an op.
-    fields: ClassVar[tuple[str, ...]] = ("title", "start", "end", "venue", "status")
-    collection: ClassVar[str] = "board"
     fmt: Format = "html"
     limit = 4096
 
     def __init__(self, name: str, config: TelegramConfig, ctx: ConnectorContext) -> None:
-        super().__init__(name, config, ctx)
-        self.lang = config.language or self.ctx.language
         self.pacer = Pacer(config.pace_seconds, config.group_per_minute, config.max_wait)
         self._bot: Bot | None = None
         self._ready = False
-        self.parts = SentParts(ctx.state)
-        self.board = Board(self, self.targets(), self.lang, board_store(ctx, name, config.board_file))
+        super().__init__(name, config, ctx)
 
     # lifecycle -----------------------------------------------------------------------------
     async def open(self) -> None:
@@ -177,32 +161,11 @@ class TelegramConnector(Connector[TelegramConfig]):
     def targets(self) -> list[str]:
         return [str(chat) for chat in self.config.chats]
 
-    async def announce(self, target: str, announcement: Announcement) -> RemoteRef:
-        if target not in self.targets():
-            raise PermanentError(say("chat.not_configured", self.lang, target=target), connector=self.name)
-        await self.open()
-        parts = announcement_parts(announcement, self.lang, "html", self.limit)
-        sent = self.parts.sent(target, announcement.id)
-        for part in parts[len(sent) :]:  # after a pause, go on where this announcement stopped
-            message = await self._send(target, part, silent=False)
-            sent.append(str(message.message_id))
-            self.parts.record(target, announcement.id, sent[-1])
-        self.parts.finish(target, announcement.id)
-        return RemoteRef(",".join(sent))
+    async def send_part(self, target: str, text: str) -> str:
+        message = await self._send(target, text, silent=False)
+        return str(message.message_id)
 
-    # the pinned programme (document sink) ---------------------------------------------------
-    async def apply(self, ops: Sequence[Op], programme: Programme) -> list[OpResult]:
-        if not self.config.board:
-            return [RemoteRef(op.key) for op in ops]
-        await self.open()
-        return await self.board.apply(ops, programme)
-
-    async def refresh(self, programme: Programme) -> None:
-        """Pin the day that has come, and give a newly configured chat its day messages."""
-        if self.config.board and self.board.due(programme):
-            await self.open()
-            await self.board.apply([], programme)
-
+    # the pinned programme: the board's platform ---------------------------------------------
     async def post(self, target: str, text: str, *, silent: bool) -> Posted:
         message = await self._send(target, text, silent=silent)
         return Posted(str(message.message_id), message.date.timestamp(), digest(text))

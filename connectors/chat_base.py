@@ -1,0 +1,90 @@
+"""What the chat connectors (Telegram, Signal) share: configuration, announcements sent in parts
+that survive a restart, and the day messages kept current (:mod:`connectors.chat_board`)."""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Sequence
+from typing import ClassVar, Literal, TypeVar
+
+from pydantic import Field
+
+from connectors.base import Capability, Connector, ConnectorConfig, ConnectorContext, Op, OpResult, RemoteRef
+from connectors.chat_board import Board, Posted, SentParts, board_store
+from connectors.chat_render import announcement_parts, say
+from sync.announce import Announcement, Format
+from sync.errors import PermanentError
+from sync.model import Programme
+
+
+class ChatConfig(ConnectorConfig):
+    """Settings every chat connector has."""
+
+    language: Literal["fr", "en"] | None = None
+    board: bool = Field(True, description="Keep a programme message per day in each chat.")
+    board_file: str | None = Field(None, description="Where the board's message ids are kept (default: state store).")
+
+
+ChatC = TypeVar("ChatC", bound=ChatConfig)
+
+
+class ChatConnector(Connector[ChatC], abc.ABC):
+    """A chat: announcements to each configured target, and one message per event day."""
+
+    capabilities = Capability.WRITE | Capability.DELETE | Capability.ANNOUNCE | Capability.CHAT
+    #: What the programme message shows: only these fields make an op.
+    fields: ClassVar[tuple[str, ...]] = ("title", "start", "end", "venue", "status")
+    collection: ClassVar[str] = "board"
+    fmt: Format = "text"
+    limit: int = 4096
+
+    def __init__(self, name: str, config: ChatC, ctx: ConnectorContext) -> None:
+        super().__init__(name, config, ctx)
+        self.lang = config.language or ctx.language
+        self.parts = SentParts(ctx.state)
+        self.board = Board(self, self.targets(), self.lang, board_store(ctx, name, config.board_file))
+
+    @abc.abstractmethod
+    async def send_part(self, target: str, text: str) -> str:
+        """Send one message of an announcement; return its id."""
+
+    # what the board needs of the platform (connectors.chat_board.ChatPlatform)
+    @abc.abstractmethod
+    async def post(self, target: str, text: str, *, silent: bool) -> Posted:
+        """Post a day message."""
+
+    @abc.abstractmethod
+    async def revise(self, target: str, old: Posted, text: str) -> Posted:
+        """Show ``text`` instead of ``old``: an edit (same id) or a replacement (new id)."""
+
+    @abc.abstractmethod
+    async def retire(self, target: str, old: Posted) -> None:
+        """Remove a part that is no longer needed."""
+
+    @abc.abstractmethod
+    async def pin(self, target: str, posted: Posted) -> None:
+        """Pin a message (where the platform can)."""
+
+    async def announce(self, target: str, announcement: Announcement) -> RemoteRef:
+        if target not in self.targets():
+            raise PermanentError(say("chat.not_configured", self.lang, target=target), connector=self.name)
+        await self.open()
+        parts = announcement_parts(announcement, self.lang, self.fmt, self.limit)
+        sent = self.parts.sent(target, announcement.id)
+        for part in parts[len(sent) :]:  # after a pause or a restart, go on with the next part
+            sent.append(await self.send_part(target, part))
+            self.parts.record(target, announcement.id, sent[-1])
+        self.parts.finish(target, announcement.id)
+        return RemoteRef(",".join(sent))
+
+    async def apply(self, ops: Sequence[Op], programme: Programme) -> list[OpResult]:
+        if not self.config.board:
+            return [RemoteRef(op.key) for op in ops]
+        await self.open()
+        return await self.board.apply(ops, programme)
+
+    async def refresh(self, programme: Programme) -> None:
+        """Pin the day that has come, and give a newly configured chat its day messages."""
+        if self.config.board and self.board.due(programme):
+            await self.open()
+            await self.board.apply([], programme)
