@@ -20,9 +20,14 @@ from pydantic import Field
 from connectors.base import Capability, Connector, ConnectorConfig, Op, OpResult, RemoteRef
 from connectors.exports import frab_document, frab_fragment, html_document, html_fragment, ics_document, ics_fragment
 from sync.errors import PermanentError
+from sync.i18n import lookup
 from sync.model import Programme, content_hash
 
 CACHE_NAME = ".hub-fragments.json"
+_WORDS = {
+    "check": {"fr": "peut écrire dans {folder}", "en": "can write into {folder}"},
+    "cannot": {"fr": "impossible d'écrire dans {folder} : {why}", "en": "cannot write into {folder}: {why}"},
+}
 
 
 class FilesConfig(ConnectorConfig):
@@ -59,8 +64,9 @@ class FilesConnector(Connector[FilesConfig]):
             probe.write_text("ok", encoding="utf-8")
             probe.unlink()
         except OSError as exc:
-            raise PermanentError(f"cannot write into {folder}: {exc.strerror}", connector=self.name) from None
-        return [f"can write into {folder}"]
+            raise PermanentError(lookup(_WORDS, "cannot", self.ctx.language, folder=folder, why=exc.strerror),
+                                 connector=self.name) from None
+        return [lookup(_WORDS, "check", self.ctx.language, folder=folder)]
 
     async def apply(self, ops: Sequence[Op], programme: Programme) -> list[OpResult]:
         folder = self.folder

@@ -20,8 +20,8 @@ async def run_checks(settings: Settings, lang: str, echo: Callable[[str], None])
     if settings.hub.programme:
         try:
             programme = load_programme(settings.resolve(settings.hub.programme))
-            echo(say("check.ok", lang, name="programme",
-                     detail=f"{len(programme.sessions)} sessions, {len(programme.venues)} venues"))
+            detail = say("check.programme", lang, sessions=len(programme.sessions), venues=len(programme.venues))
+            echo(say("check.ok", lang, name="programme", detail=detail))
         except HubError as exc:
             echo(say("check.failed", lang, name="programme", detail=str(exc)))
             ok = False

@@ -23,7 +23,7 @@ from rich.table import Table
 
 from config.secrets import Redactor, install, secret_values
 from config.settings import Settings, load_settings
-from hub.messages import say
+from hub.messages import MESSAGES, say
 from sync.engine import Engine, Report
 from sync.errors import ConfigError, HubError, InputError
 
@@ -183,9 +183,11 @@ def status(config_path: str | None, as_json: bool) -> None:
     console = Console()
     console.print(say("status.last", lang, at=extra["last_sync"] or say("never", lang)), markup=False)
     for name, figures in last["connectors"].items():
-        console.print(f"  {name}: " + ", ".join(f"{k} {v}" for k, v in figures.items()), markup=False)
+        shown = ", ".join(f"{say('col.' + k, lang) if 'col.' + k in MESSAGES else k} {v}" for k, v in figures.items())
+        console.print(f"  {name}: {shown}", markup=False)
     for name, states in extra["outbox"].items():
-        listed = ", ".join(f"{k} {v}" for k, v in states.items())
+        listed = ", ".join(f"{say('state.' + k, lang) if 'state.' + k in MESSAGES else k} {v}"
+                           for k, v in states.items())
         console.print(say("status.outbox", lang, name=name, states=listed), markup=False)
     for entry in extra["in_doubt"]:
         line = say("status.in_doubt", lang, connector=entry["connector"], target=entry["target"])

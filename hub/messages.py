@@ -45,6 +45,13 @@ MESSAGES: dict[str, dict[str, str]] = {
     "reset.none": {"fr": "{name} n'était pas en pause.", "en": "{name} was not held."},
     "check.ok": {"fr": "✓ {name} : {detail}", "en": "✓ {name}: {detail}"},
     "check.failed": {"fr": "✗ {name} : {detail}", "en": "✗ {name}: {detail}"},
+    "check.programme": {"fr": "{sessions} sessions, {venues} lieux", "en": "{sessions} sessions, {venues} venues"},
+    "state.pending": {"fr": "en attente", "en": "pending"},
+    "state.sending": {"fr": "en cours d'envoi", "en": "sending"},
+    "state.done": {"fr": "faits", "en": "done"},
+    "state.failed": {"fr": "en échec", "en": "failed"},
+    "state.in_doubt": {"fr": "incertains", "en": "in doubt"},
+    "state.superseded": {"fr": "remplacés", "en": "superseded"},
     "check.config": {"fr": "configuration lue ({n} connecteurs)", "en": "configuration read ({n} connectors)"},
 }
 
