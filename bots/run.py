@@ -175,12 +175,13 @@ async def run_bots(settings: Settings, stop: asyncio.Event, *, clock: Clock | No
             frontends[name] = TelegramFrontend(connector, bot, inbox)
             announcers[name] = _poster(connector.post, targets, "html")
         elif isinstance(connector, SignalConnector):
-            policies[name] = signal_policy(connector)
+            policies[name] = signal_policy(connector, frozenset(connector.config.admins))
             frontends[name] = SignalFrontend(connector, bot, inbox)
             announcers[name] = _poster(connector.post, targets, "text")
         elif isinstance(connector, NextcloudConnector) and targets:
             client = connector.talk.client
-            policies[name] = TalkFrontend.policy(targets, language=settings.hub.language)
+            policies[name] = TalkFrontend.policy(targets, frozenset(connector.config.talk_admins),
+                                                 language=settings.hub.language)
             frontends[name] = TalkFrontend(client, targets, bot, inbox, channel=name)
 
             async def talk_post(room: str, text: str, *, silent: bool, client: Any = client) -> object:

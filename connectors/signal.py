@@ -62,6 +62,7 @@ class SignalConfig(ChatConfig):
     username: str | None = None
     password: SecretStr | None = None
     password_file: str | None = None
+    admins: list[str] = Field(default_factory=list, description="Numbers or UUIDs allowed admin commands.")
     edit_window_hours: float = Field(23.0, gt=0, description="Edit only messages younger than this.")
     limit: int = Field(2000, ge=200, le=20000, description="Longest message, in characters.")
     pace_seconds: float = Field(1.0, ge=0)

@@ -106,6 +106,7 @@ class NextcloudConfig(ConnectorConfig):
         None, description="Folder of the account the exports are published into."
     )
     talk_room: str | None = Field(None, description="Talk room token for announcements.")
+    talk_admins: list[str] = Field(default_factory=list, description="Nextcloud user ids allowed admin commands.")
     staging: str | None = Field(None, description="Local folder where the exports are rendered.")
     verify: bool | str = True
     timeout: float = 30.0
