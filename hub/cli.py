@@ -24,8 +24,9 @@ from rich.table import Table
 from config.secrets import Redactor, install, secret_values
 from config.settings import Settings, load_settings
 from hub.messages import MESSAGES, say
-from sync.engine import Engine, Report
+from sync.engine import Engine
 from sync.errors import ConfigError, HubError, InputError
+from sync.report import Report
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 

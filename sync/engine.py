@@ -22,7 +22,6 @@ import logging
 import time
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
 from config.secrets import Redactor, secret_values
@@ -32,108 +31,29 @@ from connectors.base import (
     Connector,
     ConnectorContext,
     Link,
-    Op,
-    OpAction,
     PullResult,
-    RemoteRef,
 )
 from connectors.http import RequestCounter, build_client
 from connectors.programme_file import ProgrammeFileConfig, ProgrammeFileConnector
 from connectors.registry import connector_class
 from sync.announce import Announcement, Change, classify, diff_versions
+from sync.apply import DATA_OPS, OutboxWorker, held_sessions
 from sync.errors import (
-    AuthError,
-    BreakerOpen,
     ConnectorError,
-    DeliveryUnknown,
     HubError,
     InputError,
-    PreconditionFailed,
     StorageEmpty,
-    TransientError,
 )
-from sync.merge import Conflict, SourceOutcome, examine_source, is_mass_deletion, reconcile
-from sync.model import Event, Programme, Session, Venue, content_hash
+from sync.merge import SourceOutcome, examine_source, is_mass_deletion, reconcile
+from sync.model import Event, Programme, Session, content_hash
 from sync.plan import ConnectorPlan, plan_connector
-from sync.state import OutboxEntry, StateStore, StoredConnectorState, WriterLock
+from sync.report import ConnectorReport, Report, Runtime
+from sync.state import StateStore, StoredConnectorState, WriterLock
 
 log = logging.getLogger(__name__)
 PROGRAMME_SOURCE = "programme"
 MAX_ROUNDS = 3
-DATA_OPS = ("create", "update", "delete")
 Progress = Callable[[str, int, int], None]
-
-
-@dataclass
-class ConnectorReport:
-    """Per connector figures, as ``--json`` prints them."""
-
-    created: int = 0
-    updated: int = 0
-    deleted: int = 0
-    unchanged: int = 0
-    failed: int = 0
-    requests: int = 0
-    sent: int = 0
-    error: str | None = None
-
-    def to_json(self) -> dict[str, Any]:
-        data: dict[str, Any] = {
-            "created": self.created,
-            "updated": self.updated,
-            "deleted": self.deleted,
-            "unchanged": self.unchanged,
-            "failed": self.failed,
-            "requests": self.requests,
-        }
-        if self.sent:
-            data["sent"] = self.sent
-        if self.error:
-            data["error"] = self.error
-        return data
-
-
-@dataclass
-class Report:
-    """What a plan or sync did (or would do)."""
-
-    connectors: dict[str, ConnectorReport] = field(default_factory=dict)
-    changes: list[Change] = field(default_factory=list)
-    conflicts: list[Conflict] = field(default_factory=list)
-    announcement: Announcement | None = None
-    problems: list[str] = field(default_factory=list)
-    planned: dict[str, ConnectorPlan] = field(default_factory=dict)
-
-    @property
-    def failed(self) -> bool:
-        return any(r.error or r.failed for r in self.connectors.values())
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "connectors": {name: r.to_json() for name, r in self.connectors.items()},
-            "changes": [c.to_json() for c in self.changes],
-            "conflicts": [
-                {"session": c.session, "field": c.field, "connector": c.connector,
-                 "ours": c.ours, "theirs": c.theirs}
-                for c in self.conflicts
-            ],
-            "problems": list(self.problems),
-        }
-
-
-@dataclass
-class Runtime:
-    """A live connector and its surroundings for one run."""
-
-    name: str
-    connector: Connector[Any]
-    report: ConnectorReport
-    pull: PullResult | None = None
-    failed: bool = False
-
-    @property
-    def caps(self) -> Capability:
-        return self.connector.capabilities
 
 
 class Engine:
@@ -317,7 +237,7 @@ class Engine:
         changes = [c for key, (old, new) in merged.changed.items() if (c := classify(old, new))]
         report.changes += sorted(changes, key=lambda c: ((c.after or c.before or {}).get("start", ""), c.session))
         report.conflicts += merged.conflicts
-        held = _held(store, merged.conflicts)
+        held = held_sessions(store, merged.conflicts)
         plans: dict[str, ConnectorPlan] = {}
         plan_seq: dict[str, int] = {}
         for runtime in runtimes:
@@ -410,7 +330,8 @@ class Engine:
                 store.set_meta(conn, "announce_waiting", {k: t for k, t in waiting.items() if k not in due})
 
         # apply ---------------------------------------------------------------------------
-        return await self._apply_all(store, runtimes, programme)
+        worker = OutboxWorker(store, self.clock, self._describe, self._fail, self.progress)
+        return await worker.apply_all(runtimes, programme)
 
     async def _pull_all(
         self, readers: list[Runtime], store: StateStore, programme: Programme | None,
@@ -466,155 +387,6 @@ class Engine:
         return Announcement(tuple(changes), programme.venues) if changes else None
 
     # apply -----------------------------------------------------------------------------------
-    async def _apply_all(self, store: StateStore, runtimes: list[Runtime], programme: Programme) -> set[str]:
-        retry: set[str] = set()
-        writers = Capability.WRITE | Capability.ANNOUNCE
-        targets = [r for r in runtimes if not r.failed and r.caps & writers]
-        done = 0
-
-        async def apply_one(runtime: Runtime) -> None:
-            nonlocal done
-            try:
-                await runtime.connector.open()
-                if await self._apply_connector(store, runtime, programme):
-                    retry.add(runtime.name)
-            except Exception as exc:
-                log.warning("apply to %s failed", runtime.name, exc_info=not isinstance(exc, ConnectorError))
-                self._fail(runtime, exc)
-            finally:
-                done += 1
-                self.progress("apply", done, len(targets))
-
-        await asyncio.gather(*(apply_one(r) for r in targets))
-        return retry
-
-    async def _apply_connector(self, store: StateStore, runtime: Runtime, programme: Programme) -> bool:
-        """Apply a connector's due outbox entries; True if a 412 asks for another round."""
-        entries = store.outbox_entries(runtime.name, ("pending",), due_before=self.clock())
-        data = [e for e in entries if e.op in DATA_OPS]
-        messages = [e for e in entries if e.op == "announce"]
-        again = False
-        if data:
-            again = await self._apply_data(store, runtime, programme, data)
-        for entry in messages:
-            await self._send_one(store, runtime, programme, entry)
-        return again
-
-    async def _apply_data(
-        self, store: StateStore, runtime: Runtime, programme: Programme, entries: list[OutboxEntry]
-    ) -> bool:
-        collection = runtime.connector.collection
-        links = store.links(runtime.name, collection)
-        held = _held(store, [])
-        ops: list[Op] = []
-        hashes: dict[str, str | None] = {}
-        live: list[OutboxEntry] = []
-        with store.transaction() as conn:
-            for entry in entries:
-                if entry.key in held.get(runtime.name, set()):
-                    continue
-                session = programme.sessions.get(entry.key)
-                link = links.get(entry.key)
-                sequence = int((entry.payload or {}).get("sequence", 0))
-                if session is None:
-                    if link is None or link.remote_id is None:
-                        store.mark(conn, [entry.id], "done")
-                        continue
-                    ops.append(Op("delete", entry.key, None, link, sequence))
-                    hashes[entry.key] = None
-                else:
-                    projection = runtime.connector.project(session, programme)
-                    digest = content_hash(projection)
-                    if link is not None and link.remote_id is not None and link.seen_hash == digest:
-                        # Reconciled by lookup: the remote already holds exactly this (a run
-                        # that died after writing it, or an edit made there and merged).
-                        store.save_link(conn, Link(runtime.name, collection, entry.key, link.remote_id,
-                                                   link.remote_version, digest, digest, dict(projection),
-                                                   max(sequence, link.sequence)))
-                        store.mark(conn, [entry.id], "done", remote_ref=link.remote_id)
-                        continue
-                    action: OpAction = "update" if link is not None and link.remote_id is not None else "create"
-                    ops.append(Op(action, entry.key, projection, link, sequence))
-                    hashes[entry.key] = digest
-                live.append(entry)
-            store.mark(conn, [e.id for e in live], "sending", attempt=True)
-        if not ops:
-            return False
-        try:
-            results = await runtime.connector.apply(ops, programme)
-        except (AuthError, TransientError, BreakerOpen) as exc:
-            with store.transaction() as conn:
-                retry_at = self.clock() + (exc.retry_after or 0) if isinstance(exc, TransientError) else 0.0
-                store.mark(conn, [e.id for e in live], "pending", error=self._describe(exc), next_at=retry_at)
-                if isinstance(exc, BreakerOpen):
-                    store.open_breaker(conn, runtime.name, self._describe(exc))
-            self._fail(runtime, exc)
-            runtime.report.failed = len(live)
-            return False
-        again = False
-        done_links: list[Link] = []
-        with store.transaction() as conn:
-            for entry, op, result in zip(live, ops, results, strict=True):
-                if isinstance(result, RemoteRef):
-                    if op.action == "delete":
-                        store.drop_link(conn, runtime.name, collection, op.key)
-                        runtime.report.deleted += 1
-                    else:
-                        pushed = hashes[op.key]
-                        done_links.append(Link(runtime.name, collection, op.key, result.remote_id, result.version,
-                                               pushed, pushed, dict(op.projection or {}), op.sequence))
-                        if op.action == "create":
-                            runtime.report.created += 1
-                        else:
-                            runtime.report.updated += 1
-                elif isinstance(result, PreconditionFailed):
-                    store.mark(conn, [entry.id], "superseded", error=self._describe(result))
-                    again = True
-                else:
-                    store.mark(conn, [entry.id], "failed", error=self._describe(result))
-                    runtime.report.failed += 1
-            store.save_links(conn, done_links)
-            store.mark(conn, [e.id for e, r in zip(live, results, strict=True) if isinstance(r, RemoteRef)], "done")
-        if again:
-            # The remote changed under us: the next round re-pulls and re-plans these sessions.
-            with store.transaction() as conn:
-                store.save_cursor(conn, runtime.name, collection, synced_seq=0, keep_token=True)
-        return again
-
-    async def _send_one(self, store: StateStore, runtime: Runtime, programme: Programme, entry: OutboxEntry) -> None:
-        announcement = _announcement_from(entry.payload or {}, programme.venues)
-        with store.transaction() as conn:
-            store.mark(conn, [entry.id], "sending", attempt=True)
-        try:
-            ref = await runtime.connector.announce(entry.target, announcement)
-        except TransientError as exc:
-            with store.transaction() as conn:
-                store.mark(conn, [entry.id], "pending", error=self._describe(exc),
-                           next_at=self.clock() + (exc.retry_after or 30.0))
-            runtime.report.failed += 1
-            runtime.report.error = self._describe(exc)
-            return
-        except (AuthError, BreakerOpen) as exc:
-            with store.transaction() as conn:
-                store.mark(conn, [entry.id], "pending", error=self._describe(exc))
-                if isinstance(exc, BreakerOpen):
-                    store.open_breaker(conn, runtime.name, self._describe(exc))
-            raise
-        except DeliveryUnknown as exc:
-            with store.transaction() as conn:
-                store.mark(conn, [entry.id], "in_doubt", error=self._describe(exc))
-            runtime.report.failed += 1
-            return
-        except ConnectorError as exc:
-            with store.transaction() as conn:
-                store.mark(conn, [entry.id], "failed", error=self._describe(exc))
-            runtime.report.failed += 1
-            return
-        with store.transaction() as conn:
-            store.mark(conn, [entry.id], "done", remote_ref=ref.remote_id)
-        runtime.report.sent += 1
-
-
 _EMPTY = Programme(Event(id="", title="", timezone="UTC"), (), {}, {})
 
 
@@ -622,15 +394,6 @@ def _programme(meta: Mapping[str, Any], sessions: Mapping[str, Mapping[str, Any]
     event, days, venues = Programme.meta_from_record(meta)
     tz = event.tz
     return Programme(event, days, venues, {k: Session.from_record(r, tz) for k, r in sessions.items()})
-
-
-def _held(store: StateStore, fresh: list[Conflict]) -> dict[str, set[str]]:
-    held: dict[str, set[str]] = {}
-    for conflict in store.open_conflicts():
-        held.setdefault(conflict.connector, set()).add(conflict.session)
-    for c in fresh:
-        held.setdefault(c.connector, set()).add(c.session)
-    return held
 
 
 def _by_name(runtimes: list[Runtime], name: str) -> Runtime:
@@ -643,15 +406,6 @@ def _idem(*parts: str) -> str:
 
 def _change_json(change: Change) -> dict[str, Any]:
     return {**change.to_json(), "before": change.before, "after": change.after}
-
-
-def _announcement_from(payload: Mapping[str, Any], venues: Mapping[str, Venue]) -> Announcement:
-    changes = tuple(
-        Change(c["session"], c["kind"], {k: (v[0], v[1]) for k, v in c["fields"].items()},
-               c.get("before"), c.get("after"))
-        for c in payload.get("changes", [])
-    )
-    return Announcement(changes, venues)
 
 
 def _describe_error(exc: BaseException) -> str:

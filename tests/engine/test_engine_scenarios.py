@@ -8,7 +8,8 @@ import pytest
 
 from config.settings import load_settings
 from connectors.memory import MemoryStore
-from sync.engine import Engine, Report
+from sync.engine import Engine
+from sync.report import Report
 from sync.state import StateStore
 from tests.helpers import edit_programme, write_config
 

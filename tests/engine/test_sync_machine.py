@@ -22,7 +22,8 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, 
 
 from config.settings import load_settings
 from connectors.memory import MemoryStore, SimulatedCrash
-from sync.engine import Engine, Report
+from sync.engine import Engine
+from sync.report import Report
 from sync.state import StateStore
 from tests.helpers import reference_programme, write_config
 
