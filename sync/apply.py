@@ -202,6 +202,7 @@ class OutboxWorker:
 
 
 def held_sessions(store: StateStore, fresh: list[Conflict]) -> dict[str, set[str]]:
+    """Per connector, the sessions with an open conflict there: nothing is pushed over them."""
     held: dict[str, set[str]] = {}
     for conflict in store.open_conflicts():
         held.setdefault(conflict.connector, set()).add(conflict.session)
