@@ -170,6 +170,31 @@ def build_client(
     )
 
 
+def error_for_status(
+    status: int,
+    message: str,
+    *,
+    connector: str,
+    retry_after: float | None = None,
+    auth: tuple[int, ...] = (401, 403),
+    conditional: bool = True,
+) -> ConnectorError:
+    """The error the engine acts on for an HTTP status: one table for every connector.
+
+    ``auth`` lists the statuses meaning "credentials or rights" for this API; ``conditional``
+    says whether 404/412 answer a conditional write (re-pull and re-plan) or are plain refusals.
+    """
+    if status in auth:
+        return AuthError(message, connector=connector)
+    if conditional and status in (404, 410):
+        return NotFound(message, connector=connector)
+    if conditional and status == 412:
+        return PreconditionFailed(message, connector=connector)
+    if status in (408, 429) or status >= 500:
+        return TransientError(message, connector=connector, retry_after=retry_after)
+    return PermanentError(message, connector=connector)
+
+
 def raise_for_response(response: httpx.Response, connector: str, what: str = "") -> None:
     """Map an HTTP answer to the hub's error tree (no-op on 2xx/3xx).
 
@@ -181,17 +206,7 @@ def raise_for_response(response: httpx.Response, connector: str, what: str = "")
         return
     label = f"{response.request.method} {response.request.url.path}"
     message = f"{what + ': ' if what else ''}{label} answered {status}"
-    if status in (401, 403):
-        raise AuthError(message, connector=connector)
-    if status == 404 or status == 410:
-        raise NotFound(message, connector=connector)
-    if status == 412:
-        raise PreconditionFailed(message, connector=connector)
-    if status == 429 or status >= 500 or status == 408:
-        raise TransientError(
-            message, connector=connector, retry_after=retry_after_seconds(response.headers)
-        )
-    raise PermanentError(message, connector=connector)
+    raise error_for_status(status, message, connector=connector, retry_after=retry_after_seconds(response.headers))
 
 
 def describe_transport_error(exc: Exception, connector: str) -> ConnectorError:

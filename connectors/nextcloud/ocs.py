@@ -13,7 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sync.errors import AuthError, ConnectorError, NotFound, PermanentError, TransientError
+from connectors.http import error_for_status
+from sync.errors import AuthError, ConnectorError, TransientError
 
 
 @dataclass(frozen=True)
@@ -54,16 +55,10 @@ def map_error(exc: BaseException, connector: str, what: str) -> ConnectorError:
         return exc
     if isinstance(exc, NextcloudException):
         status = int(getattr(exc, "status_code", 0) or 0)
-        message = f"{what}: answered {status}"
-        if status in (401, 403, 997):
-            return AuthError(
-                f"{what}: credentials refused or right missing ({status})", connector=connector
-            )
-        if status in (404, 998):
-            return NotFound(message, connector=connector)
-        if status in (408, 429) or status >= 500:
-            return TransientError(message, connector=connector)
-        return PermanentError(message, connector=connector)
+        status = {997: 401, 998: 404}.get(status, status)  # OCS codes for "not logged in", "not found"
+        if status in (401, 403):
+            return AuthError(f"{what}: credentials refused or right missing ({status})", connector=connector)
+        return error_for_status(status, f"{what}: answered {status}", connector=connector)
     return TransientError(
         f"{what}: cannot reach the server ({type(exc).__name__})", connector=connector
     )

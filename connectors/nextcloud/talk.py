@@ -27,7 +27,7 @@ import httpx
 from connectors.base import Op, OpResult, RemoteRef
 from connectors.chat_board import Board, BoardStore, Pacer, Posted, StateBoardStore, digest
 from connectors.chat_render import announcement_parts
-from connectors.http import retry_after_seconds
+from connectors.http import error_for_status, retry_after_seconds
 from sync.announce import Announcement, Format
 from sync.errors import AuthError, ConnectorError, PermanentError, TransientError
 from sync.model import Programme
@@ -102,11 +102,9 @@ class TalkClient:
         message = f"{what}: Talk answered {status}" + (f" ({reason})" if reason else "")
         if status == 401:
             return AuthError(f"{what}: Nextcloud refused the credentials", connector=self.connector)
-        if status == 429 or status >= 500 or status == 408:
-            return TransientError(
-                message, connector=self.connector, retry_after=retry_after_seconds(response.headers)
-            )
-        return PermanentError(message, connector=self.connector)
+        # In Talk a 403/404/412 is about the room (read-only, gone, lobby): refuse this message.
+        return error_for_status(status, message, connector=self.connector, auth=(),
+                                retry_after=retry_after_seconds(response.headers), conditional=False)
 
     async def features(self) -> frozenset[str]:
         """Talk's feature list (``edit-messages``, ``chat-reference-id``...), read once."""
