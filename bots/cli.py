@@ -7,6 +7,7 @@ and the command share one code path (same engine, same programme, same rendering
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -15,10 +16,10 @@ import click
 from bots.engine import answer
 from bots.live import live_programme
 from bots.messages import bt
-from config.settings import load_settings
+from config.settings import Settings
 from sync.announce import Format
 from sync.errors import HubError
-from sync.programme_file import load_programme
+from sync.programme_reader import load_programme
 
 EXIT_OK, EXIT_BAD_INPUT = 0, 2
 
@@ -39,7 +40,7 @@ def run_ask(
     at: str | None,
     lang: str | None,
     fmt: str,
-    config_path: str | None,
+    settings: Callable[[], Settings],
     programme_path: str | None,
     as_json: bool,
 ) -> int:
@@ -51,9 +52,9 @@ def run_ask(
         if programme_path is not None:
             programme = load_programme(Path(programme_path))
         else:
-            settings = load_settings(config_path)
-            default = settings.hub.language
-            programme = live_programme(settings)
+            configured = settings()
+            default = configured.hub.language
+            programme = live_programme(configured)
     except HubError as exc:
         click.echo(str(exc), err=True)
         return EXIT_BAD_INPUT

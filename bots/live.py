@@ -14,7 +14,7 @@ from sqlalchemy.engine import make_url
 from config.settings import Settings
 from sync.errors import ConfigError
 from sync.model import Programme, Session
-from sync.programme_file import load_programme
+from sync.programme_reader import load_programme
 from sync.state import StateStore
 
 

@@ -13,7 +13,7 @@ import asyncio
 import contextlib
 import logging
 import signal
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
@@ -23,11 +23,10 @@ from bots.live import live_programme
 from bots.service import Bot, ChannelPolicy, HubStatus, SyncSummary
 from bots.store import SqlFollowStore, create_tables
 from config.settings import Settings
-from connectors.base import Connector, ConnectorContext
-from connectors.http import RequestCounter, build_client
-from connectors.registry import connector_class
 from sync.announce import Format, diff_versions, escape
 from sync.model import Programme, canonical_json
+from sync.protocol import Connector
+from sync.report import Report
 from sync.state import StateStore
 
 log = logging.getLogger(__name__)
@@ -53,20 +52,13 @@ class LiveProgramme:
 class HubOperations:
     """What admins may do from a chat, carried out by the engine and the chat connectors."""
 
-    def __init__(self, settings: Settings, store: StateStore, announcers: Mapping[str, Announcer]) -> None:
-        self.settings = settings
+    def __init__(self, store: StateStore, announcers: Mapping[str, Announcer], run_sync: RunSync) -> None:
         self.store = store
         self.announcers = announcers
+        self.run_sync = run_sync
 
     async def sync_now(self) -> SyncSummary:
-        from sync.engine import Engine
-
-        engine = Engine(self.settings)
-        try:
-            report = await engine.sync()
-        finally:
-            if engine.store is not None:
-                engine.store.close()
+        report = await self.run_sync()
         with self.store.transaction() as conn:
             self.store.set_meta(conn, "last_report", {**report.to_json(), "at": datetime.now(UTC).isoformat()})
         failed = sum(1 for r in report.connectors.values() if r.error or r.failed)
@@ -126,10 +118,6 @@ async def watch_changes(
                 log.warning("[%s] change notice not sent: %s", message.channel, exc)
 
 
-def _context(name: str, settings: Settings, counter: RequestCounter) -> ConnectorContext:
-    return ConnectorContext(name, build_client(name, counter), counter, settings.hub.language, settings.base_dir)
-
-
 class Frontend(Protocol):
     """What every chat's front-end offers the runner."""
 
@@ -138,8 +126,18 @@ class Frontend(Protocol):
     async def run(self, stop: asyncio.Event) -> None: ...
 
 
-async def run_bots(settings: Settings, stop: asyncio.Event, *, clock: Clock | None = None) -> None:
-    """Run every chat's bot until ``stop`` is set."""
+async def run_bots(
+    settings: Settings,
+    stop: asyncio.Event,
+    *,
+    connectors: Sequence[Connector[Any]],
+    run_sync: RunSync,
+    clock: Clock | None = None,
+) -> None:
+    """Run the bot of every chat among ``connectors`` until ``stop`` is set.
+
+    ``run_sync`` runs one sync (an admin's ``/sync``); the connectors are closed at the end.
+    """
     from bots.signal import SignalFrontend
     from bots.signal import policy_of as signal_policy
     from bots.talk import TalkFrontend
@@ -156,20 +154,13 @@ async def run_bots(settings: Settings, stop: asyncio.Event, *, clock: Clock | No
     follows = SqlFollowStore(store.engine)
     inbox = SqlInbox(store.engine)
     programme = LiveProgramme(settings, store)
-    counter = RequestCounter()
-    connectors: list[Connector[Any]] = []
     policies: dict[str, ChannelPolicy] = {}
     frontends: dict[str, Frontend] = {}
     announcers: dict[str, Announcer] = {}
     bot = Bot(policies, follows, programme, clock, None, settings.hub.language)
 
-    for section in settings.connectors:
-        if section.config.type not in ("telegram", "signal", "nextcloud"):
-            continue
-        cls = connector_class(section.config.type)
-        connector = cls(section.name, section.config, _context(section.name, settings, counter))
-        connectors.append(connector)
-        name, targets = section.name, connector.targets()
+    for connector in connectors:
+        name, targets = connector.name, connector.targets()
         if isinstance(connector, TelegramConnector):
             policies[name] = telegram_policy(connector)
             frontends[name] = TelegramFrontend(connector, bot, inbox)
@@ -188,7 +179,7 @@ async def run_bots(settings: Settings, stop: asyncio.Event, *, clock: Clock | No
                 return await client.send(room, text, reference=reference_id("announce", room, text))
 
             announcers[name] = _poster(talk_post, targets, "markdown")
-    bot.operations = HubOperations(settings, store, announcers)
+    bot.operations = HubOperations(store, announcers, run_sync)
 
     async def send(message: Outgoing) -> None:
         frontend = frontends.get(message.channel)
@@ -213,6 +204,7 @@ async def run_bots(settings: Settings, stop: asyncio.Event, *, clock: Clock | No
 
 
 Announcer = Callable[[str], Awaitable[int]]
+RunSync = Callable[[], Awaitable[Report]]
 
 
 async def _supervised(name: str, run: Callable[[asyncio.Event], Awaitable[None]], stop: asyncio.Event) -> None:
@@ -239,7 +231,7 @@ def _poster(post: Callable[..., Awaitable[object]], targets: list[str], fmt: For
     return announce
 
 
-def main(settings: Settings) -> None:
+def main(settings: Settings, connectors: Sequence[Connector[Any]], run_sync: RunSync) -> None:
     """Run until SIGINT or SIGTERM."""
 
     async def go() -> None:
@@ -248,6 +240,6 @@ def main(settings: Settings) -> None:
         for sig in (signal.SIGINT, signal.SIGTERM):
             with contextlib.suppress(NotImplementedError):
                 loop.add_signal_handler(sig, stop.set)
-        await run_bots(settings, stop)
+        await run_bots(settings, stop, connectors=connectors, run_sync=run_sync)
 
     asyncio.run(go())

@@ -16,8 +16,8 @@ from pydantic import SecretStr
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from config.errors import ConfigError
 from config.settings import Settings
-from sync.errors import ConfigError
 
 MASK = "***"
 #: Shorter values would mask ordinary words; real secrets are longer.

@@ -24,13 +24,12 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from connectors.base import ConnectorConfig
-from connectors.registry import connector_class
-from sync.errors import ConfigError, Problem
+from config.connector import ConnectorConfig
+from config.errors import ConfigError, Problem
 
 ENV_PREFIX = "HUB_"
 DEFAULT_CONFIG = "hub.toml"
@@ -50,9 +49,24 @@ class HubSection(BaseModel):
     mass_delete_ratio: float = Field(0.2, ge=0, le=1)
     mass_delete_min: int = Field(3, ge=0)
     lock_file: str | None = Field(None, description="Writer lock; default: next to the database.")
+    retry_delay: float = Field(
+        0.0, ge=0, description="Seconds before a failed write or message is tried again, doubled per attempt."
+    )
+    retry_max_delay: float = Field(3600.0, ge=0, description="The longest wait between two attempts.")
     announce_delay: float = Field(
         0.0, ge=0, description="Seconds a session must stay unchanged before its change is announced."
     )
+
+
+class SectionValidator(Protocol):
+    """Turns one raw ``[connectors.<name>]`` table into its connector type's settings.
+
+    The configuration knows no connector type: the layer that holds the registry passes this
+    in (:func:`hub.runtime.load_settings`). It raises ``ConfigError`` (problems naming the field
+    from ``connectors.<name>``) or pydantic's ``ValidationError``.
+    """
+
+    def __call__(self, name: str, section: Mapping[str, Any]) -> ConnectorConfig: ...
 
 
 @dataclass(frozen=True)
@@ -138,8 +152,16 @@ def _problems(exc: ValidationError, file: str, prefix: str) -> list[Problem]:
     return problems
 
 
-def load_settings(path: str | Path | None = None, environ: Mapping[str, str] | None = None) -> Settings:
-    """Read, overlay the environment, validate. Raises :class:`ConfigError` listing every problem."""
+def load_settings(
+    path: str | Path | None = None,
+    environ: Mapping[str, str] | None = None,
+    *,
+    validate: SectionValidator,
+) -> Settings:
+    """Read, overlay the environment, validate. Raises :class:`ConfigError` listing every problem.
+
+    ``validate`` checks each connector section against its type's settings.
+    """
     environ = os.environ if environ is None else environ
     config_path = Path(path or environ.get("HUB_CONFIG") or DEFAULT_CONFIG)
     file = str(config_path)
@@ -175,24 +197,13 @@ def load_settings(path: str | Path | None = None, environ: Mapping[str, str] | N
             problems.append(Problem("missing 'type'", file=file, field=f"{field}.type"))
             continue
         try:
-            cls = connector_class(type_name, section=name)
-            config = cls.config_model.model_validate(section)
+            config = validate(name, section)
         except ConfigError as exc:
             problems += [Problem(p.message, file=file, field=p.field) for p in exc.problems]
             continue
         except ValidationError as exc:
             problems += _problems(exc, file, field)
             continue
-        bad_owns = sorted(set(config.owns) - set(cls.fields) - {"existence"})
-        if bad_owns:
-            problems.append(
-                Problem(
-                    f"{', '.join(bad_owns)} not carried by '{type_name}' "
-                    f"(it carries: {', '.join(cls.fields)})",
-                    file=file,
-                    field=f"{field}.owns",
-                )
-            )
         if config.enabled:
             connectors.append(ConnectorSettings(name, config))
     if problems:

@@ -29,16 +29,6 @@ from typing import Any, ClassVar, Literal, TypeVar
 
 from pydantic import SecretStr
 
-from connectors.base import (
-    Capability,
-    Connector,
-    ConnectorConfig,
-    Link,
-    Op,
-    PullResult,
-    RemoteItem,
-    RemoteRef,
-)
 from connectors.calstore import (
     CalendarStore,
     Listing,
@@ -54,6 +44,16 @@ from sync.errors import (
 )
 from sync.i18n import lookup
 from sync.model import Programme, Session
+from sync.protocol import (
+    Capability,
+    Connector,
+    ConnectorConfig,
+    Link,
+    Op,
+    PullResult,
+    RemoteItem,
+    RemoteRef,
+)
 
 T = TypeVar("T")
 
@@ -171,7 +171,7 @@ class CalendarConnector(Connector[Any]):
     Subclasses say where the calendar is (:meth:`calendar_url`) and with which credentials.
     """
 
-    capabilities: ClassVar[Capability] = Capability.READ | Capability.WRITE | Capability.DELETE | Capability.INCREMENTAL
+    capabilities: ClassVar[Capability] = Capability.READ | Capability.WRITE | Capability.DELETE
     #: Try RFC 6578 first; tests turn it off to exercise the ctag path on servers that have both.
     use_sync_token: ClassVar[bool] = True
     _store: CalendarStore | None = None

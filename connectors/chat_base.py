@@ -9,12 +9,12 @@ from typing import ClassVar, Literal, TypeVar
 
 from pydantic import Field
 
-from connectors.base import Capability, Connector, ConnectorConfig, ConnectorContext, Op, OpResult, RemoteRef
 from connectors.chat_board import Board, Posted, SentParts, board_store
 from connectors.chat_render import announcement_parts, say
 from sync.announce import Announcement, Format
 from sync.errors import PermanentError
 from sync.model import Programme
+from sync.protocol import Capability, Connector, ConnectorConfig, ConnectorContext, Op, OpResult, RemoteRef
 
 
 class ChatConfig(ConnectorConfig):
@@ -31,7 +31,7 @@ ChatC = TypeVar("ChatC", bound=ChatConfig)
 class ChatConnector(Connector[ChatC], abc.ABC):
     """A chat: announcements to each configured target, and one message per event day."""
 
-    capabilities = Capability.WRITE | Capability.DELETE | Capability.ANNOUNCE | Capability.CHAT
+    capabilities = Capability.WRITE | Capability.DELETE | Capability.ANNOUNCE
     #: What the programme message shows: only these fields make an op.
     fields: ClassVar[tuple[str, ...]] = ("title", "start", "end", "venue", "status")
     collection: ClassVar[str] = "board"

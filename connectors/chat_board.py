@@ -35,7 +35,6 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
-from connectors.base import ConnectorContext, ConnectorState, Op, OpResult, RemoteRef
 from connectors.chat_render import (
     event_days,
     local_day,
@@ -47,6 +46,7 @@ from connectors.chat_render import (
 from sync.announce import Format
 from sync.errors import AuthError, BreakerOpen, ConnectorError, PermanentError, TransientError
 from sync.model import Programme
+from sync.protocol import ConnectorContext, ConnectorState, Op, OpResult, RemoteRef
 
 log = logging.getLogger(__name__)
 

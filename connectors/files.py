@@ -17,11 +17,11 @@ from typing import Any
 
 from pydantic import Field
 
-from connectors.base import Capability, Connector, ConnectorConfig, Op, OpResult, RemoteRef
 from connectors.exports import frab_document, frab_fragment, html_document, html_fragment, ics_document, ics_fragment
 from sync.errors import PermanentError
 from sync.i18n import lookup
 from sync.model import Programme, content_hash
+from sync.protocol import Capability, Connector, ConnectorConfig, Op, OpResult, RemoteRef
 
 CACHE_NAME = ".hub-fragments.json"
 _WORDS = {

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import email.utils
 import time
-from collections import Counter
 from collections.abc import Mapping
 from typing import Any
 
@@ -32,25 +31,11 @@ from sync.errors import (
     PreconditionFailed,
     TransientError,
 )
+from sync.protocol import RequestCounter
 
 #: Methods that may be sent twice without harm (RFC 9110 idempotent, plus WebDAV reads).
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE", "PROPFIND", "REPORT"})
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
-
-
-class RequestCounter:
-    """Requests sent, per connector and per (connector, method, status)."""
-
-    def __init__(self) -> None:
-        self.total: Counter[str] = Counter()
-        self.detail: Counter[tuple[str, str, int]] = Counter()
-
-    def add(self, connector: str, n: int = 1, method: str = "?", status: int = 0) -> None:
-        self.total[connector] += n
-        self.detail[(connector, method, status)] += n
-
-    def get(self, connector: str) -> int:
-        return self.total[connector]
 
 
 class _RetryableResponse(Exception):

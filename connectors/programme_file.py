@@ -14,10 +14,10 @@ from typing import Any
 
 from pydantic import Field
 
-from connectors.base import Capability, Connector, ConnectorConfig, Link, PullResult, RemoteItem
 from sync.errors import InputError, Problem
 from sync.model import EXISTENCE, SESSION_FIELDS, Programme, Session, content_hash
-from sync.programme_file import parse_programme_text
+from sync.programme_reader import parse_programme_text
+from sync.protocol import Capability, Connector, ConnectorConfig, Link, PullResult, RemoteItem
 
 
 class ProgrammeFileConfig(ConnectorConfig):
@@ -30,9 +30,10 @@ class ProgrammeFileConnector(Connector[ProgrammeFileConfig]):
     """Reads the programme file named by ``[hub] programme``."""
 
     type = "programme_file"
-    capabilities = Capability.READ | Capability.INCREMENTAL
+    capabilities = Capability.READ
     config_model = ProgrammeFileConfig
     fields = SESSION_FIELDS
+    whole_programme = True
 
     @property
     def path(self) -> Path:

@@ -30,9 +30,6 @@ from signalbot._client import ConnectionMode, SignalAPI, SignalAPIError
 from signalbot._generated import RemoteDeleteRequest, SendMessageV2, TextMode
 from signalbot.auth import Authentication, BasicAuthentication
 
-from connectors.base import (
-    ConnectorContext,
-)
 from connectors.chat_base import ChatConfig, ChatConnector
 from connectors.chat_board import Pacer, Posted, digest
 from connectors.chat_render import say
@@ -45,6 +42,9 @@ from sync.errors import (
     DeliveryUnknown,
     PermanentError,
     TransientError,
+)
+from sync.protocol import (
+    ConnectorContext,
 )
 
 log = logging.getLogger(__name__)

@@ -40,15 +40,15 @@ from telegram.error import (
 )
 from telegram.request import HTTPXRequest
 
-from connectors.base import (
-    ConnectorContext,
-)
 from connectors.chat_base import ChatConfig, ChatConnector
 from connectors.chat_board import Pacer, Posted, digest
 from connectors.chat_render import say
 from connectors.http import CountingRetryTransport
 from sync.announce import Format
 from sync.errors import AuthError, ConfigError, ConnectorError, DeliveryUnknown, PermanentError, TransientError
+from sync.protocol import (
+    ConnectorContext,
+)
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

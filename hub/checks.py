@@ -5,12 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from config.settings import Settings
-from connectors.base import ConnectorContext
-from connectors.http import RequestCounter, build_client
-from connectors.registry import connector_class
 from hub.messages import say
+from hub.runtime import build_connectors
 from sync.errors import ConnectorError, HubError
-from sync.programme_file import load_programme
+from sync.programme_reader import load_programme
+from sync.protocol import RequestCounter
 
 
 async def run_checks(settings: Settings, lang: str, echo: Callable[[str], None]) -> bool:
@@ -25,20 +24,15 @@ async def run_checks(settings: Settings, lang: str, echo: Callable[[str], None])
         except HubError as exc:
             echo(say("check.failed", lang, name="programme", detail=str(exc)))
             ok = False
-    counter = RequestCounter()
-    for section in settings.connectors:
-        cls = connector_class(section.config.type, section=section.name)
-        http = build_client(section.name, counter, attempts=1)
-        ctx = ConnectorContext(section.name, http, counter, settings.hub.language, settings.base_dir)
-        connector = cls(section.name, section.config, ctx)
+    for connector in build_connectors(settings, RequestCounter(), attempts=1, with_programme=False):
         try:
             await connector.open()
             for proof in await connector.check():
-                echo(say("check.ok", lang, name=section.name, detail=proof))
+                echo(say("check.ok", lang, name=connector.name, detail=proof))
         except (ConnectorError, OSError) as exc:
-            echo(say("check.failed", lang, name=section.name, detail=str(exc)))
+            echo(say("check.failed", lang, name=connector.name, detail=str(exc)))
             ok = False
         finally:
             await connector.close()
-            await http.aclose()
+            await connector.ctx.http.aclose()
     return ok

@@ -21,11 +21,12 @@ from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn
 from rich.table import Table
 
-from config.secrets import Redactor, install, secret_values
-from config.settings import Settings, load_settings
+from config.secrets import Redactor, install
+from config.settings import Settings
 from hub.messages import MESSAGES, say
-from sync.engine import Engine
+from hub.runtime import build_engine, load_settings, open_store, redactor
 from sync.errors import ConfigError, HubError, InputError
+from sync.protocol import RequestCounter
 from sync.report import Report
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
@@ -51,7 +52,7 @@ def _settings(config_path: str | None) -> Settings:
     """Load the configuration and mask its secrets in every log line and error from here on."""
     global _redact
     settings = load_settings(config_path)
-    _redact = Redactor(secret_values(settings))
+    _redact = redactor(settings)
     install(_redact)
     return settings
 
@@ -90,17 +91,17 @@ def _run_engine(config_path: str | None, as_json: bool, action: str, force_delet
         settings = _settings(config_path)
         lang = _lang(settings)
         with _progress(not as_json and sys.stderr.isatty()) as progress:
-            engine = Engine(settings, force_delete=force_delete, progress=progress)
+            engine = build_engine(settings, force_delete=force_delete, progress=progress)
             report = asyncio.run(engine.sync() if action == "sync" else engine.plan())
             if action == "sync":
-                store = engine.open_store()
+                store = engine.store
                 with store.transaction() as conn:
                     stamp = datetime.now().astimezone().isoformat()
                     store.set_meta(conn, "last_report", {**report.to_json(), "at": stamp})
     except HubError as exc:
         return _fail(exc, lang, as_json)
     if as_json:
-        click.echo(json.dumps(report.to_json(), ensure_ascii=False))
+        click.echo(json.dumps(report.to_json(projections=action == "plan"), ensure_ascii=False))
     else:
         _print_report(report, lang, planned=action == "plan")
     return EXIT_FAILED if report.failed else EXIT_OK
@@ -115,8 +116,8 @@ def _print_report(report: Report, lang: str, planned: bool) -> None:
         table.add_row(name, *(str(v) for v in (r.created, r.updated, r.deleted, r.unchanged, r.failed, r.requests)))
     console.print(table)
     if planned:
-        for name, plan in report.planned.items():
-            for op in plan.ops:
+        for name, ops in report.planned.items():
+            for op in ops:
                 sign = {"create": "+", "update": "~", "delete": "-"}[op.action]
                 console.print(f"  {sign} {name}: {op.key}", markup=False)
     for name, r in report.connectors.items():
@@ -130,7 +131,7 @@ def _print_report(report: Report, lang: str, planned: bool) -> None:
         console.print()
         console.print(say("announce.preview" if planned else "announce.sent", lang), markup=False)
         console.print(report.announcement.render(lang, "text"), markup=False, highlight=False)
-    elif not report.changes and not any(p.ops for p in report.planned.values()):
+    elif not report.changes and not any(report.planned.values()):
         console.print(say("nothing", lang), markup=False)
 
 
@@ -165,7 +166,7 @@ def status(config_path: str | None, as_json: bool) -> None:
     try:
         settings = _settings(config_path)
         lang = _lang(settings)
-        store = Engine(settings).open_store()
+        store = open_store(settings)
     except HubError as exc:
         sys.exit(_fail(exc, lang, as_json))
     last = store.get_meta("last_report") or {"connectors": {}, "changes": [], "conflicts": []}
@@ -259,7 +260,7 @@ def connector_reset(config_path: str | None, name: str) -> None:
     try:
         settings = _settings(config_path)
         lang = _lang(settings)
-        released = Engine(settings).open_store().reset_breaker(name)
+        released = open_store(settings).reset_breaker(name)
     except HubError as exc:
         sys.exit(_fail(exc, lang, False))
     click.echo(say("reset.done" if released else "reset.none", lang, name=name))
@@ -281,7 +282,7 @@ def ask(question: str, config_path: str | None, as_json: bool, at: str | None, l
     """Answer a question about the programme the way the chat bots do."""
     from bots.cli import run_ask
 
-    sys.exit(run_ask(question, at=at, lang=lang, fmt=fmt, config_path=config_path,
+    sys.exit(run_ask(question, at=at, lang=lang, fmt=fmt, settings=lambda: load_settings(config_path),
                      programme_path=programme_path, as_json=as_json))
 
 
@@ -300,7 +301,7 @@ def pad() -> None:
 def pad_new(title: str, config_path: str | None, as_json: bool, connector_name: str | None,
             lang: str | None) -> None:
     """Create a meeting-notes pad (agenda, participants, decisions) and print its URL."""
-    from connectors.etherpad.meeting import new_meeting_pad
+    from hub.runtime import new_meeting_pad
 
     out = _lang()
     try:
@@ -317,12 +318,13 @@ def pad_new(title: str, config_path: str | None, as_json: bool, connector_name: 
 def bots_command(config_path: str | None) -> None:
     """Run the chat bots (Telegram, Signal, Talk) in the foreground until Ctrl-C."""
     from bots.run import main as run_bots
+    from hub.runtime import announcing_connectors, sync_once
 
     lang = _lang()
     try:
         settings = _settings(config_path)
         lang = _lang(settings)
-        run_bots(settings)
+        run_bots(settings, announcing_connectors(settings, RequestCounter()), lambda: sync_once(settings))
     except HubError as exc:
         sys.exit(_fail(exc, lang, False))
 

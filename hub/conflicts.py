@@ -16,7 +16,7 @@ def list_conflicts(settings: Settings) -> list[dict[str, Any]]:
     try:
         return [
             {"id": c.id, "session": c.session, "field": c.field, "connector": c.connector,
-             "ours": c.ours, "theirs": c.theirs, "created_at": c.created_at.isoformat()}
+             "ours": c.ours, "theirs": c.theirs, "created_at": c.created_at.isoformat() if c.created_at else None}
             for c in store.open_conflicts()
         ]
     finally:
@@ -45,7 +45,7 @@ def resolve_conflict(settings: Settings, conflict_id: int, keep: str, lang: str)
                 # one whose pushes were held while the conflict was open.
                 store.write_session(conn, conflict.session, record, content_hash(record), store.max_seq(conn) + 1)
             store.acknowledge(conn, conflict.connector, conflict.session, conflict.field, conflict.theirs)
-            store.close_conflict(conn, conflict.id)
+            store.close_conflict(conn, conflict_id)
         return say("conflicts.resolved", lang, id=conflict_id)
     finally:
         store.close()

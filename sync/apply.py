@@ -12,10 +12,11 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from typing import Any
 
-from connectors.base import Capability, Link, Op, OpAction, RemoteRef
 from sync.announce import Announcement, Change
+from sync.commit import DATA_OPS
 from sync.errors import (
     AuthError,
     BreakerOpen,
@@ -24,13 +25,13 @@ from sync.errors import (
     PreconditionFailed,
     TransientError,
 )
-from sync.merge import Conflict
-from sync.model import Programme, Venue, content_hash
+from sync.model import Programme, Venue
+from sync.protocol import Capability, Link, Op, RemoteRef
 from sync.report import Runtime
+from sync.retry import RetryPolicy
 from sync.state import OutboxEntry, StateStore
 
 log = logging.getLogger(__name__)
-DATA_OPS = ("create", "update", "delete")
 Progress = Callable[[str, int, int], None]
 
 
@@ -44,7 +45,9 @@ class OutboxWorker:
         describe: Callable[[BaseException], str],
         fail: Callable[[Runtime, BaseException], None],
         progress: Progress,
+        retry: RetryPolicy | None = None,
     ) -> None:
+        self.retry = retry or RetryPolicy()
         self.store = store
         self.clock = clock
         self.describe = describe
@@ -89,39 +92,27 @@ class OutboxWorker:
     async def _apply_data(
         self, store: StateStore, runtime: Runtime, programme: Programme, entries: list[OutboxEntry]
     ) -> bool:
+        """Carry out the planned ops the entries hold, exactly as planned."""
         collection = runtime.connector.collection
         links = store.links(runtime.name, collection)
-        held = held_sessions(store, [])
         ops: list[Op] = []
-        hashes: dict[str, str | None] = {}
         live: list[OutboxEntry] = []
         with store.transaction() as conn:
             for entry in entries:
-                if entry.key in held.get(runtime.name, set()):
-                    continue
-                session = programme.sessions.get(entry.key)
                 link = links.get(entry.key)
-                sequence = int((entry.payload or {}).get("sequence", 0))
-                if session is None:
-                    if link is None or link.remote_id is None:
-                        store.mark(conn, [entry.id], "done")
-                        continue
-                    ops.append(Op("delete", entry.key, None, link, sequence))
-                    hashes[entry.key] = None
-                else:
-                    projection = runtime.connector.project(session, programme)
-                    digest = content_hash(projection)
-                    if link is not None and link.remote_id is not None and link.seen_hash == digest:
-                        # Reconciled by lookup: the remote already holds exactly this (a run
-                        # that died after writing it, or an edit made there and merged).
-                        store.save_link(conn, Link(runtime.name, collection, entry.key, link.remote_id,
-                                                   link.remote_version, digest, digest, dict(projection),
-                                                   max(sequence, link.sequence)))
-                        store.mark(conn, [entry.id], "done", remote_ref=link.remote_id)
-                        continue
-                    action: OpAction = "update" if link is not None and link.remote_id is not None else "create"
-                    ops.append(Op(action, entry.key, projection, link, sequence))
-                    hashes[entry.key] = digest
+                op = replace(Op.from_payload(entry.op, entry.key, entry.payload or {}), link=link)
+                if op.action == "delete" and (link is None or link.remote_id is None):
+                    store.mark(conn, [entry.id], "done")  # nothing there to delete
+                    continue
+                if op.action != "delete" and link is not None and link.remote_id is not None \
+                        and link.seen_hash == op.hash:
+                    # Already there: a run that died after writing it, or the same edit made on
+                    # the remote and merged. Only the bookkeeping is left to do.
+                    store.save_link(conn, replace(link, pushed_hash=op.hash, base=dict(op.projection or {}),
+                                                  sequence=max(op.sequence, link.sequence)))
+                    store.mark(conn, [entry.id], "done", remote_ref=link.remote_id)
+                    continue
+                ops.append(op)
                 live.append(entry)
             store.mark(conn, [e.id for e in live], "sending", attempt=True)
         if not ops:
@@ -130,7 +121,7 @@ class OutboxWorker:
             results = await runtime.connector.apply(ops, programme)
         except (AuthError, TransientError, BreakerOpen) as exc:
             with store.transaction() as conn:
-                retry_at = self.clock() + (exc.retry_after or 0) if isinstance(exc, TransientError) else 0.0
+                retry_at = self.retry.next_at(self.clock(), exc, max(e.attempts for e in live) + 1)
                 store.mark(conn, [e.id for e in live], "pending", error=self.describe(exc), next_at=retry_at)
                 if isinstance(exc, BreakerOpen):
                     store.open_breaker(conn, runtime.name, self.describe(exc))
@@ -146,9 +137,8 @@ class OutboxWorker:
                         store.drop_link(conn, runtime.name, collection, op.key)
                         runtime.report.deleted += 1
                     else:
-                        pushed = hashes[op.key]
                         done_links.append(Link(runtime.name, collection, op.key, result.remote_id, result.version,
-                                               pushed, pushed, dict(op.projection or {}), op.sequence))
+                                               op.hash, op.hash, dict(op.projection or {}), op.sequence))
                         if op.action == "create":
                             runtime.report.created += 1
                         else:
@@ -176,7 +166,7 @@ class OutboxWorker:
         except TransientError as exc:
             with store.transaction() as conn:
                 store.mark(conn, [entry.id], "pending", error=self.describe(exc),
-                           next_at=self.clock() + (exc.retry_after or 30.0))
+                           next_at=self.retry.next_at(self.clock(), exc, entry.attempts + 1))
             runtime.report.failed += 1
             runtime.report.error = self.describe(exc)
             return
@@ -199,16 +189,6 @@ class OutboxWorker:
         with store.transaction() as conn:
             store.mark(conn, [entry.id], "done", remote_ref=ref.remote_id)
         runtime.report.sent += 1
-
-
-def held_sessions(store: StateStore, fresh: list[Conflict]) -> dict[str, set[str]]:
-    """Per connector, the sessions with an open conflict there: nothing is pushed over them."""
-    held: dict[str, set[str]] = {}
-    for conflict in store.open_conflicts():
-        held.setdefault(conflict.connector, set()).add(conflict.session)
-    for c in fresh:
-        held.setdefault(c.connector, set()).add(c.session)
-    return held
 
 
 def _announcement_from(payload: Mapping[str, Any], venues: Mapping[str, Venue]) -> Announcement:

@@ -23,47 +23,16 @@ Each error carries the data needed to act on it, and its ``str`` never contains 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from config.errors import ConfigError, HubError, Problem, ProblemsError
+
+__all__ = [
+    "AuthError", "BreakerOpen", "CapabilityError", "ConfigError", "ConnectorError", "DeliveryUnknown",
+    "HubError", "InputError", "LockBusy", "NotFound", "PermanentError", "PreconditionFailed", "Problem",
+    "StorageEmpty", "SyncError", "TransientError",
+]
 
 
-class HubError(Exception):
-    """Base of every error the hub raises on purpose."""
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One thing wrong with an input: where (file, line, field) and what."""
-
-    message: str
-    file: str | None = None
-    line: int | None = None
-    field: str | None = None
-
-    def __str__(self) -> str:
-        where = []
-        if self.file:
-            where.append(self.file + (f":{self.line}" if self.line else ""))
-        if self.field:
-            where.append(f"field '{self.field}'")
-        prefix = ", ".join(where)
-        return f"{prefix}: {self.message}" if prefix else self.message
-
-
-class _ProblemsError(HubError):
-    def __init__(self, problems: list[Problem] | Problem | str) -> None:
-        if isinstance(problems, str):
-            problems = [Problem(problems)]
-        elif isinstance(problems, Problem):
-            problems = [problems]
-        self.problems = problems
-        super().__init__("\n".join(str(p) for p in problems))
-
-
-class ConfigError(_ProblemsError):
-    """The configuration file or environment is wrong; nothing was contacted."""
-
-
-class InputError(_ProblemsError):
+class InputError(ProblemsError):
     """A programme file or import is invalid; nothing was pushed anywhere."""
 
 

@@ -18,21 +18,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from connectors.base import Link, PullResult
-from sync.model import EXISTENCE, SESSION_FIELDS
-from sync.programme_file import slugify
+from sync.model import EXISTENCE, SESSION_FIELDS, Conflict
+from sync.programme_reader import slugify
+from sync.protocol import Link, PullResult
 
 _MISSING = object()
-
-
-@dataclass(frozen=True)
-class Conflict:
-    session: str
-    field: str
-    connector: str
-    base: Any
-    ours: Any
-    theirs: Any
 
 
 @dataclass

@@ -216,6 +216,23 @@ class Programme:
         return event, days, venues
 
 
+@dataclass(frozen=True)
+class Conflict:
+    """An edit that could not be merged: ``theirs`` (from ``connector``) against ``ours``.
+
+    ``id`` and ``created_at`` are set once the state store has recorded it.
+    """
+
+    session: str
+    field: str
+    connector: str
+    base: Any
+    ours: Any
+    theirs: Any
+    id: int | None = None
+    created_at: datetime | None = None
+
+
 def format_time(moment: datetime) -> str:
     """ISO 8601 with offset, to the second: the one spelling of a time in records."""
     if moment.tzinfo is None:

@@ -3,6 +3,9 @@
 A sink is written only when the hash of what it should hold differs from the hash of what the
 hub last pushed (or last saw there). That one comparison gives idempotence (nothing changed,
 nothing written) and echo-freedom (what the hub wrote, read back, hashes the same).
+
+The plan is the decision: its operations, each with the projection it pushes, are what the
+outbox stores and what apply carries out, and what ``hub plan --json`` shows.
 """
 
 from __future__ import annotations
@@ -11,34 +14,27 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from connectors.base import Connector, ConnectorConfig, Link, OpAction
-from sync.model import Programme, content_hash
-
-
-@dataclass(frozen=True)
-class PlannedOp:
-    action: OpAction
-    key: str
-    projection: Mapping[str, Any] | None
-    hash: str | None
-    sequence: int
+from sync.merge import MergeResult
+from sync.model import Conflict, Programme, content_hash
+from sync.protocol import Capability, Connector, Link, Op, OpAction
+from sync.report import Runtime
+from sync.state import StateStore
 
 
 @dataclass
 class ConnectorPlan:
     """The writes one sink needs, and the links that only need their bookkeeping updated."""
 
-    ops: list[PlannedOp] = field(default_factory=list)
+    ops: list[Op] = field(default_factory=list)
     adopted: list[Link] = field(default_factory=list)
     considered: set[str] = field(default_factory=set)
-    unchanged: int = 0
 
-    def count(self, action: str) -> int:
+    def count(self, action: OpAction) -> int:
         return sum(1 for op in self.ops if op.action == action)
 
 
 def plan_connector(
-    connector: Connector[ConnectorConfig],
+    connector: Connector[Any],
     links: Mapping[str, Link],
     programme: Programme,
     keys: Iterable[str],
@@ -58,19 +54,61 @@ def plan_connector(
         link = links.get(key)
         if session is None:
             if link is not None and link.remote_id is not None:
-                plan.ops.append(PlannedOp("delete", key, None, None, link.sequence + 1))
+                plan.ops.append(Op("delete", key, None, sequence=link.sequence + 1))
             continue
         projection = connector.project(session, programme)
         digest = content_hash(projection)
         if link is None or link.remote_id is None:
-            plan.ops.append(PlannedOp("create", key, projection, digest, 0))
+            plan.ops.append(Op("create", key, projection, hash=digest))
         elif digest == link.pushed_hash and link.seen_hash in (None, digest):
-            plan.unchanged += 1
+            continue
         elif digest == link.seen_hash:
             # The remote already holds it (an edit made there and merged): no write, just
             # remember that this is now what the hub holds there too.
             plan.adopted.append(replace(link, pushed_hash=digest, base=dict(projection)))
-            plan.unchanged += 1
         else:
-            plan.ops.append(PlannedOp("update", key, projection, digest, link.sequence + 1))
+            plan.ops.append(Op("update", key, projection, sequence=link.sequence + 1, hash=digest))
     return plan
+
+
+def plan_sinks(
+    store: StateStore,
+    runtimes: Iterable[Runtime],
+    programme: Programme,
+    merged: MergeResult,
+    known_links: Mapping[str, Mapping[str, Link]],
+    pulled: Iterable[str],
+    held: Mapping[str, set[str]],
+    meta_changed: bool,
+) -> dict[str, ConnectorPlan]:
+    """A plan for every healthy sink, over the sessions changed since it was last planned.
+
+    A sink that can be read but was not read this round gets no plan: the hub never pushes
+    blind over a remote it could not see.
+    """
+    pulled = set(pulled)
+    plans: dict[str, ConnectorPlan] = {}
+    for runtime in runtimes:
+        if Capability.WRITE not in runtime.caps or runtime.failed:
+            continue
+        if Capability.READ in runtime.caps and runtime.name not in pulled:
+            continue
+        links = {**known_links[runtime.name], **merged.links.get(runtime.name, {})}
+        for key in merged.dropped_links.get(runtime.name, set()):
+            links.pop(key, None)
+        _token, synced = store.cursor(runtime.name, runtime.connector.collection)
+        # Never planned, or the event itself changed (every page shows it): look at everything.
+        everything = synced == 0 or meta_changed
+        keys = set(programme.sessions) | set(links) if everything else set(store.changed_since(synced))
+        keys |= set(merged.changed) | merged.drift.get(runtime.name, set())
+        plans[runtime.name] = plan_connector(runtime.connector, links, programme, keys,
+                                             held.get(runtime.name, set()))
+    return plans
+
+
+def held_sessions(store: StateStore, fresh: Iterable[Conflict] = ()) -> dict[str, set[str]]:
+    """Per connector, the sessions with an open conflict there: nothing is pushed over them."""
+    held: dict[str, set[str]] = {}
+    for conflict in [*store.open_conflicts(), *fresh]:
+        held.setdefault(conflict.connector, set()).add(conflict.session)
+    return held

@@ -5,10 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from connectors.base import Capability, Connector, PullResult
 from sync.announce import Announcement, Change
-from sync.merge import Conflict
-from sync.plan import ConnectorPlan
+from sync.model import Conflict
+from sync.protocol import Capability, Connector, Op
 
 
 @dataclass
@@ -42,20 +41,36 @@ class ConnectorReport:
 
 @dataclass
 class Report:
-    """What a plan or sync did (or would do)."""
+    """What a plan or sync did (or would do).
+
+    ``planned`` holds, per connector, the operations the plan decided: the same objects the
+    outbox stores and apply carries out, so ``hub plan`` and the ``hub sync`` after it list
+    the same operations.
+    """
 
     connectors: dict[str, ConnectorReport] = field(default_factory=dict)
     changes: list[Change] = field(default_factory=list)
     conflicts: list[Conflict] = field(default_factory=list)
     announcement: Announcement | None = None
     problems: list[str] = field(default_factory=list)
-    planned: dict[str, ConnectorPlan] = field(default_factory=dict)
+    planned: dict[str, list[Op]] = field(default_factory=dict)
 
     @property
     def failed(self) -> bool:
         return any(r.error or r.failed for r in self.connectors.values())
 
-    def to_json(self) -> dict[str, Any]:
+    def operations(self, *, projections: bool = False) -> list[dict[str, Any]]:
+        """The planned operations in a stable order; with their projections when asked."""
+        rows = []
+        for name, ops in self.planned.items():
+            for op in ops:
+                row: dict[str, Any] = {"connector": name, "action": op.action, "session": op.key, "hash": op.hash}
+                if projections:
+                    row["projection"] = op.projection
+                rows.append(row)
+        return rows
+
+    def to_json(self, *, projections: bool = False) -> dict[str, Any]:
         return {
             "connectors": {name: r.to_json() for name, r in self.connectors.items()},
             "changes": [c.to_json() for c in self.changes],
@@ -64,6 +79,7 @@ class Report:
                  "ours": c.ours, "theirs": c.theirs}
                 for c in self.conflicts
             ],
+            "operations": self.operations(projections=projections),
             "problems": list(self.problems),
         }
 
@@ -75,7 +91,6 @@ class Runtime:
     name: str
     connector: Connector[Any]
     report: ConnectorReport
-    pull: PullResult | None = None
     failed: bool = False
 
     @property

@@ -23,8 +23,9 @@ from sqlalchemy import Connection, Engine, create_engine, delete, event, func, i
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
 
-from connectors.base import ConnectorState, Link
 from sync.errors import ConfigError, LockBusy
+from sync.model import Conflict
+from sync.protocol import ConnectorState, Link
 from sync.schema import (
     breakers,
     changes,
@@ -61,19 +62,6 @@ class OutboxEntry:
     next_at: float
     remote_ref: str | None
     error: str | None
-
-
-@dataclass(frozen=True)
-class ConflictRow:
-    id: int
-    session: str
-    field: str
-    connector: str
-    base: Any
-    ours: Any
-    theirs: Any
-    state: str
-    created_at: datetime
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -307,23 +295,19 @@ class StateStore:
                 )
             )
 
-    def cursors_table(self) -> list[dict[str, Any]]:
-        with self._conn() as c:
-            return [dict(row._mapping) for row in c.execute(select(cursors))]
-
     # conflicts ------------------------------------------------------------------------------
-    def open_conflicts(self) -> list[ConflictRow]:
+    def open_conflicts(self) -> list[Conflict]:
         with self._conn() as c:
             rows = c.execute(select(conflicts).where(conflicts.c.state == "open").order_by(conflicts.c.id))
             return [
-                ConflictRow(r.id, r.session, r.field, r.connector, r.base, r.ours, r.theirs, r.state, r.created_at)
+                Conflict(r.session, r.field, r.connector, r.base, r.ours, r.theirs, r.id, r.created_at)
                 for r in rows
             ]
 
-    def add_conflict(
-        self, conn: Connection, session: str, field: str, connector: str, base: Any, ours: Any, theirs: Any
-    ) -> bool:
+    def add_conflict(self, conn: Connection, conflict: Conflict) -> bool:
         """Record a conflict unless the same one is already open; True if it is new."""
+        session, field, connector = conflict.session, conflict.field, conflict.connector
+        base, ours, theirs = conflict.base, conflict.ours, conflict.theirs
         existing = conn.execute(
             select(conflicts.c.id, conflicts.c.theirs).where(
                 conflicts.c.session == session,

@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from connectors.base import Connector, ConnectorConfig, ConnectorContext
-from connectors.http import RequestCounter, build_client
-from connectors.memory import MemoryStore
+import tests.doubles  # noqa: F401  (registers the test connector types)
+from connectors.http import build_client
+from sync.protocol import Connector, ConnectorConfig, ConnectorContext, RequestCounter
+from tests.doubles.memory import MemoryStore
 
 
 @pytest.fixture(autouse=True)

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from sync.model import Programme
-from sync.programme_file import load_programme
+from sync.programme_reader import load_programme
 
 REPO = Path(__file__).resolve().parents[1]
 REFERENCE = REPO / "config" / "examples" / "programme.yaml"
@@ -57,7 +57,7 @@ def edit_programme(folder: Path, session_id: str, **changes: str) -> None:
 def run_hub(*args: str, env: dict[str, str] | None = None, check: bool = False) -> subprocess.CompletedProcess[str]:
     """Run the real ``hub`` command in a child process."""
     result = subprocess.run(
-        [sys.executable, "-m", "hub", *args],
+        [sys.executable, "-m", "tests.doubles.hub", *args],
         capture_output=True,
         text=True,
         env={**os.environ, **(env or {})},

@@ -122,3 +122,21 @@ def test_sessions_removed_from_the_programme_leave_every_sink(tmp_path: Path) ->
         assert again["changes"] == [] and again["connectors"]["programme"]["failed"] == 0
     calendar = Calendar.from_ical((tmp_path / "public" / "programme.ics").read_bytes())
     assert len(list(calendar.walk("VEVENT"))) == 16
+
+
+def test_sync_carries_out_exactly_the_plan(tmp_path: Path) -> None:
+    """``hub plan --json`` and the ``hub sync --json`` after it list the same operations."""
+    memory = '\n[connectors.calendar]\ntype = "memory"\npath = "remote/calendar.json"\n'
+    config = write_config(tmp_path, FILES + memory)
+    for edit in (None, {"start": "2021-11-13T15:00", "end": "2021-11-13T17:30"}, {"title": "Culture juridique (2)"}):
+        if edit:
+            edit_programme(tmp_path, "atelier-culture-juridique", **edit)
+        planned = hub_json("plan", "--config", str(config))
+        synced = hub_json("sync", "--config", str(config))
+        assert planned["operations"], "each step plans something"
+        assert [{k: v for k, v in op.items() if k != "projection"} for op in planned["operations"]] \
+            == synced["operations"]
+        assert all(op["projection"] is not None and op["hash"] for op in planned["operations"])
+        done = {name: f["created"] + f["updated"] + f["deleted"] for name, f in synced["connectors"].items()}
+        assert sum(done.values()) == len(synced["operations"])
+    assert hub_json("plan", "--config", str(config))["operations"] == []

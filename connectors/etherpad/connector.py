@@ -27,18 +27,6 @@ from typing import Any, Literal
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 
-from connectors.base import (
-    Capability,
-    Connector,
-    ConnectorConfig,
-    ConnectorContext,
-    Link,
-    Op,
-    OpResult,
-    PullResult,
-    RemoteItem,
-    RemoteRef,
-)
 from connectors.etherpad.api import ApiKey, ClientCredentials, Credentials, EtherpadAPI
 from connectors.etherpad.messages import say
 from connectors.etherpad.padedit import edit_pad
@@ -53,6 +41,18 @@ from connectors.etherpad.padtext import (
 )
 from sync.errors import ConfigError, NotFound, PermanentError, PreconditionFailed
 from sync.model import Programme, Session
+from sync.protocol import (
+    Capability,
+    Connector,
+    ConnectorConfig,
+    ConnectorContext,
+    Link,
+    Op,
+    OpResult,
+    PullResult,
+    RemoteItem,
+    RemoteRef,
+)
 
 log = logging.getLogger(__name__)
 
@@ -117,7 +117,7 @@ class EtherpadConnector(Connector[EtherpadConfig]):
     """The programme pad, two-way."""
 
     type = "etherpad"
-    capabilities = Capability.READ | Capability.WRITE | Capability.DELETE | Capability.INCREMENTAL
+    capabilities = Capability.READ | Capability.WRITE | Capability.DELETE
     config_model = EtherpadConfig
     fields = PAD_FIELDS
 

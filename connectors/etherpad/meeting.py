@@ -9,16 +9,16 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from typing import Any
 from urllib.parse import quote
 
-from config.settings import Settings
-from connectors.base import ConnectorContext
+from config.settings import ConnectorSettings, Settings
 from connectors.etherpad.connector import PAD_ID_MAX, EtherpadConfig, EtherpadConnector
 from connectors.etherpad.padtext import clean_line
-from connectors.http import RequestCounter, build_client
 from sync.errors import ConfigError, InputError, PermanentError
 from sync.i18n import say_date
-from sync.programme_file import slugify
+from sync.programme_reader import slugify
+from sync.protocol import Connector
 
 TEMPLATES = {
     "fr": """{title}
@@ -107,9 +107,11 @@ def pad_url(config: EtherpadConfig, pad_id: str) -> str:
 
 
 async def create_meeting_pad(
-    connector: EtherpadConnector, title: str, *, lang: str | None = None, when: date | None = None
+    connector: Connector[Any], title: str, *, lang: str | None = None, when: date | None = None
 ) -> str:
     """Create the meeting pad on ``connector``'s Etherpad; return the URL people open."""
+    if not isinstance(connector, EtherpadConnector):
+        raise ConfigError(f"connectors.{connector.name}: meeting pads need an etherpad connector")
     if not clean_line(title):
         raise InputError("a meeting pad needs a title")
     text = meeting_text(title, lang or connector.lang, when)
@@ -125,11 +127,10 @@ async def create_meeting_pad(
     raise PermanentError(f"{ATTEMPTS} pads named after this title exist already", connector=connector.name)
 
 
-def etherpad_section(settings: Settings, name: str | None) -> tuple[str, EtherpadConfig]:
-    """The configured Etherpad connector: ``name``, or the only one."""
+def etherpad_section(settings: Settings, name: str | None) -> ConnectorSettings:
+    """The configured Etherpad connector's section: ``name``, or the only one."""
     found = [
-        (c.name, c.config)
-        for c in settings.connectors
+        c for c in settings.connectors
         if isinstance(c.config, EtherpadConfig) and (name is None or c.name == name)
     ]
     if len(found) == 1:
@@ -137,18 +138,4 @@ def etherpad_section(settings: Settings, name: str | None) -> tuple[str, Etherpa
     if not found:
         wanted = f"'{name}' of type etherpad" if name else "of type etherpad"
         raise ConfigError(f"no connector section {wanted} in the configuration")
-    raise ConfigError(f"several Etherpad connectors: choose one with --connector ({', '.join(n for n, _ in found)})")
-
-
-async def new_meeting_pad(
-    settings: Settings, title: str, *, connector: str | None = None, lang: str | None = None
-) -> str:
-    """What ``hub pad new`` does: create the pad with the configured Etherpad, return its URL."""
-    name, config = etherpad_section(settings, connector)
-    counter = RequestCounter()
-    http = build_client(name, counter)
-    try:
-        ctx = ConnectorContext(name, http, counter, settings.hub.language, settings.base_dir)
-        return await create_meeting_pad(EtherpadConnector(name, config, ctx), title, lang=lang)
-    finally:
-        await http.aclose()
+    raise ConfigError(f"several Etherpad connectors: choose one with --connector ({', '.join(c.name for c in found)})")

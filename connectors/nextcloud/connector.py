@@ -27,7 +27,6 @@ from urllib.parse import quote
 import httpx
 from pydantic import Field, SecretStr
 
-from connectors.base import Capability, ConnectorConfig, Op, OpResult, RemoteRef
 from connectors.caldav import CalendarConnector
 from connectors.chat_board import board_store
 from connectors.files import FilesConfig, FilesConnector
@@ -47,6 +46,7 @@ from sync.errors import (
 )
 from sync.i18n import lookup
 from sync.model import Programme, Session
+from sync.protocol import Capability, ConnectorConfig, Op, OpResult, RemoteRef
 
 MESSAGES: dict[str, dict[str, str]] = {
     "account": {
@@ -122,9 +122,7 @@ class NextcloudConnector(CalendarConnector):
         Capability.READ
         | Capability.WRITE
         | Capability.DELETE
-        | Capability.INCREMENTAL
         | Capability.ANNOUNCE
-        | Capability.CHAT
     )
     _http: httpx.AsyncClient | None = None
     _talk: TalkChannel | None = None

@@ -24,13 +24,13 @@ from typing import Any
 
 import httpx
 
-from connectors.base import Op, OpResult, RemoteRef
 from connectors.chat_board import Board, BoardStore, Pacer, Posted, StateBoardStore, digest
 from connectors.chat_render import announcement_parts
 from connectors.http import error_for_status, retry_after_seconds
 from sync.announce import Announcement, Format
 from sync.errors import AuthError, ConnectorError, PermanentError, TransientError
 from sync.model import Programme
+from sync.protocol import Op, OpResult, RemoteRef
 
 log = logging.getLogger(__name__)
 CHAT = "/ocs/v2.php/apps/spreed/api/v1/chat"

@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field, SecretStr
 
-from connectors.base import ConnectorConfig
+from sync.protocol import ConnectorConfig
 
 SLUG = r"^[a-z0-9][a-z0-9-]*$"
 

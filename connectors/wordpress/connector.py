@@ -17,17 +17,6 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import ClassVar
 
-from connectors.base import (
-    Capability,
-    Connector,
-    ConnectorContext,
-    Link,
-    Op,
-    OpResult,
-    PullResult,
-    RemoteItem,
-    RemoteRef,
-)
 from connectors.wordpress.api import Page, SiteAPI
 from connectors.wordpress.config import WordPressConfig
 from connectors.wordpress.messages import m
@@ -46,6 +35,17 @@ from sync.announce import Announcement
 from sync.errors import AuthError, ConfigError, PermanentError
 from sync.i18n import t
 from sync.model import SESSION_FIELDS, Programme
+from sync.protocol import (
+    Capability,
+    Connector,
+    ConnectorContext,
+    Link,
+    Op,
+    OpResult,
+    PullResult,
+    RemoteItem,
+    RemoteRef,
+)
 
 NEWS_TARGET = "news"
 
@@ -62,7 +62,6 @@ class WordPressConnector(Connector[WordPressConfig]):
         Capability.READ
         | Capability.WRITE
         | Capability.DELETE
-        | Capability.INCREMENTAL
         | Capability.ANNOUNCE
     )
     config_model = WordPressConfig

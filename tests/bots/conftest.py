@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from sync.model import Programme
-from sync.programme_file import load_programme
+from sync.programme_reader import load_programme
 
 REFERENCE = Path(__file__).resolve().parents[2] / "config" / "examples" / "programme.yaml"
 PARIS = ZoneInfo("Europe/Paris")

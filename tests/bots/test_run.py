@@ -13,8 +13,9 @@ import pytest
 
 from bots.follow import ManualClock, MemoryFollowStore, Outgoing
 from bots.run import run_bots, watch_changes
-from config.settings import load_settings
-from sync.programme_file import load_programme
+from hub.runtime import announcing_connectors, load_settings, sync_once
+from sync.programme_reader import load_programme
+from sync.protocol import RequestCounter
 from sync.state import StateStore
 from tests.bots.conftest import REFERENCE, paris
 from tests.fakes.telegram import FakeTelegram
@@ -64,7 +65,8 @@ async def _until(condition: Callable[[], bool], what: str) -> None:
 async def test_bots_from_a_configuration(fake: FakeTelegram, tmp_path: Path) -> None:
     settings = load_settings(_config(tmp_path, fake), environ={})
     stop = asyncio.Event()
-    running = asyncio.create_task(run_bots(settings, stop))
+    chats = announcing_connectors(settings, RequestCounter())
+    running = asyncio.create_task(run_bots(settings, stop, connectors=chats, run_sync=lambda: sync_once(settings)))
     texts = lambda chat: [m.text for m in fake.messages(chat)]  # noqa: E731
     try:
         fake.inject_message(GROUP, "/ou la clôture", user_id=MEMBER)

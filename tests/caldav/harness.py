@@ -12,7 +12,10 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from connectors.base import (
+from connectors.http import build_client
+from sync.model import Programme, Session, content_hash
+from sync.programme_reader import load_programme
+from sync.protocol import (
     Connector,
     ConnectorConfig,
     ConnectorContext,
@@ -20,10 +23,8 @@ from connectors.base import (
     Op,
     PullResult,
     RemoteRef,
+    RequestCounter,
 )
-from connectors.http import RequestCounter, build_client
-from sync.model import Programme, Session, content_hash
-from sync.programme_file import load_programme
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -14,11 +14,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from connectors.base import Op, RemoteRef
 from connectors.caldav import CalDAVConfig, CalDAVConnector, Cursor
 from sync.errors import AuthError, PreconditionFailed
 from sync.merge import is_mass_deletion, vanished_keys
 from sync.model import Programme
+from sync.protocol import Op, RemoteRef
 from tests.caldav.conftest import CalDAVServer
 from tests.caldav.harness import Harness, context, moved, reference_programme
 from tests.caldav.person import Person

@@ -6,8 +6,8 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from connectors.base import Connector, ConnectorConfig
 from connectors.caldav import CalDAVConfig, CalDAVConnector
+from sync.protocol import Connector, ConnectorConfig
 from tests.caldav.conftest import CalDAVServer
 from tests.caldav.harness import context
 from tests.caldav.person import Person
@@ -15,6 +15,8 @@ from tests.contract.suite import ReadableConnectorContract, RemoteKeys
 
 
 class TestCalDAVContract(ReadableConnectorContract):
+    connector_type = "caldav"
+
     @pytest.fixture
     async def connector(
         self, caldav_server: CalDAVServer, calendar_url: str

@@ -128,8 +128,7 @@ async def test_concurrent_calendar_edit_is_replanned_not_overwritten(
 ) -> None:
     """A person moves the event between the hub's pull and its write: the 412 makes the engine
     pull again and merge both changes (new title from the file, new time from the calendar)."""
-    from config.settings import load_settings
-    from sync.engine import Engine
+    from hub.runtime import build_engine, load_settings
     from tests.helpers import edit_programme
 
     config = calendar_config(tmp_path, caldav_server, calendar_url)
@@ -144,7 +143,7 @@ async def test_concurrent_calendar_edit_is_replanned_not_overwritten(
             person.move("restitution", 1)
             moved_once.append(True)
 
-    engine = Engine(load_settings(config), progress=between_pull_and_write)
+    engine = build_engine(load_settings(config), progress=between_pull_and_write)
     report = await engine.sync()
 
     assert moved_once

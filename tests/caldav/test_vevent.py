@@ -10,10 +10,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from connectors.base import Connector, ConnectorConfig
 from connectors.caldav import CalDAVConfig, CalDAVConnector
 from connectors.vevent import read_event, render_event
 from sync.model import Programme
+from sync.protocol import Connector, ConnectorConfig
 from tests.caldav.harness import context, reference_programme
 
 PROGRAMME = reference_programme()

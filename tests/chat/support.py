@@ -6,11 +6,11 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from connectors.base import Connector, ConnectorConfig, ConnectorContext, Link, Op, RemoteRef
-from connectors.http import RequestCounter, build_client
+from connectors.http import build_client
 from sync.announce import Announcement, diff_versions
 from sync.model import Programme, content_hash
-from sync.programme_file import load_programme
+from sync.programme_reader import load_programme
+from sync.protocol import Connector, ConnectorConfig, ConnectorContext, Link, Op, RemoteRef, RequestCounter
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLE = REPO / "config" / "examples" / "programme.yaml"

@@ -8,9 +8,9 @@ from collections.abc import AsyncIterator, Callable
 
 import pytest
 
-from connectors.base import Connector, ConnectorConfig, ConnectorContext
 from connectors.signal import SignalConfig, SignalConnector
 from connectors.telegram import TelegramConfig, TelegramConnector
+from sync.protocol import Connector, ConnectorConfig, ConnectorContext
 from tests.contract.suite import ConnectorContract, RemoteKeys
 from tests.fakes.signal import FakeSignal
 from tests.fakes.telegram import FakeTelegram
@@ -26,6 +26,8 @@ def keys_in(texts: list[str], marker: Callable[[str], str]) -> set[str]:
 
 
 class TestTelegramContract(ConnectorContract):
+    connector_type = "telegram"
+
     @pytest.fixture
     async def connector(
         self, telegram: FakeTelegram, make_context: Callable[[str], ConnectorContext]
@@ -53,6 +55,8 @@ class TestTelegramContract(ConnectorContract):
 
 
 class TestSignalContract(ConnectorContract):
+    connector_type = "signal"
+
     @pytest.fixture
     async def connector(
         self, signal_fake: FakeSignal, make_context: Callable[[str], ConnectorContext]

@@ -79,7 +79,7 @@ def test_posts_pins_announces_once_and_reruns_send_nothing(
     assert telegram.token.encode() not in stored  # the secret never reaches the state store
     # the day messages' ids live in the state store, not in files beside the config
     assert not (tmp_path / ".hub-state").exists()
-    from config.settings import load_settings
+    from hub.runtime import load_settings
     from sync.state import StateStore
 
     board = StateStore.open(load_settings(config).database_url).load_connector_state("telegram", "board")

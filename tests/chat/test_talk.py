@@ -9,9 +9,10 @@ import httpx
 import pytest
 
 from connectors.chat_board import BoardStore
-from connectors.http import RequestCounter, build_client
+from connectors.http import build_client
 from connectors.nextcloud.talk import TalkChannel, TalkClient
 from sync.errors import AuthError, PermanentError, TransientError
+from sync.protocol import RequestCounter
 from tests.chat.support import Driver, announcement_between, moved, reference_programme
 from tests.fakes.talk import FakeTalk
 
@@ -128,8 +129,8 @@ async def test_talk_17_or_old_messages_get_a_correction_reply(
 async def test_nextcloud_connector_announces_in_its_talk_room(
     talk: FakeTalk, tmp_path: Path
 ) -> None:
-    from connectors.base import Capability
     from connectors.nextcloud import NextcloudConfig, NextcloudConnector
+    from sync.protocol import Capability
     from tests.chat.support import context
 
     config = NextcloudConfig(

@@ -18,11 +18,12 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
+from typing import ClassVar
 
 import pytest
 
-from connectors.base import Capability, Connector, ConnectorConfig, Link, Op, RemoteRef
 from sync.model import Programme, content_hash
+from sync.protocol import Capability, Connector, ConnectorConfig, Link, Op, RemoteRef
 from tests.helpers import reference_programme
 
 RemoteKeys = Callable[[Connector[ConnectorConfig]], Awaitable[set[str]]]
@@ -58,11 +59,17 @@ def retimed(programme: Programme, key: str, hours: int = 1) -> Programme:
 
 
 class ConnectorContract:
-    """Behaviour every connector must show. Subclasses provide ``connector`` and ``remote_keys``."""
+    """Behaviour every connector must show. Subclasses provide ``connector`` and ``remote_keys``,
+    and name the registry type they test in ``connector_type``."""
+
+    connector_type: ClassVar[str]
 
     @pytest.fixture
     def programme(self) -> Programme:
         return reference_programme()
+
+    async def test_connector_is_of_the_declared_type(self, connector: Connector[ConnectorConfig]) -> None:
+        assert connector.type == self.connector_type
 
     @staticmethod
     def readable(connector: Connector[ConnectorConfig]) -> bool:
@@ -139,3 +146,51 @@ class ReadableConnectorContract(ConnectorContract):
         again = await connector.pull(first.cursor, links, programme)
         assert connector.ctx.counter.get(connector.name) - before == 1, "one cheap request, counted"
         assert [i for i in again.items if i.key is not None and dict(i.fields) != dict(links[i.key].base or {})] == []
+
+
+class SourceContract:
+    """Behaviour of a read-only source (the programme file): it reads, cheaply, and never echoes.
+
+    Subclasses provide ``connector`` (opened, over a source holding the reference programme) and
+    ``edit``: a function ``(key, field, value) -> None`` that changes one session at the source.
+    """
+
+    connector_type: ClassVar[str]
+
+    @pytest.fixture
+    def programme(self) -> Programme:
+        return reference_programme()
+
+    async def test_connector_is_of_the_declared_type(self, connector: Connector[ConnectorConfig]) -> None:
+        assert connector.type == self.connector_type
+        assert Capability.READ in connector.capabilities and Capability.WRITE not in connector.capabilities
+
+    async def test_check_proves_access(self, connector: Connector[ConnectorConfig]) -> None:
+        proofs = await connector.check()
+        assert proofs and all(isinstance(p, str) and p for p in proofs)
+
+    async def test_first_pull_holds_every_session_as_projected(
+        self, connector: Connector[ConnectorConfig], programme: Programme
+    ) -> None:
+        result = await connector.pull(None, {}, programme)
+        pulled = {item.key: item for item in result.items}
+        assert set(pulled) == set(programme.sessions)
+        for key, item in pulled.items():
+            assert dict(item.fields) == connector.project(programme.sessions[key], programme)
+
+    async def test_unchanged_source_reports_nothing(
+        self, connector: Connector[ConnectorConfig], programme: Programme
+    ) -> None:
+        first = await connector.pull(None, {}, programme)
+        again = await connector.pull(first.cursor, {}, programme)
+        assert again.items == [] and again.deleted == [] and again.cursor == first.cursor
+
+    async def test_an_edit_is_pulled_with_a_new_cursor(
+        self, connector: Connector[ConnectorConfig], programme: Programme, edit: Callable[[str, str, str], None]
+    ) -> None:
+        first = await connector.pull(None, {}, programme)
+        key = sorted(programme.sessions)[0]
+        edit(key, "title", "Titre corrigé")
+        again = await connector.pull(first.cursor, {}, programme)
+        assert again.cursor != first.cursor
+        assert {i.key: i.fields["title"] for i in again.items}[key] == "Titre corrigé"

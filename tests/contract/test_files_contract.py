@@ -8,12 +8,14 @@ from pathlib import Path
 import pytest
 from icalendar import Calendar
 
-from connectors.base import Connector, ConnectorConfig, ConnectorContext
 from connectors.files import FilesConfig, FilesConnector
+from sync.protocol import Connector, ConnectorConfig, ConnectorContext
 from tests.contract.suite import ConnectorContract, RemoteKeys
 
 
 class TestFilesContract(ConnectorContract):
+    connector_type = "files"
+
     @pytest.fixture
     async def connector(
         self, tmp_path: Path, make_context: Callable[[str], ConnectorContext]

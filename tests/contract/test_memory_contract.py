@@ -6,12 +6,14 @@ from collections.abc import AsyncIterator, Callable
 
 import pytest
 
-from connectors.base import Connector, ConnectorConfig, ConnectorContext
-from connectors.memory import MemoryConfig, MemoryConnector
+from sync.protocol import Connector, ConnectorConfig, ConnectorContext
 from tests.contract.suite import ReadableConnectorContract, RemoteKeys
+from tests.doubles.memory import MemoryConfig, MemoryConnector
 
 
 class TestMemoryContract(ReadableConnectorContract):
+    connector_type = "memory"
+
     @pytest.fixture
     async def connector(self, make_context: Callable[[str], ConnectorContext]) -> AsyncIterator[MemoryConnector]:
         connector = MemoryConnector("mem", MemoryConfig(type="memory", store="contract"), make_context("mem"))

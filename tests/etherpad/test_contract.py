@@ -9,8 +9,8 @@ from collections.abc import AsyncIterator, Callable
 import httpx
 import pytest
 
-from connectors.base import Connector, ConnectorConfig, ConnectorContext
 from connectors.etherpad import EtherpadConfig, EtherpadConnector
+from sync.protocol import Connector, ConnectorConfig, ConnectorContext
 from tests.contract.suite import ReadableConnectorContract, RemoteKeys
 from tests.etherpad.conftest import EtherpadServer
 
@@ -20,6 +20,8 @@ MARKER = re.compile(r"^\S.*\[#([^\]\s]+)\]\s*$", re.MULTILINE)
 
 
 class TestEtherpadContract(ReadableConnectorContract):
+    connector_type = "etherpad"
+
     @pytest.fixture
     async def connector(
         self, etherpad_server: EtherpadServer, make_context: Callable[[str], ConnectorContext]

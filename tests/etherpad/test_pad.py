@@ -7,11 +7,11 @@ from typing import Any
 import httpx
 import pytest
 
-from connectors.base import ConnectorContext, Link, Op, PullResult, RemoteItem, RemoteRef
 from connectors.etherpad import EtherpadConfig, EtherpadConnector
-from connectors.http import RequestCounter, build_client
+from connectors.http import build_client
 from sync.errors import AuthError, PreconditionFailed
 from sync.model import Programme
+from sync.protocol import ConnectorContext, Link, Op, PullResult, RemoteItem, RemoteRef, RequestCounter
 from tests.etherpad.conftest import EtherpadServer, Person
 
 pytestmark = pytest.mark.peer("etherpad")

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from connectors.base import Connector, ConnectorConfig
 from connectors.nextcloud import NextcloudConfig, NextcloudConnector
+from sync.protocol import Connector, ConnectorConfig
 from tests.caldav.harness import context
 from tests.caldav.person import Person
 from tests.contract.suite import ReadableConnectorContract, RemoteKeys
@@ -16,6 +16,8 @@ from tests.nextcloud.conftest import APP_PASSWORD, NextcloudSetup
 
 
 class TestNextcloudContract(ReadableConnectorContract):
+    connector_type = "nextcloud"
+
     @pytest.fixture
     async def connector(
         self, nextcloud: NextcloudSetup, tmp_path: Path

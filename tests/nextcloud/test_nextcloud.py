@@ -15,10 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from connectors.base import Op, RemoteRef
 from connectors.nextcloud import NextcloudConfig, NextcloudConnector
 from sync.errors import AuthError, ConfigError, TransientError
 from sync.model import Programme
+from sync.protocol import Op, RemoteRef
 from tests.caldav.harness import Harness, context, moved, reference_programme
 from tests.caldav.person import Person
 from tests.nextcloud.conftest import APP_PASSWORD, NextcloudSetup

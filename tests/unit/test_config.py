@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from config.settings import load_settings
+from hub.runtime import load_settings
 from sync.errors import ConfigError
 
 

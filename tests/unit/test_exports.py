@@ -9,10 +9,10 @@ from pathlib import Path
 import jsonschema
 from icalendar import Calendar
 
-from connectors.base import ConnectorContext
 from connectors.files import FilesConfig, FilesConnector
-from connectors.http import RequestCounter, build_client
+from connectors.http import build_client
 from sync.model import Programme
+from sync.protocol import ConnectorContext, RequestCounter
 from tests.contract.suite import push, retimed
 from tests.helpers import reference_programme
 

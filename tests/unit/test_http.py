@@ -5,8 +5,9 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from connectors.http import RequestCounter, build_client, raise_for_response
+from connectors.http import build_client, raise_for_response
 from sync.errors import AuthError, NotFound, PermanentError, PreconditionFailed, TransientError
+from sync.protocol import RequestCounter
 
 
 def scripted(*statuses: int, retry_after: str | None = None) -> tuple[httpx.MockTransport, list[str]]:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from sync.errors import InputError
-from sync.programme_file import parse_frab_json, parse_programme_yaml
+from sync.programme_reader import parse_frab_json, parse_programme_yaml
 from tests.helpers import REFERENCE
 
 TEXT = REFERENCE.read_text(encoding="utf-8")
@@ -89,8 +89,8 @@ def test_frab_export_imports_back(tmp_path: Path) -> None:
     from tests.helpers import reference_programme
 
     async def export() -> None:
-        from connectors.base import ConnectorContext
-        from connectors.http import RequestCounter, build_client
+        from connectors.http import build_client
+        from sync.protocol import ConnectorContext, RequestCounter
 
         counter = RequestCounter()
         ctx = ConnectorContext("exports", build_client("exports", counter), counter, "fr", tmp_path)

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from config.secrets import Redactor, secret_values
-from config.settings import load_settings
-from sync.engine import Engine
+from hub.runtime import build_engine, load_settings
+from sync.state import StateStore
 
 
 def settings_with_secrets(tmp_path: Path):  # type: ignore[no-untyped-def]
@@ -43,6 +43,7 @@ def test_log_records_and_tracebacks_are_masked(tmp_path: Path, caplog: pytest.Lo
 
 
 def test_engine_errors_are_masked(tmp_path: Path) -> None:
-    engine = Engine(settings_with_secrets(tmp_path))
-    described = engine._describe(ConnectionError("db-password-42 refused"))
+    settings = settings_with_secrets(tmp_path)
+    engine = build_engine(settings, store=StateStore.open("sqlite://"))
+    described = engine.describe(ConnectionError("db-password-42 refused"))
     assert described == "ConnectionError: *** refused"

@@ -16,11 +16,11 @@ from typing import Any
 import httpx
 import pytest
 
-from connectors.base import ConnectorContext, Link, Op, OpResult, PullResult, RemoteRef
-from connectors.http import RequestCounter, build_client
+from connectors.http import build_client
 from connectors.wordpress import WordPressConfig, WordPressConnector
 from sync.model import Programme
-from sync.programme_file import load_programme
+from sync.programme_reader import load_programme
+from sync.protocol import ConnectorContext, Link, Op, OpResult, PullResult, RemoteRef, RequestCounter
 from tests.peers.process import REPO, free_port, missing_peer, running
 from tests.wordpress import site as wp
 

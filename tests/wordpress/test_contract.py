@@ -9,8 +9,8 @@ from collections.abc import AsyncIterator, Callable
 import httpx
 import pytest
 
-from connectors.base import Connector, ConnectorConfig, ConnectorContext
 from connectors.wordpress import WordPressConfig, WordPressConnector
+from sync.protocol import Connector, ConnectorConfig, ConnectorContext
 from tests.contract.suite import ReadableConnectorContract, RemoteKeys
 from tests.wordpress.site import Site
 
@@ -18,6 +18,8 @@ SESSION_ITEM = re.compile(r'<li id="session-([^"]+)"')
 
 
 class TestWordPressContract(ReadableConnectorContract):
+    connector_type = "wordpress"
+
     api = "rest"
 
     @pytest.fixture

@@ -10,10 +10,10 @@ from typing import Any
 import httpx
 import pytest
 
-from connectors.base import RemoteRef
 from sync.announce import Announcement, announcement_for, diff_versions
 from sync.errors import AuthError
 from sync.model import Programme
+from sync.protocol import RemoteRef
 from tests.wordpress.conftest import Harness
 from tests.wordpress.site import Site
 

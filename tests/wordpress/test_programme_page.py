@@ -9,9 +9,9 @@ from typing import Any
 
 import httpx
 
-from connectors.base import Op, RemoteRef
 from sync.errors import PermanentError
 from sync.model import Programme
+from sync.protocol import Op, RemoteRef
 from tests.wordpress.conftest import Harness
 from tests.wordpress.site import Site
 

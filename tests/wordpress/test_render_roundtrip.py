@@ -8,12 +8,12 @@ from datetime import timedelta
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from connectors.base import ConnectorContext
-from connectors.http import RequestCounter, build_client
+from connectors.http import build_client
 from connectors.wordpress import WordPressConfig, WordPressConnector
 from connectors.wordpress.parse import parse_page
 from connectors.wordpress.render import is_hub_page, page_title, render_page
 from sync.model import Programme, Session
+from sync.protocol import ConnectorContext, RequestCounter
 from tests.helpers import reference_programme
 
 PROGRAMME = reference_programme()

@@ -6,8 +6,8 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import timedelta
 
-from connectors.base import RemoteRef
 from sync.model import Programme, Session
+from sync.protocol import RemoteRef
 from tests.wordpress.conftest import Harness
 from tests.wordpress.site import Site
 

@@ -8,9 +8,9 @@ from dataclasses import replace
 import httpx
 import pytest
 
-from connectors.base import RemoteRef
 from sync.errors import AuthError
 from sync.model import Programme
+from sync.protocol import RemoteRef
 from tests.wordpress.conftest import Harness
 from tests.wordpress.site import Site
 from tests.wordpress.test_news_and_access import posts_with_slug, retime_announcement

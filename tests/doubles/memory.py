@@ -19,7 +19,10 @@ from typing import Any, ClassVar
 
 from pydantic import Field
 
-from connectors.base import (
+from sync.announce import Announcement
+from sync.errors import AuthError, DeliveryUnknown, PermanentError, PreconditionFailed, TransientError
+from sync.model import SESSION_FIELDS, Programme, Session
+from sync.protocol import (
     Capability,
     Connector,
     ConnectorConfig,
@@ -30,9 +33,6 @@ from connectors.base import (
     RemoteItem,
     RemoteRef,
 )
-from sync.announce import Announcement
-from sync.errors import AuthError, DeliveryUnknown, PermanentError, PreconditionFailed, TransientError
-from sync.model import SESSION_FIELDS, Programme, Session
 
 
 class SimulatedCrash(BaseException):
@@ -133,7 +133,7 @@ class MemoryConnector(Connector[MemoryConfig]):
 
     type = "memory"
     capabilities = (
-        Capability.READ | Capability.WRITE | Capability.DELETE | Capability.INCREMENTAL | Capability.ANNOUNCE
+        Capability.READ | Capability.WRITE | Capability.DELETE | Capability.ANNOUNCE
     )
     config_model = MemoryConfig
     fields = SESSION_FIELDS

@@ -24,26 +24,25 @@ from __future__ import annotations
 import abc
 import builtins
 import enum
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, Literal, TypeVar
 
 import httpx
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
-from sync.errors import (
-    CapabilityError,
-    ConfigError,
-    ConnectorError,
-    PermanentError,
-    PreconditionFailed,
-)
+from config.connector import ConnectorConfig
+from sync.errors import CapabilityError, ConnectorError, PermanentError, PreconditionFailed
 from sync.model import SESSION_FIELDS, Programme, Session, content_hash
 
 if TYPE_CHECKING:
-    from connectors.http import RequestCounter
     from sync.announce import Announcement
+
+__all__ = [
+    "C", "Capability", "Connector", "ConnectorConfig", "ConnectorContext", "ConnectorState", "Link", "Op",
+    "OpAction", "OpResult", "PullResult", "RemoteItem", "RemoteRef", "RequestCounter",
+]
 
 
 class Capability(enum.Flag):
@@ -52,48 +51,7 @@ class Capability(enum.Flag):
     READ = enum.auto()
     WRITE = enum.auto()
     DELETE = enum.auto()
-    INCREMENTAL = enum.auto()
     ANNOUNCE = enum.auto()
-    CHAT = enum.auto()
-    POLLS = enum.auto()
-    WEBHOOK = enum.auto()
-
-
-class ConnectorConfig(BaseModel):
-    """Settings shared by every connector section (``[connectors.<name>]``)."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    type: str
-    owns: list[str] = Field(
-        default_factory=list,
-        description="Session fields that edits made on this remote may change "
-        "('existence' lets it add and remove sessions).",
-    )
-    enabled: bool = True
-
-    def secret(self, name: str, base_dir: Path | None = None) -> str | None:
-        """A secret from ``<name>`` or the file named by ``<name>_file`` (first line, stripped).
-
-        Kept as a ``SecretStr`` in the model so it never shows in a repr, a log or an error.
-        """
-        value = getattr(self, name, None)
-        if isinstance(value, SecretStr):
-            return value.get_secret_value()
-        if isinstance(value, str) and value:
-            return value
-        path = getattr(self, f"{name}_file", None)
-        if path:
-            path = Path(path)
-            if base_dir is not None and not path.is_absolute():
-                path = base_dir / path
-            try:
-                return path.read_text(encoding="utf-8").strip()
-            except OSError as exc:
-                raise ConfigError(
-                    f"cannot read the secret file for '{name}': {path} ({exc.strerror})"
-                ) from None
-        return None
 
 
 C = TypeVar("C", bound=ConnectorConfig)
@@ -159,13 +117,30 @@ OpAction = Literal["create", "update", "delete"]
 
 @dataclass(frozen=True, slots=True)
 class Op:
-    """One write the engine asks for. ``projection`` is None for deletes."""
+    """One write the plan decided: the outbox keeps it and apply carries out exactly this.
+
+    ``projection`` (with its ``hash``) is what the remote must hold; None for deletes. ``link``
+    is where the remote keeps the item, filled in when the op is applied.
+    """
 
     action: OpAction
     key: str
     projection: Mapping[str, Any] | None
-    link: Link | None
+    link: Link | None = None
     sequence: int = 0
+    hash: str | None = None
+
+    def to_payload(self) -> dict[str, Any]:
+        """The op as the outbox stores it (JSON)."""
+        return {"projection": self.projection, "hash": self.hash, "sequence": self.sequence}
+
+    @classmethod
+    def from_payload(cls, action: str, key: str, payload: Mapping[str, Any]) -> Op:
+        if action not in ("create", "update", "delete"):
+            raise ValueError(f"not a data operation: {action!r}")
+        kind: OpAction = "create" if action == "create" else "update" if action == "update" else "delete"
+        return cls(kind, key, payload.get("projection"), sequence=int(payload.get("sequence", 0)),
+                   hash=payload.get("hash"))
 
 
 OpResult = RemoteRef | ConnectorError
@@ -185,6 +160,21 @@ class ConnectorState(abc.ABC):
     @abc.abstractmethod
     def save(self, key: str, value: Mapping[str, Any]) -> None:
         """Replace the mapping saved under ``key``."""
+
+
+class RequestCounter:
+    """Requests sent, per connector and per (connector, method, status): what ``--json`` reports."""
+
+    def __init__(self) -> None:
+        self.total: Counter[str] = Counter()
+        self.detail: Counter[tuple[str, str, int]] = Counter()
+
+    def add(self, connector: str, n: int = 1, method: str = "?", status: int = 0) -> None:
+        self.total[connector] += n
+        self.detail[(connector, method, status)] += n
+
+    def get(self, connector: str) -> int:
+        return self.total[connector]
 
 
 @dataclass
@@ -214,6 +204,8 @@ class Connector(abc.ABC, Generic[C]):
     fields: ClassVar[tuple[str, ...]] = SESSION_FIELDS
     #: Name of the collection in links and cursors (one per connector unless overridden).
     collection: ClassVar[str] = "sessions"
+    #: A source of the whole programme (event, days, venues too): pulled in every round.
+    whole_programme: ClassVar[bool] = False
 
     def __init__(self, name: str, config: C, ctx: ConnectorContext) -> None:
         self.name = name

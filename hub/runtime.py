@@ -1,0 +1,148 @@
+"""The one place the hub is wired: settings validated against the registry, connectors built.
+
+Every command goes through here (``hub sync``, ``plan``, ``check``, ``bots``, ``pad new``...), so
+a connector is constructed in exactly one way: its section validated by its own config class,
+a context with a counted HTTP client, the state store's per-connector mappings when there is a
+store. The engine and the bots receive ready connectors and never name a connector type.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+from config.secrets import Redactor, secret_values
+from config.settings import ConnectorSettings, Settings
+from config.settings import load_settings as read_settings
+from connectors.http import build_client
+from connectors.programme_file import ProgrammeFileConfig
+from connectors.registry import connector_class
+from sync.engine import Engine, Progress
+from sync.errors import ConfigError, Problem
+from sync.protocol import Capability, Connector, ConnectorConfig, ConnectorContext, RequestCounter
+from sync.report import Report
+from sync.state import StateStore, StoredConnectorState
+
+#: The name the programme file goes by in reports, links and cursors.
+PROGRAMME_SOURCE = "programme"
+
+
+def validate_section(name: str, section: Mapping[str, Any]) -> ConnectorConfig:
+    """One ``[connectors.<name>]`` table checked by its type's own settings class."""
+    cls = connector_class(str(section.get("type")), section=name)
+    config = cls.config_model.model_validate(section)
+    bad_owns = sorted(set(config.owns) - set(cls.fields) - {"existence"})
+    if bad_owns:
+        raise ConfigError(Problem(
+            f"{', '.join(bad_owns)} not carried by '{cls.type}' (it carries: {', '.join(cls.fields)})",
+            field=f"connectors.{name}.owns",
+        ))
+    return config
+
+
+def load_settings(path: str | Path | None = None, environ: Mapping[str, str] | None = None) -> Settings:
+    """The configuration, every connector section validated (``ConfigError`` lists all problems)."""
+    return read_settings(path, environ, validate=validate_section)
+
+
+def open_store(settings: Settings) -> StateStore:
+    """The state store the configuration names (migrated to the current schema)."""
+    return StateStore.open(settings.database_url)
+
+
+def programme_section(settings: Settings) -> ConnectorSettings | None:
+    """The programme file of ``[hub] programme`` as a source section, or None."""
+    if not settings.hub.programme:
+        return None
+    options: dict[str, Any] = {"path": settings.hub.programme}
+    if settings.hub.programme_owns is not None:
+        options["owns"] = settings.hub.programme_owns
+    return ConnectorSettings(PROGRAMME_SOURCE, ProgrammeFileConfig(**options))
+
+
+def build_connector(
+    section: ConnectorSettings,
+    settings: Settings,
+    counter: RequestCounter,
+    *,
+    store: StateStore | None = None,
+    attempts: int = 4,
+) -> Connector[Any]:
+    """One connector, ready to open: its class from the registry, its context made here."""
+    cls = connector_class(section.config.type, section=section.name)
+    state = StoredConnectorState(store, section.name) if store is not None else None
+    ctx = ConnectorContext(section.name, build_client(section.name, counter, attempts=attempts), counter,
+                           settings.hub.language, settings.base_dir, state)
+    return cls(section.name, section.config, ctx)
+
+
+def build_connectors(
+    settings: Settings,
+    counter: RequestCounter,
+    *,
+    store: StateStore | None = None,
+    attempts: int = 4,
+    with_programme: bool = True,
+    only: Callable[[ConnectorSettings], bool] | None = None,
+) -> list[Connector[Any]]:
+    """Every configured connector (the programme file first), or those ``only`` accepts."""
+    sections = list(settings.connectors)
+    programme = programme_section(settings) if with_programme else None
+    if programme is not None:
+        sections.insert(0, programme)
+    return [build_connector(s, settings, counter, store=store, attempts=attempts)
+            for s in sections if only is None or only(s)]
+
+
+def announcing_connectors(settings: Settings, counter: RequestCounter) -> list[Connector[Any]]:
+    """The connectors that post to chats (the bots' channels)."""
+    return build_connectors(
+        settings, counter, with_programme=False,
+        only=lambda s: Capability.ANNOUNCE in connector_class(s.config.type).capabilities,
+    )
+
+
+def redactor(settings: Settings) -> Redactor:
+    """Masks every secret of the configuration (reads the secret files once)."""
+    return Redactor(secret_values(settings))
+
+
+def build_engine(
+    settings: Settings,
+    *,
+    store: StateStore | None = None,
+    force_delete: bool = False,
+    progress: Progress | None = None,
+    clock: Callable[[], float] = time.time,
+) -> Engine:
+    """An engine over every configured connector, for one run (``sync`` or ``plan``)."""
+    store = store or open_store(settings)
+    counter = RequestCounter()
+    connectors = build_connectors(settings, counter, store=store)
+    return Engine(settings, store, connectors, counter, redact=redactor(settings),
+                  force_delete=force_delete, progress=progress, clock=clock)
+
+
+async def sync_once(settings: Settings, **options: Any) -> Report:
+    """One whole sync with freshly built connectors (an admin's ``/sync`` from a chat)."""
+    engine = build_engine(settings, **options)
+    try:
+        return await engine.sync()
+    finally:
+        engine.store.close()
+
+
+async def new_meeting_pad(
+    settings: Settings, title: str, *, connector: str | None = None, lang: str | None = None
+) -> str:
+    """What ``hub pad new`` does: create the pad with the configured Etherpad, return its URL."""
+    from connectors.etherpad.meeting import create_meeting_pad, etherpad_section
+
+    pad = build_connector(etherpad_section(settings, connector), settings, RequestCounter())
+    try:
+        return await create_meeting_pad(pad, title, lang=lang)
+    finally:
+        await pad.close()
+        await pad.ctx.http.aclose()
