@@ -16,7 +16,6 @@ from dataclasses import replace
 from typing import Any
 
 from sync.announce import Announcement, Change
-from sync.commit import DATA_OPS
 from sync.errors import (
     AuthError,
     BreakerOpen,
@@ -26,7 +25,7 @@ from sync.errors import (
     TransientError,
 )
 from sync.model import Programme, Venue
-from sync.protocol import Capability, Link, Op, RemoteRef
+from sync.protocol import DATA_OPS, Capability, Link, Op, RemoteRef
 from sync.report import Runtime
 from sync.retry import RetryPolicy
 from sync.state import OutboxEntry, StateStore

@@ -17,13 +17,10 @@ from sync.announce import Announcement, Change
 from sync.merge import MergeResult
 from sync.model import Programme, content_hash
 from sync.plan import ConnectorPlan
-from sync.protocol import Capability, Link, PullResult
+from sync.protocol import DATA_OPS, Capability, Link, PullResult
 from sync.quiet import QuietPeriod, publish
 from sync.report import Runtime
 from sync.state import StateStore
-
-#: Outbox operations that write data (item upserts and deletes), as opposed to messages.
-DATA_OPS = ("create", "update", "delete")
 
 
 @dataclass

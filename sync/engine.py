@@ -31,12 +31,12 @@ from config.secrets import Redactor
 from config.settings import Settings
 from sync.announce import classify
 from sync.apply import OutboxWorker
-from sync.commit import DATA_OPS, RoundDecisions, commit_round
+from sync.commit import RoundDecisions, commit_round
 from sync.errors import HubError, InputError, StorageEmpty
 from sync.merge import MergeResult, SourceOutcome, examine_source, is_mass_deletion, reconcile
 from sync.model import Event, Programme, Session
 from sync.plan import ConnectorPlan, held_sessions, plan_sinks
-from sync.protocol import Capability, Connector, Link, PullResult, RequestCounter
+from sync.protocol import DATA_OPS, Capability, Connector, Link, PullResult, RequestCounter
 from sync.pull import is_bug, pull_all
 from sync.quiet import settle
 from sync.report import ConnectorReport, Report, Runtime

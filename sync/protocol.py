@@ -38,10 +38,24 @@ from sync.model import SESSION_FIELDS, Programme, Session, content_hash
 
 if TYPE_CHECKING:
     from sync.announce import Announcement
+    from sync.chat import ChannelPolicy, ChatFrontend, Inbox, Responder
 
 __all__ = [
-    "C", "Capability", "Connector", "ConnectorConfig", "ConnectorContext", "ConnectorState", "Link", "Op",
-    "OpAction", "OpResult", "PullResult", "RemoteItem", "RemoteRef", "RequestCounter",
+    "DATA_OPS",
+    "C",
+    "Capability",
+    "Connector",
+    "ConnectorConfig",
+    "ConnectorContext",
+    "ConnectorState",
+    "Link",
+    "Op",
+    "OpAction",
+    "OpResult",
+    "PullResult",
+    "RemoteItem",
+    "RemoteRef",
+    "RequestCounter",
 ]
 
 
@@ -113,6 +127,8 @@ class RemoteRef:
 
 
 OpAction = Literal["create", "update", "delete"]
+#: The outbox operations that write data (as opposed to ``announce``, a message).
+DATA_OPS: tuple[OpAction, ...] = ("create", "update", "delete")
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,7 +152,7 @@ class Op:
 
     @classmethod
     def from_payload(cls, action: str, key: str, payload: Mapping[str, Any]) -> Op:
-        if action not in ("create", "update", "delete"):
+        if action not in DATA_OPS:
             raise ValueError(f"not a data operation: {action!r}")
         kind: OpAction = "create" if action == "create" else "update" if action == "update" else "delete"
         return cls(kind, key, payload.get("projection"), sequence=int(payload.get("sequence", 0)),
@@ -279,6 +295,22 @@ class Connector(abc.ABC, Generic[C]):
     async def announce(self, target: str, announcement: Announcement) -> RemoteRef:
         """Send one announcement to one target; only for ``ANNOUNCE`` connectors."""
         raise CapabilityError(f"{self.type} connectors cannot announce", connector=self.name)
+
+    # chat: what the bots need (a connector that is no chat keeps these defaults) ---------
+    def chat_frontend(self, responder: Responder, inbox: Inbox) -> ChatFrontend | None:
+        """The front-end reading people's messages in this connector's chats and sending
+        ``responder``'s replies there (:mod:`sync.chat`); None when it is no chat for the bots.
+        Builds objects only: the front-end connects when it runs."""
+        return None
+
+    def chat_policy(self) -> ChannelPolicy | None:
+        """Where the bot may speak here and who may use its admin commands; None when no chat."""
+        return None
+
+    async def post_text(self, target: str, text: str) -> None:
+        """Post an admin's plain ``text`` to one target, made inert for the chat's format
+        (an ``/annonce`` from a chat). Only for connectors with a ``chat_frontend``."""
+        raise CapabilityError(f"{self.type} connectors cannot post text", connector=self.name)
 
     # helpers -----------------------------------------------------------------------------
     def secret(self, name: str) -> str | None:
