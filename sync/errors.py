@@ -19,6 +19,9 @@
         └── LockBusy                 another hub process is writing the state
 
 Each error carries the data needed to act on it, and its ``str`` never contains a secret.
+``HubError``, ``Problem`` and ``ConfigError`` are defined in :mod:`config.errors`, so that reading
+the configuration needs nothing above it; this module grows the rest of the tree and is where
+every other layer imports the whole of it from.
 """
 
 from __future__ import annotations
