@@ -1,8 +1,8 @@
 """Following sessions: a private reminder before they start, a message when they change.
 
-The logic is here; the storage is behind :class:`FollowStore`, which the state store backs in
-production and :class:`MemoryFollowStore` in tests. What the store must keep (one row per
-person and followed session, plus who may be written to privately) is small:
+The logic is here; the storage is behind :class:`FollowStore`, which the state store backs
+(:class:`bots.store.SqlFollowStore`; the tests keep one in memory). What the store must keep
+(one row per person and followed session, plus who may be written to privately) is small:
 
 ``bot_follows(channel, person, session_id, lang, created_at, reminded_start)``
     primary key (channel, person, session_id), index on session_id. ``reminded_start`` is the
@@ -13,7 +13,8 @@ person and followed session, plus who may be written to privately) is small:
     primary key (channel, person): people who wrote to the bot in private, the only ones it
     may write to first (reminders, change notices).
 
-Reminders fire from a :class:`Clock`, so tests move time by hand and nothing sleeps.
+Reminders fire from a :class:`Clock`, so tests move time by hand and nothing sleeps. The
+messages sent are :class:`~sync.chat.Outgoing` (the chat side of the connector protocol).
 """
 
 from __future__ import annotations
@@ -22,13 +23,15 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 from bots.answer import Answer, Line, Message
 from bots.index import index_for
 from sync.announce import Change, Format, render_change
+from sync.chat import Outgoing as Outgoing  # the messages sent, re-exported for the bots
+from sync.chat import Renderable as Renderable
 from sync.model import Programme, Session, Venue, format_time
 
 log = logging.getLogger(__name__)
@@ -91,58 +94,6 @@ class FollowStore(Protocol):
         ...
 
 
-@dataclass
-class MemoryFollowStore:
-    """A :class:`FollowStore` in memory: for tests, ``hub ask`` and single-process demos."""
-
-    rows: dict[tuple[str, str, str], Follow] = field(default_factory=dict)
-    contacts: dict[tuple[str, str], str] = field(default_factory=dict)
-
-    def follow(self, channel: str, person: str, session_id: str, lang: str) -> bool:
-        key = (channel, person, session_id)
-        existing = self.rows.get(key)
-        self.rows[key] = Follow(channel, person, session_id, lang, existing.reminded_start if existing else None)
-        return existing is None
-
-    def unfollow(self, channel: str, person: str, session_id: str | None = None) -> list[str]:
-        keys = [
-            key for key in self.rows if key[:2] == (channel, person) and (session_id is None or key[2] == session_id)
-        ]
-        for key in keys:
-            del self.rows[key]
-        return [key[2] for key in keys]
-
-    def following(self, channel: str, person: str) -> list[str]:
-        return sorted(key[2] for key in self.rows if key[:2] == (channel, person))
-
-    def followers(self, session_ids: Iterable[str]) -> list[Follow]:
-        wanted = set(session_ids)
-        return [row for key, row in sorted(self.rows.items()) if key[2] in wanted]
-
-    def claim_reminder(self, follow: Follow, start: str) -> bool:
-        key = (follow.channel, follow.person, follow.session_id)
-        row = self.rows.get(key)
-        if row is None or row.reminded_start == start:
-            return False
-        self.rows[key] = Follow(row.channel, row.person, row.session_id, row.lang, start)
-        return True
-
-    def release_reminder(self, follow: Follow, start: str) -> None:
-        key = (follow.channel, follow.person, follow.session_id)
-        row = self.rows.get(key)
-        if row is not None and row.reminded_start == start:
-            self.rows[key] = Follow(row.channel, row.person, row.session_id, row.lang, follow.reminded_start)
-
-    def followed_ids(self) -> set[str]:
-        return {key[2] for key in self.rows}
-
-    def remember_contact(self, channel: str, person: str, private_chat: str) -> None:
-        self.contacts[(channel, person)] = private_chat
-
-    def private_chat(self, channel: str, person: str) -> str | None:
-        return self.contacts.get((channel, person))
-
-
 # -- time -----------------------------------------------------------------------------------
 
 
@@ -167,39 +118,7 @@ class SystemClock:
             await asyncio.wait_for(stop.wait(), seconds)
 
 
-@dataclass
-class ManualClock:
-    """A clock that moves only when told (sleeping moves it too, instantly)."""
-
-    current: datetime
-
-    def now(self) -> datetime:
-        return self.current
-
-    def advance(self, delta: timedelta) -> None:
-        self.current += delta
-
-    async def sleep(self, seconds: float, stop: asyncio.Event) -> None:
-        self.current += timedelta(seconds=seconds)
-        await asyncio.sleep(0)
-
-
 # -- what is sent ---------------------------------------------------------------------------
-
-
-class Renderable(Protocol):
-    """Anything a channel can render in its format."""
-
-    def render(self, fmt: Format = "text") -> str: ...
-
-
-@dataclass(frozen=True, slots=True)
-class Outgoing:
-    """A message for one chat of one channel; the connector renders it in its format."""
-
-    channel: str
-    chat: str
-    message: Renderable
 
 
 @dataclass(frozen=True, slots=True)

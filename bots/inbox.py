@@ -6,58 +6,22 @@ it has them (Telegram: the next ``getUpdates`` offset). Each update is then hand
 at restart; an update handled is never handled again (its reply may be lost, never doubled).
 
 Keys sort in arrival order (Telegram update ids are zero-padded). The SQL inbox uses the state
-store's ``inbox`` table: (connector, update_id, payload, processed).
+store's ``inbox`` table: (connector, update_id, payload, processed). The :class:`~sync.chat.Inbox`
+protocol itself is the chat side of the connector protocol.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.engine import Engine
 
+from sync.chat import Inbox
 from sync.schema import inbox
 
-
-class Inbox(Protocol):
-    def store(self, channel: str, items: Sequence[tuple[str, Mapping[str, Any]]]) -> None:
-        """Keep these updates (already kept ones are left as they are)."""
-        ...
-
-    def pending(self, channel: str) -> list[tuple[str, dict[str, Any]]]:
-        """Updates kept but not yet handled, oldest first."""
-        ...
-
-    def done(self, channel: str, key: str) -> None:
-        """The update was handled: never hand it out again."""
-        ...
-
-    def last_key(self, channel: str, prefix: str = "") -> str | None:
-        """The newest key ever kept, among those starting with ``prefix`` (where to resume)."""
-        ...
-
-
-@dataclass
-class MemoryInbox:
-    """An :class:`Inbox` in memory (tests; a process that may lose its updates)."""
-
-    rows: dict[tuple[str, str], tuple[dict[str, Any], bool]] = field(default_factory=dict)
-
-    def store(self, channel: str, items: Sequence[tuple[str, Mapping[str, Any]]]) -> None:
-        for key, payload in items:
-            self.rows.setdefault((channel, key), (dict(payload), False))
-
-    def pending(self, channel: str) -> list[tuple[str, dict[str, Any]]]:
-        return [(k, p) for (c, k), (p, done) in sorted(self.rows.items()) if c == channel and not done]
-
-    def done(self, channel: str, key: str) -> None:
-        payload, _ = self.rows[(channel, key)]
-        self.rows[(channel, key)] = (payload, True)
-
-    def last_key(self, channel: str, prefix: str = "") -> str | None:
-        return max((k for c, k in self.rows if c == channel and k.startswith(prefix)), default=None)
+__all__ = ["Inbox", "SqlInbox"]
 
 
 class SqlInbox:

@@ -1,10 +1,12 @@
 """``hub bots``: every configured chat's bot in one foreground process.
 
-Builds, from the configuration: the chat connectors (Telegram, Signal, the Talk room of a
-Nextcloud connector), one :class:`~bots.service.Bot` over the programme of the latest sync,
-the follow store and inbox in the state store, the reminders, and the notices to followers
-when a sync publishes changes (watched in the state store, so a ``hub sync`` run elsewhere
-counts too). Admin commands run the engine in this process.
+Runs, over the connectors it is given: one :class:`~bots.service.Bot` over the programme of the
+latest sync, the chat front-end each chat connector offers (:meth:`~sync.protocol.Connector.chat_frontend`,
+with its :meth:`~sync.protocol.Connector.chat_policy`), the follow store and inbox in the state
+store, the reminders, and the notices to followers when a sync publishes changes (watched in
+the state store, so a ``hub sync`` run elsewhere counts too). Admin commands run the engine in
+this process; their announcements go out through each chat's
+:meth:`~sync.protocol.Connector.post_text`. No connector type is named here.
 """
 
 from __future__ import annotations
@@ -15,15 +17,16 @@ import logging
 import signal
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Any
 
-from bots.follow import Clock, FollowStore, Outgoing, Reminders, SystemClock, change_notices
+from bots.follow import Clock, FollowStore, Reminders, SystemClock, change_notices
 from bots.inbox import SqlInbox
 from bots.live import live_programme
-from bots.service import Bot, ChannelPolicy, HubStatus, SyncSummary
+from bots.service import Bot, HubStatus, SyncSummary
 from bots.store import SqlFollowStore, create_tables
 from config.settings import Settings
-from sync.announce import Format, diff_versions, escape
+from sync.announce import diff_versions
+from sync.chat import ChannelPolicy, ChatFrontend, Outgoing
 from sync.model import Programme, canonical_json
 from sync.protocol import Connector
 from sync.report import Report
@@ -118,14 +121,6 @@ async def watch_changes(
                 log.warning("[%s] change notice not sent: %s", message.channel, exc)
 
 
-class Frontend(Protocol):
-    """What every chat's front-end offers the runner."""
-
-    async def send(self, out: Outgoing) -> None: ...
-
-    async def run(self, stop: asyncio.Event) -> None: ...
-
-
 async def run_bots(
     settings: Settings,
     stop: asyncio.Event,
@@ -138,16 +133,6 @@ async def run_bots(
 
     ``run_sync`` runs one sync (an admin's ``/sync``); the connectors are closed at the end.
     """
-    from bots.signal import SignalFrontend
-    from bots.signal import policy_of as signal_policy
-    from bots.talk import TalkFrontend
-    from bots.telegram import TelegramFrontend
-    from bots.telegram import policy_of as telegram_policy
-    from connectors.nextcloud import NextcloudConnector
-    from connectors.nextcloud.talk import reference_id
-    from connectors.signal import SignalConnector
-    from connectors.telegram import TelegramConnector
-
     clock = clock or SystemClock()
     store = StateStore.open(settings.database_url)
     create_tables(store.engine)
@@ -155,30 +140,18 @@ async def run_bots(
     inbox = SqlInbox(store.engine)
     programme = LiveProgramme(settings, store)
     policies: dict[str, ChannelPolicy] = {}
-    frontends: dict[str, Frontend] = {}
+    frontends: dict[str, ChatFrontend] = {}
     announcers: dict[str, Announcer] = {}
     bot = Bot(policies, follows, programme, clock, None, settings.hub.language)
 
     for connector in connectors:
-        name, targets = connector.name, connector.targets()
-        if isinstance(connector, TelegramConnector):
-            policies[name] = telegram_policy(connector)
-            frontends[name] = TelegramFrontend(connector, bot, inbox)
-            announcers[name] = _poster(connector.post, targets, "html")
-        elif isinstance(connector, SignalConnector):
-            policies[name] = signal_policy(connector, frozenset(connector.config.admins))
-            frontends[name] = SignalFrontend(connector, bot, inbox)
-            announcers[name] = _poster(connector.post, targets, "text")
-        elif isinstance(connector, NextcloudConnector) and targets:
-            client = connector.talk.client
-            policies[name] = TalkFrontend.policy(targets, frozenset(connector.config.talk_admins),
-                                                 language=settings.hub.language)
-            frontends[name] = TalkFrontend(client, targets, bot, inbox, channel=name)
-
-            async def talk_post(room: str, text: str, *, silent: bool, client: Any = client) -> object:
-                return await client.send(room, text, reference=reference_id("announce", room, text))
-
-            announcers[name] = _poster(talk_post, targets, "markdown")
+        policy = connector.chat_policy()
+        frontend = connector.chat_frontend(bot, inbox)
+        if policy is None or frontend is None:
+            continue  # not a chat the bots answer in
+        policies[connector.name] = policy
+        frontends[connector.name] = frontend
+        announcers[connector.name] = _poster(connector)
     bot.operations = HubOperations(store, announcers, run_sync)
 
     async def send(message: Outgoing) -> None:
@@ -220,12 +193,13 @@ async def _supervised(name: str, run: Callable[[asyncio.Event], Awaitable[None]]
                 await asyncio.wait_for(stop.wait(), 10)
 
 
-def _poster(post: Callable[..., Awaitable[object]], targets: list[str], fmt: Format) -> Announcer:
-    """Post an admin's text, made inert for the channel's format, to every configured chat."""
+def _poster(connector: Connector[Any]) -> Announcer:
+    """Post an admin's text, made inert for the chat's format, to every chat configured there."""
 
     async def announce(text: str) -> int:
+        targets = connector.targets()
         for target in targets:
-            await post(target, escape(text, fmt), silent=False)
+            await connector.post_text(target, text)
         return len(targets)
 
     return announce

@@ -1,7 +1,8 @@
 """The bot every chat connector runs: who may be answered, and what each command does.
 
-A connector turns a platform update into an :class:`Incoming` and sends back the
-:class:`~bots.follow.Outgoing` messages :meth:`Bot.handle` returns, rendered in its format.
+A connector's chat front-end turns a platform update into an :class:`~sync.chat.Incoming` and
+sends back the :class:`~sync.chat.Outgoing` messages :meth:`Bot.handle` returns, rendered in its
+format (:class:`Bot` is the :class:`~sync.chat.Responder` of every chat).
 Rules, the same on every channel:
 
 - the bot speaks only in the group chats configured for the channel, and in private to people
@@ -23,36 +24,17 @@ from typing import Protocol
 
 from bots.answer import Answer, Line, Message
 from bots.engine import MAX_LINES, answer, find_sessions
-from bots.follow import REMINDER_LEAD, Clock, FollowStore, Outgoing
+from bots.follow import REMINDER_LEAD, Clock, FollowStore
 from bots.index import index_for
 from bots.query import split_command
 from bots.text import detect_language, fold
+from sync.chat import ChannelPolicy, Incoming, Outgoing
 from sync.i18n import say_moment
 from sync.model import Programme, Session
 
+__all__ = ["ADMIN_COMMANDS", "Bot", "ChannelPolicy", "HubStatus", "Incoming", "Operations", "SyncSummary"]
+
 ADMIN_COMMANDS = frozenset({"sync", "announce", "status"})
-
-
-@dataclass(frozen=True, slots=True)
-class Incoming:
-    """A message a person sent, as the connector read it."""
-
-    channel: str  # the connector's name
-    chat: str  # where it was written (group id, or the private chat)
-    sender: str  # who wrote it (platform user id, number...)
-    text: str
-    private: bool = False
-    addressed: bool = False  # in a group: mentions the bot or replies to it
-    lang: str | None = None  # the person's language, when the platform says
-
-
-@dataclass(frozen=True, slots=True)
-class ChannelPolicy:
-    """Where a channel's bot may speak and who may use its admin commands."""
-
-    chats: frozenset[str]
-    admins: frozenset[str] = frozenset()
-    language: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,5 +1,6 @@
 """What the chat connectors (Telegram, Signal) share: configuration, announcements sent in parts
-that survive a restart, and the day messages kept current (:mod:`connectors.chat_board`)."""
+that survive a restart, the day messages kept current (:mod:`connectors.chat_board`), and an
+admin's text posted as is (the bots' ``/annonce``)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from pydantic import Field
 
 from connectors.chat_board import Board, Posted, SentParts, board_store
 from connectors.chat_render import announcement_parts, say
-from sync.announce import Announcement, Format
+from sync.announce import Announcement, Format, escape
 from sync.errors import PermanentError
 from sync.model import Programme
 from sync.protocol import Capability, Connector, ConnectorConfig, ConnectorContext, Op, OpResult, RemoteRef
@@ -42,7 +43,16 @@ class ChatConnector(Connector[ChatC], abc.ABC):
         super().__init__(name, config, ctx)
         self.lang = config.language or ctx.language
         self.parts = SentParts(ctx.state)
-        self.board = Board(self, self.targets(), self.lang, board_store(ctx, name, config.board_file))
+        self._board: Board | None = None
+
+    @property
+    def board(self) -> Board:
+        """The day messages, read from where they are kept at first use (building a connector
+        reads nothing)."""
+        if self._board is None:
+            store = board_store(self.ctx, self.name, self.config.board_file)
+            self._board = Board(self, self.targets(), self.lang, store)
+        return self._board
 
     @abc.abstractmethod
     async def send_part(self, target: str, text: str) -> str:
@@ -64,6 +74,11 @@ class ChatConnector(Connector[ChatC], abc.ABC):
     @abc.abstractmethod
     async def pin(self, target: str, posted: Posted) -> None:
         """Pin a message (where the platform can)."""
+
+    async def post_text(self, target: str, text: str) -> None:
+        """An admin's announcement from a chat: the text made inert for this chat's format."""
+        await self.open()
+        await self.post(target, escape(text, self.fmt), silent=False)
 
     async def announce(self, target: str, announcement: Announcement) -> RemoteRef:
         if target not in self.targets():

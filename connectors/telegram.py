@@ -44,7 +44,9 @@ from connectors.chat_base import ChatConfig, ChatConnector
 from connectors.chat_board import Pacer, Posted, digest
 from connectors.chat_render import say
 from connectors.http import CountingRetryTransport
+from connectors.telegram_bot import TelegramFrontend
 from sync.announce import Format
+from sync.chat import ChannelPolicy, Inbox, Responder
 from sync.errors import AuthError, ConfigError, ConnectorError, DeliveryUnknown, PermanentError, TransientError
 from sync.protocol import (
     ConnectorContext,
@@ -164,6 +166,18 @@ class TelegramConnector(ChatConnector[TelegramConfig]):
     async def send_part(self, target: str, text: str) -> str:
         message = await self._send(target, text, silent=False)
         return str(message.message_id)
+
+    # the bots ----------------------------------------------------------------------------------
+    def chat_frontend(self, responder: Responder, inbox: Inbox) -> TelegramFrontend:
+        return TelegramFrontend(self, responder, inbox)
+
+    def chat_policy(self) -> ChannelPolicy:
+        """The chats and admins configured for this connector."""
+        return ChannelPolicy(
+            chats=frozenset(self.targets()),
+            admins=frozenset(str(admin) for admin in self.config.admins),
+            language=self.config.language,
+        )
 
     # the pinned programme: the board's platform ---------------------------------------------
     async def post(self, target: str, text: str, *, silent: bool) -> Posted:

@@ -13,7 +13,8 @@ written before the calendar: if the folder cannot be written, nothing of the bat
 engine retries the whole batch later, so calendar and exports never tell different stories.
 
 Talk: with ``talk_room``, announcements go to that room and the room keeps one message per day
-of the programme, edited in place (:class:`connectors.nextcloud.talk.TalkChannel`).
+of the programme, edited in place (:class:`connectors.nextcloud.talk.TalkChannel`); the bots
+answer questions there (:mod:`connectors.nextcloud.talk_bot`).
 """
 
 from __future__ import annotations
@@ -33,9 +34,11 @@ from connectors.files import FilesConfig, FilesConnector
 from connectors.http import build_client
 from connectors.nextcloud import ocs
 from connectors.nextcloud.folder import SharedFolder
-from connectors.nextcloud.talk import TalkChannel, TalkClient
+from connectors.nextcloud.talk import TalkChannel, TalkClient, reference_id
+from connectors.nextcloud.talk_bot import TalkFrontend
 from connectors.vevent import ReadEvent
-from sync.announce import Announcement
+from sync.announce import Announcement, escape
+from sync.chat import ChannelPolicy, Inbox, Responder
 from sync.errors import (
     AuthError,
     ConfigError,
@@ -308,6 +311,24 @@ class NextcloudConnector(CalendarConnector):
 
     async def announce(self, target: str, announcement: Announcement) -> RemoteRef:
         return await self.talk.announce(target, announcement)
+
+    def chat_frontend(self, responder: Responder, inbox: Inbox) -> TalkFrontend | None:
+        """The bot in the Talk room (none without ``talk_room``); it reaches the room through
+        :attr:`talk` when it starts."""
+        if not self.targets():
+            return None
+        return TalkFrontend(lambda: self.talk.client, self.targets(), responder, inbox, channel=self.name)
+
+    def chat_policy(self) -> ChannelPolicy | None:
+        if not self.targets():
+            return None
+        return TalkFrontend.policy(self.targets(), frozenset(self.config.talk_admins), language=self.ctx.language)
+
+    async def post_text(self, target: str, text: str) -> None:
+        """An admin's announcement from a chat, as inert Markdown; its ``referenceId`` comes from
+        the text, so a send whose answer was lost is found again rather than repeated."""
+        shown = escape(text, "markdown")
+        await self.talk.client.send(target, shown, reference=reference_id("announce", target, shown))
 
     async def refresh(self, programme: Programme) -> None:
         """The Talk room's day messages follow the days as time passes."""

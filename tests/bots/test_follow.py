@@ -12,16 +12,15 @@ import pytest
 
 from bots.follow import (
     ChangeNotice,
-    ManualClock,
-    MemoryFollowStore,
-    Outgoing,
     Reminders,
     change_notices,
     due_reminders,
 )
 from sync.announce import diff_versions
+from sync.chat import Outgoing
 from sync.model import Programme
 from tests.bots.conftest import paris
+from tests.doubles.bots import ManualClock, MemoryFollowStore
 
 PERSON, CHAT = "7", "7"
 

@@ -11,13 +11,14 @@ from pathlib import Path
 
 import pytest
 
-from bots.follow import ManualClock, MemoryFollowStore, Outgoing
 from bots.run import run_bots, watch_changes
 from hub.runtime import announcing_connectors, load_settings, sync_once
+from sync.chat import Outgoing
 from sync.programme_reader import load_programme
 from sync.protocol import RequestCounter
 from sync.state import StateStore
 from tests.bots.conftest import REFERENCE, paris
+from tests.doubles.bots import ManualClock, MemoryFollowStore
 from tests.fakes.telegram import FakeTelegram
 
 GROUP, ADMIN, MEMBER = -1001, 42, 7

@@ -7,10 +7,11 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bots.follow import ManualClock, MemoryFollowStore, Outgoing
 from bots.service import Bot, ChannelPolicy, HubStatus, Incoming, SyncSummary
+from sync.chat import Outgoing
 from sync.model import Programme
 from tests.bots.conftest import paris
+from tests.doubles.bots import ManualClock, MemoryFollowStore
 
 GROUP, OTHER_GROUP = "-100200", "-100999"
 ADMIN, MEMBER = "42", "7"

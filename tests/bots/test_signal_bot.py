@@ -9,16 +9,16 @@ from pathlib import Path
 
 import pytest
 
-from bots.follow import ManualClock, MemoryFollowStore
 from bots.inbox import SqlInbox
 from bots.service import Bot
-from bots.signal import SignalFrontend, policy_of, public_group_id
 from connectors.signal import SignalConfig, SignalConnector
+from connectors.signal_bot import SignalFrontend, public_group_id
 from sync.model import Programme
 from sync.state import StateStore
 from tests.bots.conftest import paris
 from tests.bots.test_service import RecordingOperations
 from tests.chat.support import context
+from tests.doubles.bots import ManualClock, MemoryFollowStore
 from tests.fakes.signal import FakeSignal
 
 ANN, BOB, ADMIN = "+33611111111", "+33622222222", "+33699999999"
@@ -44,13 +44,14 @@ async def frontend(
         "url": fake.url,
         "number": fake.number,
         "groups": [groups["assembly"]],
+        "admins": [ADMIN],
         "pace_seconds": 0,
         "board": False,
     }
     connector = SignalConnector("signal", SignalConfig.model_validate(values), context("signal", tmp_path))
     store = StateStore.open(f"sqlite:///{tmp_path}/hub.db")
     service = Bot(
-        {"signal": policy_of(connector, admins=frozenset({ADMIN}))},
+        {"signal": connector.chat_policy()},
         MemoryFollowStore(),
         lambda: programme,
         ManualClock(paris("2021-11-13T11:00")),

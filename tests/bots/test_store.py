@@ -8,10 +8,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine
 
-from bots.follow import FollowStore, ManualClock, MemoryFollowStore, Outgoing, Reminders
+from bots.follow import FollowStore, Reminders
 from bots.store import SqlFollowStore, create_tables
+from sync.chat import Outgoing
 from sync.model import Programme
 from tests.bots.conftest import paris
+from tests.doubles.bots import ManualClock, MemoryFollowStore
 from tests.engine.conftest import postgres_url  # noqa: F401 - the fixture, used by name
 
 

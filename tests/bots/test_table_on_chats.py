@@ -13,19 +13,18 @@ from pathlib import Path
 import httpx
 
 from bots.engine import answer
-from bots.follow import ManualClock, MemoryFollowStore
-from bots.inbox import MemoryInbox
 from bots.service import Bot, ChannelPolicy
-from bots.signal import SignalFrontend
-from bots.talk import TalkFrontend
-from bots.telegram import TelegramFrontend
 from connectors.nextcloud.talk import TalkClient
+from connectors.nextcloud.talk_bot import TalkFrontend
 from connectors.signal import SignalConfig, SignalConnector
+from connectors.signal_bot import SignalFrontend
 from connectors.telegram import TelegramConfig, TelegramConnector
+from connectors.telegram_bot import TelegramFrontend
 from sync.model import Programme
 from tests.bots.conftest import paris
 from tests.bots.test_questions import TABLE
 from tests.chat.support import context
+from tests.doubles.bots import ManualClock, MemoryFollowStore, MemoryInbox
 from tests.fakes.signal import FakeSignal
 from tests.fakes.talk import FakeTalk
 from tests.fakes.telegram import FakeTelegram
@@ -94,7 +93,7 @@ async def test_the_table_on_talk(programme: Programme) -> None:
             client = TalkClient(http, fake.url, fake.user, fake.password, "nuage")
             clock = ManualClock(paris(TABLE[0].at))
             bot = _bot("nuage", programme, clock, chats=frozenset({room}))
-            frontend = TalkFrontend(client, [room], bot, MemoryInbox(), channel="nuage", poll_timeout=0)
+            frontend = TalkFrontend(lambda: client, [room], bot, MemoryInbox(), channel="nuage", poll_timeout=0)
             await frontend.start()
             for row in TABLE:
                 clock.current = paris(row.at)

@@ -8,15 +8,15 @@ from pathlib import Path
 import httpx
 import pytest
 
-from bots.follow import ManualClock, MemoryFollowStore
 from bots.inbox import SqlInbox
 from bots.service import Bot
-from bots.talk import TalkFrontend
 from connectors.nextcloud.talk import TalkClient
+from connectors.nextcloud.talk_bot import TalkFrontend
 from sync.model import Programme
 from sync.state import StateStore
 from tests.bots.conftest import paris
 from tests.bots.test_service import RecordingOperations
+from tests.doubles.bots import ManualClock, MemoryFollowStore
 from tests.fakes.talk import FakeTalk
 
 ROOM, OTHER = "abcd1234", "zzzz9999"
@@ -46,7 +46,7 @@ async def make(fake: FakeTalk, tmp_path: Path, programme: Programme) -> AsyncIte
             ManualClock(paris("2021-11-13T11:00")),
             ops,
         )
-        return TalkFrontend(client, [ROOM], service, SqlInbox(store.engine), channel="nuage", poll_timeout=0)
+        return TalkFrontend(lambda: client, [ROOM], service, SqlInbox(store.engine), channel="nuage", poll_timeout=0)
 
     yield build
     await http.aclose()

@@ -11,16 +11,17 @@ from pathlib import Path
 
 import pytest
 
-from bots.follow import ManualClock, MemoryFollowStore, Reminders
+from bots.follow import Reminders
 from bots.inbox import SqlInbox
 from bots.service import Bot
-from bots.telegram import TelegramFrontend, policy_of
 from connectors.telegram import TelegramConfig, TelegramConnector
+from connectors.telegram_bot import TelegramFrontend
 from sync.model import Programme
 from sync.state import StateStore
 from tests.bots.conftest import paris
 from tests.bots.test_service import RecordingOperations
 from tests.chat.support import context
+from tests.doubles.bots import ManualClock, MemoryFollowStore
 from tests.fakes.telegram import FakeTelegram
 
 GROUP, STRANGER = -1001, -1003
@@ -54,7 +55,7 @@ class Deployment:
         self.store = StateStore.open(f"sqlite:///{tmp_path}/hub.db")
         self.ops = RecordingOperations()
         service = Bot(
-            {"telegram": policy_of(self.connector)},
+            {"telegram": self.connector.chat_policy()},
             follows,
             lambda: programme,
             ManualClock(paris("2021-11-13T11:00")),

@@ -70,3 +70,11 @@ def test_connectors_are_built_in_one_module() -> None:
                 if calls_named(tree, "ConnectorContext") or calls_named(tree, "connector_class")}
     assert builders == {"hub/runtime.py"}
 
+
+
+def test_bots_know_no_connector() -> None:
+    """The bots get chat front-ends from the connectors (``sync.chat``), never name one."""
+    named = [f"{path.relative_to(REPO)}:{line}" for path, tree in product_modules()
+             if path.relative_to(REPO).parts[0] == "bots"
+             for line, package in imported_packages(tree) if package == "connectors"]
+    assert named == []

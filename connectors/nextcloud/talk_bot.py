@@ -1,0 +1,160 @@
+"""The chat front-end of the Nextcloud connector's Talk rooms: the chat long-poll, answers in
+Markdown.
+
+Talk's ``GET /chat/{room}?lookIntoFuture=1&lastKnownMessageId=N`` waits up to ``timeout``
+seconds for messages newer than ``N`` (304 when none came). Messages are kept in the inbox
+(keyed by room and id, so the last id per room is the resume point), handled, marked done,
+then answered with a ``referenceId`` derived from the question, so an answer whose fate was
+unknown is never sent twice. On first start the room's history is skipped, not answered.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import re
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+
+from connectors.nextcloud.talk import CHAT, HEADERS, TalkClient, reference_id
+from sync.chat import ChannelPolicy, Inbox, Incoming, Outgoing, Responder
+from sync.errors import AuthError, ConnectorError, TransientError
+
+log = logging.getLogger(__name__)
+
+
+def _key(room: str, message_id: int) -> str:
+    return f"{room}:{message_id:015d}"
+
+
+class TalkFrontend:
+    """Receives questions in the Talk rooms of one Nextcloud connector and answers there.
+
+    ``client`` gives the connector's Talk client when first needed (building the front-end
+    connects to nothing).
+    """
+
+    def __init__(
+        self,
+        client: Callable[[], TalkClient],
+        rooms: list[str],
+        bot: Responder,
+        inbox: Inbox,
+        *,
+        channel: str,
+        poll_timeout: int = 30,
+    ) -> None:
+        self._client = client
+        self.rooms = rooms
+        self.bot = bot
+        self.inbox = inbox
+        self.channel = channel
+        self.poll_timeout = poll_timeout
+
+    @property
+    def client(self) -> TalkClient:
+        return self._client()
+
+    @staticmethod
+    def policy(rooms: list[str], admins: frozenset[str] = frozenset(), language: str | None = None) -> ChannelPolicy:
+        return ChannelPolicy(chats=frozenset(rooms), admins=admins, language=language)
+
+    def _last_id(self, room: str) -> int | None:
+        last = self.inbox.last_key(self.channel, prefix=f"{room}:")
+        return None if last is None else int(last.rsplit(":", 1)[1])
+
+    async def _fetch(self, room: str, last: int, wait: int) -> list[dict[str, Any]]:
+        params: dict[str, Any] = {
+            "format": "json",
+            "lookIntoFuture": 1,
+            "lastKnownMessageId": last,
+            "timeout": wait,
+            "limit": 100,
+            "setReadMarker": 0,
+            "markNotificationsAsRead": 0,
+        }
+        try:
+            response = await self.client.http.get(
+                f"{self.client.url}{CHAT}/{room}",
+                params=params,
+                auth=self.client.auth,
+                headers=HEADERS,
+                timeout=wait + 10,
+            )
+        except httpx.TransportError as exc:
+            raise TransientError(f"room {room}: cannot reach Nextcloud ({exc})", connector=self.channel) from None
+        if response.status_code == 304 or not response.content:
+            return []
+        if response.status_code == 401:
+            raise AuthError("Nextcloud refused the credentials", connector=self.channel)
+        if response.status_code >= 400:
+            raise TransientError(f"room {room}: Talk answered {response.status_code}", connector=self.channel)
+        data: list[dict[str, Any]] = response.json()["ocs"]["data"]
+        return data
+
+    async def start(self) -> None:
+        """Resume after the last message kept; on a first start, after the newest one."""
+        for room in self.rooms:
+            if self._last_id(room) is None:
+                newest = await self.client.recent(room, limit=1)
+                marker = newest[0].id if newest else 0  # not a question: handled as nothing
+                self.inbox.store(self.channel, [(_key(room, marker), {"marker": True})])
+
+    async def poll_once(self, wait: int | None = None) -> int:
+        """One long poll per room: keep what came, handle what is pending."""
+        wait = self.poll_timeout if wait is None else wait
+        for room in self.rooms:
+            last = self._last_id(room) or 0
+            messages = await self._fetch(room, last, wait)
+            items = [(_key(room, int(m["id"])), m) for m in messages]
+            self.inbox.store(self.channel, items)
+        return await self.drain()
+
+    def read(self, message: dict[str, Any]) -> Incoming | None:
+        """A member's question, or None (our own messages, system messages)."""
+        actor = str(message.get("actorId", ""))
+        if message.get("messageType") != "comment" or actor == self.client.username or not actor:
+            return None
+        text = str(message.get("message", ""))
+        parameters = message.get("messageParameters") or {}
+        items = parameters.items() if isinstance(parameters, dict) else []
+        mentioned = False
+        for placeholder, value in items:  # "{mention-user1}" standing for the bot
+            if isinstance(value, dict) and value.get("id") == self.client.username:
+                mentioned = True
+                text = text.replace("{" + str(placeholder) + "}", "")
+        typed = re.compile(rf"@{re.escape(self.client.username)}\b", re.IGNORECASE)
+        mentioned = mentioned or typed.search(text) is not None
+        text = typed.sub("", text).strip()
+        parent = message.get("parent") or {}
+        replied = isinstance(parent, dict) and parent.get("actorId") == self.client.username
+        return Incoming(self.channel, str(message.get("token", "")), actor, text, addressed=mentioned or replied)
+
+    async def drain(self) -> int:
+        handled = 0
+        for key, message in self.inbox.pending(self.channel):
+            incoming = self.read(message)
+            replies = await self.bot.handle(incoming) if incoming is not None else []
+            self.inbox.done(self.channel, key)
+            handled += 1
+            for index, reply in enumerate(replies):
+                await self.send(reply, reference=reference_id("bot", self.channel, key, str(index)))
+        return handled
+
+    async def send(self, out: Outgoing, *, reference: str = "") -> None:
+        """One answer in Markdown, Talk's rendering."""
+        await self.client.send(out.chat, out.message.render("markdown"), reference=reference)
+
+    async def run(self, stop: asyncio.Event, *, backoff: float = 5.0) -> None:
+        await self.start()
+        await self.drain()
+        while not stop.is_set():
+            try:
+                await self.poll_once()
+            except ConnectorError as exc:
+                log.warning("[%s] Talk polling failed: %s", self.channel, exc)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), backoff)

@@ -1,0 +1,127 @@
+"""The chat front-end of the Signal connector: signal-cli-rest-api's receive socket, read
+through signalbot's client.
+
+Each frame is stored in the inbox as soon as it arrives (the socket has no acknowledgement the
+bot controls, so this is what makes a crash lose nothing once a frame was read), then handled,
+marked done, and answered in plain text through the Signal connector (its pacing and rate-limit
+breaker apply to answers too). Group frames carry the group's internal id; the configured
+targets are the REST API's ``group.…`` ids, derived from it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import contextlib
+import json
+import logging
+from typing import TYPE_CHECKING, Any
+
+from signalbot._client import SignalAPIError
+
+from sync.chat import Inbox, Incoming, Outgoing, Responder
+from sync.errors import ConnectorError
+
+if TYPE_CHECKING:
+    from connectors.signal import SignalConnector
+
+log = logging.getLogger(__name__)
+
+
+def public_group_id(internal_id: str) -> str:
+    """signal-cli's internal group id -> the REST API's ``group.…`` id used in the config."""
+    return "group." + base64.b64encode(internal_id.encode()).decode()
+
+
+def frame_key(frame: dict[str, Any]) -> str | None:
+    """A key that sorts in arrival order and names one message, or None if not a message."""
+    envelope = frame.get("envelope") or {}
+    data = envelope.get("dataMessage")
+    if not isinstance(data, dict) or not data.get("message"):
+        return None
+    stamp = int(envelope.get("serverReceivedTimestamp") or envelope.get("timestamp") or 0)
+    source = envelope.get("sourceUuid") or envelope.get("sourceNumber") or envelope.get("source") or ""
+    return f"{stamp:015d}:{source}:{data.get('timestamp', '')}"
+
+
+class SignalFrontend:
+    """Receives questions for one Signal connector and sends the bot's answers back."""
+
+    def __init__(self, connector: SignalConnector, bot: Responder, inbox: Inbox) -> None:
+        self.connector = connector
+        self.bot = bot
+        self.inbox = inbox
+        self.channel = connector.name
+
+    async def start(self) -> None:
+        await self.connector.open()
+
+    def read(self, frame: dict[str, Any]) -> Incoming | None:
+        """The question in a receive frame, or None (receipts, typing, other accounts...)."""
+        envelope = frame.get("envelope") or {}
+        data = envelope.get("dataMessage") or {}
+        text = data.get("message")
+        sender = envelope.get("sourceNumber") or envelope.get("sourceUuid") or envelope.get("source")
+        if not text or not sender:
+            return None
+        group = data.get("groupInfo")
+        number = self.connector.config.number
+        mentioned = any(m.get("number") == number for m in data.get("mentions") or [])
+        quoted = (data.get("quote") or {}).get("authorNumber") == number
+        if isinstance(group, dict) and group.get("groupId"):
+            chat, private = public_group_id(str(group["groupId"])), False
+        else:
+            chat, private = str(sender), True
+        return Incoming(
+            self.channel,
+            chat,
+            str(sender),
+            str(text),
+            private=private,
+            addressed=mentioned or quoted,
+        )
+
+    async def accept(self, raw: str) -> int:
+        """Keep one frame, then handle all that is pending; how many were handled."""
+        try:
+            frame = json.loads(raw)
+        except ValueError:
+            return 0
+        key = frame_key(frame) if isinstance(frame, dict) else None
+        if key is not None:
+            self.inbox.store(self.channel, [(key, frame)])
+        return await self.drain()
+
+    async def drain(self) -> int:
+        handled = 0
+        for key, frame in self.inbox.pending(self.channel):
+            incoming = self.read(frame)
+            replies = await self.bot.handle(incoming) if incoming is not None else []
+            self.inbox.done(self.channel, key)
+            handled += 1
+            for reply in replies:
+                await self.send(reply)
+        return handled
+
+    async def send(self, out: Outgoing) -> None:
+        """One answer, reminder or notice, in plain text (Signal shows no markup)."""
+        await self.connector.post(out.chat, out.message.render("text"), silent=False)
+
+    async def run(self, stop: asyncio.Event) -> None:
+        await self.listen(stop)
+
+    async def listen(self, stop: asyncio.Event, *, limit: int | None = None, backoff: float = 5.0) -> int:
+        """Read the receive socket until ``stop`` (or ``limit`` messages); reconnects on failure."""
+        await self.start()
+        handled = await self.drain()
+        while not stop.is_set() and (limit is None or handled < limit):
+            try:
+                async for raw in self.connector.api.messages.receive():
+                    handled += await self.accept(raw)
+                    if stop.is_set() or (limit is not None and handled >= limit):
+                        return handled
+            except (SignalAPIError, ConnectorError, OSError) as exc:  # dropped: reconnect
+                log.warning("[%s] receive failed: %s", self.channel, exc)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), backoff)
+        return handled

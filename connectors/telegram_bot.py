@@ -1,0 +1,115 @@
+"""The chat front-end of the Telegram connector: long polling through its bot, with an inbox.
+
+Each ``getUpdates`` batch is stored in the inbox before the next call's offset acknowledges
+it to Telegram; then each update is handled, marked done, and answered (Telegram HTML, sent
+through the connector so per-chat pacing and 429 pauses apply to replies too).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from typing import TYPE_CHECKING, Any
+
+from telegram import Update
+from telegram.error import TelegramError
+
+from sync.chat import Inbox, Incoming, Outgoing, Responder
+from sync.errors import ConnectorError
+
+if TYPE_CHECKING:
+    from connectors.telegram import TelegramConnector
+
+log = logging.getLogger(__name__)
+
+
+def _key(update_id: int) -> str:
+    return f"{update_id:015d}"  # sorts like the number, in the inbox's text column
+
+
+class TelegramFrontend:
+    """Receives questions for one Telegram connector and sends the bot's answers back."""
+
+    def __init__(
+        self, connector: TelegramConnector, bot: Responder, inbox: Inbox, *, poll_timeout: int = 25
+    ) -> None:
+        self.connector = connector
+        self.bot = bot
+        self.inbox = inbox
+        self.poll_timeout = poll_timeout
+        self.channel = connector.name
+
+    async def start(self) -> None:
+        await self.connector.open()
+        await self.connector.bot.initialize()  # getMe: the bot's id and @username, for mentions
+        # long polling and a webhook exclude each other: polling here means no webhook
+        await self.connector.bot.delete_webhook(drop_pending_updates=False)
+
+    async def poll_once(self) -> int:
+        """One long poll: store what came, then handle all that is pending; how many were."""
+        last = self.inbox.last_key(self.channel)
+        offset = int(last) + 1 if last is not None else None
+        updates = await self.connector.bot.get_updates(
+            offset=offset, timeout=self.poll_timeout, allowed_updates=["message"]
+        )
+        self.inbox.store(self.channel, [(_key(u.update_id), u.to_dict()) for u in updates])
+        return await self.drain()
+
+    async def drain(self) -> int:
+        """Handle what the inbox holds and nobody handled yet (after a crash, too)."""
+        handled = 0
+        for key, payload in self.inbox.pending(self.channel):
+            incoming = self.read(payload)
+            replies = await self.bot.handle(incoming) if incoming is not None else []
+            self.inbox.done(self.channel, key)
+            handled += 1
+            for reply in replies:
+                await self.send(reply)
+        return handled
+
+    def read(self, payload: dict[str, Any]) -> Incoming | None:
+        """The question in an update, or None (not a text message)."""
+        update = Update.de_json(payload, self.connector.bot)
+        message = update.message
+        if message is None or not message.text or message.from_user is None:
+            return None
+        me = self.connector.bot
+        text = message.text
+        command = text.split(maxsplit=1)[0] if text.startswith("/") else ""
+        if "@" in command and me.username and command.split("@", 1)[1].lower() != me.username.lower():
+            return None  # a command for another bot in the group
+        mention = f"@{me.username}" if me.username else None
+        addressed = bool(mention and mention.lower() in text.lower())
+        if mention and addressed and not text.startswith("/"):
+            start = text.lower().index(mention.lower())
+            text = (text[:start] + text[start + len(mention) :]).strip()
+        replied = message.reply_to_message
+        if replied is not None and replied.from_user is not None and replied.from_user.id == me.id:
+            addressed = True
+        language = (message.from_user.language_code or "")[:2] or None
+        return Incoming(
+            channel=self.channel,
+            chat=str(message.chat.id),
+            sender=str(message.from_user.id),
+            text=text,
+            private=message.chat.type == "private",
+            addressed=addressed,
+            lang=language if language in ("fr", "en") else None,
+        )
+
+    async def send(self, out: Outgoing) -> None:
+        """One answer, reminder or notice, as Telegram HTML."""
+        await self.connector.post(out.chat, out.message.render("html"), silent=False)
+
+    async def run(self, stop: asyncio.Event, *, backoff: float = 5.0) -> None:
+        """Poll until ``stop``; a failing Telegram is retried after ``backoff`` seconds."""
+        await self.start()
+        await self.drain()
+        while not stop.is_set():
+            try:
+                await self.poll_once()
+            except (TelegramError, ConnectorError) as exc:
+                log.warning("[%s] polling failed: %s", self.channel, exc)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), backoff)
