@@ -97,7 +97,7 @@ def build_connectors(
 
 
 def announcing_connectors(settings: Settings, counter: RequestCounter) -> list[Connector[Any]]:
-    """The connectors that post to chats (the bots' channels)."""
+    """The connectors that post to chats: the bots ask each for its chat front-end."""
     return build_connectors(
         settings, counter, with_programme=False,
         only=lambda s: Capability.ANNOUNCE in connector_class(s.config.type).capabilities,
