@@ -35,11 +35,10 @@ path = "public"
 
 def child(config: str) -> None:
     """One sync in this process; prints its figures as JSON."""
-    from config.settings import load_settings
-    from sync.engine import Engine
+    from hub.runtime import build_engine, load_settings
 
     started = time.perf_counter()
-    report = asyncio.run(Engine(load_settings(config)).sync())
+    report = asyncio.run(build_engine(load_settings(config)).sync())
     elapsed = time.perf_counter() - started
     exports = report.connectors["exports"]
     print(json.dumps({
