@@ -6,6 +6,6 @@ Signal, ``"markdown"`` for Talk).
 """
 
 from bots.answer import Answer, Line, Message
-from bots.engine import answer
+from bots.answering import answer
 
 __all__ = ["Answer", "Line", "Message", "answer"]

@@ -13,9 +13,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from bots.messages import bt
+from bots.messages import say
+from sync import i18n
 from sync.announce import Format, escape
-from sync.i18n import join_words, say_span, say_time, t
+from sync.i18n import join_words, say_span, say_time
 from sync.model import Session, Venue
 
 
@@ -27,10 +28,10 @@ class Message:
     values: Mapping[str, str] = field(default_factory=dict)
 
     def render(self, lang: str, fmt: Format) -> str:
-        return bt(self.key, lang, **{name: escape(value, fmt) for name, value in self.values.items()})
+        return say(self.key, lang, **{name: escape(value, fmt) for name, value in self.values.items()})
 
     def plain(self, lang: str) -> str:
-        return bt(self.key, lang, **self.values)
+        return say(self.key, lang, **self.values)
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,12 +64,12 @@ class Line:
         elif session.venue:
             parts.append(escape(session.venue, fmt))
         else:
-            parts.append(escape(t("venue.unknown", lang), fmt))
+            parts.append(escape(i18n.say("venue.unknown", lang), fmt))
         if self.with_hosts and session.hosts:
-            parts.append(bt("line.hosts", lang, hosts=escape(join_words(list(session.hosts), lang), fmt)))
+            parts.append(say("line.hosts", lang, hosts=escape(join_words(list(session.hosts), lang), fmt)))
         line = " · ".join(parts)
         if session.status != "scheduled":
-            line += f" ({bt(session.status, lang)})"
+            line += f" ({say(session.status, lang)})"
         return line
 
 
@@ -125,7 +126,7 @@ def _venue_card(venue: Venue, lang: str, fmt: Format) -> list[str]:
     lines = [_strong(escape(venue.name, fmt), fmt)]
     if venue.address:
         colon = " : " if lang == "fr" else ": "
-        lines.append(f"{bt('address', lang)}{colon}{escape(venue.address, fmt)}")
+        lines.append(f"{say('address', lang)}{colon}{escape(venue.address, fmt)}")
     if venue.note:
         lines.append(escape(venue.note, fmt))
     return lines

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import click
 
-from bots.engine import answer
+from bots.answering import answer
 from bots.live import live_programme
-from bots.messages import bt
+from bots.messages import say
 from config.settings import Settings
 from sync.announce import Format
 from sync.errors import HubError
@@ -31,7 +31,7 @@ def parse_at(value: str | None, lang: str) -> datetime:
     try:
         return datetime.fromisoformat(value)
     except ValueError:
-        raise click.BadParameter(bt("bad.at", lang, value=value), param_hint="--at") from None
+        raise click.BadParameter(say("bad.at", lang, value=value), param_hint="--at") from None
 
 
 def run_ask(

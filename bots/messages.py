@@ -7,11 +7,9 @@ characters out of the templates so they read the same in text, HTML and Markdown
 
 from __future__ import annotations
 
-from typing import Any
+from sync.i18n import Catalogue
 
-from sync.i18n import lookup
-
-BOT_MESSAGES: dict[str, dict[str, str]] = {
+BOT_MESSAGES = Catalogue({
     # headings
     "now": {"fr": "En ce moment", "en": "Happening now"},
     "now.none": {"fr": "Rien en cours en ce moment", "en": "Nothing is on right now"},
@@ -211,9 +209,7 @@ BOT_MESSAGES: dict[str, dict[str, str]] = {
         "« qu'est-ce qui se passe demain matin ? », « et à 11 h 30 ? »",
         "en": "Or just ask: “where is {example}?”, “what's on tomorrow morning?”, “what about 11:30?”",
     },
-}
+})
 
 
-def bt(key: str, lang: str, /, **values: Any) -> str:
-    """The bot message ``key`` in ``lang`` (French when unknown), filled in with ``values``."""
-    return lookup(BOT_MESSAGES, key, lang, **values)
+say = BOT_MESSAGES.say

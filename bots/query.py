@@ -4,7 +4,7 @@ The parser peels the question in a fixed order, each step removing what it under
 a leading command (``/ou``, ``/where@hub_bot``), clock times ("11h30", "2 pm", "midi"),
 dates ("demain", "samedi", "13 novembre", "le 13"), parts of the day ("demain matin"),
 then the question words ("où", "when", "ensuite"). What is left are the words that may name
-a session, a venue, a host or a track; :mod:`bots.engine` resolves them against the index.
+a session, a venue, a host or a track; :mod:`bots.answering` resolves them against the index.
 
 Keywords are matched on folded text (no accents, lower case), and with a little typo
 tolerance for the longer ones ("aujourdui", "tommorow", "vendredy"), except when the typed

@@ -23,7 +23,7 @@ from datetime import datetime
 from typing import Protocol
 
 from bots.answer import Answer, Line, Message
-from bots.engine import MAX_LINES, answer, find_sessions
+from bots.answering import MAX_LINES, answer, find_sessions
 from bots.follow import REMINDER_LEAD, Clock, FollowStore
 from bots.index import index_for
 from bots.query import split_command

@@ -15,10 +15,10 @@ from collections.abc import Iterable
 from datetime import date, datetime
 
 from sync.announce import Announcement, Format, escape
-from sync.i18n import lookup, say_date, say_time
+from sync.i18n import Catalogue, say_date, say_time
 from sync.model import Programme, Session
 
-MESSAGES: dict[str, dict[str, str]] = {
+MESSAGES = Catalogue({
     "board.title": {"fr": "Programme du {day}", "en": "Programme for {day}"},
     "board.empty": {
         "fr": "Rien au programme ce jour-là.",
@@ -91,11 +91,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "fr": "connectors.{name}.groups : le bot n'est pas dans le groupe {group}",
         "en": "connectors.{name}.groups: the bot is not in group {group}",
     },
-}
+})
 
 
-def say(key: str, lang: str, /, **values: object) -> str:
-    return lookup(MESSAGES, key, lang, **values)
+say = MESSAGES.say
 
 def local_day(moment: datetime, programme: Programme) -> date:
     return moment.astimezone(programme.tz).date()

@@ -19,15 +19,16 @@ from pydantic import Field
 
 from connectors.exports import frab_document, frab_fragment, html_document, html_fragment, ics_document, ics_fragment
 from sync.errors import PermanentError
-from sync.i18n import lookup
+from sync.i18n import Catalogue
 from sync.model import Programme, content_hash
 from sync.protocol import Capability, Connector, ConnectorConfig, Op, OpResult, RemoteRef
 
 CACHE_NAME = ".hub-fragments.json"
-_WORDS = {
+MESSAGES = Catalogue({
     "check": {"fr": "peut écrire dans {folder}", "en": "can write into {folder}"},
     "cannot": {"fr": "impossible d'écrire dans {folder} : {why}", "en": "cannot write into {folder}: {why}"},
-}
+})
+say = MESSAGES.say
 
 
 class FilesConfig(ConnectorConfig):
@@ -64,9 +65,9 @@ class FilesConnector(Connector[FilesConfig]):
             probe.write_text("ok", encoding="utf-8")
             probe.unlink()
         except OSError as exc:
-            raise PermanentError(lookup(_WORDS, "cannot", self.ctx.language, folder=folder, why=exc.strerror),
+            raise PermanentError(say("cannot", self.ctx.language, folder=folder, why=exc.strerror),
                                  connector=self.name) from None
-        return [lookup(_WORDS, "check", self.ctx.language, folder=folder)]
+        return [say("check", self.ctx.language, folder=folder)]
 
     async def apply(self, ops: Sequence[Op], programme: Programme) -> list[OpResult]:
         folder = self.folder

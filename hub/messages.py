@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from sync.i18n import Catalogue
 
-from sync.i18n import lookup
-
-MESSAGES: dict[str, dict[str, str]] = {
+MESSAGES = Catalogue({
     "error.config": {"fr": "Configuration invalide :", "en": "Invalid configuration:"},
     "error.input": {"fr": "Programme invalide, rien n'a été envoyé :", "en": "Invalid programme, nothing was pushed:"},
     "error.run": {"fr": "La synchronisation s'est arrêtée :", "en": "The sync stopped:"},
@@ -53,9 +51,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "state.in_doubt": {"fr": "incertains", "en": "in doubt"},
     "state.superseded": {"fr": "remplacés", "en": "superseded"},
     "check.config": {"fr": "configuration lue ({n} connecteurs)", "en": "configuration read ({n} connectors)"},
-}
+})
 
 
-def say(key: str, lang: str, /, **values: Any) -> str:
-    """The message ``key`` in ``lang`` (French if unknown), filled in."""
-    return lookup(MESSAGES, key, lang, **values)
+say = MESSAGES.say

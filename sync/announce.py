@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
-from sync.i18n import join_words, say_moment, say_span, say_time, t
+from sync.i18n import join_words, say, say_moment, say_span, say_time
 from sync.model import SESSION_FIELDS, Venue, canonical_json
 
 ChangeKind = Literal["moved", "retimed", "renamed", "cancelled", "added", "removed", "edited"]
@@ -113,7 +113,7 @@ class Announcement:
 
     def render(self, lang: str, fmt: Format = "text") -> str:
         """The whole message: a title, then one line per change."""
-        title = t("changes.title", lang)
+        title = say("changes.title", lang)
         lines = self.lines(lang, fmt)
         if fmt == "html":
             return f"<b>{title}</b>\n" + "\n".join(f"• {line}" for line in lines)
@@ -136,7 +136,7 @@ def escape(text: str, fmt: Format) -> str:
 
 def _venue_label(venue_id: Any, venues: Mapping[str, Venue], lang: str) -> str:
     if not venue_id:
-        return t("venue.unknown", lang)
+        return say("venue.unknown", lang)
     venue = venues.get(str(venue_id))
     return venue.name if venue else str(venue_id)
 
@@ -169,7 +169,7 @@ def render_change(change: Change, venues: Mapping[str, Venue], lang: str, fmt: F
         return escape(text, fmt)
 
     if change.kind == "added":
-        return t(
+        return say(
             "change.added",
             lang,
             title=title,
@@ -177,30 +177,30 @@ def render_change(change: Change, venues: Mapping[str, Venue], lang: str, fmt: F
             venue=esc(_venue_label(record.get("venue"), venues, lang)),
         )
     if change.kind == "removed":
-        return t("change.removed", lang, title=title, when=esc(_when(record, lang)))
+        return say("change.removed", lang, title=title, when=esc(_when(record, lang)))
     if change.kind == "cancelled":
-        return t("change.cancelled", lang, title=title, when=esc(_when(record, lang)))
+        return say("change.cancelled", lang, title=title, when=esc(_when(record, lang)))
     assert change.before is not None and change.after is not None
     if change.kind == "moved":
         venue = esc(_venue_label(change.after.get("venue"), venues, lang))
         if "start" in change.fields or "end" in change.fields:
             old, new = _time_pair(change.before, change.after, lang)
-            return t("change.moved", lang, title=title, old=esc(old), new=esc(new), venue=venue)
-        return t("change.moved_venue", lang, title=title, venue=venue)
+            return say("change.moved", lang, title=title, old=esc(old), new=esc(new), venue=venue)
+        return say("change.moved_venue", lang, title=title, venue=venue)
     if change.kind == "retimed":
         old, new = _time_pair(change.before, change.after, lang)
-        return t("change.retimed", lang, title=title, old=esc(old), new=esc(new))
+        return say("change.retimed", lang, title=title, old=esc(old), new=esc(new))
     if change.kind == "renamed":
-        return t(
+        return say(
             "change.renamed",
             lang,
             old=escape(str(change.before["title"]), fmt),
             new=escape(str(change.after["title"]), fmt),
         )
     if "status" in change.fields and change.before.get("status") == "cancelled":
-        return t("change.reinstated", lang, title=title, when=esc(_when(record, lang)))
-    names = [t(f"field.{name}", lang) for name in change.fields]
-    return t("change.edited", lang, title=title, fields=join_words(names, lang))
+        return say("change.reinstated", lang, title=title, when=esc(_when(record, lang)))
+    names = [say(f"field.{name}", lang) for name in change.fields]
+    return say("change.edited", lang, title=title, fields=join_words(names, lang))
 
 
 def announcement_for(changes: Iterable[Change], venues: Mapping[str, Venue]) -> Announcement | None:

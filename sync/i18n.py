@@ -1,7 +1,8 @@
 """French and English words, dates and times the way people say them.
 
-Every message a person reads comes from :data:`MESSAGES` in both languages; ``t(key, lang)``
-picks one. Dates follow each language's habits: "samedi 13 novembre, 15 h" and
+Every message a person reads comes from a :class:`Catalogue` in both languages (this module's
+:data:`MESSAGES` for announcements; each layer and connector keeps its own), and ``say(key,
+lang)`` picks one. Dates follow each language's habits: "samedi 13 novembre, 15 h" and
 "Saturday 13 November, 15:00".
 """
 
@@ -29,7 +30,21 @@ MONTHS = {
     ),
 }
 
-MESSAGES: dict[str, dict[str, str]] = {
+class Catalogue(dict[str, dict[str, str]]):
+    """One module's messages, each in French and English, by key.
+
+    :meth:`say` is the one way a message is looked up, so the fallback (French when the language
+    is unknown) and the filling of placeholders are the same everywhere.
+    """
+
+    def say(self, key: str, lang: str, /, **values: Any) -> str:
+        """``key`` in ``lang`` (French when the language is unknown), filled in with ``values``."""
+        entry = self[key]
+        text = entry.get(lang) or entry["fr"]
+        return text.format(**values) if values else text
+
+
+MESSAGES = Catalogue({
     "changes.title": {"fr": "Changements au programme", "en": "Programme changes"},
     "change.retimed": {"fr": "{title} : déplacé de {old} à {new}", "en": "{title}: moved from {old} to {new}"},
     "change.moved": {"fr": "{title} : déplacé de {old} à {new}, {venue}", "en": "{title}: moved from {old} to {new}, {venue}"},
@@ -54,22 +69,17 @@ MESSAGES: dict[str, dict[str, str]] = {
     "field.capacity": {"fr": "jauge", "en": "capacity"},
     "field.links": {"fr": "liens", "en": "links"},
     "and": {"fr": "et", "en": "and"},
-}
+})
+
+
+say = MESSAGES.say
 
 
 def lookup(catalogue: Mapping[str, Mapping[str, str]], key: str, lang: str, /, **values: Any) -> str:
-    """``key`` of a FR/EN catalogue in ``lang`` (French when the language is unknown), filled in.
-
-    Every module's messages go through here, so the fallback rule is the same everywhere.
-    """
+    """``key`` of a plain FR/EN table, as :meth:`Catalogue.say` would say it."""
     entry = catalogue[key]
     text = entry.get(lang) or entry["fr"]
     return text.format(**values) if values else text
-
-
-def t(key: str, lang: str, /, **values: Any) -> str:
-    """One of the announcement messages above."""
-    return lookup(MESSAGES, key, lang, **values)
 
 
 def say_time(moment: datetime, lang: str) -> str:
@@ -102,4 +112,4 @@ def join_words(words: list[str], lang: str) -> str:
     """'a, b et c' / 'a, b and c'."""
     if len(words) <= 1:
         return "".join(words)
-    return f"{', '.join(words[:-1])} {t('and', lang)} {words[-1]}"
+    return f"{', '.join(words[:-1])} {say('and', lang)} {words[-1]}"

@@ -6,11 +6,9 @@ in a French pad; they are *written* in the configured language.
 
 from __future__ import annotations
 
-from typing import Any
+from sync.i18n import Catalogue
 
-from sync.i18n import lookup
-
-MESSAGES: dict[str, dict[str, str]] = {
+MESSAGES = Catalogue({
     # what the pad shows
     "pad.title": {"fr": "{event} : programme détaillé", "en": "{event}: detailed programme"},
     "pad.help": {
@@ -95,12 +93,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "pad “{pad}” missing: it will be created at the first sync",
     },
     "check.version": {"fr": "API Etherpad {version}", "en": "Etherpad API {version}"},
-}
+})
 
 
-def say(msg: str, lang: str, /, **values: Any) -> str:
-    """The message ``msg`` in ``lang`` (French when unknown), filled in."""
-    return lookup(MESSAGES, msg, lang, **values)
+say = MESSAGES.say
 
 def variants(key: str) -> tuple[str, ...]:
     """Every language's spelling of ``key`` (what the parser accepts)."""

@@ -47,11 +47,11 @@ from sync.errors import (
     PermanentError,
     PreconditionFailed,
 )
-from sync.i18n import lookup
+from sync.i18n import Catalogue
 from sync.model import Programme, Session
 from sync.protocol import Capability, ConnectorConfig, Op, OpResult, RemoteRef
 
-MESSAGES: dict[str, dict[str, str]] = {
+MESSAGES = Catalogue({
     "account": {
         "fr": "Nextcloud {version} joignable, connecté en tant que « {user} » "
         "(mot de passe d'application accepté)",
@@ -82,7 +82,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "fr": "mot de passe d'application manquant (app_password ou app_password_file)",
         "en": "app password missing (app_password or app_password_file)",
     },
-}
+})
 
 
 #: Projection key telling whether the shared folder's exports were made from this event.
@@ -93,8 +93,8 @@ def _without_exported(fields: Mapping[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in fields.items() if k != EXPORTED}
 
 
-def say(message: str, lang: str, /, **values: Any) -> str:
-    return lookup(MESSAGES, message, lang, **values)
+say = MESSAGES.say
+
 
 class NextcloudConfig(ConnectorConfig):
     """``[connectors.<name>]`` with ``type = "nextcloud"``."""

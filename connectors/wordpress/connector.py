@@ -31,9 +31,9 @@ from connectors.wordpress.render import (
 )
 from connectors.wordpress.rest import RestAPI
 from connectors.wordpress.xmlrpc import USED_METHODS, XmlRpcAPI
+from sync import i18n
 from sync.announce import Announcement
 from sync.errors import AuthError, ConfigError, PermanentError
-from sync.i18n import t
 from sync.model import SESSION_FIELDS, Programme
 from sync.protocol import (
     Capability,
@@ -296,7 +296,7 @@ class WordPressConnector(Connector[WordPressConfig]):
         existing = await self.api.find_post(slug, announcement.id)
         if existing is not None:
             return RemoteRef(existing)
-        title = esc(t("changes.title", self.lang))
+        title = esc(i18n.say("changes.title", self.lang))
         content = render_news(announcement.lines(self.lang, "html"), announcement.id)
         post = await self.api.create_post(slug, title, content, self.config.news_status)
         return RemoteRef(post.id, post.modified or None)

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import pytest
 
 from bots import answer
-from bots.engine import MAX_LINES
+from bots.answering import MAX_LINES
 from sync.model import Programme
 from tests.bots.conftest import paris
 

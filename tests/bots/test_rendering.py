@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bots import answer
-from bots.engine import MAX_LINES
+from bots.answering import MAX_LINES
 from sync.model import Programme
 from tests.bots.conftest import paris
 from tests.bots.test_questions import TABLE

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bots import answer
-from bots.engine import MAX_LINES
+from bots.answering import MAX_LINES
 from bots.index import index_for
 from sync.model import Day, Event, Programme, Session, Venue
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import httpx
 
-from bots.engine import answer
+from bots.answering import answer
 from bots.service import Bot, ChannelPolicy
 from connectors.nextcloud.talk import TalkClient
 from connectors.nextcloud.talk_bot import TalkFrontend

@@ -12,6 +12,7 @@ CATALOGUES = [
     ("hub.messages", "MESSAGES"),
     ("connectors.caldav", "MESSAGES"),
     ("connectors.chat_render", "MESSAGES"),
+    ("connectors.files", "MESSAGES"),
     ("connectors.etherpad.messages", "MESSAGES"),
     ("connectors.nextcloud.connector", "MESSAGES"),
     ("connectors.wordpress.messages", "MESSAGES"),

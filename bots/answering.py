@@ -1,4 +1,4 @@
-"""The question-answering engine every chat connector and ``hub ask`` share.
+"""Answering: the question-answering every chat connector and ``hub ask`` share.
 
 :func:`answer` takes the programme as it is, a question and the moment it is asked, and
 returns an :class:`~bots.answer.Answer`. It never raises on a question and never lists the
