@@ -35,6 +35,7 @@ from connectors.calstore import (
     SyncUnsupported,
     TokenExpired,
     map_error,
+    remote_errors,
 )
 from connectors.vevent import ReadEvent, event_name, read_event, render_event
 from sync.errors import (
@@ -201,13 +202,12 @@ class CalendarConnector(Connector[Any]):
             await asyncio.to_thread(self._store.close)
 
     async def _run(self, what: str, fn: Callable[..., T], *args: Any) -> T:
-        """Run a blocking store call in a thread, mapping every failure to the error tree."""
+        """Run a blocking store call in a thread, mapping what the server or the libraries raise
+        to the error tree. Anything else is a bug: it propagates, traceback and all."""
         store = self.store
         try:
             return await asyncio.to_thread(store.locked, fn, *args)
-        except (TokenExpired, SyncUnsupported):
-            raise
-        except Exception as exc:
+        except remote_errors() as exc:
             raise map_error(exc, self.name, what) from None
 
     # check --------------------------------------------------------------------------------

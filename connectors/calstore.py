@@ -16,14 +16,8 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 from urllib.parse import quote, unquote, urlsplit
 
-from sync.errors import (
-    AuthError,
-    ConnectorError,
-    NotFound,
-    PermanentError,
-    PreconditionFailed,
-    TransientError,
-)
+from connectors.http import error_for_status, retry_after_seconds
+from sync.errors import AuthError, ConnectorError, NotFound, TransientError
 
 T = TypeVar("T")
 
@@ -122,8 +116,8 @@ class CalendarStore:
             [dav.DisplayName(), dav.ResourceType(), dav.CurrentUserPrivilegeSet(), GetCtag()],
             depth=0,
         )
-        if response.status == 404:
-            raise NotFound(f"no calendar at {self.path}")
+        if response.status >= 400:  # the library raises first; never read an error as properties
+            raise error_for_status(response.status, f"PROPFIND {self.path} answered {response.status}", connector=None)
         raw = response.find_objects_and_props()
         props: dict[str, Any] = next(iter(raw.values()), {}) if raw else {}
         names = {el.tag for value in props.values() if value is not None for el in value.iter()}
@@ -150,13 +144,13 @@ class CalendarStore:
         except error.RateLimitError:
             raise
         except error.DAVError as exc:
-            preconditions = getattr(exc, "preconditions", None) or ()
-            status = _status(exc)
-            if dav.ValidSyncToken.tag in preconditions or (token and status in (403, 412)):
+            status = exc.status
+            if dav.ValidSyncToken.tag in exc.preconditions or (token and status in (403, 412)):
                 raise TokenExpired() from None
-            if status is None and "not supported" in str(exc):
+            if status is None and isinstance(exc, error.ReportError):
+                # Raised before any request: the library knows this server has no sync-tokens.
                 raise SyncUnsupported("the library knows this server has no sync-tokens") from None
-            if status in (None, 401, 404, 408, 429) or (status is not None and status >= 500):
+            if status is None or status in (401, 404, 408, 429) or status >= 500:
                 raise  # down, gone or refused: not a sign that sync-tokens are unsupported
             raise SyncUnsupported(str(status)) from None
         new_token = str(result.sync_token) if result.sync_token else None
@@ -212,7 +206,7 @@ class CalendarStore:
             headers["If-Match"] = if_match or "*"
         self._open()
         response = self._client.put(self._url(href), body, headers)
-        _raise_for_status(response.status, f"PUT {href}")
+        _raise_for_status(response, f"PUT {href}")
         etag = response.headers.get("ETag")
         return str(etag) if etag else None
 
@@ -222,7 +216,7 @@ class CalendarStore:
         response = self._client.delete(self._url(href), headers)
         if response.status in (404, 410):
             return  # already gone: deleting is idempotent
-        _raise_for_status(response.status, f"DELETE {href}")
+        _raise_for_status(response, f"DELETE {href}")
 
     def _url(self, href: str) -> str:
         parts = urlsplit(self.url)
@@ -239,50 +233,48 @@ def GetCtag() -> Any:
     return _GetCtag()
 
 
-def _status(exc: Exception) -> int | None:
-    for attr in ("status", "reason"):
-        value = getattr(exc, attr, None)
-        if isinstance(value, int):
-            return value
-        if isinstance(value, str) and value[:3].isdigit():
-            return int(value[:3])
-    text = str(exc)
-    for code in (401, 403, 404, 409, 412, 500, 502, 503):
-        if str(code) in text:
-            return code
-    return None
+def _raise_for_status(response: Any, what: str) -> None:
+    """A conditional write's answer (a caldav ``DAVResponse``) through the shared table."""
+    status = int(response.status)
+    if status >= 400:
+        after = retry_after_seconds(response.headers)
+        raise error_for_status(status, f"{what} answered {status}", connector=None, retry_after=after)
 
 
-def _raise_for_status(status: int, what: str) -> None:
-    if status < 400:
-        return
-    message = f"{what} answered {status}"
-    if status == 412:
-        raise PreconditionFailed(message)
-    if status in (404, 410):
-        raise NotFound(message)
-    if status in (401, 403):
-        raise AuthError(message)
-    if status in (408, 429) or status >= 500:
-        raise TransientError(message)
-    raise PermanentError(message)
+def remote_errors() -> tuple[type[BaseException], ...]:
+    """What the server or the libraries raise for a failed exchange: the errors
+    :func:`map_error` maps. Anything else (a ``TypeError``, a ``KeyError``) is a bug and is left
+    to propagate with its traceback."""
+    from caldav.lib import error
+    from caldav.lib.http_sync import requests  # niquests, or requests without it
+    from lxml import etree  # type: ignore[import-untyped]
+
+    return (ConnectorError, error.DAVError, requests.exceptions.RequestException, etree.XMLSyntaxError)
 
 
 def map_error(exc: BaseException, connector: str, what: str) -> ConnectorError:
-    """A caldav/niquests failure as the hub's error (never with credentials in it)."""
+    """A caldav/niquests failure as the hub's error (never with credentials in it).
+
+    Statuses come from the library's ``DAVError.status``, never from its message, and go
+    through the shared table (:func:`connectors.http.error_for_status`).
+    """
     from caldav.lib import error
+    from lxml import etree
 
     if isinstance(exc, ConnectorError):
         exc.connector = exc.connector or connector
         return exc
-    if isinstance(exc, error.AuthorizationError):
-        return AuthError(f"{what}: credentials refused or right missing", connector=connector)
-    if isinstance(exc, error.NotFoundError):
-        return NotFound(f"{what}: not found", connector=connector)
-    if isinstance(exc, error.RateLimitError):
-        after = getattr(exc, "retry_after_seconds", None)
-        return TransientError(f"{what}: rate limited", connector=connector, retry_after=after)
-    status = _status(exc) if isinstance(exc, error.DAVError) else None
-    if isinstance(exc, error.DAVError) and status is not None and status < 500:
-        return PermanentError(f"{what}: answered {status}", connector=connector)
-    return TransientError(f"{what}: the server failed or cannot be reached ({type(exc).__name__})", connector=connector)
+    if isinstance(exc, error.DAVError):
+        status = exc.status
+        if status is not None:
+            after = exc.retry_after_seconds if isinstance(exc, error.RateLimitError) else None
+            return error_for_status(status, f"{what}: answered {status}", connector=connector, retry_after=after)
+        # Raised by the library without an answer to show for it.
+        if isinstance(exc, error.AuthorizationError):
+            return AuthError(f"{what}: credentials refused or right missing", connector=connector)
+        if isinstance(exc, error.NotFoundError):
+            return NotFound(f"{what}: not found", connector=connector)
+        return TransientError(f"{what}: unexpected answer from the server ({type(exc).__name__})", connector=connector)
+    if isinstance(exc, etree.XMLSyntaxError):
+        return TransientError(f"{what}: the server's answer is not XML", connector=connector)
+    return TransientError(f"{what}: cannot reach the server ({type(exc).__name__})", connector=connector)

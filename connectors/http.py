@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import email.utils
 import time
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Any
 
 import httpx
@@ -159,15 +159,18 @@ def error_for_status(
     status: int,
     message: str,
     *,
-    connector: str,
+    connector: str | None,
     retry_after: float | None = None,
-    auth: tuple[int, ...] = (401, 403),
+    auth: Collection[int] = (401, 403),
     conditional: bool = True,
+    transient: bool = True,
 ) -> ConnectorError:
     """The error the engine acts on for an HTTP status: one table for every connector.
 
     ``auth`` lists the statuses meaning "credentials or rights" for this API; ``conditional``
-    says whether 404/412 answer a conditional write (re-pull and re-plan) or are plain refusals.
+    says whether 404/410/412 answer a conditional write (re-pull and re-plan) or are plain
+    refusals; ``transient`` says whether 408/429/5xx mean "try again later" (False for an
+    application's fault codes that borrow HTTP numbers for a definite answer).
     """
     if status in auth:
         return AuthError(message, connector=connector)
@@ -175,23 +178,31 @@ def error_for_status(
         return NotFound(message, connector=connector)
     if conditional and status == 412:
         return PreconditionFailed(message, connector=connector)
-    if status in (408, 429) or status >= 500:
+    if transient and (status in (408, 429) or status >= 500):
         return TransientError(message, connector=connector, retry_after=retry_after)
     return PermanentError(message, connector=connector)
 
 
-def raise_for_response(response: httpx.Response, connector: str, what: str = "") -> None:
+def raise_for_response(
+    response: httpx.Response,
+    connector: str,
+    what: str = "",
+    *,
+    auth: Collection[int] = (401, 403),
+    conditional: bool = True,
+) -> None:
     """Map an HTTP answer to the hub's error tree (no-op on 2xx/3xx).
 
     The message names the method, the path and the status, never the query string or headers,
-    which may carry credentials.
+    which may carry credentials. ``auth`` and ``conditional`` as in :func:`error_for_status`.
     """
     status = response.status_code
     if status < 400:
         return
     label = f"{response.request.method} {response.request.url.path}"
     message = f"{what + ': ' if what else ''}{label} answered {status}"
-    raise error_for_status(status, message, connector=connector, retry_after=retry_after_seconds(response.headers))
+    raise error_for_status(status, message, connector=connector, retry_after=retry_after_seconds(response.headers),
+                           auth=auth, conditional=conditional)
 
 
 def describe_transport_error(exc: Exception, connector: str) -> ConnectorError:

@@ -33,11 +33,9 @@ from signalbot.auth import Authentication, BasicAuthentication
 from connectors.chat_base import ChatConfig, ChatConnector
 from connectors.chat_board import Pacer, Posted, digest
 from connectors.chat_render import say
-from connectors.signal_bot import SignalFrontend
+from connectors.http import error_for_status, retry_after_seconds
 from sync.announce import Format
-from sync.chat import ChannelPolicy, Inbox, Responder
 from sync.errors import (
-    AuthError,
     BreakerOpen,
     ConfigError,
     ConnectorError,
@@ -138,16 +136,6 @@ class SignalConnector(ChatConnector[SignalConfig]):
     async def send_part(self, target: str, text: str) -> str:
         return str(await self._send(target, text))
 
-    # the bots ----------------------------------------------------------------------------------
-    def chat_frontend(self, responder: Responder, inbox: Inbox) -> SignalFrontend:
-        return SignalFrontend(self, responder, inbox)
-
-    def chat_policy(self) -> ChannelPolicy:
-        """The groups and admins (numbers or UUIDs) configured for this connector."""
-        return ChannelPolicy(
-            chats=frozenset(self.targets()), admins=frozenset(self.config.admins), language=self.config.language
-        )
-
     # day messages: the board's platform -----------------------------------------------------
     async def post(self, target: str, text: str, *, silent: bool) -> Posted:
         stamp = await self._send(target, text)
@@ -221,16 +209,15 @@ class SignalConnector(ChatConnector[SignalConfig]):
     def _error(self, exc: SignalAPIError, target: str | None, sending: bool) -> ConnectorError:
         where = f"group {target}: " if target else ""
         cause = exc.__cause__
-        status = cause.status if isinstance(cause, aiohttp.ClientResponseError) else None
-        if status == 429:
-            self._tripped = say("signal.held", self.lang, detail="429", name=self.name)
-            return BreakerOpen(self._tripped, connector=self.name)
-        if status in (401, 403):
-            return AuthError("signal-cli-rest-api refused the credentials", connector=self.name)
-        if status is not None and status >= 500:
-            return TransientError(f"{where}signal-cli-rest-api answered {status}", connector=self.name)
-        if status is not None:
-            return PermanentError(f"{where}signal-cli-rest-api refused the request ({status})", connector=self.name)
+        if isinstance(cause, aiohttp.ClientResponseError):
+            status = cause.status
+            if status == 429:  # a rate limit with a CAPTCHA: sending more only makes it worse
+                self._tripped = say("signal.held", self.lang, detail="429", name=self.name)
+                return BreakerOpen(self._tripped, connector=self.name)
+            after = retry_after_seconds(cause.headers) if cause.headers else None
+            # No conditional writes here: a 404 is a refusal, not "changed since read".
+            return error_for_status(status, f"{where}signal-cli-rest-api answered {status}",
+                                    connector=self.name, retry_after=after, conditional=False)
         if not sending or isinstance(cause, aiohttp.ClientConnectorError):
             return TransientError(f"{where}cannot reach signal-cli-rest-api", connector=self.name)
         return DeliveryUnknown(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import os
 import sys
 from collections.abc import Callable, Iterator
@@ -136,8 +137,11 @@ def _print_report(report: Report, lang: str, planned: bool) -> None:
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-def cli() -> None:
+@click.option("--debug", is_flag=True, help="Log everything (DEBUG), tracebacks of unexpected errors included.")
+def cli(debug: bool) -> None:
     """Commons Hub: one programme, kept in step across every tool of the collective."""
+    if debug:  # secrets are still masked: the redactor goes on this handler with the settings
+        logging.basicConfig(level=logging.DEBUG, format="%(asctime)s %(levelname)s %(name)s: %(message)s", force=True)
 
 
 @cli.command()

@@ -28,14 +28,13 @@ from urllib.parse import quote_plus
 
 import httpx
 
-from connectors.http import describe_transport_error, raise_for_response, retry_after_seconds
-from sync.errors import (
-    AuthError,
-    ConnectorError,
-    NotFound,
-    PermanentError,
-    TransientError,
+from connectors.http import (
+    describe_transport_error,
+    error_for_status,
+    raise_for_response,
+    retry_after_seconds,
 )
+from sync.errors import AuthError, ConnectorError, NotFound, PermanentError, TransientError
 
 #: Functions that only read: safe to send twice.
 READ_ONLY = frozenset(
@@ -53,6 +52,11 @@ READ_ONLY = frozenset(
     }
 )
 READ_ATTEMPTS = 3
+#: The statuses of a token endpoint that refuse the credentials: every 4xx but "try later".
+TOKEN_REFUSALS = frozenset(range(400, 500)) - {408, 429}
+#: The HTTP status Etherpad (>= 1.8) gives each error code of its envelope: an older one, or a
+#: proxy, may answer 200 whatever the code.
+CODE_STATUS = {1: 400, 2: 500, 3: 404, 4: 401}
 
 
 class Credentials:
@@ -132,12 +136,17 @@ class ClientCredentials(Credentials):
         except httpx.TransportError as exc:
             raise describe_transport_error(exc, api.connector) from None
         status = response.status_code
-        if 400 <= status < 500 and status not in (408, 429):
-            # 404: no OAuth2 endpoint there (an Etherpad 1.x, a wrong token_url): the
-            # credentials cannot work either way, so the connector stops.
+        if status >= 400:
+            # Every refusal of a token request is about the credentials; a 404 too: no OAuth2
+            # endpoint there (an Etherpad 1.x, a wrong token_url), so the connector stops.
             reason = _json(response).get("error", f"HTTP {status}")
-            raise AuthError(f"OAuth2 token refused ({reason})", connector=api.connector)
-        raise_for_response(response, api.connector, "OAuth2 token")
+            raise error_for_status(
+                status,
+                f"OAuth2 token endpoint answered {status} ({reason})",
+                connector=api.connector,
+                retry_after=retry_after_seconds(response.headers),
+                auth=TOKEN_REFUSALS,
+            )
         body = _json(response)
         token = body.get("access_token")
         if not isinstance(token, str) or not token:
@@ -203,26 +212,23 @@ class EtherpadAPI:
         if not isinstance(code, int):
             # Not Etherpad's envelope: a proxy's page or another server. A 404 here must not
             # read as "the pad does not exist" (only code 1 says that).
-            if response.status_code not in (404, 410):
-                raise_for_response(response, self.connector, function)
+            raise_for_response(response, self.connector, function, conditional=False)
             raise PermanentError(f"{function}: not an Etherpad API answer", connector=self.connector)
         if code == 0:
             return body.get("data")
         raise self._error(function, code, str(body.get("message") or ""), response)
 
     def _error(self, function: str, code: int, message: str, response: httpx.Response) -> ConnectorError:
+        """An error envelope through the shared table, with the status Etherpad gives its code."""
         what = f"{function}: {message}" if message else function
-        if code == 4 or response.status_code in (401, 403):
-            return AuthError(f"{what} ({self.credentials.method} refused)", connector=self.connector)
-        if code == 1:
-            if "does not exist" in message:
-                return NotFound(what, connector=self.connector)
-            return PermanentError(what, connector=self.connector)
+        if code == 1 and "does not exist" in message:
+            return NotFound(what, connector=self.connector)  # "padID does not exist"
         if code == 3:
-            return PermanentError(
-                f"{what}: this Etherpad does not offer it in API {self.version}",
-                connector=self.connector,
-            )
-        if code == 2 or response.status_code >= 500 or response.status_code == 429:
-            return TransientError(what, connector=self.connector, retry_after=retry_after_seconds(response.headers))
-        return PermanentError(what, connector=self.connector)
+            what = f"{what}: this Etherpad does not offer it in API {self.version}"
+        status = response.status_code if response.status_code >= 400 else CODE_STATUS.get(code, 400)
+        error = error_for_status(
+            status, what, connector=self.connector, retry_after=retry_after_seconds(response.headers), conditional=False
+        )
+        if isinstance(error, AuthError):
+            error = AuthError(f"{what} ({self.credentials.method} refused)", connector=self.connector)
+        return error

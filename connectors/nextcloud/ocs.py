@@ -10,11 +10,12 @@ its requests are counted like every other.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any
 
 from connectors.http import error_for_status
-from sync.errors import AuthError, ConnectorError, TransientError
+from sync.errors import AuthError, ConnectorError, PermanentError, TransientError
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,16 @@ def client(url: str, user: str, password: str, verify: bool | str, on_response: 
     return nc
 
 
+def remote_errors() -> tuple[type[BaseException], ...]:
+    """What nc-py-api and niquests raise for a failed exchange (an answer that is not
+    Nextcloud's JSON included): the errors :func:`map_error` maps. Anything else is a bug and
+    propagates with its traceback."""
+    from nc_py_api import NextcloudException
+    from niquests.exceptions import RequestException
+
+    return (ConnectorError, NextcloudException, RequestException, json.JSONDecodeError)
+
+
 def map_error(exc: BaseException, connector: str, what: str) -> ConnectorError:
     """An nc-py-api or niquests failure as the hub's error, with no URL credentials in it."""
     from nc_py_api import NextcloudException
@@ -54,11 +65,14 @@ def map_error(exc: BaseException, connector: str, what: str) -> ConnectorError:
     if isinstance(exc, ConnectorError):
         return exc
     if isinstance(exc, NextcloudException):
-        status = int(getattr(exc, "status_code", 0) or 0)
+        status = int(exc.status_code or 0)
         status = {997: 401, 998: 404}.get(status, status)  # OCS codes for "not logged in", "not found"
         if status in (401, 403):
             return AuthError(f"{what}: credentials refused or right missing ({status})", connector=connector)
         return error_for_status(status, f"{what}: answered {status}", connector=connector)
+    if isinstance(exc, json.JSONDecodeError):
+        return PermanentError(f"{what}: the answer is not Nextcloud's (is this a Nextcloud server?)",
+                              connector=connector)
     return TransientError(
         f"{what}: cannot reach the server ({type(exc).__name__})", connector=connector
     )
@@ -68,7 +82,7 @@ async def account(nc: Any, connector: str) -> Account:
     try:
         version = await nc.srv_version
         user = await nc.user
-    except Exception as exc:
+    except remote_errors() as exc:
         raise map_error(exc, connector, "Nextcloud account") from None
     return Account(str(version.get("string") or version.get("major")), str(user))
 
@@ -82,7 +96,7 @@ async def _node(nc: Any, path: str, connector: str) -> Any:
         if int(getattr(exc, "status_code", 0) or 0) == 404:
             return None
         raise map_error(exc, connector, "shared folder") from None
-    except Exception as exc:
+    except remote_errors() as exc:
         raise map_error(exc, connector, "shared folder") from None
 
 

@@ -24,11 +24,13 @@ import xmlrpc.client
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any, TypeVar
+from xml.parsers.expat import ExpatError
 
 from wordpress_xmlrpc import Client, WordPressPage, WordPressPost
 from wordpress_xmlrpc.exceptions import InvalidCredentialsError, XmlrpcDisabledError
 from wordpress_xmlrpc.methods import posts, users
 
+from connectors.http import error_for_status, retry_after_seconds
 from connectors.wordpress.api import LOOKUP_STATUSES, Account, Page, SiteAPI, http_date
 from connectors.wordpress.messages import m
 from sync.errors import AuthError, NotFound, PermanentError, TransientError
@@ -161,22 +163,28 @@ class XmlRpcAPI(SiteAPI):
             disabled = m("xmlrpc.disabled", self.lang, url=self.url)
             raise AuthError(disabled, connector=self.connector) from None
         except xmlrpc.client.Fault as fault:
+            # WordPress borrows HTTP numbers for its faults (401/403 rights, 404 no such post,
+            # 500 refused): a definite answer, so never "try again later".
             code = fault.faultCode
-            message = f"{what}: XML-RPC fault {code} ({fault.faultString})"
             if code == 404 and missing_ok:
                 return None
-            if code in (401, 403):
-                raise AuthError(message, connector=self.connector) from None
-            if code == 404:
-                raise NotFound(message, connector=self.connector) from None
-            raise PermanentError(message, connector=self.connector) from None
+            message = f"{what}: XML-RPC fault {code} ({fault.faultString})"
+            raise error_for_status(code, message, connector=self.connector, transient=False) from None
         except xmlrpc.client.ProtocolError as exc:
+            # An HTTP error on xmlrpc.php itself: a 404 means no endpoint, not a missing page.
             message = f"{what}: {self.endpoint.rsplit('/', 1)[-1]} answered {exc.errcode}"
-            if exc.errcode in (401, 403):
-                raise AuthError(message, connector=self.connector) from None
-            if exc.errcode in (408, 429) or exc.errcode >= 500:
-                raise TransientError(message, connector=self.connector) from None
-            raise PermanentError(message, connector=self.connector) from None
+            headers = {str(k).lower(): str(v) for k, v in dict(exc.headers or {}).items()}
+            raise error_for_status(
+                exc.errcode,
+                message,
+                connector=self.connector,
+                retry_after=retry_after_seconds(headers),
+                conditional=False,
+            ) from None
+        except (xmlrpc.client.ResponseError, ExpatError):
+            raise PermanentError(
+                f"{what}: the server's answer is not XML-RPC (is this a WordPress site?)", connector=self.connector
+            ) from None
         except (OSError, http.client.HTTPException) as exc:
             raise TransientError(
                 f"{what}: cannot reach the server ({type(exc).__name__})", connector=self.connector

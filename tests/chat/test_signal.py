@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from connectors.signal import SignalConfig, SignalConnector
-from sync.errors import BreakerOpen, PermanentError
+from sync.errors import AuthError, BreakerOpen, PermanentError, TransientError
 from tests.chat.support import Driver, announcement_between, context, moved, reference_programme
 from tests.fakes.signal import FakeSignal
 
@@ -146,3 +146,23 @@ async def test_partial_group_send_is_not_resent(
     with pytest.raises(PermanentError):
         await connector.announce(groups["stranger"], news)
     assert signal_fake.sends_to(groups["stranger"]) == []
+
+
+@pytest.mark.parametrize(
+    ("status", "error"), [(401, AuthError), (403, AuthError), (404, PermanentError), (500, TransientError),
+                          (503, TransientError), (400, PermanentError)]
+)
+async def test_http_errors_map_through_the_shared_table(
+    signal_fake: FakeSignal, groups: dict[str, str], make: Factory, status: int, error: type[Exception]
+) -> None:
+    programme = reference_programme()
+    news = announcement_between(programme, moved(programme, "restitution", status="cancelled"))
+    connector = make()
+    signal_fake.fail(status, headers={"Retry-After": "30"})
+    with pytest.raises(error) as caught:
+        await connector.announce(groups["a"], news)
+    assert type(caught.value) is error and f"answered {status}" in str(caught.value)
+    if error is TransientError:
+        assert caught.value.retry_after == 30  # type: ignore[attr-defined]
+    assert connector.breaker is None, "only a 429 holds the connector"
+    assert signal_fake.sends_to(groups["a"]) == []

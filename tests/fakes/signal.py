@@ -115,6 +115,7 @@ class FakeSignal:
         self._last_ts = 0
         self._rate_limits: list[list[Any]] = []
         self._partials: list[list[Any]] = []
+        self._failures: list[list[Any]] = []
         self._stopping = False
 
     # test-side API ---------------------------------------------------------------------------
@@ -158,6 +159,11 @@ class FakeSignal:
         """The next ``times`` sends answer 429 (a CAPTCHA challenge when ``captcha``)."""
         with self._lock:
             self._rate_limits.append([times, captcha])
+
+    def fail(self, status: int, *, times: int = 1, headers: dict[str, str] | None = None) -> None:
+        """The next ``times`` sends answer ``status`` (a proxy refusing the credentials, a crash)."""
+        with self._lock:
+            self._failures.append([times, status, dict(headers or {})])
 
     def partial_failure(
         self, members: list[str], *, times: int = 1, reason: str = "Unregistered user"
@@ -282,6 +288,13 @@ class FakeSignal:
         if not isinstance(body.get("message", ""), str):
             return self._error(request, 400, "Couldn't process request - invalid request")
         with self._lock:
+            if self._failures:
+                failure = self._failures[0]
+                failure[0] -= 1
+                if failure[0] <= 0:
+                    self._failures.pop(0)
+                self._log(request, failure[1])
+                return JSONResponse({"error": "injected"}, status_code=failure[1], headers=failure[2])
             if self._rate_limits:
                 entry = self._rate_limits[0]
                 entry[0] -= 1

@@ -70,3 +70,38 @@ def test_status_maps_to_what_the_engine_does_next(status: int, error: type[Excep
         raise_for_response(httpx.Response(status, request=request), "site")
     assert "secret-token" not in str(caught.value)
     assert "[site] GET /private answered" in str(caught.value)
+
+
+def test_the_table_takes_each_api_s_meaning_of_a_status() -> None:
+    from connectors.http import error_for_status
+
+    def kind(status: int, **meaning: object) -> type[Exception]:
+        return type(error_for_status(status, "x", connector="c", **meaning))  # type: ignore[arg-type]
+
+    assert kind(404, conditional=False) is PermanentError and kind(412, conditional=False) is PermanentError
+    assert kind(403, auth=(401,)) is PermanentError and kind(404, auth=(401, 404)) is AuthError
+    assert kind(500, transient=False) is PermanentError and kind(429, transient=False) is PermanentError
+    after = error_for_status(429, "x", connector="c", retry_after=12.0)
+    assert isinstance(after, TransientError) and after.retry_after == 12.0
+
+
+def test_debug_option_logs_everything() -> None:
+    import logging
+
+    from click.testing import CliRunner
+
+    from hub.cli import cli
+
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    try:
+        result = CliRunner().invoke(cli, ["--debug", "status", "--config", "/nonexistent/hub.toml"])
+        assert result.exit_code == 2 and root.level == logging.DEBUG
+    finally:
+        for handler in root.handlers:
+            if handler not in handlers:
+                root.removeHandler(handler)
+        for handler in handlers:
+            if handler not in root.handlers:
+                root.addHandler(handler)
+        root.setLevel(level)
