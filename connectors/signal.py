@@ -34,7 +34,9 @@ from connectors.chat_base import ChatConfig, ChatConnector
 from connectors.chat_board import Pacer, Posted, digest
 from connectors.chat_render import say
 from connectors.http import error_for_status, retry_after_seconds
+from connectors.signal_bot import SignalFrontend
 from sync.announce import Format
+from sync.chat import ChannelPolicy, Inbox, Responder
 from sync.errors import (
     BreakerOpen,
     ConfigError,
@@ -135,6 +137,16 @@ class SignalConnector(ChatConnector[SignalConfig]):
 
     async def send_part(self, target: str, text: str) -> str:
         return str(await self._send(target, text))
+
+    # the bots ----------------------------------------------------------------------------------
+    def chat_frontend(self, responder: Responder, inbox: Inbox) -> SignalFrontend:
+        return SignalFrontend(self, responder, inbox)
+
+    def chat_policy(self) -> ChannelPolicy:
+        """The groups and admins (numbers or UUIDs) configured for this connector."""
+        return ChannelPolicy(
+            chats=frozenset(self.targets()), admins=frozenset(self.config.admins), language=self.config.language
+        )
 
     # day messages: the board's platform -----------------------------------------------------
     async def post(self, target: str, text: str, *, silent: bool) -> Posted:
