@@ -43,7 +43,7 @@ from sync.errors import (
     ConfigError,
     PermanentError,
 )
-from sync.i18n import lookup
+from sync.i18n import Catalogue
 from sync.model import Programme, Session
 from sync.protocol import (
     Capability,
@@ -58,7 +58,7 @@ from sync.protocol import (
 
 T = TypeVar("T")
 
-MESSAGES: dict[str, dict[str, str]] = {
+MESSAGES = Catalogue({
     "check.calendar": {
         "fr": "calendrier « {name} » joignable, identifiants acceptés ({mode})",
         "en": "calendar “{name}” reachable, credentials accepted ({mode})",
@@ -91,12 +91,11 @@ MESSAGES: dict[str, dict[str, str]] = {
         "fr": "{href} : un autre événement porte déjà l'identifiant {key}, ignoré",
         "en": "{href}: another event already carries the id {key}, ignored",
     },
-}
+})
 
 
-def say(message: str, lang: str, /, **values: Any) -> str:
-    """One of this module's messages in French or English."""
-    return lookup(MESSAGES, message, lang, **values)
+say = MESSAGES.say
+
 
 class CalDAVConfig(ConnectorConfig):
     """``[connectors.<name>]`` with ``type = "caldav"``: one calendar collection."""

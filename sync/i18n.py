@@ -8,7 +8,6 @@ lang)`` picks one. Dates follow each language's habits: "samedi 13 novembre, 15 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any, Literal
 
@@ -74,12 +73,6 @@ MESSAGES = Catalogue({
 
 say = MESSAGES.say
 
-
-def lookup(catalogue: Mapping[str, Mapping[str, str]], key: str, lang: str, /, **values: Any) -> str:
-    """``key`` of a plain FR/EN table, as :meth:`Catalogue.say` would say it."""
-    entry = catalogue[key]
-    text = entry.get(lang) or entry["fr"]
-    return text.format(**values) if values else text
 
 
 def say_time(moment: datetime, lang: str) -> str:

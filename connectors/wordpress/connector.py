@@ -19,7 +19,7 @@ from typing import ClassVar
 
 from connectors.wordpress.api import Page, SiteAPI
 from connectors.wordpress.config import WordPressConfig
-from connectors.wordpress.messages import m
+from connectors.wordpress.messages import say
 from connectors.wordpress.parse import parse_page
 from connectors.wordpress.render import (
     esc,
@@ -154,12 +154,12 @@ class WordPressConnector(Connector[WordPressConfig]):
         problems: list[str] = []
         if page.status != "publish":
             problems.append(
-                m("drift.status", self.lang, slug=page.slug, id=page.id, status=page.status)
+                say("drift.status", self.lang, slug=page.slug, id=page.id, status=page.status)
             )
         if not is_hub_page(page.title, page.content):
             when = page.modified.replace("T", " ")
-            detected = m("drift.detected", self.lang, slug=self.config.page, id=page.id, when=when)
-            problems.append(f"{detected}; {m('drift.' + self.config.on_drift, self.lang)}")
+            detected = say("drift.detected", self.lang, slug=self.config.page, id=page.id, when=when)
+            problems.append(f"{detected}; {say('drift.' + self.config.on_drift, self.lang)}")
         return problems
 
     # protocol ---------------------------------------------------------------------------
@@ -174,7 +174,7 @@ class WordPressConnector(Connector[WordPressConfig]):
                 )
         account = await api.account()
         proved.append(
-            m("check.user", self.lang, url=self.config.url, user=account.username, api=api.name)
+            say("check.user", self.lang, url=self.config.url, user=account.username, api=api.name)
         )
         needed = PAGE_RIGHTS + (NEWS_RIGHTS if self.config.news else ())
         if account.capabilities is not None:
@@ -186,27 +186,27 @@ class WordPressConnector(Connector[WordPressConfig]):
         else:
             roles = ", ".join(account.roles) or "-"
             raise AuthError(
-                m("check.roles_unknown", self.lang, roles=roles, user=account.username),
+                say("check.roles_unknown", self.lang, roles=roles, user=account.username),
                 connector=self.name,
             )
         if missing:
-            rights = ", ".join(m(f"right.{r}", self.lang) for r in missing)
+            rights = ", ".join(say(f"right.{r}", self.lang) for r in missing)
             raise AuthError(
-                m("check.missing", self.lang, user=account.username, rights=rights),
+                say("check.missing", self.lang, user=account.username, rights=rights),
                 connector=self.name,
             )
         proved.append(
-            m(
+            say(
                 "check.rights",
                 self.lang,
-                rights=", ".join(m(f"right.{r}", self.lang) for r in needed),
+                rights=", ".join(say(f"right.{r}", self.lang) for r in needed),
             )
         )
         page = await api.page_by_slug(self.config.page)
         if page is None:
-            proved.append(m("check.page_new", self.lang, slug=self.config.page))
+            proved.append(say("check.page_new", self.lang, slug=self.config.page))
         else:
-            proved.append(m("check.page_found", self.lang, slug=self.config.page, id=page.id))
+            proved.append(say("check.page_found", self.lang, slug=self.config.page, id=page.id))
         return proved
 
     async def pull(
@@ -277,7 +277,7 @@ class WordPressConnector(Connector[WordPressConfig]):
             if page_hash(page.title, page.content) != page_hash(title, content):
                 # PHP drops a body over post_max_size and WordPress filters HTML for users
                 # without unfiltered_html: either way the page is not what was sent.
-                raise PermanentError(m("write.altered", self.lang, id=page.id), connector=self.name)
+                raise PermanentError(say("write.altered", self.lang, id=page.id), connector=self.name)
         except PermanentError as exc:
             return [exc for _ in ops]
         self._page_id = page.id

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from sync.i18n import Catalogue
 
-from sync.i18n import lookup
-
-MESSAGES: dict[str, dict[str, str]] = {
+MESSAGES = Catalogue({
     "page.title": {"fr": "Programme", "en": "Programme"},
     "page.empty": {
         "fr": "Le programme sera bientôt publié.",
@@ -86,9 +84,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "fr": "XML-RPC est désactivé sur {url}",
         "en": "XML-RPC is disabled on {url}",
     },
-}
+})
 
 
-def m(key: str, lang: str, /, **values: Any) -> str:
-    """The message ``key`` in ``lang`` (French when the language is unknown), filled in."""
-    return lookup(MESSAGES, key, lang, **values)
+say = MESSAGES.say

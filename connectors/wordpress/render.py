@@ -20,7 +20,7 @@ from datetime import date
 from itertools import groupby
 from urllib.parse import urlsplit
 
-from connectors.wordpress.messages import m
+from connectors.wordpress.messages import say
 from sync.i18n import say_date, say_time
 from sync.model import Programme, Session, Venue
 
@@ -58,7 +58,7 @@ def page_title(programme: Programme, lang: str, configured: str | None = None) -
     """The page title as sent to WordPress (escaped: themes print titles without escaping)."""
     if configured:
         return esc(configured)
-    return esc(f"{m('page.title', lang)} – {programme.event.title}")
+    return esc(f"{say('page.title', lang)} – {programme.event.title}")
 
 
 def _safe_url(url: str) -> str | None:
@@ -76,13 +76,13 @@ def _sep(lang: str) -> str:
 
 def _venue_line(venue: Venue | None, venue_id: str | None, lang: str) -> str:
     if venue is None:
-        where = esc(venue_id) if venue_id else esc(m("venue.unknown", lang))
+        where = esc(venue_id) if venue_id else esc(say("venue.unknown", lang))
     else:
         name = f'<span class="hub-venue-name">{esc(venue.name)}</span>'
         where = f'<a href="#lieu-{esc(venue.id)}">{name}</a>'
         if venue.address:
             where += f', <span class="hub-venue-address">{esc(venue.address)}</span>'
-    return f'<p class="hub-venue">{esc(m("session.venue", lang))}{_sep(lang)}{where}</p>'
+    return f'<p class="hub-venue">{esc(say("session.venue", lang))}{_sep(lang)}{where}</p>'
 
 
 def render_session(session: Session, programme: Programme, lang: str) -> str:
@@ -111,11 +111,11 @@ def render_session(session: Session, programme: Programme, lang: str) -> str:
     classes = "hub-session"
     if session.status == "cancelled":
         classes += " hub-cancelled"
-        status = esc(m("session.cancelled", lang))
+        status = esc(say("session.cancelled", lang))
         head = f'<del>{head}</del> <strong class="hub-status">{status}</strong>'
     elif session.status == "tentative":
         classes += " hub-tentative"
-        head += f' <em class="hub-status">({esc(m("session.tentative", lang))})</em>'
+        head += f' <em class="hub-status">({esc(say("session.tentative", lang))})</em>'
     parts = [
         f'<li id="session-{esc(session.id)}" class="{classes}" '
         f'data-venue="{esc(session.venue or "")}" data-status="{esc(session.status)}">',
@@ -124,7 +124,7 @@ def render_session(session: Session, programme: Programme, lang: str) -> str:
     ]
     if session.hosts:
         hosts = ", ".join(f'<span class="hub-host">{esc(h)}</span>' for h in session.hosts)
-        parts.append(f'<p class="hub-hosts">{esc(m("session.hosts", lang))}{sep}{hosts}</p>')
+        parts.append(f'<p class="hub-hosts">{esc(say("session.hosts", lang))}{sep}{hosts}</p>')
     if session.description:
         text = "<br>".join(esc(line) for line in session.description.split("\n"))
         parts.append(f'<p class="hub-description">{text}</p>')
@@ -134,7 +134,7 @@ def render_session(session: Session, programme: Programme, lang: str) -> str:
             target = _safe_url(link)
             text = f'<a href="{esc(target)}">{esc(link)}</a>' if target else esc(link)
             anchors.append(f'<span class="hub-link">{text}</span>')
-        label = esc(m("session.links", lang))
+        label = esc(say("session.links", lang))
         parts.append(f'<p class="hub-links">{label}{sep}{", ".join(anchors)}</p>')
     parts.append("</li>")
     return "\n".join(parts)
@@ -155,7 +155,7 @@ def render_body(programme: Programme, lang: str) -> str:
     sessions: Sequence[Session] = programme.sorted_sessions()
     parts = [f'<div class="commons-hub-programme" lang="{esc(lang)}">']
     if not sessions:
-        parts.append(f"<p>{esc(m('page.empty', lang))}</p>")
+        parts.append(f"<p>{esc(say('page.empty', lang))}</p>")
     for day, group in groupby(sessions, key=lambda s: s.start.astimezone(tz).date()):
         parts.append(f'<section aria-labelledby="jour-{day.isoformat()}">')
         parts.append(_day_heading(day, themes, lang))
@@ -167,7 +167,7 @@ def render_body(programme: Programme, lang: str) -> str:
     venues = [v for v in programme.venues.values() if v.id in used]
     if venues:
         parts.append('<section aria-labelledby="lieux">')
-        parts.append(f'<h2 id="lieux">{esc(m("venues.title", lang))}</h2>')
+        parts.append(f'<h2 id="lieux">{esc(say("venues.title", lang))}</h2>')
         parts.append('<ul class="hub-venues">')
         for venue in sorted(venues, key=lambda v: v.name):
             line = f"<strong>{esc(venue.name)}</strong>"

@@ -17,7 +17,7 @@ import httpx
 
 from connectors.http import describe_transport_error, raise_for_response
 from connectors.wordpress.api import LOOKUP_STATUSES, Account, Page, SiteAPI, http_date
-from connectors.wordpress.messages import m
+from connectors.wordpress.messages import say
 from sync.errors import AuthError, ConnectorError, PermanentError
 
 _STATUSES = ",".join(LOOKUP_STATUSES)
@@ -117,12 +117,12 @@ class RestAPI(SiteAPI):
         if code == "rest_invalid_param" and "status" in params:
             # Only anonymous requests are refused non-public statuses: WordPress ignored the
             # credentials (a wrong application password is treated as no login at all).
-            refused = m("auth.refused", self.lang, url=self.url)
+            refused = say("auth.refused", self.lang, url=self.url)
             raise AuthError(f"{refused} ({code})", connector=self.connector)
         if response.status_code == 401:
             # A wrong user or application password, or a server that drops the Authorization
             # header (WordPress then sees an anonymous request: rest_not_logged_in).
-            refused = m("auth.refused", self.lang, url=self.url)
+            refused = say("auth.refused", self.lang, url=self.url)
             raise AuthError(f"{refused} ({code or 401})", connector=self.connector)
         try:
             raise_for_response(response, self.connector, what)

@@ -32,7 +32,7 @@ from wordpress_xmlrpc.methods import posts, users
 
 from connectors.http import error_for_status, retry_after_seconds
 from connectors.wordpress.api import LOOKUP_STATUSES, Account, Page, SiteAPI, http_date
-from connectors.wordpress.messages import m
+from connectors.wordpress.messages import say
 from sync.errors import AuthError, NotFound, PermanentError, TransientError
 
 T = TypeVar("T")
@@ -157,10 +157,10 @@ class XmlRpcAPI(SiteAPI):
         try:
             return await asyncio.to_thread(call)
         except InvalidCredentialsError:
-            refused = m("auth.refused", self.lang, url=self.url)
+            refused = say("auth.refused", self.lang, url=self.url)
             raise AuthError(refused, connector=self.connector) from None
         except XmlrpcDisabledError:
-            disabled = m("xmlrpc.disabled", self.lang, url=self.url)
+            disabled = say("xmlrpc.disabled", self.lang, url=self.url)
             raise AuthError(disabled, connector=self.connector) from None
         except xmlrpc.client.Fault as fault:
             # WordPress borrows HTTP numbers for its faults (401/403 rights, 404 no such post,
