@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from signalbot._client import SignalAPIError
 
-from sync.chat import Inbox, Incoming, Outgoing, Responder
+from sync.chat import Inbox, Incoming, Outgoing, Responder, drain_inbox
 from sync.errors import ConnectorError
 
 if TYPE_CHECKING:
@@ -93,15 +93,9 @@ class SignalFrontend:
         return await self.drain()
 
     async def drain(self) -> int:
-        handled = 0
-        for key, frame in self.inbox.pending(self.channel):
-            incoming = self.read(frame)
-            replies = await self.bot.handle(incoming) if incoming is not None else []
-            self.inbox.done(self.channel, key)
-            handled += 1
-            for reply in replies:
-                await self.send(reply)
-        return handled
+        """Handle what the inbox holds and nobody handled yet (after a crash, too)."""
+        return await drain_inbox(self.inbox, self.channel, self.read, self.bot,
+                                 lambda _key, _index, reply: self.send(reply))
 
     async def send(self, out: Outgoing) -> None:
         """One answer, reminder or notice, in plain text (Signal shows no markup)."""

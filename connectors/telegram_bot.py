@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from telegram import Update
 from telegram.error import TelegramError
 
-from sync.chat import Inbox, Incoming, Outgoing, Responder
+from sync.chat import Inbox, Incoming, Outgoing, Responder, drain_inbox
 from sync.errors import ConnectorError
 
 if TYPE_CHECKING:
@@ -58,15 +58,8 @@ class TelegramFrontend:
 
     async def drain(self) -> int:
         """Handle what the inbox holds and nobody handled yet (after a crash, too)."""
-        handled = 0
-        for key, payload in self.inbox.pending(self.channel):
-            incoming = self.read(payload)
-            replies = await self.bot.handle(incoming) if incoming is not None else []
-            self.inbox.done(self.channel, key)
-            handled += 1
-            for reply in replies:
-                await self.send(reply)
-        return handled
+        return await drain_inbox(self.inbox, self.channel, self.read, self.bot,
+                                 lambda _key, _index, reply: self.send(reply))
 
     def read(self, payload: dict[str, Any]) -> Incoming | None:
         """The question in an update, or None (not a text message)."""

@@ -11,7 +11,7 @@ bot may speak there, and who may use its admin commands, is the connector's
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -99,3 +99,27 @@ class ChatFrontend(Protocol):
     async def run(self, stop: asyncio.Event) -> None:
         """Read the chats and answer until ``stop`` is set."""
         ...
+
+
+async def drain_inbox(
+    inbox: Inbox,
+    channel: str,
+    read: Callable[[dict[str, Any]], Incoming | None],
+    responder: Responder,
+    send: Callable[[str, int, Outgoing], Awaitable[None]],
+) -> int:
+    """Handle what ``inbox`` holds for ``channel`` and nobody handled yet (after a crash, too).
+
+    Each message is marked done before its replies go out, so a crash while answering never
+    answers it twice; ``send`` gets the message's key and the reply's index with each reply.
+    Returns how many messages were handled.
+    """
+    handled = 0
+    for key, payload in inbox.pending(channel):
+        incoming = read(payload)
+        replies = await responder.handle(incoming) if incoming is not None else []
+        inbox.done(channel, key)
+        handled += 1
+        for index, reply in enumerate(replies):
+            await send(key, index, reply)
+    return handled

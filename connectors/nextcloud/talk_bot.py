@@ -20,7 +20,7 @@ from typing import Any
 import httpx
 
 from connectors.nextcloud.talk import CHAT, HEADERS, TalkClient, reference_id
-from sync.chat import ChannelPolicy, Inbox, Incoming, Outgoing, Responder
+from sync.chat import ChannelPolicy, Inbox, Incoming, Outgoing, Responder, drain_inbox
 from sync.errors import AuthError, ConnectorError, TransientError
 
 log = logging.getLogger(__name__)
@@ -134,15 +134,11 @@ class TalkFrontend:
         return Incoming(self.channel, str(message.get("token", "")), actor, text, addressed=mentioned or replied)
 
     async def drain(self) -> int:
-        handled = 0
-        for key, message in self.inbox.pending(self.channel):
-            incoming = self.read(message)
-            replies = await self.bot.handle(incoming) if incoming is not None else []
-            self.inbox.done(self.channel, key)
-            handled += 1
-            for index, reply in enumerate(replies):
-                await self.send(reply, reference=reference_id("bot", self.channel, key, str(index)))
-        return handled
+        async def answer(key: str, index: int, reply: Outgoing) -> None:
+            # a reference derived from the question: an answer whose fate was lost is not doubled
+            await self.send(reply, reference=reference_id("bot", self.channel, key, str(index)))
+
+        return await drain_inbox(self.inbox, self.channel, self.read, self.bot, answer)
 
     async def send(self, out: Outgoing, *, reference: str = "") -> None:
         """One answer in Markdown, Talk's rendering."""
