@@ -58,9 +58,9 @@ def retimed(programme: Programme, key: str, hours: int = 1) -> Programme:
     return dataclasses.replace(programme, sessions={**programme.sessions, key: moved})
 
 
-class ConnectorContract:
-    """Behaviour every connector must show. Subclasses provide ``connector`` and ``remote_keys``,
-    and name the registry type they test in ``connector_type``."""
+class Contract:
+    """What every connector shows, sink or source. Subclasses provide a ``connector`` fixture and
+    name the registry type they test in ``connector_type``."""
 
     connector_type: ClassVar[str]
 
@@ -71,6 +71,14 @@ class ConnectorContract:
     async def test_connector_is_of_the_declared_type(self, connector: Connector[ConnectorConfig]) -> None:
         assert connector.type == self.connector_type
 
+    async def test_check_proves_access(self, connector: Connector[ConnectorConfig]) -> None:
+        proofs = await connector.check()
+        assert proofs and all(isinstance(p, str) and p for p in proofs)
+
+
+class ConnectorContract(Contract):
+    """Behaviour every sink must show. Subclasses also provide ``remote_keys``."""
+
     @staticmethod
     def readable(connector: Connector[ConnectorConfig]) -> bool:
         return Capability.READ in connector.capabilities
@@ -78,10 +86,6 @@ class ConnectorContract:
     async def test_readable_connectors_take_the_readable_suite(self, connector: Connector[ConnectorConfig]) -> None:
         if self.readable(connector):
             assert isinstance(self, ReadableConnectorContract), "subclass ReadableConnectorContract"
-
-    async def test_check_proves_access(self, connector: Connector[ConnectorConfig]) -> None:
-        proofs = await connector.check()
-        assert proofs and all(isinstance(p, str) and p for p in proofs)
 
     async def test_projection_is_deterministic(self, connector: Connector[ConnectorConfig],
                                                programme: Programme) -> None:
@@ -148,26 +152,15 @@ class ReadableConnectorContract(ConnectorContract):
         assert [i for i in again.items if i.key is not None and dict(i.fields) != dict(links[i.key].base or {})] == []
 
 
-class SourceContract:
+class SourceContract(Contract):
     """Behaviour of a read-only source (the programme file): it reads, cheaply, and never echoes.
 
     Subclasses provide ``connector`` (opened, over a source holding the reference programme) and
     ``edit``: a function ``(key, field, value) -> None`` that changes one session at the source.
     """
 
-    connector_type: ClassVar[str]
-
-    @pytest.fixture
-    def programme(self) -> Programme:
-        return reference_programme()
-
-    async def test_connector_is_of_the_declared_type(self, connector: Connector[ConnectorConfig]) -> None:
-        assert connector.type == self.connector_type
+    async def test_a_source_reads_and_never_writes(self, connector: Connector[ConnectorConfig]) -> None:
         assert Capability.READ in connector.capabilities and Capability.WRITE not in connector.capabilities
-
-    async def test_check_proves_access(self, connector: Connector[ConnectorConfig]) -> None:
-        proofs = await connector.check()
-        assert proofs and all(isinstance(p, str) and p for p in proofs)
 
     async def test_first_pull_holds_every_session_as_projected(
         self, connector: Connector[ConnectorConfig], programme: Programme

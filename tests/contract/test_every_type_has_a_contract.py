@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 
 from connectors.registry import CONNECTOR_TYPES
-from tests.contract.suite import ConnectorContract, SourceContract
+from tests.contract.suite import Contract
 from tests.helpers import REPO
 
 
@@ -19,6 +19,6 @@ def subclasses(cls: type) -> set[type]:
 def test_every_registered_type_has_a_contract_subclass() -> None:
     for path in REPO.joinpath("tests").rglob("test_*contract*.py"):
         importlib.import_module(".".join(path.relative_to(REPO).with_suffix("").parts))
-    contracts = subclasses(ConnectorContract) | subclasses(SourceContract)
+    contracts = subclasses(Contract)
     covered = {cls.connector_type for cls in contracts if hasattr(cls, "connector_type")}
     assert set(CONNECTOR_TYPES) - covered == set()
