@@ -7,6 +7,7 @@ layer knows only this base, never a concrete connector.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
@@ -25,6 +26,22 @@ class ConnectorConfig(BaseModel):
         "('existence' lets it add and remove sessions).",
     )
     enabled: bool = True
+    review: Literal["never", "mass", "deletions", "always"] = Field(
+        "mass",
+        description="When this source's edits wait for an organiser's 'hub review --accept': "
+        "never; mass (more than review_min sessions and review_ratio of the programme in one pull "
+        "or over review_window_hours); deletions (mass, or any session removed); always.",
+    )
+    review_ratio: float | None = Field(
+        None, ge=0, le=1,
+        description="Share of the programme above which a change is held; default [hub] mass_delete_ratio.",
+    )
+    review_min: int | None = Field(
+        None, ge=0, description="Sessions always allowed per window; default [hub] mass_delete_min."
+    )
+    review_window_hours: float | None = Field(
+        None, ge=0, description="The rolling window edits are added up over; default [hub] review_window_hours."
+    )
 
     def secret(self, name: str, base_dir: Path | None = None) -> str | None:
         """A secret from ``<name>`` or the file named by ``<name>_file`` (first line, stripped).

@@ -46,8 +46,24 @@ class HubSection(BaseModel):
     )
     database: str = Field("sqlite:///hub.db", description="SQLAlchemy URL of the state store.")
     language: Literal["fr", "en"] = "fr"
-    mass_delete_ratio: float = Field(0.2, ge=0, le=1)
-    mass_delete_min: int = Field(3, ge=0)
+    programme_review: Literal["never", "mass", "deletions", "always"] = Field(
+        "never",
+        description="When edits of the programme file wait for 'hub review --accept' (see connectors' review). "
+        "Default never: the file is edited by the organisers who run the hub; set 'mass' when others can "
+        "write it (a shared folder).",
+    )
+    mass_delete_ratio: float = Field(
+        0.2, ge=0, le=1, description="Default share of the programme a source may change before it is held."
+    )
+    mass_delete_min: int = Field(3, ge=0, description="Default number of sessions a source may always change.")
+    review_window_hours: float = Field(
+        24.0, ge=0, description="Default rolling window over which a source's changes are added up."
+    )
+    admin_chats: list[str] = Field(
+        default_factory=list,
+        description="Where notices for organisers go (held changes): '<connector>' (all its chats) "
+        "or '<connector>:<chat>'.",
+    )
     lock_file: str | None = Field(None, description="Writer lock; default: next to the database.")
     retry_delay: float = Field(
         0.0, ge=0, description="Seconds before a failed write or message is tried again, doubled per attempt."

@@ -25,10 +25,13 @@ from rich.table import Table
 from config.secrets import Redactor, install
 from config.settings import Settings
 from hub.messages import MESSAGES, say
+from hub.review import batch_json, describe_batch, event_zone, find_batch, history_json, history_line, parse_since
+from hub.review import decide as decide_batch
 from hub.runtime import build_engine, load_settings, open_store, redactor
-from sync.errors import ConfigError, HubError, InputError
+from sync.errors import ConfigError, HubError, InputError, UsageError
 from sync.protocol import RequestCounter
 from sync.report import Report
+from sync.review import HeldSummary
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -59,9 +62,10 @@ def _settings(config_path: str | None) -> Settings:
 
 
 def _fail(exc: HubError, lang: str, as_json: bool) -> int:
-    code = EXIT_BAD_INPUT if isinstance(exc, (ConfigError, InputError)) else EXIT_FAILED
+    code = EXIT_BAD_INPUT if isinstance(exc, (ConfigError, InputError, UsageError)) else EXIT_FAILED
     title = say("error.config" if isinstance(exc, ConfigError) else
-                "error.input" if isinstance(exc, InputError) else "error.run", lang)
+                "error.input" if isinstance(exc, InputError) else
+                "error.usage" if isinstance(exc, UsageError) else "error.run", lang)
     if as_json:
         click.echo(json.dumps({"error": title, "problems": _redact(str(exc)).splitlines()}, ensure_ascii=False))
     else:
@@ -86,13 +90,21 @@ def _progress(enabled: bool) -> Iterator[Callable[[str, int, int], None]]:
         yield update
 
 
-def _run_engine(config_path: str | None, as_json: bool, action: str, force_delete: bool = False) -> int:
+def _run_engine(
+    config_path: str | None, as_json: bool, action: str, force_delete: bool = False,
+    *, revert: int | None = None, decide: Callable[[Settings, str], str] | None = None,
+) -> int:
+    """Run one sync or plan and print its report. ``decide`` runs first (a review decision,
+    a revert's check) and returns what to say after the report."""
     lang = _lang()
+    said = ""
     try:
         settings = _settings(config_path)
         lang = _lang(settings)
+        if decide is not None:
+            said = decide(settings, lang)
         with _progress(not as_json and sys.stderr.isatty()) as progress:
-            engine = build_engine(settings, force_delete=force_delete, progress=progress)
+            engine = build_engine(settings, force_delete=force_delete, progress=progress, revert=revert)
             report = asyncio.run(engine.sync() if action == "sync" else engine.plan())
             if action == "sync":
                 store = engine.store
@@ -105,6 +117,8 @@ def _run_engine(config_path: str | None, as_json: bool, action: str, force_delet
         click.echo(json.dumps(report.to_json(projections=action == "plan"), ensure_ascii=False))
     else:
         _print_report(report, lang, planned=action == "plan")
+        if said:
+            click.echo(said)
     return EXIT_FAILED if report.failed else EXIT_OK
 
 
@@ -126,13 +140,16 @@ def _print_report(report: Report, lang: str, planned: bool) -> None:
             console.print(f"[red]{escape(name)}[/red]: {escape(r.error)}", highlight=False)
     for problem in report.problems:
         console.print(f"[yellow]![/yellow] {escape(problem)}", highlight=False)
+    for batch in report.held:
+        console.print(say("held.line", lang, connector=batch["connector"], sessions=batch["sessions"],
+                          batch=batch["batch"] if batch["batch"] is not None else "?"), markup=False)
     if report.conflicts:
         console.print(say("conflicts.new", lang, n=len(report.conflicts)), markup=False)
     if report.announcement is not None:
         console.print()
         console.print(say("announce.preview" if planned else "announce.sent", lang), markup=False)
         console.print(report.announcement.render(lang, "text"), markup=False, highlight=False)
-    elif not report.changes and not any(report.planned.values()):
+    elif not report.changes and not any(report.planned.values()) and not report.held:
         console.print(say("nothing", lang), markup=False)
 
 
@@ -181,6 +198,7 @@ def status(config_path: str | None, as_json: bool) -> None:
         "in_doubt": [{"connector": e.connector, "target": e.target, "op": e.op, "error": e.error} for e in in_doubt],
         "held": store.open_breakers(),
         "open_conflicts": len(store.open_conflicts()),
+        "review": [batch_json(b) for b in store.held_batches()],
     }
     if as_json:
         click.echo(json.dumps({"connectors": last["connectors"], "changes": last["changes"],
@@ -200,6 +218,10 @@ def status(config_path: str | None, as_json: bool) -> None:
         console.print(line, markup=False)
     for name, reason in extra["held"].items():
         console.print(say("status.held", lang, name=name, reason=reason), markup=False)
+    for batch in store.held_batches():
+        sessions = HeldSummary.from_json(batch.summary).sessions
+        console.print(say("status.review", lang, batch=batch.id, connector=batch.connector, sessions=sessions),
+                      markup=False)
 
 
 @cli.command()
@@ -232,6 +254,103 @@ def conflicts(config_path: str | None, as_json: bool, resolve_id: int | None, ke
         click.echo(say("conflicts.none", lang))
     for row in rows:
         click.echo(say("conflicts.row", lang, **row))
+
+
+@cli.command()
+@config_option
+@json_option
+@click.argument("batch", type=int, required=False)
+@click.option("--accept", "accept_id", type=int, default=None, help="Merge this held batch and push it everywhere.")
+@click.option("--reject", "reject_id", type=int, default=None,
+              help="Drop this held batch and write the programme back over the source.")
+def review(config_path: str | None, as_json: bool, batch: int | None, accept_id: int | None,
+           reject_id: int | None) -> None:
+    """List the changes held for review (a mass edit of a pad, say); accept or reject one.
+
+    Accepting or rejecting runs a sync at once, so the outcome reaches every channel.
+    """
+    if accept_id is not None or reject_id is not None:
+        def decide(settings: Settings, lang: str) -> str:
+            if accept_id is not None and reject_id is not None:
+                raise UsageError(say("review.both", lang))
+            number = accept_id if accept_id is not None else reject_id
+            assert number is not None
+            store = open_store(settings)
+            try:
+                decide_batch(store, number, "accepted" if accept_id is not None else "rejected", lang)
+            finally:
+                store.close()
+            return say("review.accepted" if accept_id is not None else "review.rejected", lang, batch=number)
+
+        sys.exit(_run_engine(config_path, as_json, "sync", decide=decide))
+    lang = _lang()
+    try:
+        settings = _settings(config_path)
+        lang = _lang(settings)
+        store = open_store(settings)
+        batches = store.held_batches()
+        if batch is not None:
+            batches = [find_batch(store, batch, lang)]
+        zone = event_zone(store)
+    except HubError as exc:
+        sys.exit(_fail(exc, lang, as_json))
+    if as_json:
+        click.echo(json.dumps({"held": [batch_json(b) for b in batches]}, ensure_ascii=False, default=str))
+        return
+    if not batches:
+        click.echo(say("review.none", lang))
+        return
+    for held in batches:
+        for line in describe_batch(held, lang, zone):
+            click.echo(line)
+    click.echo(say("review.hint", lang))
+
+
+@cli.command()
+@config_option
+@json_option
+@click.option("--session", "session_id", default=None, help="Only this session (its id).")
+@click.option("--since", default=None, help="Only changes since: 2h, 3d, 30m, 2026-12-01 or 2026-12-01T14:00.")
+@click.option("--limit", type=int, default=200, show_default=True, help="At most this many, the newest.")
+def history(config_path: str | None, as_json: bool, session_id: str | None, since: str | None, limit: int) -> None:
+    """Which source changed which field of which session, run by run (undo one: hub revert N)."""
+    lang = _lang()
+    try:
+        settings = _settings(config_path)
+        lang = _lang(settings)
+        store = open_store(settings)
+        zone = event_zone(store)
+        start = parse_since(since, zone, lang) if since else None
+        rows = store.history(session=session_id, since=start, limit=limit)
+    except HubError as exc:
+        sys.exit(_fail(exc, lang, as_json))
+    if as_json:
+        click.echo(json.dumps({"history": [history_json(r) for r in rows]}, ensure_ascii=False, default=str))
+        return
+    if not rows:
+        click.echo(say("history.none", lang))
+    for row in rows:
+        click.echo(history_line(row, lang, zone))
+
+
+@cli.command()
+@config_option
+@json_option
+@click.argument("sync_id", type=int)
+def revert(config_path: str | None, as_json: bool, sync_id: int) -> None:
+    """Undo one run (its number in `hub history`): every session it changed is put back,
+    everywhere, with one correction announced."""
+    def check_run(settings: Settings, lang: str) -> str:
+        store = open_store(settings)
+        try:
+            rows = store.sync_changes(sync_id)
+        finally:
+            store.close()
+        if not rows:
+            raise UsageError(say("revert.unknown", lang, sync=sync_id))
+        return say("revert.done", lang, sync=sync_id, n=len(rows))
+
+    sys.exit(_run_engine(config_path, as_json, "sync", revert=sync_id, decide=check_run))
 
 
 @cli.command()

@@ -40,7 +40,8 @@ def resolve_conflict(settings: Settings, conflict_id: int, keep: str, lang: str)
                 old = record.get(conflict.field)
                 if keep == "theirs":
                     record[conflict.field] = conflict.theirs
-                    store.log_change(conn, conflict.session, conflict.field, old, conflict.theirs, "resolution")
+                    store.log_change(conn, conflict.session, conflict.field, old, conflict.theirs, "resolution",
+                                     sync=store.new_sync(conn, "resolution", note=f"conflict {conflict_id}"))
                 # A new change number makes every sink look at the session again, including the
                 # one whose pushes were held while the conflict was open.
                 store.write_session(conn, conflict.session, record, content_hash(record), store.max_seq(conn) + 1)

@@ -56,7 +56,7 @@ def programme_section(settings: Settings) -> ConnectorSettings | None:
     """The programme file of ``[hub] programme`` as a source section, or None."""
     if not settings.hub.programme:
         return None
-    options: dict[str, Any] = {"path": settings.hub.programme}
+    options: dict[str, Any] = {"path": settings.hub.programme, "review": settings.hub.programme_review}
     if settings.hub.programme_owns is not None:
         options["owns"] = settings.hub.programme_owns
     return ConnectorSettings(PROGRAMME_SOURCE, ProgrammeFileConfig(**options))
@@ -116,13 +116,15 @@ def build_engine(
     force_delete: bool = False,
     progress: Progress | None = None,
     clock: Callable[[], float] = time.time,
+    revert: int | None = None,
 ) -> Engine:
-    """An engine over every configured connector, for one run (``sync`` or ``plan``)."""
+    """An engine over every configured connector, for one run (``sync``, ``plan``; with
+    ``revert``, a sync that also undoes that numbered run)."""
     store = store or open_store(settings)
     counter = RequestCounter()
     connectors = build_connectors(settings, counter, store=store)
     return Engine(settings, store, connectors, counter, redact=redactor(settings),
-                  force_delete=force_delete, progress=progress, clock=clock)
+                  force_delete=force_delete, progress=progress, clock=clock, revert=revert)
 
 
 async def sync_once(settings: Settings, **options: Any) -> Report:

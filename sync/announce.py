@@ -101,6 +101,8 @@ class Announcement:
     changes: tuple[Change, ...]
     venues: Mapping[str, Venue] = field(default_factory=dict)
     created_at: datetime | None = None
+    #: It undoes earlier changes (``hub revert``): titled as a correction.
+    correction: bool = False
 
     @property
     def id(self) -> str:
@@ -113,7 +115,7 @@ class Announcement:
 
     def render(self, lang: str, fmt: Format = "text") -> str:
         """The whole message: a title, then one line per change."""
-        title = say("changes.title", lang)
+        title = say("changes.correction" if self.correction else "changes.title", lang)
         lines = self.lines(lang, fmt)
         if fmt == "html":
             return f"<b>{title}</b>\n" + "\n".join(f"• {line}" for line in lines)

@@ -28,6 +28,7 @@ from sync.model import Programme, Venue
 from sync.protocol import DATA_OPS, Capability, Link, Op, RemoteRef
 from sync.report import Runtime
 from sync.retry import RetryPolicy
+from sync.review import notice_text
 from sync.state import OutboxEntry, StateStore
 
 log = logging.getLogger(__name__)
@@ -80,7 +81,7 @@ class OutboxWorker:
         """Apply a connector's due outbox entries; True if a 412 asks for another round."""
         entries = store.outbox_entries(runtime.name, ("pending",), due_before=self.clock())
         data = [e for e in entries if e.op in DATA_OPS]
-        messages = [e for e in entries if e.op == "announce"]
+        messages = [e for e in entries if e.op in ("announce", "notice")]
         again = False
         if data:
             again = await self._apply_data(store, runtime, programme, data)
@@ -157,11 +158,17 @@ class OutboxWorker:
         return again
 
     async def _send_one(self, store: StateStore, runtime: Runtime, programme: Programme, entry: OutboxEntry) -> None:
-        announcement = _announcement_from(entry.payload or {}, programme.venues)
+        """One chat message: an announcement, or an organisers' notice (held changes)."""
         with store.transaction() as conn:
             store.mark(conn, [entry.id], "sending", attempt=True)
         try:
-            ref = await runtime.connector.announce(entry.target, announcement)
+            if entry.op == "notice":
+                text = notice_text(entry.payload or {}, runtime.connector.ctx.language)
+                await runtime.connector.post_text(entry.target, text)
+                ref = RemoteRef(entry.key)
+            else:
+                announcement = _announcement_from(entry.payload or {}, programme.venues)
+                ref = await runtime.connector.announce(entry.target, announcement)
         except TransientError as exc:
             with store.transaction() as conn:
                 store.mark(conn, [entry.id], "pending", error=self.describe(exc),
@@ -196,4 +203,4 @@ def _announcement_from(payload: Mapping[str, Any], venues: Mapping[str, Venue]) 
                c.get("before"), c.get("after"))
         for c in payload.get("changes", [])
     )
-    return Announcement(changes, venues)
+    return Announcement(changes, venues, correction=bool(payload.get("correction")))

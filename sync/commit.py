@@ -10,7 +10,8 @@ from __future__ import annotations
 import hashlib
 import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from sync.announce import Announcement, Change
@@ -20,7 +21,34 @@ from sync.plan import ConnectorPlan
 from sync.protocol import DATA_OPS, Capability, Link, PullResult
 from sync.quiet import QuietPeriod, publish
 from sync.report import Runtime
+from sync.review import HeldSummary
 from sync.state import StateStore
+
+
+@dataclass
+class Hold:
+    """A source's pull held for review, as the round decided it."""
+
+    connector: str
+    reason: str
+    digest: str
+    summary: HeldSummary
+    batch: int | None = None  # its number, once recorded
+    new: bool = False
+
+
+@dataclass
+class RunNumber:
+    """The number the change log files a run's changes under, taken on its first change."""
+
+    kind: str
+    note: str | None = None
+    id: int | None = None
+
+    def take(self, store: StateStore, conn: Any, at: datetime) -> int:
+        if self.id is None:
+            self.id = store.new_sync(conn, self.kind, at, self.note)
+        return self.id
 
 
 @dataclass
@@ -35,6 +63,12 @@ class RoundDecisions:
     known_links: Mapping[str, Mapping[str, Link]]
     plans: Mapping[str, ConnectorPlan]
     quiet: QuietPeriod
+    run: RunNumber
+    at: datetime
+    holds: Sequence[Hold] = ()
+    closed: Mapping[int, str] = field(default_factory=dict)
+    #: (connector, chat) pairs that get a notice for each newly held batch.
+    notify: Sequence[tuple[str, str]] = ()
 
 
 def commit_round(store: StateStore, runtimes: Sequence[Runtime], d: RoundDecisions) -> None:
@@ -45,7 +79,9 @@ def commit_round(store: StateStore, runtimes: Sequence[Runtime], d: RoundDecisio
             store.set_meta(conn, "programme", d.meta)
         store.write_sessions(conn, [(key, new, content_hash(new) if new else None)
                                     for key, (_old, new) in d.merged.changed.items()], d.seq)
-        store.log_changes(conn, d.merged.field_changes)
+        if d.merged.field_changes:
+            store.log_changes(conn, d.merged.field_changes, sync=d.run.take(store, conn, d.at), at=d.at)
+        record_holds(store, conn, d)
         for conflict in d.merged.conflicts:
             store.add_conflict(conn, conflict)
         for name, result in d.pulls.items():
@@ -80,11 +116,28 @@ def commit_round(store: StateStore, runtimes: Sequence[Runtime], d: RoundDecisio
         publish(store, conn, d.quiet, d.programme)
 
 
+def record_holds(store: StateStore, conn: Any, d: RoundDecisions) -> None:
+    """Held batches recorded (one per source), decided ones closed, organisers told once."""
+    for batch_id, state in d.closed.items():
+        store.set_held_state(conn, batch_id, state, d.at)
+    for hold in d.holds:
+        hold.batch, hold.new = store.hold(conn, hold.connector, hold.reason, hold.digest,
+                                          hold.summary.to_json(), d.at)
+        if not hold.new:
+            continue
+        payload = {"batch": hold.batch, "connector": hold.connector, "reason": hold.reason,
+                   **hold.summary.to_json()}
+        for connector, chat in d.notify:
+            store.enqueue(conn, idem_key=_idem(connector, chat, "held", str(hold.batch)), connector=connector,
+                          target=chat, op="notice", key=f"held-{hold.batch}", payload=payload, supersede=False)
+
+
 def enqueue_announcement(
     store: StateStore, conn: Any, runtimes: Sequence[Runtime], announcement: Announcement, seq: int
 ) -> None:
     """One outbox message per announcing connector and target, keyed so it is never doubled."""
-    payload = {"id": announcement.id, "changes": [change_payload(c) for c in announcement.changes]}
+    payload = {"id": announcement.id, "changes": [change_payload(c) for c in announcement.changes],
+               "correction": announcement.correction}
     for runtime in runtimes:
         if Capability.ANNOUNCE not in runtime.caps:
             continue

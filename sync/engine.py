@@ -23,7 +23,8 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -31,20 +32,27 @@ from config.secrets import Redactor
 from config.settings import Settings
 from sync.announce import classify
 from sync.apply import OutboxWorker
-from sync.commit import RoundDecisions, commit_round
+from sync.commit import Hold, RoundDecisions, RunNumber, commit_round
 from sync.errors import HubError, InputError, StorageEmpty
+from sync.i18n import Catalogue
 from sync.merge import MergeResult, SourceOutcome, examine_source, is_mass_deletion, reconcile
-from sync.model import Event, Programme, Session
+from sync.model import EXISTENCE, Event, Programme, Session
 from sync.plan import ConnectorPlan, held_sessions, plan_sinks
 from sync.protocol import DATA_OPS, Capability, Connector, Link, PullResult, RequestCounter
 from sync.pull import is_bug, pull_all
 from sync.quiet import settle
 from sync.report import ConnectorReport, Report, Runtime
 from sync.retry import RetryPolicy
-from sync.state import StateStore, WriterLock
+from sync.review import ReviewRule, as_rejected, digest, hold_reason, revert_outcome, summarize, touched
+from sync.state import HeldBatch, StateStore, WriterLock
 
 log = logging.getLogger(__name__)
 MAX_ROUNDS = 3
+MESSAGES = Catalogue({
+    "revert.lost": {"fr": "cette séance ne peut pas être rétablie (son contenu n'a pas été gardé)",
+                    "en": "this session cannot be brought back (its content was not kept)"},
+})
+say = MESSAGES.say
 Progress = Callable[[str, int, int], None]
 
 
@@ -69,6 +77,8 @@ class Merged:
     meta: Mapping[str, Any]
     programme: Programme
     pulls: dict[str, PullResult]
+    holds: list[Hold] = field(default_factory=list)
+    closed: dict[int, str] = field(default_factory=dict)
 
     def meta_changed(self, before: Mapping[str, Any] | None) -> bool:
         return self.meta != before
@@ -88,6 +98,7 @@ class Engine:
         force_delete: bool = False,
         progress: Progress | None = None,
         clock: Callable[[], float] = time.time,
+        revert: int | None = None,
     ) -> None:
         self.settings = settings
         self.store = store
@@ -97,6 +108,10 @@ class Engine:
         self.force_delete = force_delete
         self.progress = progress or (lambda phase, done, total: None)
         self.clock = clock
+        #: ``hub revert``: the numbered run whose changes this run undoes (first round only).
+        self.revert = revert
+        self.run = RunNumber("revert" if revert is not None else "sync",
+                             f"revert of {revert}" if revert is not None else None)
 
     def describe(self, exc: BaseException) -> str:
         """What is recorded and shown of an error: never a secret, even from a library's text."""
@@ -205,8 +220,11 @@ class Engine:
         self._report_plans(plans, merged.programme, report, counted=not apply)
         quiet = settle(store, merged.result.changed, merged.programme, self.clock(),
                        self.settings.hub.announce_delay)
+        if quiet.announcement is not None and self.run.kind == "revert":
+            quiet.announcement = replace(quiet.announcement, correction=True)
         report.announcement = quiet.announcement
         if not apply:
+            self._report_holds(merged.holds, report)
             return set()
 
         commit_round(store, runtimes, RoundDecisions(
@@ -214,7 +232,11 @@ class Engine:
             meta=merged.meta if merged.meta_changed(snapshot.meta) else None,
             merged=merged.result, programme=merged.programme, pulls=merged.pulls,
             known_links=snapshot.links, plans=plans, quiet=quiet,
+            run=self.run, at=datetime.fromtimestamp(self.clock(), UTC), holds=merged.holds,
+            closed=merged.closed, notify=self._notice_targets(runtimes),
         ))
+        self._report_holds(merged.holds, report)
+        self.revert = None
         retry = RetryPolicy(self.settings.hub.retry_delay, self.settings.hub.retry_max_delay)
         worker = OutboxWorker(store, self.clock, self.describe, self._fail, self.progress, retry)
         return await worker.apply_all(runtimes, merged.programme)
@@ -230,9 +252,11 @@ class Engine:
     def _merge(
         self, readers: list[Runtime], pulls: dict[str, PullResult], snapshot: Snapshot, report: Report
     ) -> Merged | None:
-        """Examine each pull, stop sources that lost too much at once, reconcile the rest."""
-        hub = self.settings.hub
+        """Examine each pull, hold what needs a person's review, reconcile the rest."""
         outcomes: list[SourceOutcome] = []
+        holds: list[Hold] = []
+        closed: dict[int, str] = {}
+        batches = {b.connector: b for b in self.store.held_batches()}
         meta = snapshot.meta
         for runtime in readers:
             result = pulls.get(runtime.name)
@@ -240,25 +264,96 @@ class Engine:
                 continue
             outcome = examine_source(runtime.name, result, snapshot.links[runtime.name], snapshot.canonical,
                                      runtime.connector.owns, runtime.connector.collection)
-            if not self.force_delete and is_mass_deletion(
-                outcome.vanished, outcome.known, hub.mass_delete_ratio, hub.mass_delete_min
-            ):
-                runtime.failed = True
-                runtime.report.error = str(StorageEmpty(runtime.name, outcome.vanished, outcome.known))
-                runtime.report.failed += outcome.vanished
+            verdict = self._review(runtime, outcome, snapshot.canonical, batches.get(runtime.name), closed)
+            if isinstance(verdict, Hold):
+                holds.append(verdict)
+                runtime.report.held = verdict.summary.sessions
+                pulls.pop(runtime.name)
+                continue
+            if verdict is None:  # stopped by the mass-delete guard
                 pulls.pop(runtime.name)
                 continue
             if result.meta is not None:
                 meta = dict(result.meta)
             report.problems += [f"{runtime.name}: {p}" for p in result.problems]
-            outcomes.append(outcome)
+            outcomes.append(verdict)
+        if self.revert is not None:
+            undo, lost = revert_outcome(self.store.sync_changes(self.revert), snapshot.canonical)
+            report.problems += [f"revert: {key}: {say('revert.lost', self.settings.hub.language)}" for key in lost]
+            outcomes.append(undo)
         if meta is None:
             if not report.problems and not any(r.error for r in report.connectors.values()):
                 raise InputError("no programme yet: set [hub] programme to a programme file and run again")
             return None
         merged = reconcile(snapshot.canonical, outcomes)
         report.problems += merged.problems
-        return Merged(merged, meta, programme_from(meta, merged.sessions), pulls)
+        if not snapshot.canonical and self.run.id is None:
+            self.run.kind = "import"  # the first programme: the baseline, not edits to review
+        return Merged(merged, meta, programme_from(meta, merged.sessions), pulls, holds, closed)
+
+    def _review(
+        self, runtime: Runtime, outcome: SourceOutcome, canonical: Mapping[str, Any],
+        batch: HeldBatch | None, closed: dict[int, str],
+    ) -> SourceOutcome | Hold | None:
+        """What to merge of one source's pull: all of it, its edits refused, or nothing (held,
+        or stopped by the mass-delete guard: None)."""
+        hub = self.settings.hub
+        rule = self._rule(runtime)
+        if batch is not None and batch.state == "rejected":
+            closed[batch.id] = "restored"
+            return as_rejected(outcome)
+        if self.force_delete:
+            if batch is not None:
+                closed[batch.id] = "merged"
+            return outcome
+        guarded = rule.policy == "never" or EXISTENCE not in runtime.connector.owns
+        if guarded and is_mass_deletion(outcome.vanished, outcome.known, hub.mass_delete_ratio, hub.mass_delete_min):
+            runtime.failed = True
+            runtime.report.error = str(StorageEmpty(runtime.name, outcome.vanished, outcome.known))
+            runtime.report.failed += outcome.vanished
+            return None
+        fingerprint = digest(outcome)
+        if batch is not None and batch.state == "accepted" and batch.digest == fingerprint:
+            closed[batch.id] = "merged"
+            return outcome
+        if self.store.rejected_digest(runtime.name, fingerprint) and touched(outcome):
+            return as_rejected(outcome)  # the same edits a person already refused: refused again
+        since = datetime.fromtimestamp(self.clock(), UTC) - timedelta(hours=rule.window_hours)
+        recent = self.store.touched_by(runtime.name, since) if rule.window_hours else set()
+        reason = hold_reason(rule, outcome, len(canonical), recent)
+        if reason is None:
+            if batch is not None:
+                closed[batch.id] = "superseded"  # the source no longer proposes what was held
+            return outcome
+        return Hold(runtime.name, reason, fingerprint, summarize(outcome, canonical))
+
+    def _rule(self, runtime: Runtime) -> ReviewRule:
+        """The source's review settings, the ``[hub]`` defaults filling what it leaves out."""
+        config, hub = runtime.connector.config, self.settings.hub
+        return ReviewRule(
+            policy=config.review,
+            ratio=hub.mass_delete_ratio if config.review_ratio is None else config.review_ratio,
+            minimum=hub.mass_delete_min if config.review_min is None else config.review_min,
+            window_hours=hub.review_window_hours if config.review_window_hours is None else config.review_window_hours,
+        )
+
+    def _notice_targets(self, runtimes: list[Runtime]) -> list[tuple[str, str]]:
+        """(connector, chat) pairs of ``[hub] admin_chats``: where organisers get notices."""
+        by_name = {r.name: r for r in runtimes}
+        pairs: list[tuple[str, str]] = []
+        for entry in self.settings.hub.admin_chats:
+            name, _, chat = entry.partition(":")
+            runtime = by_name.get(name)
+            if runtime is None:
+                continue
+            pairs += [(name, chat)] if chat else [(name, target) for target in runtime.connector.targets()]
+        return pairs
+
+    @staticmethod
+    def _report_holds(holds: Sequence[Hold], report: Report) -> None:
+        for hold in holds:
+            report.held.append({"batch": hold.batch, "connector": hold.connector, "reason": hold.reason,
+                                "sessions": hold.summary.sessions, "new": hold.new, **hold.summary.to_json()})
 
     @staticmethod
     def _report_plans(

@@ -5,6 +5,7 @@
     HubError
     ├── ConfigError(problems)        bad configuration: clear message, exit 2, no traceback
     ├── InputError(problems)         a bad programme file or import: exit 2, nothing pushed
+    ├── UsageError                   a command's arguments are wrong (an unknown batch): exit 2
     ├── ConnectorError(connector)    raised by a connector
     │   ├── AuthError                stop this connector, ask for credentials
     │   ├── TransientError           back off (``retry_after`` seconds when the server said)
@@ -31,12 +32,16 @@ from config.errors import ConfigError, HubError, Problem, ProblemsError
 __all__ = [
     "AuthError", "BreakerOpen", "CapabilityError", "ConfigError", "ConnectorError", "DeliveryUnknown",
     "HubError", "InputError", "LockBusy", "NotFound", "PermanentError", "PreconditionFailed", "Problem",
-    "StorageEmpty", "SyncError", "TransientError",
+    "StorageEmpty", "SyncError", "TransientError", "UsageError",
 ]
 
 
 class InputError(ProblemsError):
     """A programme file or import is invalid; nothing was pushed anywhere."""
+
+
+class UsageError(HubError):
+    """A person's command is wrong (an unknown number, a bad date): nothing was done."""
 
 
 class ConnectorError(HubError):

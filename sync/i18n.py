@@ -45,6 +45,7 @@ class Catalogue(dict[str, dict[str, str]]):
 
 MESSAGES = Catalogue({
     "changes.title": {"fr": "Changements au programme", "en": "Programme changes"},
+    "changes.correction": {"fr": "Correction du programme", "en": "Programme correction"},
     "change.retimed": {"fr": "{title} : déplacé de {old} à {new}", "en": "{title}: moved from {old} to {new}"},
     "change.moved": {"fr": "{title} : déplacé de {old} à {new}, {venue}", "en": "{title}: moved from {old} to {new}, {venue}"},
     "change.moved_venue": {"fr": "{title} : change de lieu, désormais à {venue}", "en": "{title}: now at {venue}"},

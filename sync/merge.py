@@ -204,8 +204,8 @@ def reconcile(
                 field_changes.append((key, EXISTENCE, None, "added", outcome.connector))
         for key in outcome.removals:
             if key in sessions and key not in modified:
-                del sessions[key]
-                field_changes.append((key, EXISTENCE, "present", None, outcome.connector))
+                # The whole record is logged, so ``hub revert`` can bring the session back.
+                field_changes.append((key, EXISTENCE, sessions.pop(key), None, outcome.connector))
 
     changed: dict[str, tuple[dict[str, Any] | None, dict[str, Any] | None]] = {}
     for key in set(canonical) | set(sessions):

@@ -21,6 +21,8 @@ class ConnectorReport:
     failed: int = 0
     requests: int = 0
     sent: int = 0
+    #: Sessions this source would have changed, held for review (``hub review``).
+    held: int = 0
     error: str | None = None
 
     def to_json(self) -> dict[str, Any]:
@@ -34,6 +36,8 @@ class ConnectorReport:
         }
         if self.sent:
             data["sent"] = self.sent
+        if self.held:
+            data["held"] = self.held
         if self.error:
             data["error"] = self.error
         return data
@@ -54,6 +58,8 @@ class Report:
     announcement: Announcement | None = None
     problems: list[str] = field(default_factory=list)
     planned: dict[str, list[Op]] = field(default_factory=dict)
+    #: Batches held for review this run: batch number, connector, reason, sessions, new.
+    held: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def failed(self) -> bool:
@@ -81,6 +87,7 @@ class Report:
             ],
             "operations": self.operations(projections=projections),
             "problems": list(self.problems),
+            "held": list(self.held),
         }
 
 

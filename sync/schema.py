@@ -8,7 +8,11 @@
 - ``links``: one row per (connector, collection, session): what the remote holds (vdirsyncer's
   status). ``cursors``: per (connector, collection) the remote's cursor and the last ``seq``
   planned for that connector.
-- ``changes``: append-only log of merged field changes. ``conflicts``: edits not merged.
+- ``changes``: append-only log of merged field changes, each with the ``sync`` run that made
+  it (``syncs``: one row per run that changed something: a sync, a revert, an accepted review),
+  which ``hub history`` shows and ``hub revert`` undoes. ``conflicts``: edits not merged.
+- ``held``: a source's changes held for an organiser's review (``hub review``), with their
+  field-by-field summary and a digest of what was held.
 - ``outbox``: every write and message to make, with its delivery state.
 - ``inbox``: chat updates stored before they are acknowledged. ``breakers``: held connectors.
 - ``connector_state``: small per-connector mappings (chat message ids) saved as they change.
@@ -90,6 +94,32 @@ changes = Table(
     Column("new", JSON, nullable=True),
     Column("origin", String(100), nullable=False),
     Column("at", DateTime(timezone=True), nullable=False),
+    Column("sync", Integer, nullable=True, index=True),
+    Index("ix_changes_origin_at", "origin", "at"),
+)
+
+syncs = Table(
+    "syncs",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("kind", String(20), nullable=False),
+    Column("note", Text, nullable=True),
+    Column("at", DateTime(timezone=True), nullable=False),
+)
+
+held = Table(
+    "held",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("connector", String(100), nullable=False, index=True),
+    # open (waiting), accepted / rejected (decided, carried out by the next run), merged,
+    # restored (carried out), superseded (the source went back to the canonical values).
+    Column("state", String(20), nullable=False, index=True),
+    Column("reason", String(20), nullable=False),
+    Column("digest", String(64), nullable=False),
+    Column("summary", JSON, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
 )
 
 conflicts = Table(

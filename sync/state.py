@@ -26,17 +26,20 @@ from sqlalchemy.exc import ArgumentError, OperationalError
 from sync.errors import ConfigError, LockBusy
 from sync.model import Conflict
 from sync.protocol import ConnectorState, Link
+from sync.review import LoggedChange
 from sync.schema import (
     breakers,
     changes,
     conflicts,
     connector_state,
     cursors,
+    held,
     links,
     meta,
     outbox,
     published,
     sessions,
+    syncs,
 )
 
 MIGRATIONS = Path(__file__).with_name("migrations")
@@ -44,6 +47,33 @@ MIGRATIONS = Path(__file__).with_name("migrations")
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class HeldBatch:
+    """A source's changes waiting for an organiser's review (``hub review``)."""
+
+    id: int
+    connector: str
+    state: str
+    reason: str
+    digest: str
+    summary: Mapping[str, Any]
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class HistoryRow:
+    """One merged field change, with the run that made it (``hub history``)."""
+
+    sync: int | None
+    at: datetime
+    origin: str
+    session: str
+    field: str
+    old: Any
+    new: Any
 
 
 @dataclass(frozen=True)
@@ -165,18 +195,114 @@ class StateStore:
                 for key, record, digest in chunk
             ])
 
-    def log_changes(self, conn: Connection, rows: Sequence[tuple[str, str, Any, Any, str]]) -> None:
-        now = utcnow()
+    def log_changes(
+        self, conn: Connection, rows: Sequence[tuple[str, str, Any, Any, str]], *,
+        sync: int | None = None, at: datetime | None = None,
+    ) -> None:
+        now = at or utcnow()
         for chunk in _chunks(rows):
             conn.execute(insert(changes), [
-                {"session": k, "field": f, "old": o, "new": n, "origin": origin, "at": now}
+                {"session": k, "field": f, "old": o, "new": n, "origin": origin, "at": now, "sync": sync}
                 for k, f, o, n, origin in chunk
             ])
 
-    def log_change(self, conn: Connection, session: str, field: str, old: Any, new: Any, origin: str) -> None:
-        conn.execute(
-            insert(changes).values(session=session, field=field, old=old, new=new, origin=origin, at=utcnow())
-        )
+    def log_change(
+        self, conn: Connection, session: str, field: str, old: Any, new: Any, origin: str, *,
+        sync: int | None = None,
+    ) -> None:
+        conn.execute(insert(changes).values(session=session, field=field, old=old, new=new, origin=origin,
+                                            at=utcnow(), sync=sync))
+
+    # runs, history and review -----------------------------------------------------------------
+    def new_sync(self, conn: Connection, kind: str, at: datetime | None = None, note: str | None = None) -> int:
+        """Number a run that changes the programme (``sync``, ``revert``, ``resolution``)."""
+        result = conn.execute(insert(syncs).values(kind=kind, note=note, at=at or utcnow()))
+        return _new_id(result)
+
+    def sync_run(self, sync_id: int) -> tuple[str, datetime, str | None] | None:
+        """(kind, when, note) of one numbered run, or None."""
+        with self._conn() as c:
+            row = c.execute(select(syncs).where(syncs.c.id == sync_id)).first()
+        return None if row is None else (row.kind, _aware(row.at), row.note)
+
+    def history(
+        self, *, session: str | None = None, since: datetime | None = None, sync: int | None = None,
+        limit: int | None = None,
+    ) -> list[HistoryRow]:
+        """Merged field changes, oldest first (the newest ``limit`` of them when given)."""
+        with self._conn() as c:
+            query = select(changes).order_by(changes.c.seq.desc())
+            if session is not None:
+                query = query.where(changes.c.session == session)
+            if since is not None:
+                query = query.where(changes.c.at >= since)
+            if sync is not None:
+                query = query.where(changes.c.sync == sync)
+            if limit is not None:
+                query = query.limit(limit)
+            rows = [HistoryRow(r.sync, _aware(r.at), r.origin, r.session, r.field, r.old, r.new)
+                    for r in c.execute(query)]
+        rows.reverse()
+        return rows
+
+    def sync_changes(self, sync_id: int) -> list[LoggedChange]:
+        """What one run changed, in the order it was logged."""
+        return [LoggedChange(r.session, r.field, r.old, r.new) for r in self.history(sync=sync_id)]
+
+    def touched_by(self, origin: str, since: datetime) -> set[str]:
+        """Sessions ``origin`` changed since ``since`` (a review window), leaving out the first
+        import and what an organiser accepted (both were looked at by a person)."""
+        with self._conn() as c:
+            reviewed = c.execute(select(func.max(held.c.updated_at)).where(
+                held.c.connector == origin, held.c.state == "merged")).scalar()
+            query = (
+                select(changes.c.session).distinct()
+                .select_from(changes.outerjoin(syncs, changes.c.sync == syncs.c.id))
+                .where(changes.c.origin == origin, changes.c.at >= since,
+                       (syncs.c.kind.is_(None)) | (syncs.c.kind != "import"))
+            )
+            if reviewed is not None:
+                query = query.where(changes.c.at > reviewed)
+            rows = c.execute(query)
+            return {row.session for row in rows}
+
+    def held_batches(self, states: Sequence[str] = ("open", "accepted", "rejected")) -> list[HeldBatch]:
+        with self._conn() as c:
+            rows = c.execute(select(held).where(held.c.state.in_(list(states))).order_by(held.c.id))
+            return [HeldBatch(r.id, r.connector, r.state, r.reason, r.digest, r.summary,
+                              _aware(r.created_at), _aware(r.updated_at)) for r in rows]
+
+    def hold(
+        self, conn: Connection, connector: str, reason: str, digest: str, summary: Mapping[str, Any],
+        at: datetime | None = None,
+    ) -> tuple[int, bool]:
+        """Record a source's held changes: (batch number, True when the batch is new).
+
+        A source has at most one batch waiting: a later pull of the same source replaces its
+        content (and puts an accepted batch back to review when what it holds changed).
+        """
+        now = at or utcnow()
+        row = conn.execute(select(held.c.id, held.c.digest, held.c.state).where(
+            held.c.connector == connector, held.c.state.in_(("open", "accepted")))).first()
+        if row is not None:
+            if row.digest != digest:
+                conn.execute(update(held).where(held.c.id == row.id).values(
+                    state="open", reason=reason, digest=digest, summary=dict(summary), updated_at=now))
+            return int(row.id), False
+        result = conn.execute(insert(held).values(
+            connector=connector, state="open", reason=reason, digest=digest, summary=dict(summary),
+            created_at=now, updated_at=now))
+        return _new_id(result), True
+
+    def set_held_state(self, conn: Connection, batch_id: int, state: str, at: datetime | None = None) -> None:
+        conn.execute(update(held).where(held.c.id == batch_id).values(state=state, updated_at=at or utcnow()))
+
+    def rejected_digest(self, connector: str, digest: str) -> bool:
+        """True when a person already rejected exactly these changes from this source."""
+        with self._conn() as c:
+            return c.execute(select(held.c.id).where(
+                held.c.connector == connector, held.c.digest == digest,
+                held.c.state.in_(("rejected", "restored")))).first() is not None
 
     # published versions ---------------------------------------------------------------------
     def published_records(self, ids: Sequence[str] | None = None) -> dict[str, dict[str, Any]]:
@@ -468,6 +594,16 @@ class StateStore:
         else:
             with self.engine.connect() as c:
                 yield c
+
+
+def _new_id(result: Any) -> int:
+    """The primary key an ``INSERT`` just made."""
+    return int(result.inserted_primary_key[0])
+
+
+def _aware(moment: datetime) -> datetime:
+    """SQLite hands back naive datetimes: they were stored in UTC."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def _chunks(items: Sequence[Any], size: int = 500) -> Iterator[Sequence[Any]]:

@@ -296,7 +296,7 @@ class WordPressConnector(Connector[WordPressConfig]):
         existing = await self.api.find_post(slug, announcement.id)
         if existing is not None:
             return RemoteRef(existing)
-        title = esc(i18n.say("changes.title", self.lang))
+        title = esc(i18n.say("changes.correction" if announcement.correction else "changes.title", self.lang))
         content = render_news(announcement.lines(self.lang, "html"), announcement.id)
         post = await self.api.create_post(slug, title, content, self.config.news_status)
         return RemoteRef(post.id, post.modified or None)

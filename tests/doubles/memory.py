@@ -218,6 +218,16 @@ class MemoryConnector(Connector[MemoryConfig]):
     def targets(self) -> list[str]:
         return list(self.config.targets)
 
+    async def post_text(self, target: str, text: str) -> None:
+        """A plain message (an organisers' notice), kept like a chat would."""
+        self._request()
+        if target not in self.config.targets:
+            raise PermanentError(f"target {target} is not configured", connector=self.name)
+        self.store.load()
+        self.store.messages.setdefault(target, []).append(text)
+        self.store.revision += 1
+        self.store.save()
+
     async def announce(self, target: str, announcement: Announcement) -> RemoteRef:
         self._request()
         if target not in self.config.targets:

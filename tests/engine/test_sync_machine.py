@@ -28,16 +28,19 @@ from tests.helpers import reference_programme, write_config
 
 PROGRAMME = reference_programme()
 KEYS = sorted(PROGRAMME.sessions)
+# Review holds (tested on their own in test_review.py) would stop random edits: merged here.
 CONNECTORS = """
 [connectors.cal]
 type = "memory"
 store = "cal"
+review = "never"
 owns = ["start", "venue", "status"]
 fields = ["title", "start", "end", "venue", "status"]
 
 [connectors.pad]
 type = "memory"
 store = "pad"
+review = "never"
 owns = ["title", "start"]
 fields = ["title", "start", "end", "venue"]
 """
