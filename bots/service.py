@@ -9,14 +9,17 @@ Rules, the same on every channel:
   who wrote to it; anything else is ignored without a word;
 - in groups it answers commands and messages addressed to it (mention, reply), not the
   chatter; in private it answers everything;
-- ``/sync``, ``/annonce``, ``/statut`` run only for the channel's configured admins; anyone else
-  gets a polite refusal;
+- ``/sync``, ``/annonce``, ``/statut`` run only for the channel's configured admins, matched on
+  the identity the platform vouches for (the connector's ``Incoming.sender``); anyone else gets
+  a polite refusal, and the log names the identity refused, which is how an organiser finds
+  what to put in the configuration;
 - ``/suivre`` needs a private chat to send reminders to: in a group, the person is asked to
   write to the bot first.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -33,6 +36,8 @@ from sync.i18n import say_moment
 from sync.model import Programme, Session
 
 __all__ = ["ADMIN_COMMANDS", "Bot", "ChannelPolicy", "HubStatus", "Incoming", "Operations", "SyncSummary"]
+
+log = logging.getLogger(__name__)
 
 ADMIN_COMMANDS = frozenset({"sync", "announce", "status"})
 
@@ -121,6 +126,7 @@ class Bot:
 
     async def _admin(self, command: str, argument: str, msg: Incoming, policy: ChannelPolicy, lang: str) -> Answer:
         if msg.sender not in policy.admins:
+            log.warning("[%s] /%s refused: %r is not one of this channel's admins", msg.channel, command, msg.sender)
             return _say(lang, "admin.refused")
         if self.operations is None:
             return _say(lang, "admin.unavailable")

@@ -5,10 +5,11 @@ admin's text posted as is (the bots' ``/annonce``)."""
 from __future__ import annotations
 
 import abc
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import ClassVar, Literal, TypeVar
 
 from pydantic import Field
+from pydantic_core import PydanticCustomError
 
 from connectors.chat_board import Board, Posted, SentParts, board_store
 from connectors.chat_render import announcement_parts, say
@@ -27,6 +28,27 @@ class ChatConfig(ConnectorConfig):
 
 
 ChatC = TypeVar("ChatC", bound=ChatConfig)
+Raw = TypeVar("Raw")
+Identity = TypeVar("Identity", int, str)
+
+
+def admin_identities(values: Iterable[Raw], identity: Callable[[Raw], Identity]) -> list[Identity]:
+    """Each configured admin as the one platform identity a sender must show to be that admin
+    (``identity`` checks and normalises one value, raising ``ValueError`` with the reason),
+    duplicates dropped. Bad values are one configuration error naming the setting and each value."""
+    found: list[Identity] = []
+    problems: list[str] = []
+    for value in values:
+        try:
+            ident = identity(value)
+        except ValueError as exc:
+            problems.append(str(exc))
+            continue
+        if ident not in found:
+            found.append(ident)
+    if problems:
+        raise PydanticCustomError("admin_identity", "{reasons}", {"reasons": "; ".join(problems)})
+    return found
 
 
 class ChatConnector(Connector[ChatC], abc.ABC):

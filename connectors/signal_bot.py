@@ -6,6 +6,12 @@ bot controls, so this is what makes a crash lose nothing once a frame was read),
 marked done, and answered in plain text through the Signal connector (its pacing and rate-limit
 breaker apply to answers too). Group frames carry the group's internal id; the configured
 targets are the REST API's ``group.…`` ids, derived from it.
+
+A sender is who signal-cli's envelope says sent the message: ``sourceNumber`` (absent when the
+person hides their number) and ``sourceUuid`` (their account's ACI, always there). Profile
+names never count. An admin configured by number or by UUID is recognised by either, and the
+sender is then that configured value, so an admin is one person to the bot whichever way the
+envelope names them.
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ import base64
 import contextlib
 import json
 import logging
+import re
 from typing import TYPE_CHECKING, Any
 
 from signalbot._client import SignalAPIError
@@ -26,6 +33,24 @@ if TYPE_CHECKING:
     from connectors.signal import SignalConnector
 
 log = logging.getLogger(__name__)
+
+#: A phone number as Signal gives it: ``+``, the country code, the number (E.164, 15 digits at most).
+E164 = re.compile(r"\+[1-9][0-9]{6,14}")
+#: A Signal account's ACI, as signal-cli prints it (any case accepted; lower case is canonical).
+UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+
+
+def identities(envelope: dict[str, Any]) -> list[str]:
+    """Who sent a message, as the envelope names them: the number when known, then the UUID
+    (in lower case); the older ``source`` field only when neither is there."""
+    named = [envelope.get("sourceNumber"), envelope.get("sourceUuid")]
+    if not any(named):
+        named = [envelope.get("source")]  # the number, or the UUID when the number is hidden
+    found: list[str] = []
+    for value in named:
+        if isinstance(value, str) and value:
+            found.append(value.lower() if UUID.fullmatch(value) else value)
+    return found
 
 
 def public_group_id(internal_id: str) -> str:
@@ -61,9 +86,11 @@ class SignalFrontend:
         envelope = frame.get("envelope") or {}
         data = envelope.get("dataMessage") or {}
         text = data.get("message")
-        sender = envelope.get("sourceNumber") or envelope.get("sourceUuid") or envelope.get("source")
-        if not text or not sender:
+        known = identities(envelope)
+        if not text or not known:
             return None
+        admins = self.connector.config.admins  # checked and normalised by the configuration
+        sender = next((admin for admin in admins if admin in known), known[0])
         group = data.get("groupInfo")
         number = self.connector.config.number
         mentioned = any(m.get("number") == number for m in data.get("mentions") or [])
@@ -71,11 +98,11 @@ class SignalFrontend:
         if isinstance(group, dict) and group.get("groupId"):
             chat, private = public_group_id(str(group["groupId"])), False
         else:
-            chat, private = str(sender), True
+            chat, private = known[0], True
         return Incoming(
             self.channel,
             chat,
-            str(sender),
+            sender,
             str(text),
             private=private,
             addressed=mentioned or quoted,

@@ -22,12 +22,12 @@ import datetime as dt
 import logging
 import re
 from collections.abc import Awaitable, Callable
-from typing import Literal, TypeVar
+from typing import Any, Literal, TypeVar
 
 import httpx
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from telegram import Bot, LinkPreviewOptions, Message
-from telegram.constants import ParseMode
+from telegram.constants import ChatID, ParseMode
 from telegram.error import (
     BadRequest,
     ChatMigrated,
@@ -40,7 +40,7 @@ from telegram.error import (
 )
 from telegram.request import HTTPXRequest
 
-from connectors.chat_base import ChatConfig, ChatConnector
+from connectors.chat_base import ChatConfig, ChatConnector, admin_identities
 from connectors.chat_board import Pacer, Posted, digest
 from connectors.chat_render import say
 from connectors.http import CountingRetryTransport
@@ -81,6 +81,34 @@ def _hide_token_in_logs() -> None:
             logger.addFilter(_HideToken())
 
 
+#: Telegram's own accounts that stand in ``from`` for a sender it hides: never a person, so never
+#: an admin (anyone posting as a channel, or anonymously as a group admin, shows as one of them).
+STAND_INS: dict[int, str] = {
+    ChatID.ANONYMOUS_ADMIN: "@GroupAnonymousBot, the sender shown for group admins who post anonymously",
+    ChatID.FAKE_CHANNEL: "@Channel_Bot, the sender shown for messages posted on behalf of a channel",
+    ChatID.SERVICE_CHAT: "Telegram's service account, the sender shown for posts forwarded from a linked channel",
+}
+
+
+def telegram_admin(value: object) -> int:
+    """A configured admin as the numeric user id Telegram gives as ``from.id`` of their messages."""
+    if isinstance(value, str) and value.strip().lstrip("-").isdecimal():
+        value = int(value.strip())
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError(
+            f"{value!r} is not a Telegram user id: admins are numeric user ids (like 123456789), "
+            "never @usernames or names, which people choose and change"
+        )
+    if value <= 0:
+        raise ValueError(
+            f"{value} is not a user id (those are positive; groups and channels have negative chat ids): "
+            "admins are people, named by their numeric user id"
+        )
+    if value in STAND_INS:
+        raise ValueError(f"{value} is {STAND_INS[value]}: it is nobody in particular, so it cannot be an admin")
+    return value
+
+
 class TelegramConfig(ChatConfig):
     """``[connectors.<name>]`` with ``type = "telegram"``."""
 
@@ -89,11 +117,19 @@ class TelegramConfig(ChatConfig):
     token: SecretStr | None = None
     token_file: str | None = None
     chats: list[int | str] = Field(description="Chat ids (or @channel names) the bot writes to.")
-    admins: list[int] = Field(default_factory=list, description="User ids allowed admin commands.")
+    admins: list[int] = Field(
+        default_factory=list,
+        description="Numeric user ids (a message's from.id) allowed admin commands; never usernames.",
+    )
     pace_seconds: float = Field(1.0, ge=0)
     group_per_minute: int = Field(20, ge=0)
     max_wait: float = Field(10.0, ge=0, description="Longest rate-limit pause slept inline.")
     timeout: float = Field(20.0, gt=0)
+
+    @field_validator("admins", mode="before")
+    @classmethod
+    def _admins(cls, values: Any) -> Any:
+        return admin_identities(values, telegram_admin) if isinstance(values, list) else values
 
 
 class TelegramConnector(ChatConnector[TelegramConfig]):

@@ -62,7 +62,13 @@ class TelegramFrontend:
                                  lambda _key, _index, reply: self.send(reply))
 
     def read(self, payload: dict[str, Any]) -> Incoming | None:
-        """The question in an update, or None (not a text message)."""
+        """The question in an update, or None (not a text message).
+
+        The sender is ``from.id``, the numeric user id Telegram vouches for: never a username, a
+        name or the chat's id. Anonymous group admins and posts on behalf of a channel carry one
+        of Telegram's stand-in accounts there (:data:`connectors.telegram.STAND_INS`), which no
+        configuration may name as an admin.
+        """
         update = Update.de_json(payload, self.connector.bot)
         message = update.message
         if message is None or not message.text or message.from_user is None:

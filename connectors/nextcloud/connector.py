@@ -26,16 +26,17 @@ from typing import Any, ClassVar, Literal
 from urllib.parse import quote
 
 import httpx
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 
 from connectors.caldav import CalendarConnector
+from connectors.chat_base import admin_identities
 from connectors.chat_board import board_store
 from connectors.files import FilesConfig, FilesConnector
 from connectors.http import build_client
 from connectors.nextcloud import ocs
 from connectors.nextcloud.folder import SharedFolder
 from connectors.nextcloud.talk import TalkChannel, TalkClient, reference_id
-from connectors.nextcloud.talk_bot import TalkFrontend
+from connectors.nextcloud.talk_bot import TalkFrontend, talk_admin
 from connectors.vevent import ReadEvent
 from sync.announce import Announcement, escape
 from sync.chat import ChannelPolicy, Inbox, Responder
@@ -109,10 +110,19 @@ class NextcloudConfig(ConnectorConfig):
         None, description="Folder of the account the exports are published into."
     )
     talk_room: str | None = Field(None, description="Talk room token for announcements.")
-    talk_admins: list[str] = Field(default_factory=list, description="Nextcloud user ids allowed admin commands.")
+    talk_admins: list[str] = Field(
+        default_factory=list,
+        description="Nextcloud accounts allowed admin commands in the Talk room: users/<user id> "
+        "(a bare user id means the same). Guests, bridged and federated users never are.",
+    )
     staging: str | None = Field(None, description="Local folder where the exports are rendered.")
     verify: bool | str = True
     timeout: float = 30.0
+
+    @field_validator("talk_admins")
+    @classmethod
+    def _talk_admins(cls, values: list[str]) -> list[str]:
+        return admin_identities(values, talk_admin)
 
 
 class NextcloudConnector(CalendarConnector):

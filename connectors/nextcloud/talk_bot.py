@@ -6,6 +6,12 @@ seconds for messages newer than ``N`` (304 when none came). Messages are kept in
 (keyed by room and id, so the last id per room is the resume point), handled, marked done,
 then answered with a ``referenceId`` derived from the question, so an answer whose fate was
 unknown is never sent twice. On first start the room's history is skipped, not answered.
+
+Who wrote a message is its actor, typed: ``<actorType>/<actorId>``. Only ``users/<id>`` is an
+account of the Nextcloud server; guests (``guests``, for guests and e-mail guests), Matterbridge
+relays (``bridged``), people of other servers (``federated_users``), bots and commands
+(``bots``) and deleted accounts (``deleted_users``) can carry any id, an admin's included. So
+admins are configured as, and matched against, ``users/<id>`` only.
 """
 
 from __future__ import annotations
@@ -24,6 +30,33 @@ from sync.chat import ChannelPolicy, Inbox, Incoming, Outgoing, Responder, drain
 from sync.errors import AuthError, ConnectorError, TransientError
 
 log = logging.getLogger(__name__)
+
+#: The actor type of the server's own accounts: the only actors an admin can be.
+USERS = "users"
+
+
+def actor(message: dict[str, Any]) -> str:
+    """Who wrote a Talk message, as ``<actorType>/<actorId>`` (``""`` when the API gives neither)."""
+    kind, ident = str(message.get("actorType") or ""), str(message.get("actorId") or "")
+    return f"{kind}/{ident}" if kind and ident else ""
+
+
+def talk_admin(value: str) -> str:
+    """A configured Talk admin as the sender it must match: ``users/<id>``.
+
+    A bare ``<id>`` means ``users/<id>`` (Nextcloud user ids never contain ``/``); any other
+    actor type (``guests/…``, ``bridged/…``, ``federated_users/…``...) is refused, since anyone
+    can take such an id.
+    """
+    text = value.strip()
+    kind, _, ident = text.rpartition("/") if "/" in text else (USERS, "", text)
+    if kind != USERS or not ident:
+        raise ValueError(
+            f"{value!r} cannot be an admin: only an account of the Nextcloud server can, given as "
+            "users/<user id> or its bare user id (a guest, a bridged or federated user or a bot can "
+            "have any id)"
+        )
+    return f"{USERS}/{ident}"
 
 
 def _key(room: str, message_id: int) -> str:
@@ -60,7 +93,11 @@ class TalkFrontend:
 
     @staticmethod
     def policy(rooms: list[str], admins: frozenset[str] = frozenset(), language: str | None = None) -> ChannelPolicy:
-        return ChannelPolicy(chats=frozenset(rooms), admins=admins, language=language)
+        """The rooms the bot speaks in, and its admins as the senders they match (``users/<id>``)."""
+        return ChannelPolicy(chats=frozenset(rooms), admins=frozenset(map(talk_admin, admins)), language=language)
+
+    def _is_me(self, message: object) -> bool:
+        return isinstance(message, dict) and actor(message) == f"{USERS}/{self.client.username}"
 
     def _last_id(self, room: str) -> int | None:
         last = self.inbox.last_key(self.channel, prefix=f"{room}:")
@@ -114,9 +151,10 @@ class TalkFrontend:
         return await self.drain()
 
     def read(self, message: dict[str, Any]) -> Incoming | None:
-        """A member's question, or None (our own messages, system messages)."""
-        actor = str(message.get("actorId", ""))
-        if message.get("messageType") != "comment" or actor == self.client.username or not actor:
+        """A member's question, or None (our own messages, system messages); its sender is the
+        typed actor, ``users/ann`` or ``guests/ann``, never the bare id."""
+        sender = actor(message)
+        if message.get("messageType") != "comment" or not sender or self._is_me(message):
             return None
         text = str(message.get("message", ""))
         parameters = message.get("messageParameters") or {}
@@ -129,9 +167,8 @@ class TalkFrontend:
         typed = re.compile(rf"@{re.escape(self.client.username)}\b", re.IGNORECASE)
         mentioned = mentioned or typed.search(text) is not None
         text = typed.sub("", text).strip()
-        parent = message.get("parent") or {}
-        replied = isinstance(parent, dict) and parent.get("actorId") == self.client.username
-        return Incoming(self.channel, str(message.get("token", "")), actor, text, addressed=mentioned or replied)
+        replied = self._is_me(message.get("parent"))
+        return Incoming(self.channel, str(message.get("token", "")), sender, text, addressed=mentioned or replied)
 
     async def drain(self) -> int:
         async def answer(key: str, index: int, reply: Outgoing) -> None:

@@ -22,6 +22,8 @@ from tests.doubles.bots import ManualClock, MemoryFollowStore
 from tests.fakes.signal import FakeSignal
 
 ANN, BOB, ADMIN = "+33611111111", "+33622222222", "+33699999999"
+#: An organiser configured by their account's UUID (written in capitals: the case does not matter).
+ORGANISER, ORGANISER_UUID = "+33633333333", "5d2a8f3e-7c41-4b6a-9e0d-1f2a3b4c5d6e"
 
 
 @pytest.fixture
@@ -44,7 +46,7 @@ async def frontend(
         "url": fake.url,
         "number": fake.number,
         "groups": [groups["assembly"]],
-        "admins": [ADMIN],
+        "admins": [ADMIN, ORGANISER_UUID.upper()],
         "pace_seconds": 0,
         "board": False,
     }
@@ -109,3 +111,22 @@ async def test_a_frame_kept_before_a_crash_is_answered_at_restart_once(
     assert await frontend.drain() == 1
     assert await frontend.drain() == 0
     assert len(fake.shown(groups["assembly"])) == 1
+
+
+async def test_admins_by_number_or_by_account_uuid(
+    fake: FakeSignal, groups: dict[str, str], frontend: SignalFrontend
+) -> None:
+    group = groups["assembly"]
+    fake.inject_message(group, "/statut", source=ADMIN)  # configured by number
+    fake.inject_message(group, "/statut", source=ORGANISER, uuid=ORGANISER_UUID)  # configured by UUID
+    fake.inject_message(group, "/statut", source=None, uuid=ORGANISER_UUID)  # ... and hiding her number
+    fake.inject_message(group, "/statut", source=BOB, name=ADMIN)  # a profile name is anyone's to pick
+    # the admin configured by number hides it from the bot: Signal names her by UUID only, unknown here
+    fake.inject_message(group, "/statut", source=None, uuid="9e8d7c6b-5a49-4382-a716-253443526170")
+    assert await listen(frontend, 5) == 5
+    shown = fake.shown(group)
+    assert [text.split("\n")[0] for text in shown] == ["État du hub"] * 3 + [
+        "Désolé, cette commande est réservée aux organisateurs."
+    ] * 2
+    ops = frontend.bot.operations  # type: ignore[attr-defined]
+    assert ops.calls == [("status", "")] * 3

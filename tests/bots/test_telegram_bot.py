@@ -186,3 +186,21 @@ async def test_an_idle_poll_costs_one_request(fake: FakeTelegram, deploy: Deploy
     before = len(fake.calls)
     assert await deploy.frontend.poll_once() == 0
     assert [c.method for c in fake.calls[before:]] == ["getUpdates"]
+
+
+async def test_an_admin_is_recognised_by_user_id_only(fake: FakeTelegram, deploy: Deployment) -> None:
+    """Names, usernames and forwarded messages can all point at the admin; only the user id
+    Telegram gives as the sender (from.id) makes one."""
+    fake.inject_message(GROUP, "/sync", user_id=MEMBER, first_name=str(ADMIN), username=f"admin{ADMIN}")
+    fake.inject_message(GROUP, "/sync", user_id=MEMBER, forwarded_from=ADMIN)
+    fake.inject_message(GROUP, "/statut", anonymous=True)  # an admin of the group posting as the group
+    fake.inject_message(MEMBER, "/statut", user_id=MEMBER, first_name="42")
+    await deploy.frontend.poll_once()
+    refusal = "Désolé, cette commande est réservée aux organisateurs."
+    assert texts(fake, GROUP) == [refusal] * 3
+    assert texts(fake, MEMBER) == [refusal]
+    assert deploy.ops.calls == []
+    fake.inject_message(GROUP, "/statut", user_id=ADMIN, first_name="Ann", username="ann")
+    await deploy.frontend.poll_once()
+    assert texts(fake, GROUP)[-1].startswith("État du hub")
+    assert deploy.ops.calls == [("status", "")]

@@ -19,6 +19,7 @@ Test-side API (thread-safe)::
     with FakeSignal("+4915112345678").running() as sig:      # sig.service -> "127.0.0.1:<port>"
         gid = sig.add_group("Assemblée", members=["+4917612345678"])   # returns the "group.…" id
         sig.inject_message(gid, "quand ?", source="+4917612345678")    # -> receive websocket
+        sig.inject_message(gid, "/statut", source=None, uuid="0b3c7e7e-…")  # number hidden: UUID only
         sig.rate_limit(times=1)                  # next send answers 429 (challenge tokens)
         sig.partial_failure(["+4917612345678"], times=1)   # next send misses that member
         sig.advance(hours=25)                    # the fake's clock (edit window) moves on
@@ -35,6 +36,7 @@ import json
 import os
 import threading
 import time
+import uuid as uuid_module
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -186,9 +188,23 @@ class FakeSignal:
             return [s for s in self.sent if s.recipient == recipient]
 
     def inject_message(
-        self, group_id: str | None, text: str, *, source: str = "+4917612345678", name: str = "Ann"
+        self,
+        group_id: str | None,
+        text: str,
+        *,
+        source: str | None = "+4917612345678",
+        name: str = "Ann",
+        uuid: str | None = None,
     ) -> dict[str, Any]:
-        """Queue an incoming message (group message when ``group_id``) on the receive socket."""
+        """Queue an incoming message (group message when ``group_id``) on the receive socket.
+
+        The envelope names the sender as signal-cli does: ``sourceNumber`` (``source=None`` for
+        someone who hides their number from the bot: null there), ``sourceUuid`` (their account's
+        ACI, always given; by default one derived from the number, so each person has their own),
+        ``source`` (the number, else the UUID) and ``sourceName``, their profile name, which
+        they choose freely.
+        """
+        account = uuid or str(uuid_module.uuid5(uuid_module.NAMESPACE_URL, f"signal:{source}"))
         stamp = self.now_ms()
         data: dict[str, Any] = {
             "timestamp": stamp,
@@ -207,9 +223,9 @@ class FakeSignal:
         frame = {
             "account": self.number,
             "envelope": {
-                "source": source,
+                "source": source or account,
                 "sourceNumber": source,
-                "sourceUuid": "0b3c7e7e-1111-4222-8333-944455556666",
+                "sourceUuid": account,
                 "sourceName": name,
                 "sourceDevice": 1,
                 "timestamp": stamp,

@@ -17,7 +17,8 @@ Test-side API (thread-safe)::
 
     with FakeTalk(user="hub", password="app-pass").running() as talk:   # talk.url
         talk.add_room("abcd1234", "Assemblée")
-        talk.inject_message("abcd1234", "quand ?", actor="ann")
+        talk.inject_message("abcd1234", "quand ?", actor="ann")      # a user of the server
+        talk.inject_message("abcd1234", "/sync", actor="ann", actor_type="guests")   # anyone else
         talk.fail("send", status=503, times=1)       # "send" | "edit" | "history" | "delete"
         talk.advance(hours=25)                       # the fake's clock (edit age)
         talk.edit_supported = False                  # behave like Talk 17 (no edit-messages)
@@ -129,11 +130,13 @@ class FakeTalk:
             self._faults.append(_Fault(action, status, times))
 
     def inject_message(
-        self, token: str, text: str, *, actor: str = "ann", name: str = "Ann"
+        self, token: str, text: str, *, actor: str = "ann", name: str = "Ann", actor_type: str = "users"
     ) -> dict[str, Any]:
-        """A message from a room member (what the hub's bots would read)."""
+        """A message from a room member (what the hub's bots would read). ``actor_type`` is Talk's:
+        ``users`` (an account of the server), ``guests`` (guests and e-mail guests), ``bridged``
+        (Matterbridge), ``federated_users``, ``bots``; only ``users`` ids are the server's to give."""
         with self._lock:
-            return self._add(token, text, actor, name, None, "")
+            return self._add(token, text, actor, name, None, "", actor_type)
 
     def messages(self, token: str) -> list[dict[str, Any]]:
         """Every message of the room as the API gives them, oldest first."""
@@ -246,13 +249,20 @@ class FakeTalk:
         return self._messages[token]
 
     def _add(
-        self, token: str, text: str, actor: str, name: str, reply_to: int | None, reference: str
+        self,
+        token: str,
+        text: str,
+        actor: str,
+        name: str,
+        reply_to: int | None,
+        reference: str,
+        actor_type: str = "users",
     ) -> dict[str, Any]:
         room = self._room(token)
         message: dict[str, Any] = {
             "id": self._next_id,
             "token": token,
-            "actorType": "users",
+            "actorType": actor_type,
             "actorId": actor,
             "actorDisplayName": name,
             "timestamp": self.now(),
@@ -320,7 +330,7 @@ class FakeTalk:
         message = self._find(token, mid)
         if message["messageType"] != "comment":
             raise OcsError(405, "", {"error": "message"})
-        if message["actorId"] != self.user:
+        if (message["actorType"], message["actorId"]) != ("users", self.user):
             raise OcsError(403, "", {"error": "message"})
         if self.now() - message["timestamp"] > EDIT_MAX_AGE:
             raise OcsError(400, "", {"error": "age"})
@@ -336,7 +346,7 @@ class FakeTalk:
 
     def _delete(self, token: str, mid: int) -> Response:
         message = self._find(token, mid)
-        if message["actorId"] != self.user:
+        if (message["actorType"], message["actorId"]) != ("users", self.user):
             raise OcsError(403, "", {"error": "message"})
         message["messageType"] = "comment_deleted"
         message["message"] = "Message deleted by you"

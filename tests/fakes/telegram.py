@@ -50,6 +50,8 @@ from tests.fakes.telegram_markdown import parse_markdown_v2
 
 DEFAULT_TOKEN = "123456789:AAHubTestTokenForTheFakeBotApi0000"
 MAX_TEXT = 4096
+#: The user Telegram puts in ``from`` when a group admin posts anonymously (@GroupAnonymousBot).
+ANONYMOUS_ADMIN = 1087968824
 NOT_MODIFIED = (
     "Bad Request: message is not modified: specified new message content and reply markup are "
     "exactly the same as a current content and reply markup of the message"
@@ -196,13 +198,22 @@ class FakeTelegram:
         first_name: str = "Ann",
         username: str | None = None,
         reply_to: int | None = None,
+        anonymous: bool = False,
+        forwarded_from: int | None = None,
     ) -> dict[str, Any]:
-        """Queue an incoming text message (a getUpdates ``Update``) and return it."""
+        """Queue an incoming text message (a getUpdates ``Update``) and return it.
+
+        ``anonymous``: a group admin posting as the group, which Telegram shows as ``sender_chat``
+        with its stand-in ``@GroupAnonymousBot`` in ``from``. ``forwarded_from``: the user who
+        wrote the text first, in ``forward_origin`` (the sender is still ``user_id``).
+        """
         with self._lock:
             chat = self._chats[chat_id]
             user: dict[str, Any] = {"id": user_id, "is_bot": False, "first_name": first_name}
             if username:
                 user["username"] = username
+            if anonymous:
+                user = {"id": ANONYMOUS_ADMIN, "is_bot": True, "first_name": "Group", "username": "GroupAnonymousBot"}
             message: dict[str, Any] = {
                 "message_id": chat.next_id,
                 "date": int(time.time()),
@@ -210,6 +221,14 @@ class FakeTelegram:
                 "from": user,
                 "text": text,
             }
+            if anonymous:
+                message["sender_chat"] = chat.to_api()
+            if forwarded_from is not None:
+                message["forward_origin"] = {
+                    "type": "user",
+                    "date": int(time.time()) - 60,
+                    "sender_user": {"id": forwarded_from, "is_bot": False, "first_name": "Someone"},
+                }
             if text.startswith("/"):
                 command = text.split()[0]
                 message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(command)}]
