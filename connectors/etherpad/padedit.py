@@ -163,10 +163,14 @@ def _splice(lines: list[str], splices: list[_Splice]) -> list[str]:
     out: list[str] = []
     cursor = 0
     for splice in sorted(splices):
-        if splice.at < cursor:  # overlaps a removal already made: nothing left to edit there
-            continue
-        out += lines[cursor : splice.at]
+        at, remove = splice.at, splice.remove
+        if at < cursor:
+            # Overlaps a removal already made (two neighbouring blocks removed share the blank
+            # line between them): only what lies beyond it is still to remove.
+            remove = max(0, at + remove - cursor)
+            at = cursor
+        out += lines[cursor:at]
         out += splice.lines
-        cursor = splice.at + splice.remove
+        cursor = at + remove
     out += lines[cursor:]
     return out
