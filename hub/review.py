@@ -19,7 +19,7 @@ from hub.messages import say
 from sync.errors import UsageError
 from sync.i18n import say_moment
 from sync.model import EXISTENCE, Programme
-from sync.review import change_lines
+from sync.review import change_lines, field_label, shown
 from sync.state import HeldBatch, HistoryRow, StateStore
 
 _DURATION = re.compile(r"^\s*(\d+)\s*([mhdj])\s*$")
@@ -90,14 +90,11 @@ def history_line(row: HistoryRow, lang: str, zone: tzinfo) -> str:
     if row.field == EXISTENCE:
         what = say("history.added" if row.new == "added" else "history.removed", lang)
         return f"{number} {when} {row.origin}: {row.session} {what}"
-    return f"{number} {when} {row.origin}: {row.session} · {row.field} « {_short(row.old)} » → « {_short(row.new)} »"
+    old, new = shown(row.old, lang, zone, 50), shown(row.new, lang, zone, 50)
+    return f"{number} {when} {row.origin}: {row.session} · {field_label(row.field, lang)} « {old} » → « {new} »"
 
 
 def _value(value: Any) -> Any:
     """A removed session's whole record is kept for revert; history says 'present'."""
     return "present" if isinstance(value, dict) else value
 
-
-def _short(value: Any) -> str:
-    text = "" if value is None else str(value)
-    return text if len(text) <= 50 else text[:49] + "…"

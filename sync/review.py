@@ -23,9 +23,11 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime, tzinfo
 from typing import Any, Literal
 
-from sync.i18n import Catalogue
+from sync.i18n import MESSAGES as WORDS
+from sync.i18n import Catalogue, say_moment
 from sync.merge import SourceOutcome
 from sync.model import EXISTENCE, canonical_json
 
@@ -210,8 +212,8 @@ def revert_outcome(
 
 def change_lines(summary: Mapping[str, Any], lang: str, limit: int | None = None) -> list[str]:
     """A held batch, one line per field change, addition and removal (``limit`` shown)."""
-    lines = [say("notice.change", lang, title=c.get("title") or c["session"], field=c["field"],
-                 ours=_shown(c.get("ours")), theirs=_shown(c.get("theirs")))
+    lines = [say("notice.change", lang, title=c.get("title") or c["session"], field=field_label(c["field"], lang),
+                 ours=shown(c.get("ours"), lang), theirs=shown(c.get("theirs"), lang))
              for c in summary.get("changes", [])]
     lines += [say("notice.added", lang, title=a.get("title") or a["id"]) for a in summary.get("added", [])]
     lines += [say("notice.removed", lang, title=r.get("title") or r["id"]) for r in summary.get("removed", [])]
@@ -230,6 +232,22 @@ def notice_text(payload: Mapping[str, Any], lang: str) -> str:
     return f"{head}\n{reason}\n{body}\n{say('notice.nothing_sent', lang, batch=payload['batch'])}"
 
 
-def _shown(value: Any) -> str:
+def field_label(name: str, lang: str) -> str:
+    """A session field in the reader's words ('début', 'lieu')."""
+    return WORDS.say(f"field.{name}", lang) if f"field.{name}" in WORDS else name
+
+
+def shown(value: Any, lang: str, zone: tzinfo | None = None, limit: int = 60) -> str:
+    """A field value for a person: times in words (in ``zone``, else their own offset), long
+    texts cut, lists joined."""
+    if isinstance(value, str) and len(value) >= 16 and value[4:5] == "-" and value[10:11] == "T":
+        try:
+            moment = datetime.fromisoformat(value)
+        except ValueError:
+            pass
+        else:
+            return say_moment(moment.astimezone(zone) if zone and moment.tzinfo else moment, lang)
+    if isinstance(value, list):
+        value = ", ".join(str(v) for v in value)
     text = "" if value is None else str(value)
-    return text if len(text) <= 60 else text[:59] + "…"
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -87,8 +87,10 @@ def test_a_vandalised_pad_is_held_then_rejected_and_restored(
     listing = run_hub("review", "--config", config, env={"COLUMNS": "200"})
     assert listing.returncode == 0, listing.stderr
     assert "Lot n°1 · pad" in listing.stdout
-    assert "Culture juridique : title « Culture juridique » → « <b>spam</b> Rejoignez t.me/spamspam »" \
+    assert "Culture juridique : titre « Culture juridique » → « <b>spam</b> Rejoignez t.me/spamspam »" \
         in listing.stdout
+    assert "Culture juridique : début « samedi 13 novembre, 14 h » → « samedi 13 novembre, 14 h »" \
+        not in listing.stdout, "only what changes is listed"
 
     again = hub_json("sync", "--config", config)
     assert held(again) == [("pad", 22)] and len(messages(tmp_path)["orga"]) == 1, "one notice per batch"
