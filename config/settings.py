@@ -222,6 +222,11 @@ def load_settings(
             continue
         if config.enabled:
             connectors.append(ConnectorSettings(name, config))
+    for entry in hub.admin_chats:
+        if entry.partition(":")[0] not in sections:
+            known = ", ".join(sorted(sections)) or "none"
+            problems.append(Problem(f"'{entry}' names no connector section (known: {known})",
+                                    file=file, field="hub.admin_chats"))
     if problems:
         raise ConfigError(problems)
     return Settings(config_path.resolve(), hub, tuple(connectors))

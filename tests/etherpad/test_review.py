@@ -92,6 +92,9 @@ def test_a_vandalised_pad_is_held_then_rejected_and_restored(
     assert "Culture juridique : début « samedi 13 novembre, 14 h » → « samedi 13 novembre, 14 h »" \
         not in listing.stdout, "only what changes is listed"
 
+    status = run_hub("status", "--config", config)
+    assert "lot n°1 de pad en attente de relecture (22 séance(s))" in status.stdout
+
     again = hub_json("sync", "--config", config)
     assert held(again) == [("pad", 22)] and len(messages(tmp_path)["orga"]) == 1, "one notice per batch"
 

@@ -43,6 +43,20 @@ def test_every_problem_is_named(tmp_path: Path) -> None:
     assert "field 'connectors.d.owns': colour not carried by 'files'" in text
 
 
+def test_review_settings_are_checked_by_name(tmp_path: Path) -> None:
+    path = write(tmp_path, '[hub]\nadmin_chats = ["telegram:-100", "site"]\n'
+                           '[connectors.site]\ntype = "files"\npath = "p"\nreview = "sometimes"\n')
+    with pytest.raises(ConfigError) as caught:
+        load_settings(path, {})
+    text = str(caught.value)
+    assert "field 'hub.admin_chats': 'telegram:-100' names no connector section (known: site)" in text
+    assert "field 'connectors.site.review'" in text
+    good = write(tmp_path, '[hub]\nadmin_chats = ["site"]\n[connectors.site]\ntype = "files"\npath = "p"\n'
+                           'review = "deletions"\nreview_ratio = 0.1\n')
+    settings = load_settings(good, {})
+    assert settings.connectors[0].config.review == "deletions" and settings.hub.programme_review == "never"
+
+
 def test_toml_syntax_error_names_the_file(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match=r"hub.toml: not valid TOML: .*line 1"):
         load_settings(write(tmp_path, "[hub\n"), {})
