@@ -312,18 +312,26 @@ class Engine:
             runtime.report.error = str(StorageEmpty(runtime.name, outcome.vanished, outcome.known))
             runtime.report.failed += outcome.vanished
             return None
+        if not touched(outcome):
+            if batch is not None:
+                closed[batch.id] = "superseded"  # the source holds the programme's values again
+            return outcome
         fingerprint = digest(outcome)
         if batch is not None and batch.state == "accepted" and batch.digest == fingerprint:
             closed[batch.id] = "merged"
             return outcome
-        if self.store.rejected_digest(runtime.name, fingerprint) and touched(outcome):
+        if rule.policy == "never":
+            if batch is not None:
+                closed[batch.id] = "superseded"  # the source is no longer reviewed
+            return outcome
+        if self.store.rejected_digest(runtime.name, fingerprint):
             return as_rejected(outcome)  # the same edits a person already refused: refused again
         since = datetime.fromtimestamp(self.clock(), UTC) - timedelta(hours=rule.window_hours)
         recent = self.store.touched_by(runtime.name, since) if rule.window_hours else set()
         reason = hold_reason(rule, outcome, len(canonical), recent)
         if reason is None:
             if batch is not None:
-                closed[batch.id] = "superseded"  # the source no longer proposes what was held
+                closed[batch.id] = "superseded"  # what is left is small enough to merge
             return outcome
         return Hold(runtime.name, reason, fingerprint, summarize(outcome, canonical))
 
