@@ -259,8 +259,10 @@ class Board:
             for error in errors:
                 if isinstance(error, kind):
                     raise error
-        for error in errors:
-            log.warning("programme message not updated: %s", error)
+        if errors:
+            # A chat that refused (a group that no longer exists, a right missing): the ops are
+            # not done, they wait for the next run and the run says it failed.
+            raise errors[0]
         return [RemoteRef(_day_key(op, programme), _version(texts, op, programme)) for op in ops]
 
     async def _sync_day(self, target: str, day: date, text: str) -> None:

@@ -119,7 +119,9 @@ class OutboxWorker:
             return False
         try:
             results = await runtime.connector.apply(ops, programme)
-        except (AuthError, TransientError, BreakerOpen) as exc:
+        except ConnectorError as exc:
+            # The whole batch failed (credentials, a server down, a chat that refused): nothing
+            # of it is done, it stays pending for the next run, and this run reports it failed.
             with store.transaction() as conn:
                 retry_at = self.retry.next_at(self.clock(), exc, max(e.attempts for e in live) + 1)
                 store.mark(conn, [e.id for e in live], "pending", error=self.describe(exc), next_at=retry_at)

@@ -214,3 +214,23 @@ def test_a_429_storm_delays_one_chat_without_loss_or_duplicate(
     status = hub_json("status", "--config", str(config))
     assert status["status"]["in_doubt"] == []
     assert status["status"]["outbox"]["telegram"].get("pending", 0) == 0
+
+
+def test_a_day_message_the_server_refuses_is_failed_and_tried_again(
+    chats: tuple[FakeTelegram, FakeSignal, str], tmp_path: Path
+) -> None:
+    """signal-cli answering 404 for the day messages: not counted as created, exit 1, the
+    work stays pending and the next run, once the server answers, posts them once."""
+    telegram, signal_fake, group = chats
+    config = configure(tmp_path, telegram, sections(telegram, signal_fake, group))
+    signal_fake.fail(404)
+    refused = hub_json("sync", "--config", str(config), expect=1)
+    figures = refused["connectors"]["signal"]
+    assert figures["created"] == 0 and figures["failed"] == 22
+    assert "404" in figures["error"]
+    assert refused["connectors"]["telegram"]["created"] == 22, "the other chats went on"
+    status = hub_json("status", "--config", str(config))
+    assert status["status"]["outbox"]["signal"] == {"pending": 22}
+    again = hub_json("sync", "--config", str(config))
+    assert again["connectors"]["signal"]["created"] == 22
+    assert len(signal_fake.shown(group)) == 3, "each day posted once"
