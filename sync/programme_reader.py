@@ -2,14 +2,13 @@
 
 Validation happens here, at the edge: a bad file is refused as a whole with one
 :class:`InputError` listing every problem with its file, line and field, and nothing downstream
-ever sees half a programme.
+ever sees half a programme. What a session must be (its id, times, venue, bounds) is
+:mod:`sync.validate`'s, the same rules every other source's sessions are held to.
 """
 
 from __future__ import annotations
 
 import json
-import re
-import unicodedata
 from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -19,17 +18,25 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 
 from sync.errors import InputError, Problem
-from sync.model import STATUSES, Day, Event, Programme, Session, Venue
+from sync.model import Day, Event, Programme, Session, Venue
+from sync.validate import (
+    LIST_BOUNDS,
+    TEXT_BOUNDS,
+    Issue,
+    check_capacity,
+    check_id,
+    check_item,
+    check_names,
+    check_span,
+    check_status,
+    check_text,
+    check_venue,
+    slugify,
+)
 
 Path_ = tuple[str | int, ...]
 #: libyaml's parser when the C extension is there (10x faster on large programmes).
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-def slugify(text: str) -> str:
-    """'Culture juridique !' -> 'culture-juridique' (ASCII, lowercase, dashes)."""
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-") or "session"
 
 
 _STR_TAG = "tag:yaml.org,2002:str"
@@ -244,6 +251,12 @@ def _string_list(value: Any, path: Path_, v: _Validator) -> tuple[str, ...]:
     return ()
 
 
+def _check(issue: Issue | None, path: Path_, v: _Validator) -> None:
+    """Report a broken session rule (:mod:`sync.validate`) at the field it concerns."""
+    if issue is not None:
+        v.fail((*path, issue.field), issue.say("en"))
+
+
 def _session(
     data: Any, path: Path_, v: _Validator, tz: ZoneInfo, venues: Mapping[str, Venue]
 ) -> Session | None:
@@ -254,30 +267,33 @@ def _session(
     session_id = v.text(data, path, "id", required=True)
     if session_id:
         v.labels[path] = f"session '{session_id}'"
-    if session_id and slugify(session_id) != session_id:
-        v.fail((*path, "id"), f"'{session_id}' must be lowercase letters, digits and dashes")
+        _check(check_id(session_id), path, v)
     title = v.text(data, path, "title", required=True)
     start = v.moment(data, path, "start", tz)
     end = v.moment(data, path, "end", tz)
-    if start and end and end <= start:
-        v.fail((*path, "end"), f"ends ({end:%Y-%m-%d %H:%M}) before it starts ({start:%Y-%m-%d %H:%M})")
+    if start and end:
+        _check(check_span(start, end), path, v)
     venue = v.text(data, path, "venue") or None
-    if venue and venue not in venues:
-        v.fail((*path, "venue"), f"unknown venue '{venue}' (declare it under venues:)")
+    _check(check_venue(venue, venues), path, v)
     status = v.text(data, path, "status") or "scheduled"
-    if status not in STATUSES:
-        v.fail((*path, "status"), f"'{status}' is not one of {', '.join(STATUSES)}")
+    _check(check_status(status), path, v)
     capacity = data.get("capacity")
-    if capacity is not None and (not isinstance(capacity, int) or isinstance(capacity, bool) or capacity < 0):
-        v.fail((*path, "capacity"), "must be a whole number")
+    if (issue := check_capacity(capacity)) is not None:
+        _check(issue, path, v)
         capacity = None
     known = {"id", "title", "start", "end", "venue", "track", "format", "kind", "hosts",
              "description", "status", "capacity", "links"}
     for key in data:
         if key not in known:
             v.fail((*path, str(key)), f"unknown field (known: {', '.join(sorted(known))})")
-    hosts = _string_list(data.get("hosts"), (*path, "hosts"), v)
-    links = _string_list(data.get("links"), (*path, "links"), v)
+    if isinstance(data.get("title"), str):  # (a missing or non-text title is reported above)
+        _check(check_text("title", title), path, v)
+    texts = {name: v.text(data, path, name) for name in TEXT_BOUNDS if name != "title"}
+    for name, value in texts.items():
+        _check(check_text(name, value), path, v)
+    lists = {name: _string_list(data.get(name), (*path, name), v) for name in LIST_BOUNDS}
+    for name, values in lists.items():
+        _check(check_names(name, values), path, v)
     if len(v.problems) > before or start is None or end is None:
         return None
     return Session(
@@ -286,14 +302,14 @@ def _session(
         start=start,
         end=end,
         venue=venue,
-        track=v.text(data, path, "track") or None,
-        format=v.text(data, path, "format") or None,
-        kind=v.text(data, path, "kind") or None,
-        hosts=hosts,
-        description=v.text(data, path, "description"),
+        track=texts["track"] or None,
+        format=texts["format"] or None,
+        kind=texts["kind"] or None,
+        hosts=lists["hosts"],
+        description=texts["description"],
         status=status,  # type: ignore[arg-type]  # checked against STATUSES above
         capacity=capacity,
-        links=links,
+        links=lists["links"],
     )
 
 
@@ -335,7 +351,7 @@ def parse_frab_json(text: str, file: str = "<schedule>") -> Programme:
                     persons = tuple(
                         str(p.get("public_name") or p.get("name")) for p in ev.get("persons") or []
                     )
-                    sessions[session_id] = Session(
+                    session = Session(
                         id=session_id,
                         title=str(ev["title"]),
                         start=start,
@@ -347,6 +363,10 @@ def parse_frab_json(text: str, file: str = "<schedule>") -> Programme:
                         description=str(ev.get("abstract") or ev.get("description") or "").strip(),
                         links=tuple(str(link.get("url")) for link in ev.get("links") or [] if isinstance(link, dict)),
                     )
+                    issues = check_item(session_id, session.to_record(), venues)
+                    problems += [Problem(issue.describe("en"), file=file, field=field) for issue in issues]
+                    if not issues:
+                        sessions[session_id] = session
                 except (KeyError, ValueError, TypeError) as exc:
                     problems.append(Problem(f"cannot read this event ({exc})", file=file, field=field))
     if problems:

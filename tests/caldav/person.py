@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import unquote, urlparse
 
 import caldav
 import icalendar
@@ -68,6 +69,12 @@ class Person:
             for event in events:
                 event.delete()
             return len(events)
+
+    def add_raw(self, ics: str) -> str:
+        """Store an iCalendar object exactly as written (an app, a script, an import); its path."""
+        with self.calendar() as cal:
+            event = cal.save_event(ics)
+            return unquote(urlparse(str(event.url)).path)
 
     def add_own_event(self, summary: str, start: datetime) -> str:
         """An event created by hand in the app: no X-HUB-ID."""

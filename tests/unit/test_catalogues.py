@@ -16,6 +16,7 @@ CATALOGUES = [
     ("connectors.etherpad.messages", "MESSAGES"),
     ("connectors.nextcloud.connector", "MESSAGES"),
     ("connectors.wordpress.messages", "MESSAGES"),
+    ("sync.validate", "MESSAGES"),
     ("bots.messages", "BOT_MESSAGES"),
 ]
 
