@@ -25,6 +25,7 @@ from rich.table import Table
 from config.secrets import Redactor, install
 from config.settings import Settings
 from hub.messages import MESSAGES, say
+from hub.outcome import closing_lines
 from hub.review import batch_json, describe_batch, event_zone, find_batch, history_json, history_line, parse_since
 from hub.review import decide as decide_batch
 from hub.runtime import build_engine, load_settings, open_store, redactor
@@ -125,19 +126,18 @@ def _run_engine(
 def _print_report(report: Report, lang: str, planned: bool) -> None:
     console = Console()
     table = Table(title=say("plan.title" if planned else "sync.title", lang))
-    for column in ("connector", "created", "updated", "deleted", "unchanged", "failed", "requests"):
+    columns = ("connector", "merged", "created", "updated", "deleted", "unchanged", "failed", "requests")
+    for column in columns:
         table.add_column(say(f"col.{column}", lang), justify="left" if column == "connector" else "right")
     for name, r in report.connectors.items():
-        table.add_row(name, *(str(v) for v in (r.created, r.updated, r.deleted, r.unchanged, r.failed, r.requests)))
+        table.add_row(name, *(str(v) for v in (r.merged, r.created, r.updated, r.deleted, r.unchanged, r.failed,
+                                               r.requests)))
     console.print(table)
     if planned:
         for name, ops in report.planned.items():
             for op in ops:
                 sign = {"create": "+", "update": "~", "delete": "-"}[op.action]
                 console.print(f"  {sign} {name}: {op.key}", markup=False)
-    for name, r in report.connectors.items():
-        if r.error:
-            console.print(f"[red]{escape(name)}[/red]: {escape(r.error)}", highlight=False)
     for problem in report.problems:
         console.print(f"[yellow]![/yellow] {escape(problem)}", highlight=False)
     for batch in report.held:
@@ -149,8 +149,9 @@ def _print_report(report: Report, lang: str, planned: bool) -> None:
         console.print()
         console.print(say("announce.preview" if planned else "announce.sent", lang), markup=False)
         console.print(report.announcement.render(lang, "text"), markup=False, highlight=False)
-    elif not report.changes and not any(report.planned.values()) and not report.held:
-        console.print(say("nothing", lang), markup=False)
+    console.print()
+    for line in closing_lines(report, lang, planned=planned):
+        console.print(line, markup=False, highlight=False)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

@@ -187,7 +187,7 @@ class OutboxWorker:
         except DeliveryUnknown as exc:
             with store.transaction() as conn:
                 store.mark(conn, [entry.id], "in_doubt", error=self.describe(exc))
-            runtime.report.failed += 1
+            runtime.report.in_doubt += 1
             return
         except ConnectorError as exc:
             with store.transaction() as conn:

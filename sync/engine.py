@@ -212,6 +212,7 @@ class Engine:
         if merged is None:
             return set()
 
+        self._report_merged(merged.result, report)
         changes = [c for old, new in merged.result.changed.values() if (c := classify(old, new))]
         report.changes += sorted(changes, key=lambda c: ((c.after or c.before or {}).get("start", ""), c.session))
         report.conflicts += merged.result.conflicts
@@ -265,6 +266,7 @@ class Engine:
             outcome = examine_source(runtime.name, result, snapshot.links[runtime.name], snapshot.canonical,
                                      runtime.connector.owns, runtime.connector.collection)
             verdict = self._review(runtime, outcome, snapshot.canonical, batches.get(runtime.name), closed)
+            report.problems += [f"{runtime.name}: {p}" for p in result.problems]
             if isinstance(verdict, Hold):
                 holds.append(verdict)
                 runtime.report.held = verdict.summary.sessions
@@ -275,7 +277,6 @@ class Engine:
                 continue
             if result.meta is not None:
                 meta = dict(result.meta)
-            report.problems += [f"{runtime.name}: {p}" for p in result.problems]
             outcomes.append(verdict)
         if self.revert is not None:
             undo, lost = revert_outcome(self.store.sync_changes(self.revert), snapshot.canonical)
@@ -356,6 +357,19 @@ class Engine:
                 continue
             pairs += [(name, chat)] if chat else [(name, target) for target in runtime.connector.targets()]
         return pairs
+
+    @staticmethod
+    def _report_merged(result: MergeResult, report: Report) -> None:
+        """Per source, the sessions it changed and the edits it could not get merged."""
+        brought: dict[str, set[str]] = {}
+        for key, _field, _old, _new, origin in result.field_changes:
+            brought.setdefault(origin, set()).add(key)
+        for origin, keys in brought.items():
+            if origin in report.connectors:
+                report.connectors[origin].merged += len(keys)
+        for conflict in result.conflicts:
+            if conflict.connector in report.connectors:
+                report.connectors[conflict.connector].conflicts += 1
 
     @staticmethod
     def _report_holds(holds: Sequence[Hold], report: Report) -> None:

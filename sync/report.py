@@ -21,8 +21,14 @@ class ConnectorReport:
     failed: int = 0
     requests: int = 0
     sent: int = 0
+    #: Sessions this source changed in the programme (its edits merged).
+    merged: int = 0
     #: Sessions this source would have changed, held for review (``hub review``).
     held: int = 0
+    #: Its edits that could not be merged (``hub conflicts``).
+    conflicts: int = 0
+    #: Messages whose delivery is unknown after a broken answer (``hub status``).
+    in_doubt: int = 0
     error: str | None = None
 
     def to_json(self) -> dict[str, Any]:
@@ -36,8 +42,9 @@ class ConnectorReport:
         }
         if self.sent:
             data["sent"] = self.sent
-        if self.held:
-            data["held"] = self.held
+        for name in ("merged", "held", "conflicts", "in_doubt"):
+            if getattr(self, name):
+                data[name] = getattr(self, name)
         if self.error:
             data["error"] = self.error
         return data
@@ -63,7 +70,13 @@ class Report:
 
     @property
     def failed(self) -> bool:
-        return any(r.error or r.failed for r in self.connectors.values())
+        return any(r.error or r.failed or r.in_doubt for r in self.connectors.values())
+
+    @property
+    def up_to_date(self) -> bool:
+        """Nothing failed, nothing waits for a person: what the closing line may call up to date."""
+        return not (self.failed or self.conflicts or self.held or self.problems
+                    or any(r.held or r.conflicts for r in self.connectors.values()))
 
     def operations(self, *, projections: bool = False) -> list[dict[str, Any]]:
         """The planned operations in a stable order; with their projections when asked."""

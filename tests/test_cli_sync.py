@@ -140,3 +140,27 @@ def test_sync_carries_out_exactly_the_plan(tmp_path: Path) -> None:
         done = {name: f["created"] + f["updated"] + f["deleted"] for name, f in synced["connectors"].items()}
         assert sum(done.values()) == len(synced["operations"])
     assert hub_json("plan", "--config", str(config))["operations"] == []
+
+
+def test_the_closing_line_says_up_to_date_only_when_everything_is(tmp_path: Path) -> None:
+    config = write_config(tmp_path, FILES)
+    env = {"COLUMNS": "200"}
+    first = run_hub("sync", "--config", str(config), env=env)
+    assert first.returncode == 0, first.stderr
+    assert "Tout est à jour : 22 changement(s) au programme, 22 écriture(s) faite(s)." in first.stdout
+    quiet = run_hub("sync", "--config", str(config), env=env)
+    assert quiet.stdout.rstrip().endswith("Rien à faire : tout est à jour.")
+
+    edit_programme(tmp_path, "restitution", start="2021-11-12T16:00")
+    edited = hub_json("sync", "--config", str(config))
+    assert edited["connectors"]["programme"]["merged"] == 1, "the programme row counts what it brought"
+
+    # A calendar nobody can reach: the run fails, and the closing line says so.
+    with config.open("a", encoding="utf-8") as toml:
+        toml.write('\n[connectors.calendar]\ntype = "caldav"\nurl = "http://127.0.0.1:9/cal/"\n'
+                   'username = "hub"\npassword = "secret-for-test"\n')
+    failed = run_hub("sync", "--config", str(config), env=env)
+    assert failed.returncode == 1
+    assert "tout est à jour" not in failed.stdout.lower()
+    assert "Pas tout à fait à jour, à regarder :" in failed.stdout
+    assert "  calendar : erreur (" in failed.stdout

@@ -65,7 +65,7 @@ async def test_hub_revert_undoes_a_calendar_edit_everywhere_with_one_correction(
     assert exported_start(tmp_path, "restitution").startswith("2021-11-12T16:30:00")
 
     history = hub_json("history", "--config", config, "--session", "restitution")["history"]
-    assert [(h["origin"], h["field"], h["new"]) for h in history][0] == ("programme", "existence", "added")
+    assert (history[0]["origin"], history[0]["field"], history[0]["new"]) == ("programme", "existence", "added")
     assert {(h["origin"], h["field"]) for h in history[1:]} == {("calendar", "start"), ("calendar", "end")}
     run = history[-1]["sync"]
     shown = run_hub("history", "--config", config, "--session", "restitution")
