@@ -16,7 +16,7 @@ from pydantic import Field
 
 from sync.errors import InputError, Problem
 from sync.model import EXISTENCE, SESSION_FIELDS, Programme, Session, content_hash
-from sync.programme_reader import parse_programme_text
+from sync.programme_reader import load_programme, parse_programme_bytes
 from sync.protocol import Capability, Connector, ConnectorConfig, Link, PullResult, RemoteItem
 
 
@@ -41,7 +41,7 @@ class ProgrammeFileConnector(Connector[ProgrammeFileConfig]):
         return path if path.is_absolute() else self.ctx.base_dir / path
 
     async def check(self) -> list[str]:
-        programme = parse_programme_text(self.path.read_text(encoding="utf-8"), str(self.path))
+        programme = load_programme(self.path)
         return [f"{self.path.name}: {len(programme.sessions)} sessions, {len(programme.venues)} venues"]
 
     def project(self, session: Session, programme: Programme) -> dict[str, Any]:
@@ -57,7 +57,7 @@ class ProgrammeFileConnector(Connector[ProgrammeFileConfig]):
         digest = hashlib.sha256(data).hexdigest()
         if digest == cursor:
             return PullResult(cursor=cursor)
-        parsed = parse_programme_text(data.decode("utf-8"), str(self.path))
+        parsed = parse_programme_bytes(data, str(self.path))
         items = []
         for session in parsed.sessions.values():
             fields = self.project(session, parsed)

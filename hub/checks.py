@@ -11,11 +11,14 @@ from sync.errors import ConnectorError, HubError
 from sync.programme_reader import load_programme
 from sync.protocol import RequestCounter
 
+EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 
-async def run_checks(settings: Settings, lang: str, echo: Callable[[str], None]) -> bool:
-    """Check everything, print one line per check; True when all passed."""
+
+async def run_checks(settings: Settings, lang: str, echo: Callable[[str], None]) -> int:
+    """Check everything, print one line per check; the exit code (0 all passed, 1 a connector
+    cannot be reached or used, 2 the programme file is bad: nothing would be pushed)."""
     echo(say("check.ok", lang, name="config", detail=say("check.config", lang, n=len(settings.connectors))))
-    ok = True
+    code = EXIT_OK
     if settings.hub.programme:
         try:
             programme = load_programme(settings.resolve(settings.hub.programme))
@@ -23,7 +26,7 @@ async def run_checks(settings: Settings, lang: str, echo: Callable[[str], None])
             echo(say("check.ok", lang, name="programme", detail=detail))
         except HubError as exc:
             echo(say("check.failed", lang, name="programme", detail=str(exc)))
-            ok = False
+            code = EXIT_BAD_INPUT
     for connector in build_connectors(settings, RequestCounter(), attempts=1, with_programme=False):
         try:
             await connector.open()
@@ -31,8 +34,8 @@ async def run_checks(settings: Settings, lang: str, echo: Callable[[str], None])
                 echo(say("check.ok", lang, name=connector.name, detail=proof))
         except (ConnectorError, OSError) as exc:
             echo(say("check.failed", lang, name=connector.name, detail=str(exc)))
-            ok = False
+            code = max(code, EXIT_FAILED)
         finally:
             await connector.close()
             await connector.ctx.http.aclose()
-    return ok
+    return code

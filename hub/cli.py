@@ -364,10 +364,10 @@ def check(config_path: str | None) -> None:
     try:
         settings = _settings(config_path)
         lang = _lang(settings)
-        ok = asyncio.run(run_checks(settings, lang, click.echo))
+        code = asyncio.run(run_checks(settings, lang, click.echo))
     except HubError as exc:
         sys.exit(_fail(exc, lang, False))
-    sys.exit(EXIT_OK if ok else EXIT_FAILED)
+    sys.exit(code)
 
 
 @cli.group()

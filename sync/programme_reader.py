@@ -9,6 +9,7 @@ ever sees half a programme. What a session must be (its id, times, venue, bounds
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -150,12 +151,15 @@ class _Validator:
 
 def parse_programme_yaml(text: str, file: str = "<programme>") -> Programme:
     """Parse and validate the YAML programme format; raises :class:`InputError`."""
+    _refuse_control_characters(text, file)
     loader = _Loader(text)
     try:
         # One parse: the node tree gives line numbers, the same tree gives the data.
         node = loader.get_single_node()
         data = _construct(loader, node) if node is not None else None
-    except yaml.MarkedYAMLError as exc:
+    except yaml.YAMLError as exc:
+        if not isinstance(exc, yaml.MarkedYAMLError):
+            raise InputError(Problem(f"not readable as YAML: {exc}", file=file)) from None
         mark = exc.problem_mark
         line = mark.line + 1 if mark is not None else None
         raise InputError(Problem(f"YAML syntax error: {exc.problem}", file=file, line=line)) from None
@@ -383,12 +387,42 @@ def parse_frab_json(text: str, file: str = "<schedule>") -> Programme:
 def load_programme(path: Path) -> Programme:
     """Read a programme file, choosing the parser by extension (.json = frab/pretalx)."""
     try:
-        text = path.read_text(encoding="utf-8")
+        data = path.read_bytes()
     except FileNotFoundError:
         raise InputError(Problem("programme file not found", file=str(path))) from None
+    except OSError as exc:
+        raise InputError(Problem(f"cannot read the programme file ({exc.strerror})", file=str(path))) from None
+    return parse_programme_bytes(data, str(path))
+
+
+def parse_programme_bytes(data: bytes, file: str) -> Programme:
+    """A programme file's bytes, as read from disk: UTF-8 (a BOM is allowed), else bad input."""
+    try:
+        text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise InputError(Problem(f"not UTF-8 text ({exc.reason})", file=str(path))) from None
-    return parse_programme_text(text, str(path))
+        line = data.count(b"\n", 0, exc.start) + 1
+        column = exc.start - data.rfind(b"\n", 0, exc.start)
+        raise InputError(Problem(
+            f"not UTF-8 text (byte 0x{data[exc.start]:02x}, column {column}): "
+            "save the file as UTF-8 (in LibreOffice or a text editor: 'Save as', encoding UTF-8)",
+            file=file, line=line)) from None
+    return parse_programme_text(text.removeprefix("\ufeff"), file)
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ufffe\uffff]")
+
+
+def _refuse_control_characters(text: str, file: str) -> None:
+    """Invisible characters pasted from a word processor: YAML refuses them; say where."""
+    found = _CONTROL.search(text)
+    if found is None:
+        return
+    line = text.count("\n", 0, found.start()) + 1
+    column = found.start() - text.rfind("\n", 0, found.start())
+    raise InputError(Problem(
+        f"invisible control character U+{ord(found.group()):04X} at column {column} "
+        "(often pasted from a word processor): delete it and type the text again",
+        file=file, line=line))
 
 
 def parse_programme_text(text: str, file: str) -> Programme:
@@ -397,4 +431,5 @@ def parse_programme_text(text: str, file: str) -> Programme:
     return parse_programme_yaml(text, file)
 
 
-__all__ = ["load_programme", "parse_frab_json", "parse_programme_text", "parse_programme_yaml", "slugify"]
+__all__ = ["load_programme", "parse_frab_json", "parse_programme_bytes", "parse_programme_text",
+           "parse_programme_yaml", "slugify"]

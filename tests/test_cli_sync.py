@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
+from typing import Any
 
+import pytest
 import yaml
 from icalendar import Calendar
 
@@ -164,3 +167,26 @@ def test_the_closing_line_says_up_to_date_only_when_everything_is(tmp_path: Path
     assert "tout est à jour" not in failed.stdout.lower()
     assert "Pas tout à fait à jour, à regarder :" in failed.stdout
     assert "  calendar : erreur (" in failed.stdout
+
+
+@pytest.mark.parametrize(("damage", "said"), [
+    (lambda text: text.replace("title: Culture juridique", "title: Culture\x01 juridique"),
+     "invisible control character U+0001"),
+    (lambda text: text.encode("utf-8").replace("Culture juridique".encode(), "Culture juridique".encode("latin-1")
+                                               + b"\xe9").decode("latin-1"), "not UTF-8 text"),
+    (lambda text: os.urandom(400).decode("latin-1"), "not UTF-8 text"),
+])
+def test_an_unreadable_programme_is_bad_input_named_by_line(tmp_path: Path, damage: Any, said: str) -> None:
+    config = write_config(tmp_path, FILES)
+    hub_json("sync", "--config", str(config))
+    path = tmp_path / "programme.yaml"
+    damaged = damage(path.read_text(encoding="utf-8"))
+    path.write_bytes(damaged.encode("latin-1") if said == "not UTF-8 text" else damaged.encode("utf-8"))
+    before = (tmp_path / "public" / "programme.json").read_bytes()
+    synced = run_hub("sync", "--config", str(config))
+    assert synced.returncode == 2, synced.stdout + synced.stderr
+    assert "Traceback" not in synced.stderr and said in synced.stderr
+    assert f"{path}:" in synced.stderr, "the file and its line are named"
+    assert (tmp_path / "public" / "programme.json").read_bytes() == before, "nothing pushed"
+    checked = run_hub("check", "--config", str(config))
+    assert checked.returncode == 2 and said in checked.stdout and "Traceback" not in checked.stderr
