@@ -29,7 +29,7 @@ from hub.outcome import closing_lines
 from hub.review import batch_json, describe_batch, event_zone, find_batch, history_json, history_line, parse_since
 from hub.review import decide as decide_batch
 from hub.runtime import build_engine, load_settings, open_store, redactor
-from sync.errors import ConfigError, HubError, InputError, UsageError
+from sync.errors import ConfigError, HubError, InputError, StateUnreadable, UsageError
 from sync.protocol import RequestCounter
 from sync.report import Report
 from sync.review import HeldSummary
@@ -63,10 +63,12 @@ def _settings(config_path: str | None) -> Settings:
 
 
 def _fail(exc: HubError, lang: str, as_json: bool) -> int:
-    code = EXIT_BAD_INPUT if isinstance(exc, (ConfigError, InputError, UsageError)) else EXIT_FAILED
+    code = EXIT_BAD_INPUT if isinstance(exc, (ConfigError, InputError, UsageError, StateUnreadable)) \
+        else EXIT_FAILED
     title = say("error.config" if isinstance(exc, ConfigError) else
                 "error.input" if isinstance(exc, InputError) else
-                "error.usage" if isinstance(exc, UsageError) else "error.run", lang)
+                "error.usage" if isinstance(exc, UsageError) else
+                "error.state" if isinstance(exc, StateUnreadable) else "error.run", lang)
     if as_json:
         click.echo(json.dumps({"error": title, "problems": _redact(str(exc)).splitlines()}, ensure_ascii=False))
     else:

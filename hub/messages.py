@@ -67,6 +67,8 @@ MESSAGES = Catalogue({
     "state.failed": {"fr": "en échec", "en": "failed"},
     "state.in_doubt": {"fr": "incertains", "en": "in doubt"},
     "state.superseded": {"fr": "remplacés", "en": "superseded"},
+    "error.state": {"fr": "Base d'état inutilisable, rien n'a été fait :",
+                    "en": "The state database cannot be used, nothing was done:"},
     "error.usage": {"fr": "Commande invalide :", "en": "Invalid command:"},
     "col.held": {"fr": "en attente", "en": "held"},
     "review.none": {"fr": "Aucune modification en attente de relecture.", "en": "No changes waiting for review."},

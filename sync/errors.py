@@ -6,6 +6,7 @@
     ├── ConfigError(problems)        bad configuration: clear message, exit 2, no traceback
     ├── InputError(problems)         a bad programme file or import: exit 2, nothing pushed
     ├── UsageError                   a command's arguments are wrong (an unknown batch): exit 2
+    ├── StateUnreadable              the state database is corrupt or from a newer hub: exit 2
     ├── ConnectorError(connector)    raised by a connector
     │   ├── AuthError                stop this connector, ask for credentials
     │   ├── TransientError           back off (``retry_after`` seconds when the server said)
@@ -32,7 +33,7 @@ from config.errors import ConfigError, HubError, Problem, ProblemsError
 __all__ = [
     "AuthError", "BreakerOpen", "CapabilityError", "ConfigError", "ConnectorError", "DeliveryUnknown",
     "HubError", "InputError", "LockBusy", "NotFound", "PermanentError", "PreconditionFailed", "Problem",
-    "StorageEmpty", "SyncError", "TransientError", "UsageError",
+    "StateUnreadable", "StorageEmpty", "SyncError", "TransientError", "UsageError",
 ]
 
 
@@ -42,6 +43,10 @@ class InputError(ProblemsError):
 
 class UsageError(HubError):
     """A person's command is wrong (an unknown number, a bad date): nothing was done."""
+
+
+class StateUnreadable(HubError):
+    """The state database cannot be used as it is (damaged, or written by a newer hub)."""
 
 
 class ConnectorError(HubError):

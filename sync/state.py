@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
+import sqlite3
 import zlib
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -19,11 +20,14 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from alembic.util.exc import CommandError
 from sqlalchemy import Connection, Engine, create_engine, delete, event, func, insert, select, text, update
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.exc import ArgumentError, DatabaseError, OperationalError
 
-from sync.errors import ConfigError, LockBusy
+from sync.errors import ConfigError, LockBusy, StateUnreadable
 from sync.model import Conflict
 from sync.protocol import ConnectorState, Link
 from sync.review import LoggedChange
@@ -123,18 +127,44 @@ class StateStore:
         if parsed.drivername.startswith("sqlite"):
             event.listen(engine, "connect", _sqlite_pragmas)
         store = cls(engine)
+        file = Path(parsed.database) if parsed.drivername.startswith("sqlite") and parsed.database \
+            not in (None, "", ":memory:") else None
         try:
-            store.migrate()
+            store.migrate(file)
         except OperationalError as exc:
             engine.dispose()
             raise ConfigError(
                 f"hub.database: cannot open {_safe_url(url)} ({exc.orig.__class__.__name__})"
             ) from None
+        except DatabaseError as exc:
+            engine.dispose()
+            raise _damaged(file, str(exc.orig)) if file is not None else StateUnreadable(
+                f"the state database {_safe_url(url)} cannot be read ({exc.orig})") from None
+        except CommandError:
+            engine.dispose()
+            raise StateUnreadable(
+                f"the state database {_safe_url(url)} was written by a newer version of the hub: "
+                "install that version (or newer), or restore a backup made before it ran"
+            ) from None
         return store
 
-    def migrate(self) -> None:
+    def migrate(self, file: Path | None = None) -> None:
+        """Bring the schema to the newest migration; a SQLite file is copied first
+        (``<name>.before-<revision>``) when an upgrade is due, so it can be put back."""
         config = AlembicConfig()
         config.set_main_option("script_location", str(MIGRATIONS))
+        head = ScriptDirectory.from_config(config).get_current_head()
+        with self.engine.connect() as connection:
+            current = MigrationContext.configure(connection).get_current_revision()
+        if current == head:
+            return
+        if current is not None and file is not None and file.exists():
+            backup = file.with_name(f"{file.name}.before-{head}")
+            if not backup.exists():
+                # SQLite's online backup: a consistent copy, even of a database in WAL mode.
+                with contextlib.closing(sqlite3.connect(file)) as source, \
+                        contextlib.closing(sqlite3.connect(backup)) as target:
+                    source.backup(target)
         with self.engine.begin() as connection:
             config.attributes["connection"] = connection
             command.upgrade(config, "head")
@@ -610,6 +640,16 @@ def _chunks(items: Sequence[Any], size: int = 500) -> Iterator[Sequence[Any]]:
     """Slices small enough for any database's limit on bound parameters."""
     for start in range(0, len(items), size):
         yield items[start : start + size]
+
+
+def _damaged(file: Path, reason: str) -> StateUnreadable:
+    backups = sorted(file.parent.glob(f"{file.name}.before-*"))
+    hint = f"put back the copy made before the last upgrade ({backups[-1].name}) or your own backup" \
+        if backups else "put back a backup"
+    return StateUnreadable(
+        f"the state database {file} is damaged ({reason}): {hint}; "
+        "see 'The state database' in the README"
+    )
 
 
 def _safe_url(url: str) -> str:

@@ -92,3 +92,65 @@ def test_database_errors_hide_the_password() -> None:
     with pytest.raises(ConfigError) as caught:
         StateStore.open("postgresql://hub:s3cret-pass@127.0.0.1:1/none")
     assert "s3cret-pass" not in str(caught.value)
+
+
+def _damaged_file(path: Path, how: str) -> None:
+    store = StateStore.open(f"sqlite:///{path}")
+    with store.transaction() as conn:
+        store.write_session(conn, "a", {"id": "a", "title": "A"}, "hash-a", 1)
+    store.close()
+    data = path.read_bytes()
+    if how == "truncated":
+        path.write_bytes(data[: len(data) // 3])
+    elif how == "random":
+        path.write_bytes(bytes(range(256)) * 40)
+    else:  # newer: written by a hub that knows a later migration
+        import sqlite3
+        with sqlite3.connect(path) as db:
+            db.execute("UPDATE alembic_version SET version_num = '9999'")
+
+
+@pytest.mark.parametrize("how", ["truncated", "random", "newer"])
+def test_a_damaged_or_newer_state_database_is_one_clear_error(tmp_path: Path, how: str) -> None:
+    from sync.errors import StateUnreadable
+    from tests.helpers import run_hub, write_config
+
+    path = tmp_path / "state" / "hub.db"
+    path.parent.mkdir()
+    _damaged_file(path, how)
+    with pytest.raises(StateUnreadable) as caught:
+        StateStore.open(f"sqlite:///{path}")
+    assert str(path) in str(caught.value) or how == "newer"
+    assert ("newer version" in str(caught.value)) == (how == "newer")
+    config = write_config(tmp_path, '\n[connectors.exports]\ntype = "files"\npath = "public"\n')
+    for command in ("sync", "status"):
+        result = run_hub(command, "--config", str(config), "--json")
+        assert result.returncode == 2, result.stderr
+        assert "Traceback" not in result.stderr
+        [line] = result.stdout.splitlines()  # exactly one JSON object
+        assert '"error": "Base d\'état inutilisable' in line
+
+
+def test_an_upgrade_keeps_a_copy_of_the_database_first(tmp_path: Path) -> None:
+    from alembic import command
+    from alembic.config import Config
+
+    from sync.state import MIGRATIONS
+
+    path = tmp_path / "hub.db"
+    store = StateStore.open(f"sqlite:///{path}")
+    with store.transaction() as conn:
+        store.write_session(conn, "a", {"id": "a", "title": "A"}, "hash-a", 1)
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    with store.engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0003")  # as an older hub left it
+    store.close()
+    upgraded = StateStore.open(f"sqlite:///{path}")
+    assert upgraded.load_sessions() == {"a": {"id": "a", "title": "A"}}
+    upgraded.close()
+    [backup] = tmp_path.glob("hub.db.before-*")
+    old = StateStore(StateStore.open(f"sqlite:///{backup}").engine)  # the copy opens (and upgrades) too
+    assert old.load_sessions() == {"a": {"id": "a", "title": "A"}}
+    old.close()
