@@ -6,7 +6,7 @@ from typing import Any
 
 from config.settings import Settings
 from hub.messages import say
-from sync.errors import ConfigError
+from sync.errors import UsageError
 from sync.model import content_hash
 from sync.state import StateStore
 
@@ -33,7 +33,7 @@ def resolve_conflict(settings: Settings, conflict_id: int, keep: str, lang: str)
     try:
         conflict = next((c for c in store.open_conflicts() if c.id == conflict_id), None)
         if conflict is None:
-            raise ConfigError(say("conflicts.unknown", lang, id=conflict_id))
+            raise UsageError(say("conflicts.unknown", lang, id=conflict_id))
         with store.transaction() as conn:
             record = store.load_sessions().get(conflict.session)
             if record is not None:

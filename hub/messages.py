@@ -20,9 +20,11 @@ MESSAGES = Catalogue({
     "conflicts.new": {"fr": "{n} conflit(s) : voir `hub conflicts`.", "en": "{n} conflict(s): see `hub conflicts`."},
     "conflicts.none": {"fr": "Aucun conflit.", "en": "No conflicts."},
     "conflicts.row": {
-        "fr": "#{id} {session} · {field} : le hub a {ours!r}, {connector} propose {theirs!r}",
-        "en": "#{id} {session} · {field}: the hub has {ours!r}, {connector} proposes {theirs!r}",
+        "fr": "#{id} {session} · {field} : le hub a {ours!r}, {connector} propose {theirs!r} ({created_at})",
+        "en": "#{id} {session} · {field}: the hub has {ours!r}, {connector} proposes {theirs!r} ({created_at})",
     },
+    "conflicts.resolve_required": {"fr": "--keep s'emploie avec --resolve N (le numéro du conflit)",
+                                   "en": "--keep goes with --resolve N (the conflict's number)"},
     "conflicts.keep_required": {"fr": "--resolve demande --keep ours ou --keep theirs",
                                 "en": "--resolve needs --keep ours or --keep theirs"},
     "conflicts.unknown": {"fr": "aucun conflit ouvert n°{id}", "en": "no open conflict #{id}"},

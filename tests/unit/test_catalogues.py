@@ -3,22 +3,68 @@
 from __future__ import annotations
 
 import importlib
+import pkgutil
 import string
 
 import pytest
 
-CATALOGUES = [
-    ("sync.i18n", "MESSAGES"),
-    ("hub.messages", "MESSAGES"),
-    ("connectors.caldav", "MESSAGES"),
-    ("connectors.chat_render", "MESSAGES"),
-    ("connectors.files", "MESSAGES"),
-    ("connectors.etherpad.messages", "MESSAGES"),
-    ("connectors.nextcloud.connector", "MESSAGES"),
-    ("connectors.wordpress.messages", "MESSAGES"),
-    ("sync.validate", "MESSAGES"),
-    ("bots.messages", "BOT_MESSAGES"),
-]
+PACKAGES = ("config", "sync", "connectors", "bots", "hub")
+
+
+def _catalogues() -> list[tuple[str, str]]:
+    """Every Catalogue the product defines, found by walking its packages (a new one is
+    checked without being listed here)."""
+    from sync.i18n import Catalogue
+
+    found = []
+    for package in PACKAGES:
+        root = importlib.import_module(package)
+        for info in pkgutil.walk_packages(root.__path__, f"{package}."):
+            if ".migrations" in info.name or info.name.endswith("__main__"):
+                continue
+            module = importlib.import_module(info.name)
+            for name, value in vars(module).items():
+                if isinstance(value, Catalogue) and (info.name, name) not in found and _defined_in(module, name):
+                    found.append((info.name, name))
+    return found
+
+
+def _defined_in(module: object, name: str) -> bool:
+    """The catalogue is this module's own, not one it imported."""
+    import ast
+    import inspect
+
+    tree = ast.parse(inspect.getsource(module))  # type: ignore[arg-type]
+    return any(isinstance(node, ast.Assign) and any(getattr(t, "id", None) == name for t in node.targets)
+               for node in tree.body)
+
+
+CATALOGUES = _catalogues()
+
+
+def test_the_known_catalogues_are_found() -> None:
+    assert {("sync.i18n", "MESSAGES"), ("hub.messages", "MESSAGES"), ("hub.help", "HELP"),
+            ("bots.messages", "BOT_MESSAGES"), ("sync.review", "MESSAGES")} <= set(CATALOGUES)
+
+
+def test_every_help_text_of_the_command_line_comes_from_both_languages() -> None:
+    import click
+
+    from hub.cli import cli
+    from hub.help import HELP, LANGUAGE
+
+    known = {texts[LANGUAGE] for texts in HELP.values()}
+
+    def walk(command: click.Command, path: str) -> None:
+        assert command.help in known, f"{path}: help not in hub.help.HELP"
+        for param in command.params:
+            if isinstance(param, click.Option) and param.help:
+                assert param.help in known, f"{path} {param.opts[0]}: help not in hub.help.HELP"
+        if isinstance(command, click.Group):
+            for name, sub in command.commands.items():
+                walk(sub, f"{path} {name}")
+
+    walk(cli, "hub")
 
 
 def placeholders(text: str) -> set[str]:

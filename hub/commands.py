@@ -1,0 +1,383 @@
+"""What each ``hub`` command does; :mod:`hub.cli` only parses the command line.
+
+Kept apart so that ``hub --help`` loads nothing heavy: the engine, the state store and the
+connectors are imported when a command runs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import BarColumn, Progress, TextColumn
+from rich.table import Table
+
+from config.secrets import Redactor, install
+from config.settings import Settings
+from hub.help import startup_language
+from hub.messages import MESSAGES, say
+from hub.outcome import closing_lines
+from hub.review import batch_json, describe_batch, event_zone, find_batch, history_json, history_line, parse_since
+from hub.review import decide as decide_batch
+from hub.runtime import build_engine, load_settings, open_store, redactor
+from sync.errors import ConfigError, HubError, InputError, StateUnreadable, UsageError
+from sync.protocol import RequestCounter
+from sync.report import Report
+from sync.review import HeldSummary
+
+log = logging.getLogger(__name__)
+
+EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
+
+def _lang(settings: Settings | None = None) -> str:
+    """The configuration's language once it is read; before that, the environment's."""
+    return settings.hub.language if settings is not None else startup_language()
+
+
+_redact = Redactor()
+
+
+def _settings(config_path: str | None) -> Settings:
+    """Load the configuration and mask its secrets in every log line and error from here on."""
+    global _redact
+    settings = load_settings(config_path)
+    _redact = redactor(settings)
+    install(_redact)
+    return settings
+
+
+def _fail(exc: HubError, lang: str, as_json: bool) -> int:
+    code = EXIT_BAD_INPUT if isinstance(exc, (ConfigError, InputError, UsageError, StateUnreadable)) \
+        else EXIT_FAILED
+    title = say("error.config" if isinstance(exc, ConfigError) else
+                "error.input" if isinstance(exc, InputError) else
+                "error.usage" if isinstance(exc, UsageError) else
+                "error.state" if isinstance(exc, StateUnreadable) else "error.run", lang)
+    if as_json:
+        click.echo(json.dumps({"error": title, "problems": _redact(str(exc)).splitlines()}, ensure_ascii=False))
+    else:
+        click.echo(f"{title}\n{_redact(str(exc))}", err=True)
+    return code
+
+
+@contextmanager
+def _progress(enabled: bool) -> Iterator[Callable[[str, int, int], None]]:
+    """A rich progress bar on a terminal; nothing otherwise (pipes, --json, CI logs)."""
+    if not enabled:
+        yield lambda phase, done, total: None
+        return
+    tasks: dict[str, Any] = {}
+    with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+                  transient=True, console=Console(stderr=True)) as bar:
+        def update(phase: str, done: int, total: int) -> None:
+            if phase not in tasks:
+                tasks[phase] = bar.add_task(phase, total=total)
+            bar.update(tasks[phase], completed=done, total=total)
+
+        yield update
+
+
+def _run_engine(
+    config_path: str | None, as_json: bool, action: str, force_delete: bool = False,
+    *, revert: int | None = None, decide: Callable[[Settings, str], str] | None = None,
+) -> int:
+    """Run one sync or plan and print its report. ``decide`` runs first (a review decision,
+    a revert's check) and returns what to say after the report."""
+    lang = _lang()
+    said = ""
+    try:
+        settings = _settings(config_path)
+        lang = _lang(settings)
+        if decide is not None:
+            said = decide(settings, lang)
+        with _progress(not as_json and sys.stderr.isatty()) as progress:
+            engine = build_engine(settings, force_delete=force_delete, progress=progress, revert=revert)
+            report = asyncio.run(engine.sync() if action == "sync" else engine.plan())
+            if action == "sync":
+                store = engine.store
+                with store.transaction() as conn:
+                    stamp = datetime.now().astimezone().isoformat()
+                    store.set_meta(conn, "last_report", {**report.to_json(), "at": stamp})
+    except HubError as exc:
+        return _fail(exc, lang, as_json)
+    if as_json:
+        click.echo(json.dumps(report.to_json(projections=action == "plan"), ensure_ascii=False))
+    else:
+        _print_report(report, lang, planned=action == "plan")
+        if said:
+            click.echo(said)
+    return EXIT_FAILED if report.failed else EXIT_OK
+
+
+def _print_report(report: Report, lang: str, planned: bool) -> None:
+    console = Console()
+    table = Table(title=say("plan.title" if planned else "sync.title", lang))
+    columns = ("connector", "merged", "created", "updated", "deleted", "unchanged", "failed", "requests")
+    for column in columns:
+        table.add_column(say(f"col.{column}", lang), justify="left" if column == "connector" else "right")
+    for name, r in report.connectors.items():
+        table.add_row(name, *(str(v) for v in (r.merged, r.created, r.updated, r.deleted, r.unchanged, r.failed,
+                                               r.requests)))
+    console.print(table)
+    if planned:
+        for name, ops in report.planned.items():
+            for op in ops:
+                sign = {"create": "+", "update": "~", "delete": "-"}[op.action]
+                console.print(f"  {sign} {name}: {op.key}", markup=False)
+    for problem in report.problems:
+        console.print(f"[yellow]![/yellow] {escape(problem)}", highlight=False)
+    for batch in report.held:
+        console.print(say("held.line", lang, connector=batch["connector"], sessions=batch["sessions"],
+                          batch=batch["batch"] if batch["batch"] is not None else "?"), markup=False)
+    if report.conflicts:
+        console.print(say("conflicts.new", lang, n=len(report.conflicts)), markup=False)
+    if report.announcement is not None:
+        console.print()
+        console.print(say("announce.preview" if planned else "announce.sent", lang), markup=False)
+        console.print(report.announcement.render(lang, "text"), markup=False, highlight=False)
+    console.print()
+    for line in closing_lines(report, lang, planned=planned):
+        console.print(line, markup=False, highlight=False)
+
+
+
+def sync_command(config_path: str | None, as_json: bool, force_delete: bool) -> int:
+    return _run_engine(config_path, as_json, "sync", force_delete)
+
+
+def plan_command(config_path: str | None, as_json: bool) -> int:
+    return _run_engine(config_path, as_json, "plan")
+
+
+def status_command(config_path: str | None, as_json: bool) -> int:
+    lang = _lang()
+    try:
+        settings = _settings(config_path)
+        lang = _lang(settings)
+        store = open_store(settings)
+    except HubError as exc:
+        return _fail(exc, lang, as_json)
+    zone = event_zone(store)
+    last = store.get_meta("last_report") or {"connectors": {}, "changes": [], "conflicts": []}
+    in_doubt = store.outbox_entries(states=("in_doubt",))
+    extra: dict[str, Any] = {
+        "last_sync": last.get("at"),
+        "outbox": store.outbox_counts(),
+        "in_doubt": [{"connector": e.connector, "target": e.target, "op": e.op, "error": e.error} for e in in_doubt],
+        "held": store.open_breakers(),
+        "open_conflicts": len(store.open_conflicts()),
+        "review": [batch_json(b) for b in store.held_batches()],
+    }
+    if as_json:
+        click.echo(json.dumps({"connectors": last["connectors"], "changes": last["changes"],
+                               "conflicts": last["conflicts"], "status": extra}, ensure_ascii=False))
+        return EXIT_OK
+    console = Console()
+    when = say_when(extra["last_sync"], zone, lang) if extra["last_sync"] else say("never", lang)
+    console.print(say("status.last", lang, at=when), markup=False)
+    for name, figures in last["connectors"].items():
+        shown = ", ".join(f"{say('col.' + k, lang) if 'col.' + k in MESSAGES else k} {v}" for k, v in figures.items())
+        console.print(f"  {name}: {shown}", markup=False)
+    for name, states in extra["outbox"].items():
+        listed = ", ".join(f"{say('state.' + k, lang) if 'state.' + k in MESSAGES else k} {v}"
+                           for k, v in states.items())
+        console.print(say("status.outbox", lang, name=name, states=listed), markup=False)
+    for entry in extra["in_doubt"]:
+        line = say("status.in_doubt", lang, connector=entry["connector"], target=entry["target"])
+        console.print(line, markup=False)
+    for name, reason in extra["held"].items():
+        console.print(say("status.held", lang, name=name, reason=reason), markup=False)
+    for batch in store.held_batches():
+        sessions = HeldSummary.from_json(batch.summary).sessions
+        console.print(say("status.review", lang, batch=batch.id, connector=batch.connector, sessions=sessions),
+                      markup=False)
+    return EXIT_OK
+
+
+def say_when(stamp: str, zone: Any, lang: str) -> str:
+    """An ISO time stamp in the event's zone, in words (« jeudi 3 décembre, 14 h 50 »)."""
+    from sync.i18n import say_moment
+
+    try:
+        moment = datetime.fromisoformat(stamp)
+    except ValueError:
+        return stamp
+    return say_moment(moment.astimezone(zone), lang)
+
+
+def conflicts_command(config_path: str | None, as_json: bool, resolve_id: int | None, keep: str | None) -> int:
+    from hub.conflicts import list_conflicts, resolve_conflict
+
+    lang = _lang()
+    try:
+        settings = _settings(config_path)
+        lang = _lang(settings)
+        if resolve_id is not None:
+            if keep is None:
+                raise UsageError(say("conflicts.keep_required", lang))
+            message = resolve_conflict(settings, resolve_id, keep, lang)
+            click.echo(json.dumps({"resolved": resolve_id}) if as_json else message)
+            return EXIT_OK
+        if keep is not None:
+            raise UsageError(say("conflicts.resolve_required", lang))
+        rows = list_conflicts(settings)
+        store = open_store(settings)
+        zone = event_zone(store)
+        store.close()
+    except HubError as exc:
+        return _fail(exc, lang, as_json)
+    if as_json:
+        click.echo(json.dumps({"conflicts": rows}, ensure_ascii=False, default=str))
+        return EXIT_OK
+    if not rows:
+        click.echo(say("conflicts.none", lang))
+    for row in rows:
+        when = say_when(row["created_at"], zone, lang) if row.get("created_at") else ""
+        click.echo(say("conflicts.row", lang, **{**row, "created_at": when}))
+    return EXIT_OK
+
+
+def review_command(config_path: str | None, as_json: bool, batch: int | None, accept_id: int | None,
+                   reject_id: int | None) -> int:
+    if accept_id is not None or reject_id is not None:
+        def decide(settings: Settings, lang: str) -> str:
+            if accept_id is not None and reject_id is not None:
+                raise UsageError(say("review.both", lang))
+            number = accept_id if accept_id is not None else reject_id
+            assert number is not None
+            store = open_store(settings)
+            try:
+                decide_batch(store, number, "accepted" if accept_id is not None else "rejected", lang)
+            finally:
+                store.close()
+            return say("review.accepted" if accept_id is not None else "review.rejected", lang, batch=number)
+
+        return _run_engine(config_path, as_json, "sync", decide=decide)
+    lang = _lang()
+    try:
+        settings = _settings(config_path)
+        lang = _lang(settings)
+        store = open_store(settings)
+        batches = store.held_batches()
+        if batch is not None:
+            batches = [find_batch(store, batch, lang)]
+        zone = event_zone(store)
+    except HubError as exc:
+        return _fail(exc, lang, as_json)
+    if as_json:
+        click.echo(json.dumps({"held": [batch_json(b) for b in batches]}, ensure_ascii=False, default=str))
+        return EXIT_OK
+    if not batches:
+        click.echo(say("review.none", lang))
+        return EXIT_OK
+    for held in batches:
+        for line in describe_batch(held, lang, zone):
+            click.echo(line)
+    click.echo(say("review.hint", lang))
+    return EXIT_OK
+
+
+def history_command(config_path: str | None, as_json: bool, session_id: str | None, since: str | None,
+                    limit: int) -> int:
+    lang = _lang()
+    try:
+        settings = _settings(config_path)
+        lang = _lang(settings)
+        store = open_store(settings)
+        zone = event_zone(store)
+        start = parse_since(since, zone, lang) if since else None
+        rows = store.history(session=session_id, since=start, limit=limit)
+    except HubError as exc:
+        return _fail(exc, lang, as_json)
+    if as_json:
+        click.echo(json.dumps({"history": [history_json(r) for r in rows]}, ensure_ascii=False, default=str))
+        return EXIT_OK
+    if not rows:
+        click.echo(say("history.none", lang))
+    for row in rows:
+        click.echo(history_line(row, lang, zone))
+    return EXIT_OK
+
+
+def revert_command(config_path: str | None, as_json: bool, sync_id: int) -> int:
+    def check_run(settings: Settings, lang: str) -> str:
+        store = open_store(settings)
+        try:
+            rows = store.sync_changes(sync_id)
+        finally:
+            store.close()
+        if not rows:
+            raise UsageError(say("revert.unknown", lang, sync=sync_id))
+        return say("revert.done", lang, sync=sync_id, n=len(rows))
+
+    return _run_engine(config_path, as_json, "sync", revert=sync_id, decide=check_run)
+
+
+def check_command(config_path: str | None) -> int:
+    from hub.checks import run_checks
+
+    lang = _lang()
+    try:
+        settings = _settings(config_path)
+        lang = _lang(settings)
+        return asyncio.run(run_checks(settings, lang, click.echo))
+    except HubError as exc:
+        return _fail(exc, lang, False)
+
+
+def connector_reset_command(config_path: str | None, name: str) -> int:
+    lang = _lang()
+    try:
+        settings = _settings(config_path)
+        lang = _lang(settings)
+        released = open_store(settings).reset_breaker(name)
+    except HubError as exc:
+        return _fail(exc, lang, False)
+    click.echo(say("reset.done" if released else "reset.none", lang, name=name))
+    return EXIT_OK
+
+
+def pad_new_command(title: str, config_path: str | None, as_json: bool, connector_name: str | None,
+                    lang: str | None) -> int:
+    from hub.runtime import new_meeting_pad
+
+    out = _lang()
+    try:
+        settings = _settings(config_path)
+        out = _lang(settings)
+        url = asyncio.run(new_meeting_pad(settings, title, connector=connector_name, lang=lang))
+    except HubError as exc:
+        return _fail(exc, out, as_json)
+    click.echo(json.dumps({"title": title, "url": url}, ensure_ascii=False) if as_json else url)
+    return EXIT_OK
+
+
+def bots_command(config_path: str | None) -> int:
+    from bots.run import main as run_bots
+    from hub.runtime import announcing_connectors, sync_once
+
+    lang = _lang()
+    try:
+        settings = _settings(config_path)
+        lang = _lang(settings)
+        run_bots(settings, announcing_connectors(settings, RequestCounter()), lambda: sync_once(settings))
+    except HubError as exc:
+        return _fail(exc, lang, False)
+    return EXIT_OK
+
+
+def ask_command(question: str, config_path: str | None, as_json: bool, at: str | None, lang: str | None,
+                fmt: str, programme_path: str | None) -> int:
+    from bots.cli import run_ask
+
+    return run_ask(question, at=at, lang=lang, fmt=fmt, settings=lambda: load_settings(config_path),
+                   programme_path=programme_path, as_json=as_json)
