@@ -187,8 +187,10 @@ async def _supervised(name: str, run: Callable[[asyncio.Event], Awaitable[None]]
             await run(stop)
         except asyncio.CancelledError:
             raise
-        except Exception:
-            log.exception("[%s] the bot stopped on an error; restarting in 10 s", name)
+        except Exception as exc:
+            # One line with the reason; the traceback only when asked for (hub --debug).
+            log.warning("[%s] the bot stopped on an error (%s: %s); restarting in 10 s", name,
+                        type(exc).__name__, exc, exc_info=log.isEnabledFor(logging.DEBUG))
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), 10)
 

@@ -24,6 +24,7 @@ from rich.table import Table
 from config.secrets import Redactor, install
 from config.settings import Settings
 from hub.help import startup_language
+from hub.logs import speak
 from hub.messages import MESSAGES, say
 from hub.outcome import closing_lines
 from hub.review import batch_json, describe_batch, event_zone, find_batch, history_json, history_line, parse_since
@@ -52,6 +53,7 @@ def _settings(config_path: str | None) -> Settings:
     settings = load_settings(config_path)
     _redact = redactor(settings)
     install(_redact)
+    speak(settings.hub.language)
     return settings
 
 

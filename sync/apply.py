@@ -68,7 +68,7 @@ class OutboxWorker:
                 if await self._apply_connector(store, runtime, programme):
                     retry.add(runtime.name)
             except Exception as exc:
-                log.warning("apply to %s failed", runtime.name, exc_info=not isinstance(exc, ConnectorError))
+                log.warning("apply to %s failed: %s", runtime.name, exc, exc_info=not isinstance(exc, ConnectorError))
                 self.fail(runtime, exc)
             finally:
                 done += 1

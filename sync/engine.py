@@ -403,7 +403,7 @@ class Engine:
             try:
                 await runtime.connector.refresh(programme)
             except Exception as exc:
-                log.warning("refresh of %s failed", runtime.name, exc_info=is_bug(exc))
+                log.warning("refresh of %s failed: %s", runtime.name, exc, exc_info=is_bug(exc))
                 self._fail(runtime, exc)
 
     def _fail(self, runtime: Runtime, exc: BaseException) -> None:

@@ -51,7 +51,7 @@ async def pull_all(
         except InputError:
             raise
         except Exception as exc:
-            log.warning("pull from %s failed", runtime.name, exc_info=is_bug(exc))
+            log.warning("pull from %s failed: %s", runtime.name, exc, exc_info=is_bug(exc))
             fail(runtime, exc)
         finally:
             done += 1

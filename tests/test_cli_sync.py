@@ -167,6 +167,8 @@ def test_the_closing_line_says_up_to_date_only_when_everything_is(tmp_path: Path
     assert "tout est à jour" not in failed.stdout.lower()
     assert "Pas tout à fait à jour, à regarder :" in failed.stdout
     assert "  calendar : erreur (" in failed.stdout
+    assert "ATTENTION sync.pull: lecture de calendar en échec : " in failed.stderr, "log lines in French too"
+    assert "Traceback" not in failed.stderr
 
 
 @pytest.mark.parametrize(("damage", "said"), [

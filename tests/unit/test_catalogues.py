@@ -79,3 +79,44 @@ def test_french_and_english_everywhere(module: str, name: str) -> None:
         assert set(texts) >= {"fr", "en"}, f"{module}: '{key}' lacks a language"
         assert texts["fr"].strip() and texts["en"].strip(), f"{module}: '{key}' has an empty text"
         assert placeholders(texts["fr"]) == placeholders(texts["en"]), f"{module}: '{key}' placeholders differ"
+
+
+def _logged_templates() -> list[tuple[str, str]]:
+    """Every literal template the product passes to a logger (log.warning("...", ...))."""
+    import ast
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    found = []
+    for package in PACKAGES:
+        for path in sorted((root / package).rglob("*.py")):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                        and node.func.attr in ("debug", "info", "warning", "error", "exception", "critical")
+                        and isinstance(node.func.value, ast.Name) and node.func.value.id in ("log", "logger")):
+                    first = node.args[0] if node.args else None
+                    where = f"{path.relative_to(root)}:{node.lineno}"
+                    assert isinstance(first, ast.Constant) and isinstance(first.value, str), \
+                        f"{where}: log with a literal template, so it can be translated"
+                    if node.func.attr != "debug":  # debug lines are for developers
+                        found.append((where, first.value))
+    return found
+
+
+def test_every_log_line_a_person_reads_is_in_french_and_english() -> None:
+    from hub.logs import LOG_TEXTS
+
+    missing = [f"{where}: {template!r}" for where, template in _logged_templates() if template not in LOG_TEXTS]
+    assert not missing, "log templates missing from hub.logs.LOG_TEXTS:\n" + "\n".join(missing)
+
+
+def test_a_log_line_is_shown_in_the_configured_language() -> None:
+    import logging
+
+    from hub.logs import Translate
+
+    record = logging.LogRecord("sync.pull", logging.WARNING, __file__, 1, "pull from %s failed: %s",
+                               ("calendar", "cannot reach http://127.0.0.1:9/"), None)
+    Translate("fr").filter(record)
+    assert f"{record.levelname} {record.getMessage()}" == \
+        "ATTENTION lecture de calendar en échec : cannot reach http://127.0.0.1:9/"
