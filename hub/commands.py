@@ -72,7 +72,7 @@ def _fail(exc: HubError, lang: str, as_json: bool) -> int:
 
 
 @contextmanager
-def _progress(enabled: bool) -> Iterator[Callable[[str, int, int], None]]:
+def _progress(enabled: bool, lang: str) -> Iterator[Callable[[str, int, int], None]]:
     """A rich progress bar on a terminal; nothing otherwise (pipes, --json, CI logs)."""
     if not enabled:
         yield lambda phase, done, total: None
@@ -82,7 +82,8 @@ def _progress(enabled: bool) -> Iterator[Callable[[str, int, int], None]]:
                   transient=True, console=Console(stderr=True)) as bar:
         def update(phase: str, done: int, total: int) -> None:
             if phase not in tasks:
-                tasks[phase] = bar.add_task(phase, total=total)
+                label = say(f"phase.{phase}", lang) if f"phase.{phase}" in MESSAGES else phase
+                tasks[phase] = bar.add_task(label, total=total)
             bar.update(tasks[phase], completed=done, total=total)
 
         yield update
@@ -101,7 +102,7 @@ def _run_engine(
         lang = _lang(settings)
         if decide is not None:
             said = decide(settings, lang)
-        with _progress(not as_json and sys.stderr.isatty()) as progress:
+        with _progress(not as_json and sys.stderr.isatty(), lang) as progress:
             engine = build_engine(settings, force_delete=force_delete, progress=progress, revert=revert)
             report = asyncio.run(engine.sync() if action == "sync" else engine.plan())
             if action == "sync":

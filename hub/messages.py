@@ -33,6 +33,8 @@ MESSAGES = Catalogue({
     "announce.preview": {"fr": "Annonce qui serait envoyée :", "en": "Announcement that would be sent:"},
     "announce.sent": {"fr": "Annonce :", "en": "Announcement:"},
     "nothing": {"fr": "Rien à faire : tout est à jour.", "en": "Nothing to do: everything is up to date."},
+    "phase.pull": {"fr": "lecture des sources", "en": "reading the sources"},
+    "phase.apply": {"fr": "écriture et envoi", "en": "writing and sending"},
     "col.merged": {"fr": "apportés", "en": "merged"},
     "outcome.done": {
         "fr": "Tout est à jour : {changes} changement(s) au programme, {n} écriture(s) faite(s).",
