@@ -2,24 +2,32 @@
 
 Each format is rendered per session (a *fragment*) and then assembled, so a sink can keep the
 fragments of unchanged sessions and re-render only what changed. Fragments take a session's
-*projection* (record fields plus ``venue_name``/``venue_address``) so they depend on nothing else.
+record fields plus ``venue_name``/``venue_address``, and the few settings named in their
+arguments (event id, time zone, language, website), so they depend on nothing else. What the
+event itself shows (its title and subtitle, each day's theme) is only in the assembled documents.
+The page words come from :data:`MESSAGES`, in French and English.
 Used by the ``files`` connector and by the Nextcloud connector's shared folder.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import re
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import urljoin, urlsplit, urlunsplit
 from zoneinfo import ZoneInfo
 
 from icalendar import Event as IcsEvent
 from icalendar import Timezone
 from jinja2 import Environment, select_autoescape
+from markupsafe import Markup
 
-from sync.i18n import say_date, say_time
+from sync.i18n import Catalogue, say_date, say_time
 from sync.model import Programme, canonical_json
 
 ICS_PRODID = "-//Commons Hub//commons-hub//FR"
@@ -101,7 +109,7 @@ def frab_fragment(projection: Mapping[str, Any], event_id: str, language: str, b
         "slug": projection["id"],
         "url": f"{base_url}#{projection['id']}" if base_url else "",
         "title": projection["title"]
-        + (f" ({_WORDS.get(language, _WORDS['fr'])['cancelled']})" if projection.get("status") == "cancelled" else ""),
+        + (f" ({MESSAGES.say('cancelled', language)})" if projection.get("status") == "cancelled" else ""),
         "subtitle": None,
         "track": projection.get("track"),
         "type": projection.get("kind") or projection.get("format") or "other",
@@ -160,6 +168,49 @@ def frab_document(programme: Programme, fragments: Mapping[str, Mapping[str, Any
 
 
 # HTML -----------------------------------------------------------------------------------------
+MESSAGES = Catalogue({
+    "programme": {"fr": "Programme", "en": "Programme"},
+    "cancelled": {"fr": "annulé", "en": "cancelled"},
+    "tentative": {"fr": "(à confirmer)", "en": "(to be confirmed)"},
+    "hosts": {"fr": "Avec", "en": "With"},
+    "colon": {"fr": " :", "en": ":"},
+    "kept": {"fr": "Programme tenu à jour automatiquement.", "en": "This programme is kept up to date automatically."},
+    "updated": {"fr": "Mis à jour le {date} à {time}", "en": "Updated {date} at {time}"},
+    "calendar": {"fr": "Agenda", "en": "Calendar"},
+    "subscribe": {"fr": "s’abonner dans son agenda", "en": "subscribe in your calendar app"},
+    "data": {"fr": "Données (JSON frab)", "en": "Data (frab JSON)"},
+})
+
+
+@functools.lru_cache(maxsize=8)
+def words(language: str) -> dict[str, str]:
+    """Every word of the page in ``language`` (French when unknown); not to be changed."""
+    return {key: MESSAGES.say(key, language) for key in MESSAGES}
+
+
+@dataclass(frozen=True, slots=True)
+class PageLinks:
+    """Where the page sends people for the other exports, relative to the page's folder.
+
+    ``base_url`` is the folder's public address, when known: it makes the ``webcal://`` link
+    calendar apps subscribe with (they keep following the programme).
+    """
+
+    ics: str = "programme.ics"
+    json: str = "programme.json"
+    base_url: str | None = None
+
+    @property
+    def webcal(self) -> str | None:
+        if not self.base_url:
+            return None
+        folder = self.base_url if self.base_url.endswith("/") else self.base_url + "/"
+        parts = urlsplit(urljoin(folder, self.ics))
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            return None
+        return urlunsplit(("webcal", *parts[1:]))
+
+
 _ENV = Environment(autoescape=select_autoescape(default=True, default_for_string=True))
 
 _SESSION = _ENV.from_string(
@@ -181,16 +232,19 @@ _PAGE = _ENV.from_string(
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{{ event.title }} – {{ words.programme }}</title>
+<link rel="alternate" type="text/calendar" href="{{ links.ics }}">
 <style>
 body{font-family:system-ui,sans-serif;max-width:48rem;margin:auto;padding:1rem;line-height:1.45;color:#1b1b1b}
 h2{border-bottom:2px solid #2a6f4e;padding-bottom:.2rem;margin-top:2rem}
 ol{list-style:none;padding:0} li.session{margin:1rem 0;padding:.6rem .8rem;border-left:4px solid #2a6f4e;background:#f4f8f5}
 li.cancelled{border-color:#a33;background:#fbf1f1} .status{color:#a33} .when{font-weight:bold;margin:0}
-h3{margin:.2rem 0} p{margin:.2rem 0} .meta,.address{color:#555}
+h3{margin:.2rem 0} p{margin:.2rem 0} .meta,.address,.updated{color:#555}
 </style>
 </head>
 <body>
-<header><h1>{{ event.title }}</h1>{% if event.subtitle %}<p>{{ event.subtitle }}</p>{% endif %}</header>
+<header><h1>{{ event.title }}</h1>{% if event.subtitle %}<p>{{ event.subtitle }}</p>{% endif %}
+{% if updated %}<p class="updated"><time datetime="{{ updated.iso }}">{{ updated.text }}</time></p>
+{% endif %}<p class="exports">{{ words.calendar }}{{ words.colon }} <a href="{{ links.ics }}" type="text/calendar">{{ links.ics }}</a>{% if links.webcal %} (<a href="{{ links.webcal }}">{{ words.subscribe }}</a>){% endif %} · {{ words.data }}{{ words.colon }} <a href="{{ links.json }}" type="application/json">{{ links.json }}</a></p></header>
 <main>
 {% for day in days %}<section aria-labelledby="day-{{ day.iso }}">
 <h2 id="day-{{ day.iso }}">{{ day.label }}{% if day.theme %}{{ words.colon }} {{ day.theme }}{% endif %}</h2>
@@ -198,18 +252,14 @@ h3{margin:.2rem 0} p{margin:.2rem 0} .meta,.address{color:#555}
 {{ day.body }}</ol>
 </section>
 {% endfor %}</main>
-<footer><p>{{ words.updated }}</p></footer>
+<footer><p>{{ words.kept }}</p></footer>
 </body>
 </html>
 """
 )
 
-_WORDS = {
-    "fr": {"programme": "Programme", "cancelled": "annulé", "tentative": "(à confirmer)", "hosts": "Avec", "colon": " :",
-           "updated": "Programme tenu à jour automatiquement."},
-    "en": {"programme": "Programme", "cancelled": "cancelled", "tentative": "(to be confirmed)", "hosts": "With", "colon": ":",
-           "updated": "This programme is kept up to date automatically."},
-}
+#: The line saying when the page was written: left out when comparing two versions of a page.
+_UPDATED_LINE = re.compile(r'<p class="updated">.*?</p>\n')
 
 
 def _upper_first(text: str) -> str:
@@ -218,24 +268,34 @@ def _upper_first(text: str) -> str:
 
 def html_fragment(projection: Mapping[str, Any], language: str) -> str:
     """One session as an accessible list item; every value is escaped."""
-    words = _WORDS.get(language, _WORDS["fr"])
     return _SESSION.render(
         p=projection,
         cancelled=projection.get("status") == "cancelled",
         start=say_time(datetime.fromisoformat(projection["start"]), language),
         end=say_time(datetime.fromisoformat(projection["end"]), language),
-        words=words,
+        words=words(language),
     )
 
 
-def html_document(programme: Programme, fragments: Mapping[str, str], language: str) -> str:
-    """The page: one section per day, sessions in time order."""
-    from markupsafe import Markup
+def updated_text(moment: datetime, language: str) -> str:
+    """'Mis à jour le samedi 13 novembre à 15 h 02' / 'Updated Saturday 13 November at 15:02'."""
+    return MESSAGES.say("updated", language, date=say_date(moment.date(), language), time=say_time(moment, language))
 
+
+def html_document(
+    programme: Programme,
+    fragments: Mapping[str, str],
+    language: str,
+    *,
+    updated: datetime | None = None,
+    links: PageLinks | None = None,
+) -> str:
+    """The page: when it was ``updated`` (said in the event's time zone), links to the other
+    exports, then one section per day with its theme, sessions in time order."""
     themes = {d.date: d.theme for d in programme.days}
     grouped: dict[Any, list[str]] = {}
     for session in programme.sorted_sessions():
-        grouped.setdefault(session.start.date(), []).append(fragments[session.id])
+        grouped.setdefault(session.start.astimezone(programme.tz).date(), []).append(fragments[session.id])
     days: Sequence[dict[str, Any]] = [
         {
             "iso": day.isoformat(),
@@ -245,4 +305,14 @@ def html_document(programme: Programme, fragments: Mapping[str, str], language: 
         }
         for day, items in sorted(grouped.items())
     ]
-    return _PAGE.render(event=programme.event, days=days, lang=language, words=_WORDS.get(language, _WORDS["fr"]))
+    when = None
+    if updated is not None:
+        local = updated.astimezone(programme.tz).replace(second=0, microsecond=0)
+        when = {"iso": local.isoformat(), "text": updated_text(local, language)}
+    return _PAGE.render(event=programme.event, days=days, lang=language, words=words(language),
+                        updated=when, links=links or PageLinks())
+
+
+def same_page(old: str, new: str) -> bool:
+    """True when two versions of the page differ at most in when they were written."""
+    return _UPDATED_LINE.sub("", old, count=1) == _UPDATED_LINE.sub("", new, count=1)

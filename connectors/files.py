@@ -1,29 +1,67 @@
 """The ``files`` sink: the programme exported to a folder as ICS, frab JSON and an HTML page.
 
-A document sink: one batch of operations rewrites the three files once. Per-session fragments
-are cached next to the files (keyed by the projection's hash, so a stale cache is never used),
-which keeps a one-change sync of a 10,000-session programme from re-rendering everything.
-Files are replaced atomically (write, then rename), so a reader never sees half a file.
+A document sink: one batch of operations rewrites the three files once, and the folder holds
+nothing else (it is meant to be published as it is).
+
+What a session's projection carries is what its rendering shows: its own fields, its venue's
+name and address, and the event around it (title, subtitle, website, time zone, the theme of its
+day) and the page's settings (language, public address). So a change of the event's title or of
+a day's theme changes the projections, and the plan rewrites the documents, once per batch.
+
+Per-session fragments (the VEVENT, the frab event, the HTML list item) are kept between runs in
+the state store (``ctx.state``, in :data:`BUCKETS` mappings by session id, so a one-change batch
+saves one of them), each under the hash of the session's own fields: a change of the event alone
+re-renders no fragment, and a one-change sync of a 10,000-session programme renders one. A
+VEVENT keeps its SEQUENCE and DTSTAMP until the session itself changes.
+Files are replaced atomically (write, then rename), so a reader never sees half a file, and a
+file whose content would not change is not touched; the HTML page says when it was last
+rewritten, in the event's time zone.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import os
-from collections.abc import Sequence
+import zlib
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from pydantic import Field
 
-from connectors.exports import frab_document, frab_fragment, html_document, html_fragment, ics_document, ics_fragment
+from connectors.exports import (
+    PageLinks,
+    frab_document,
+    frab_fragment,
+    html_document,
+    html_fragment,
+    ics_document,
+    ics_fragment,
+    same_page,
+)
 from sync.errors import PermanentError
 from sync.i18n import Catalogue
-from sync.model import Programme, content_hash
-from sync.protocol import Capability, Connector, ConnectorConfig, Op, OpResult, RemoteRef
+from sync.model import Programme, Session, content_hash
+from sync.protocol import (
+    Capability,
+    Connector,
+    ConnectorConfig,
+    ConnectorContext,
+    ConnectorState,
+    Op,
+    OpResult,
+    RemoteRef,
+)
 
-CACHE_NAME = ".hub-fragments.json"
+log = logging.getLogger(__name__)
+#: The fragment cache earlier versions kept inside the published folder: moved into the state
+#: store, and removed from the folder.
+LEGACY_CACHE = ".hub-fragments.json"
+#: Fragments are kept in this many state mappings (``fragments/00`` ...), by session id.
+BUCKETS = 16
+
 MESSAGES = Catalogue({
     "check": {"fr": "peut écrire dans {folder}", "en": "can write into {folder}"},
     "cannot": {"fr": "impossible d'écrire dans {folder} : {why}", "en": "cannot write into {folder}: {why}"},
@@ -38,6 +76,50 @@ class FilesConfig(ConnectorConfig):
     json_name: str = Field("programme.json", alias="json")
     html: str = "index.html"
     language: str | None = Field(None, description="Language of the HTML page; default [hub] language.")
+    base_url: str | None = Field(
+        None,
+        pattern=r"^https?://[^\s/]+",
+        description="Public address of the folder (https://example.org/programme/): the page then "
+        "offers a webcal:// link to subscribe to the calendar.",
+    )
+
+
+class FragmentCache:
+    """Rendered fragments by session id, in the state store (in memory when there is none).
+
+    Each mapping (a *bucket*) holds ``context`` (what its fragments were rendered with, per
+    format) and ``entries``: per session the hash of its own fields, the VEVENT's SEQUENCE and
+    the three fragments.
+    """
+
+    PREFIX = "fragments/"
+
+    def __init__(self, ctx: ConnectorContext) -> None:
+        self.ctx = ctx
+        self.memory: dict[str, dict[str, Any]] = {}
+
+    @property
+    def state(self) -> ConnectorState | None:
+        return self.ctx.state
+
+    @classmethod
+    def bucket(cls, key: str) -> str:
+        return f"{cls.PREFIX}{zlib.crc32(key.encode('utf-8')) % BUCKETS:02d}"
+
+    @classmethod
+    def names(cls) -> list[str]:
+        return [f"{cls.PREFIX}{n:02d}" for n in range(BUCKETS)]
+
+    def load(self) -> dict[str, dict[str, Any]]:
+        if self.state is None:
+            return {name: dict(bucket) for name, bucket in self.memory.items()}
+        return {name: self.state.load(name) for name in self.names()}
+
+    def save(self, name: str, bucket: Mapping[str, Any]) -> None:
+        if self.state is None:
+            self.memory[name] = dict(bucket)
+        else:
+            self.state.save(name, bucket)
 
 
 class FilesConnector(Connector[FilesConfig]):
@@ -48,6 +130,10 @@ class FilesConnector(Connector[FilesConfig]):
     config_model = FilesConfig
     collection = "exports"
 
+    def __init__(self, name: str, config: FilesConfig, ctx: ConnectorContext) -> None:
+        super().__init__(name, config, ctx)
+        self.fragments = FragmentCache(ctx)
+
     @property
     def folder(self) -> Path:
         path = Path(self.config.path).expanduser()
@@ -56,6 +142,9 @@ class FilesConnector(Connector[FilesConfig]):
     @property
     def language(self) -> str:
         return self.config.language or self.ctx.language
+
+    async def open(self) -> None:
+        self._adopt_legacy_cache()
 
     async def check(self) -> list[str]:
         folder = self.folder
@@ -69,53 +158,128 @@ class FilesConnector(Connector[FilesConfig]):
                                  connector=self.name) from None
         return [say("check", self.ctx.language, folder=folder)]
 
+    def project(self, session: Session, programme: Programme) -> dict[str, Any]:
+        """The session's fields, and what its rendering shows of the event and the page."""
+        projection = super().project(session, programme)
+        event = programme.event
+        day = session.start.astimezone(programme.tz).date()
+        projection["event"] = {"id": event.id, "title": event.title, "subtitle": event.subtitle,
+                               "website": event.website, "timezone": event.timezone}
+        projection["day_theme"] = next((d.theme for d in programme.days if d.date == day), "")
+        projection["page"] = {"language": self.language, "base_url": self.config.base_url}
+        return projection
+
     async def apply(self, ops: Sequence[Op], programme: Programme) -> list[OpResult]:
         folder = self.folder
         try:
             folder.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            error = PermanentError(f"cannot create {folder}: {exc.strerror}", connector=self.name)
+            error = PermanentError(say("cannot", self.ctx.language, folder=folder, why=exc.strerror),
+                                   connector=self.name)
             return [error for _ in ops]
-        cache = self._load_cache()
-        stamp = datetime.now(UTC).replace(microsecond=0)
-        sequences = {op.key: op.sequence for op in ops}
-        for op in ops:
-            if op.action == "delete":
-                cache.pop(op.key, None)
-        fresh: dict[str, Any] = {}
-        for session in programme.sessions.values():
-            projection = self.project(session, programme)
-            digest = content_hash(projection)
-            entry = cache.get(session.id)
-            if entry is not None and entry.get("hash") == digest and session.id not in sequences:
-                fresh[session.id] = entry
-                continue
-            sequence = sequences.get(session.id, entry.get("sequence", 0) if entry else 0)
-            fresh[session.id] = {
-                "hash": digest,
-                "sequence": sequence,
-                "ics": ics_fragment(projection, programme.event.id, sequence, stamp, programme.event.timezone),
-                "frab": frab_fragment(projection, programme.event.id, self.language, programme.event.website),
-                "html": html_fragment(projection, self.language),
-            }
+        self._adopt_legacy_cache()
+        fragments = self._render(programme, {op.key: op.sequence for op in ops})
         order = [s.id for s in programme.sorted_sessions()]
-        self._write(folder / self.config.ics, ics_document(programme, (fresh[k]["ics"] for k in order)))
-        document = frab_document(programme, {k: fresh[k]["frab"] for k in order})
+        language = self.language
+        self._write(folder / self.config.ics, ics_document(programme, (fragments[k]["ics"] for k in order)))
+        document = frab_document(programme, {k: fragments[k]["frab"] for k in order})
         self._write(folder / self.config.json_name, json.dumps(document, ensure_ascii=False, separators=(",", ":")))
-        self._write(folder / self.config.html, html_document(programme, {k: fresh[k]["html"] for k in order},
-                                                             self.language))
-        self._write(folder / CACHE_NAME, json.dumps(fresh, ensure_ascii=False))
+        links = PageLinks(self.config.ics, self.config.json_name, self.config.base_url)
+        page = html_document(programme, {k: fragments[k]["html"] for k in order}, language,
+                             updated=datetime.now(UTC), links=links)
+        self._write(folder / self.config.html, page, same=same_page)
         return [RemoteRef(f"{self.config.ics}#{op.key}", str(op.sequence)) for op in ops]
 
-    def _load_cache(self) -> dict[str, Any]:
+    def _render(self, programme: Programme, sequences: Mapping[str, int]) -> dict[str, dict[str, Any]]:
+        """Every session's fragments: kept from the cache when its own fields, and what the
+        format was rendered with, are unchanged; rendered (and the cache saved) otherwise."""
+        event, language = programme.event, self.language
+        context = {"ics": f"{event.id}|{event.timezone}", "frab": f"{event.id}|{language}|{event.website}",
+                   "html": language}
+        stored = self.fragments.load()
+        buckets: dict[str, dict[str, Any]] = {}
+        dirty: set[str] = set()
+        stamp = datetime.now(UTC).replace(microsecond=0)
+        result: dict[str, dict[str, Any]] = {}
+        for session in programme.sessions.values():
+            name = FragmentCache.bucket(session.id)
+            old = stored.get(name) or {}
+            bucket = buckets.setdefault(name, {"context": context, "entries": {}})
+            # A bucket adopted from the old cache file has no context: it was rendered like this.
+            rendered_with = old.get("context") or context
+            projection = super().project(session, programme)
+            digest = content_hash(projection)
+            previous = (old.get("entries") or {}).get(session.id)
+            entry = dict(previous) if isinstance(previous, dict) and previous.get("hash") == digest else {}
+            if not entry or rendered_with.get("ics") != context["ics"] or not isinstance(entry.get("ics"), str):
+                # The planned op's SEQUENCE; else (its op not due yet) one more than before.
+                sequence = sequences.get(session.id, max(0, _sequence(previous) + (0 if entry else 1)))
+                entry["ics"] = ics_fragment(projection, event.id, sequence, stamp, event.timezone)
+                entry["sequence"] = sequence
+            if not entry.get("frab") or rendered_with.get("frab") != context["frab"]:
+                entry["frab"] = frab_fragment(projection, event.id, language, event.website)
+            if not isinstance(entry.get("html"), str) or rendered_with.get("html") != context["html"]:
+                entry["html"] = html_fragment(projection, language)
+            entry["hash"] = digest
+            if entry != previous or rendered_with != old.get("context"):
+                dirty.add(name)
+            bucket["entries"][session.id] = entry
+            result[session.id] = entry
+        for name in FragmentCache.names():
+            old = stored.get(name) or {}
+            if set(old.get("entries") or ()) - set((buckets.get(name) or {}).get("entries") or ()):
+                dirty.add(name)  # a session removed from the programme
+        for name in sorted(dirty):
+            self.fragments.save(name, buckets.get(name) or {"context": context, "entries": {}})
+        return result
+
+    def _adopt_legacy_cache(self) -> None:
+        """Move the fragment cache an earlier version left in the published folder into the
+        state store (their SEQUENCEs carry on), and remove it from the folder."""
+        path = self.folder / LEGACY_CACHE
         try:
-            data = json.loads((self.folder / CACHE_NAME).read_text(encoding="utf-8"))
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return
         except (OSError, ValueError):
-            return {}
-        return data if isinstance(data, dict) else {}
+            data = {}
+        stored = self.fragments.load()
+        adopted: dict[str, dict[str, Any]] = {}
+        for key, entry in (data.items() if isinstance(data, dict) else ()):
+            if not isinstance(entry, dict) or not isinstance(entry.get("hash"), str):
+                continue
+            name = FragmentCache.bucket(key)
+            bucket = adopted.setdefault(name, {"context": None, "entries": {}})
+            if key not in ((stored.get(name) or {}).get("entries") or {}):
+                bucket["entries"][key] = entry
+        for name, bucket in adopted.items():
+            old = stored.get(name) or {}
+            if old.get("entries"):
+                bucket = {**old, "entries": {**bucket["entries"], **old["entries"]}}
+            self.fragments.save(name, bucket)
+        try:
+            path.unlink(missing_ok=True)
+        except OSError as exc:  # the folder is not writable: the next write says so
+            log.warning("cannot remove %s: %s", path, exc.strerror)
 
     @staticmethod
-    def _write(path: Path, text: str) -> None:
+    def _write(path: Path, text: str, same: Callable[[str, str], bool] | None = None) -> None:
+        """Replace ``path`` with ``text`` atomically, unless it already says that."""
+        data = text.encode("utf-8")
+        try:
+            current = path.read_bytes()
+        except OSError:
+            current = None
+        if current == data:
+            return
+        if current is not None and same is not None and same(current.decode("utf-8", "replace"), text):
+            return
         tmp = path.with_name(f".{path.name}.tmp")
-        tmp.write_text(text, encoding="utf-8")
+        tmp.write_bytes(data)
         os.replace(tmp, path)
+
+
+def _sequence(entry: Any) -> int:
+    """The SEQUENCE a cached VEVENT had (-1 when there is none)."""
+    value = entry.get("sequence") if isinstance(entry, dict) else None
+    return value if isinstance(value, int) else -1

@@ -8,6 +8,10 @@ shows as drift the engine rewrites (or, with ``owns``, as an edit); any hand edi
 also caught by the mark the page carries and reported. With ``on_drift = "keep"`` the edited
 page is left alone and every write to it is refused with that reason.
 
+A session's projection also carries what the page shows of the event around it (the event
+title in the page title, the subtitle, its day's theme, its venue's note), read back the same
+way: a change of the event changes the projections, and the page is rewritten, once.
+
 News posts carry a slug derived from the announcement id, so a post is looked up before it is
 created: a retry after a crash finds the post instead of publishing it twice.
 """
@@ -15,7 +19,7 @@ created: a retry after a crash finds the post instead of publishing it twice.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from connectors.wordpress.api import Page, SiteAPI
 from connectors.wordpress.config import WordPressConfig
@@ -28,13 +32,14 @@ from connectors.wordpress.render import (
     page_title,
     render_news,
     render_page,
+    shown_event_title,
 )
 from connectors.wordpress.rest import RestAPI
 from connectors.wordpress.xmlrpc import USED_METHODS, XmlRpcAPI
 from sync import i18n
 from sync.announce import Announcement
 from sync.errors import AuthError, ConfigError, PermanentError
-from sync.model import SESSION_FIELDS, Programme
+from sync.model import SESSION_FIELDS, Programme, Session
 from sync.protocol import (
     Capability,
     Connector,
@@ -163,6 +168,18 @@ class WordPressConnector(Connector[WordPressConfig]):
         return problems
 
     # protocol ---------------------------------------------------------------------------
+    def project(self, session: Session, programme: Programme) -> dict[str, Any]:
+        """The session as its item shows it, and what the page shows of the event around it."""
+        projection = super().project(session, programme)
+        venue = programme.venue_of(session)
+        day = session.start.astimezone(programme.tz).date()
+        projection["venue_note"] = venue.note if venue else None
+        projection["day_theme"] = next((d.theme for d in programme.days if d.date == day), "")
+        projection["event_subtitle"] = programme.event.subtitle
+        if not self.config.page_title:
+            projection["event_title"] = programme.event.title
+        return projection
+
     async def check(self) -> list[str]:
         api = self.api
         proved: list[str] = []
@@ -233,7 +250,8 @@ class WordPressConnector(Connector[WordPressConfig]):
             return PullResult(cursor=None)
         self._page_id = page.id
         problems = self._drift(page)
-        shown = parse_page(page.content) if page.status == "publish" else {}
+        title = None if self.config.page_title else shown_event_title(page.title, self.lang)
+        shown = parse_page(page.content, title) if page.status == "publish" else {}
         items = [
             RemoteItem(key, fields, page.id, page.modified or None) for key, fields in shown.items()
         ]
@@ -246,7 +264,7 @@ class WordPressConnector(Connector[WordPressConfig]):
             # Sessions the page no longer shows (cut out, or the page unpublished) read as
             # empty, so the engine sees them drift and rewrites the page. Not as "vanished":
             # a cut-down page must not look like sessions removed from the programme.
-            empty = dict.fromkeys((*self.fields, "venue_name", "venue_address"))
+            empty = dict.fromkeys((*self.fields, "venue_name", "venue_address", "venue_note", "day_theme"))
             items += [
                 RemoteItem(key, {"id": key, **empty}, page.id, page.modified or None)
                 for key in links

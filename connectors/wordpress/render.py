@@ -8,6 +8,10 @@ skipped for block content) nor splits it when a person opens it in the editor.
 The first line of the block is a comment carrying a hash of the title and the rest of the body.
 The hub never reads the page back into the programme; it only needs to know whether a person
 changed it since the hub wrote it, and the hash says so without keeping a copy anywhere.
+
+What the page shows of the event (the title in the page title, the subtitle, each day's theme,
+the venues' notes) is in elements of their own, so :mod:`connectors.wordpress.parse` reads it back
+with each session, like the session's own fields.
 """
 
 from __future__ import annotations
@@ -58,7 +62,19 @@ def page_title(programme: Programme, lang: str, configured: str | None = None) -
     """The page title as sent to WordPress (escaped: themes print titles without escaping)."""
     if configured:
         return esc(configured)
-    return esc(f"{say('page.title', lang)} – {programme.event.title}")
+    return esc(f"{_title_prefix(lang)}{programme.event.title}")
+
+
+def _title_prefix(lang: str) -> str:
+    return f"{say('page.title', lang)} – "
+
+
+def shown_event_title(title: str, lang: str) -> str:
+    """The event title a page title shows (the inverse of :func:`page_title`); a title changed
+    by hand reads back whole."""
+    shown = html.unescape(title)
+    prefix = _title_prefix(lang)
+    return shown[len(prefix):] if shown.startswith(prefix) else shown
 
 
 def _safe_url(url: str) -> str | None:
@@ -144,7 +160,7 @@ def _day_heading(day: date, themes: Mapping[date, str], lang: str) -> str:
     label = say_date(day, lang)
     label = label[:1].upper() + label[1:]
     theme = themes.get(day, "")
-    text = esc(label) + (f" – {esc(theme)}" if theme else "")
+    text = esc(label) + (f' – <span class="hub-theme">{esc(theme)}</span>' if theme else "")
     return f'<h2 id="jour-{day.isoformat()}">{text}</h2>'
 
 
@@ -154,6 +170,8 @@ def render_body(programme: Programme, lang: str) -> str:
     themes = {d.date: d.theme for d in programme.days}
     sessions: Sequence[Session] = programme.sorted_sessions()
     parts = [f'<div class="commons-hub-programme" lang="{esc(lang)}">']
+    if programme.event.subtitle:
+        parts.append(f'<p class="hub-subtitle">{esc(programme.event.subtitle)}</p>')
     if not sessions:
         parts.append(f"<p>{esc(say('page.empty', lang))}</p>")
     for day, group in groupby(sessions, key=lambda s: s.start.astimezone(tz).date()):
@@ -174,7 +192,7 @@ def render_body(programme: Programme, lang: str) -> str:
             if venue.address:
                 line += f", {esc(venue.address)}"
             if venue.note:
-                line += f" ({esc(venue.note)})"
+                line += f' (<span class="hub-venue-note">{esc(venue.note)}</span>)'
             parts.append(f'<li id="lieu-{esc(venue.id)}">{line}</li>')
         parts.append("</ul>")
         parts.append("</section>")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import secrets
 from pathlib import Path
 from typing import Any
@@ -91,3 +92,68 @@ def test_hub_sync_keeps_one_page_and_posts_each_change_once(
     assert repaired["connectors"]["site"]["updated"] == 1 and repaired["changes"] == []
     pages, news = site_state(wordpress_site, page, prefix)
     assert ">Culture juridique<" in pages[0]["content"]["raw"] and len(news) == 1
+
+
+def edit_event(folder: Path, title: str, theme: tuple[str, str]) -> None:
+    """Rename the event and change one day's theme in the programme file, as an organiser would."""
+    path = folder / "programme.yaml"
+    text = path.read_text(encoding="utf-8")
+    text = text.replace("\n  title: Assemblée des communs\n", f"\n  title: {title}\n", 1)
+    old, new = theme
+    assert f"theme: {old}\n" in text
+    path.write_text(text.replace(f"theme: {old}\n", f"theme: {new}\n", 1), encoding="utf-8")
+
+
+def test_a_change_of_the_event_reaches_the_page_and_every_export_in_one_sync(
+    tmp_path: Path, wordpress_site: Site
+) -> None:
+    """The event renamed and a day's theme changed in the programme file: one ``hub sync``
+    rewrites the page once (no news post: no session changed) and the three exports; the sync
+    after that writes nothing, and an idle one costs one request."""
+    page, prefix = f"programme-{secrets.token_hex(3)}", f"changes-{secrets.token_hex(3)}"
+    exports = '\n[connectors.exports]\ntype = "files"\npath = "public"\n'
+    config = write_config(tmp_path, site_section(wordpress_site, page, prefix) + exports)
+    (tmp_path / "wordpress.secret").write_text(wordpress_site.admin.app_password + "\n")
+    hub_json("sync", "--config", str(config))
+    hub_json("sync", "--config", str(config))  # reads the hub's own page back once
+    (pages, _news) = site_state(wordpress_site, page, prefix)
+    page_id = pages[0]["id"]
+
+    edit_event(tmp_path, "Assemblée des communs de Marseille",
+               ("Un vocabulaire commun", "Des mots pour nos communs"))
+    report = hub_json("sync", "--config", str(config))
+    assert report["changes"] == [] and report["problems"] == []
+    site = report["connectors"]["site"]
+    assert site["updated"] == 22 and site["failed"] == 0
+    assert site["requests"] <= 3, "a look, one read and one write of the page, whatever the count"
+
+    pages, news = site_state(wordpress_site, page, prefix)
+    assert [p["id"] for p in pages] == [page_id] and news == []
+    assert pages[0]["title"]["raw"] == "Programme – Assemblée des communs de Marseille"
+    raw = pages[0]["content"]["raw"]
+    assert '<span class="hub-theme">Des mots pour nos communs</span>' in raw
+    assert "Un vocabulaire commun" not in raw
+    modified = pages[0]["modified_gmt"]
+    public = httpx.get(f"{wordpress_site.url}/{page}/", timeout=30).text
+    assert "Des mots pour nos communs" in public
+
+    folder = tmp_path / "public"
+    ics = (folder / "programme.ics").read_bytes().decode("utf-8")
+    assert "X-WR-CALNAME:Assemblée des communs de Marseille\r\n" in ics
+    frab = json.loads((folder / "programme.json").read_text(encoding="utf-8"))
+    assert frab["schedule"]["conference"]["title"] == "Assemblée des communs de Marseille"
+    html = (folder / "index.html").read_text(encoding="utf-8")
+    assert "<h1>Assemblée des communs de Marseille</h1>" in html
+    assert "Vendredi 12 novembre : Des mots pour nos communs" in html
+    assert sorted(p.name for p in folder.iterdir()) == ["index.html", "programme.ics", "programme.json"]
+
+    written = {p.name: p.stat().st_mtime_ns for p in folder.iterdir()}
+    for _ in range(2):
+        again = hub_json("sync", "--config", str(config))
+        for name in ("site", "exports"):
+            figures = again["connectors"][name]
+            assert (figures["created"], figures["updated"], figures["deleted"]) == (0, 0, 0), name
+        assert again["connectors"]["site"]["requests"] == 1
+    assert {p.name: p.stat().st_mtime_ns for p in folder.iterdir()} == written
+    pages, news = site_state(wordpress_site, page, prefix)
+    assert pages[0]["modified_gmt"] == modified and news == []

@@ -61,7 +61,8 @@ async def test_first_sync_creates_the_page_and_an_unchanged_site_costs_one_reque
     public = await httpx.AsyncClient().get(f"{wordpress_site.url}/{slug}/")
     assert public.status_code == 200
     text = public.text
-    assert "Vendredi 12 novembre – Un vocabulaire commun" in text
+    assert 'Vendredi 12 novembre – <span class="hub-theme">Un vocabulaire commun</span>' in text
+    assert '<p class="hub-subtitle">Marseille, 12-14 novembre 2021</p>' in text
     assert "15 boulevard de la Liberté, 13001 Marseille" in text
     for session in programme.sessions.values():
         assert f'id="session-{session.id}"' in text

@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 from connectors.http import build_client
 from connectors.wordpress import WordPressConfig, WordPressConnector
 from connectors.wordpress.parse import parse_page
-from connectors.wordpress.render import is_hub_page, page_title, render_page
-from sync.model import Programme, Session
+from connectors.wordpress.render import is_hub_page, page_title, render_page, shown_event_title
+from sync.model import Programme, Session, Venue
 from sync.protocol import ConnectorContext, RequestCounter
 from tests.helpers import reference_programme
 
@@ -35,6 +35,42 @@ CONNECTOR = connector()
 
 def projections(programme: Programme) -> dict[str, dict[str, object]]:
     return {k: CONNECTOR.project(s, programme) for k, s in programme.sessions.items()}
+
+
+def read_back(content: str, title: str, lang: str) -> dict[str, dict[str, object]]:
+    """What the connector's pull reads from a page with this title and content."""
+    return parse_page(content, shown_event_title(title, lang))
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(event_title=TEXT.filter(str.strip), subtitle=TEXT, theme=TEXT, note=TEXT)
+def test_what_the_page_shows_of_the_event_reads_back_exactly(
+    event_title: str, subtitle: str, theme: str, note: str
+) -> None:
+    """The event title, its subtitle, a day's theme and a venue's note read back with each
+    session, so a change of any of them changes what the page should hold."""
+    event = replace(PROGRAMME.event, title=event_title, subtitle=subtitle)
+    days = tuple(replace(d, theme=theme) if i == 1 else d for i, d in enumerate(PROGRAMME.days))
+    venues = {k: Venue(v.id, v.name, v.address, note) for k, v in PROGRAMME.venues.items()}
+    programme = replace(PROGRAMME, event=event, days=days, venues=venues)
+    title_html = page_title(programme, "en")
+    content = render_page(programme, "en", title_html)
+    read = read_back(content, title_html, "en")
+    assert read == {k: CONNECTOR.project(s, programme) for k, s in programme.sessions.items()}
+    second_day = days[1].date
+    assert {p["day_theme"] for k, p in read.items()
+            if programme.sessions[k].start.date() == second_day} == {theme}
+    assert {p["event_title"] for p in read.values()} == {event_title}
+    assert is_hub_page(title_html, content)
+
+
+def test_a_page_title_set_in_the_configuration_carries_no_event_title() -> None:
+    config = WordPressConfig(type="wordpress", url="http://127.0.0.1:9", username="u", page_title="Programme")
+    counter = RequestCounter()
+    site = WordPressConnector("site", config, ConnectorContext("site", build_client("site", counter), counter))
+    session = PROGRAMME.sorted_sessions()[0]
+    assert "event_title" not in site.project(session, PROGRAMME)
+    assert site.project(session, PROGRAMME)["day_theme"] == "Un vocabulaire commun"
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -60,7 +96,7 @@ def test_any_text_reads_back_exactly(
     programme = replace(PROGRAMME, sessions={**PROGRAMME.sessions, session.id: odd})
     title_html = page_title(programme, "fr")
     content = render_page(programme, "fr", title_html)
-    assert parse_page(content) == projections(programme)
+    assert read_back(content, title_html, "fr") == projections(programme)
     assert is_hub_page(title_html, content)
     assert not is_hub_page(title_html, content.replace("</li>", "<b>x</b></li>", 1))
 
@@ -76,7 +112,7 @@ def test_a_session_without_venue_or_at_an_unknown_venue_reads_back() -> None:
         },
     )
     content = render_page(programme, "en", page_title(programme, "en"))
-    assert parse_page(content) == projections(programme)
+    assert read_back(content, page_title(programme, "en"), "en") == projections(programme)
     assert "venue to be announced" in content
 
 
@@ -91,6 +127,6 @@ def test_ten_thousand_sessions_render_and_read_back() -> None:
         )
     programme = replace(PROGRAMME, sessions=sessions)
     content = render_page(programme, "fr", page_title(programme, "fr"))
-    parsed = parse_page(content)
+    parsed = read_back(content, page_title(programme, "fr"), "fr")
     assert len(parsed) == 10_000
     assert parsed == projections(programme)
