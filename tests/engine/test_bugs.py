@@ -30,7 +30,7 @@ def bug(*args: Any, **kwargs: Any) -> NoReturn:
 
 
 def bug_records(caplog: pytest.LogCaptureFixture, stage: str) -> list[logging.LogRecord]:
-    return [r for r in caplog.records if r.getMessage() == f"{stage} calendar failed"]
+    return [r for r in caplog.records if r.getMessage().startswith(f"{stage} calendar failed: ")]
 
 
 def traceback_of(record: logging.LogRecord) -> str:
