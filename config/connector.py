@@ -7,10 +7,11 @@ layer knows only this base, never a concrete connector.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 
+from config.environment import settle
 from config.errors import ConfigError
 
 
@@ -42,6 +43,12 @@ class ConnectorConfig(BaseModel):
     review_window_hours: float | None = Field(
         None, ge=0, description="The rolling window edits are added up over; default [hub] review_window_hours."
     )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _environment(cls, data: Any) -> Any:
+        """Values from environment variables typed by their field (text stays text)."""
+        return settle(cls, data)
 
     def secret(self, name: str, base_dir: Path | None = None) -> str | None:
         """A secret from ``<name>`` or the file named by ``<name>_file`` (first line, stripped).

@@ -4,13 +4,17 @@
 contents of ``*_file`` settings, the database password); :class:`Redactor` replaces them with
 ``***`` in any text, and as a ``logging.Filter`` in every log record, tracebacks included.
 Libraries sometimes put a token in a URL or an exception text; this is the last line of defence.
+:func:`redact_url` makes a URL fit to show in a message (no user or password, secret-looking
+query parameters masked), and the redactor masks such parameters in any text too.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 import traceback
 from collections.abc import Iterable
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 from pydantic import SecretStr
 from sqlalchemy.engine import make_url
@@ -22,6 +26,32 @@ from config.settings import Settings
 MASK = "***"
 #: Shorter values would mask ordinary words; real secrets are longer.
 MIN_LENGTH = 6
+#: Names of query parameters and form fields that carry credentials (Etherpad's ``apikey``,
+#: OAuth's ``access_token`` and ``client_secret``, a ``password``...).
+SECRET_PARAMETER = re.compile(
+    r"api_?key|token|secret|passw(?:or)?d|credential|session|^(?:key|pass|pwd|auth|sig|signature)$",
+    re.IGNORECASE,
+)
+#: ``name=value`` in free text (a URL in a library's exception), for the same names.
+_SECRET_ASSIGNMENT = re.compile(
+    r"(?i)\b([\w-]*(?:api_?key|token|secret|passw(?:or)?d|credential)[\w-]*)=([^&\s'\"<>),;\]]+)"
+)
+#: A Telegram bot token in a path (``/bot123456:ABC.../getMe``).
+_BOT_TOKEN = re.compile(r"/bot\d+:[\w-]+")
+
+
+def redact_url(url: object) -> str:
+    """``url`` fit for a message a person reads: scheme, host, port and path, with no user or
+    password, no fragment, and the values of query parameters that look like credentials
+    masked (``?apikey=***``); a Telegram bot token in the path is masked too."""
+    parts = urlsplit(str(url))
+    netloc = parts.netloc.rpartition("@")[2]
+    query = "&".join(
+        f"{name}={MASK}" if sep and SECRET_PARAMETER.search(unquote(name)) else f"{name}{sep}{value}"
+        for name, sep, value in (pair.partition("=") for pair in parts.query.split("&") if pair)
+    )
+    path = _BOT_TOKEN.sub(f"/bot{MASK}", parts.path)
+    return urlunsplit((parts.scheme, netloc, path, query, ""))
 
 
 def secret_values(settings: Settings) -> set[str]:
@@ -41,7 +71,7 @@ def secret_values(settings: Settings) -> set[str]:
                 if secret:
                     found.add(secret)
     try:
-        password = make_url(settings.hub.database).password
+        password = make_url(settings.database_url).password
     except ArgumentError:
         password = None
     if password:
@@ -61,11 +91,11 @@ class Redactor(logging.Filter):
         for secret in self.secrets:
             if secret in text:
                 text = text.replace(secret, MASK)
+        if "=" in text:
+            text = _SECRET_ASSIGNMENT.sub(rf"\1={MASK}", text)
         return text
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if not self.secrets:
-            return True
         record.msg = self(record.getMessage())
         record.args = None
         if record.exc_info:

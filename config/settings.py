@@ -11,28 +11,39 @@ Shape (see the README)::
     type = "files"                   # picks the connector; the rest is that type's settings
 
 Environment: ``HUB_<SECTION>__<KEY>`` with ``__`` between levels, e.g.
-``HUB_CONNECTORS__SITE__APPLICATION_PASSWORD=...`` or ``HUB_HUB__LANGUAGE=en``. Values are read
-as TOML when they parse as such (``[1, 2]``, ``true``, ``42``), else as plain strings.
+``HUB_CONNECTORS__SITE__APPLICATION_PASSWORD=...`` or ``HUB_HUB__LANGUAGE=en``. A value is typed
+by the field it sets (:mod:`config.environment`): text fields and secrets take the raw string,
+other fields the value read as TOML (``[1, 2]``, ``true``, ``42``). A problem with such a value
+names the variable, not the file.
 Secrets come from the environment or from ``*_file`` settings; the models keep them as
 ``SecretStr`` so they never appear in a repr, a log line or an error.
+
+Problems name the file and the field, and an unknown key the closest known one
+(``unknown setting 'pasword_file': did you mean 'password_file'?``).
 """
 
 from __future__ import annotations
 
+import difflib
 import os
+import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, Protocol, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from config.connector import ConnectorConfig
+from config.environment import env_overrides, env_variables, settle, variable_name
 from config.errors import ConfigError, Problem
 
-ENV_PREFIX = "HUB_"
 DEFAULT_CONFIG = "hub.toml"
+#: The tables a configuration file has.
+SECTIONS = frozenset({"hub", "connectors"})
+#: ``postgresql://``, ``sqlite:`` ...: a database URL, not a file's path.
+_URL_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 
 
 class HubSection(BaseModel):
@@ -44,7 +55,10 @@ class HubSection(BaseModel):
     programme_owns: list[str] | None = Field(
         None, description="Fields the programme file may change; default: all, and existence."
     )
-    database: str = Field("sqlite:///hub.db", description="SQLAlchemy URL of the state store.")
+    database: str = Field(
+        "sqlite:///hub.db",
+        description="SQLAlchemy URL of the state store, or the path of a SQLite file (relative to the config file).",
+    )
     language: Literal["fr", "en"] = "fr"
     programme_review: Literal["never", "mass", "deletions", "always"] = Field(
         "never",
@@ -72,6 +86,12 @@ class HubSection(BaseModel):
     announce_delay: float = Field(
         0.0, ge=0, description="Seconds a session must stay unchanged before its change is announced."
     )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _environment(cls, data: Any) -> Any:
+        """Values from environment variables typed by their field (text stays text)."""
+        return settle(cls, data)
 
 
 class SectionValidator(Protocol):
@@ -112,38 +132,17 @@ class Settings:
 
     @property
     def database_url(self) -> str:
-        """The database URL, with a relative SQLite path made relative to the config file."""
+        """The database URL, with a relative SQLite path made relative to the config file.
+
+        A bare path (``hub.db``, ``state/hub.db``, ``/var/lib/hub/hub.db``) is a SQLite file.
+        """
         url = self.hub.database
         prefix = "sqlite:///"
+        if url and not _URL_SCHEME.match(url):
+            return prefix + str(self.resolve(url))
         if url.startswith(prefix) and not url.startswith(prefix + "/") and ":memory:" not in url:
             return prefix + str(self.resolve(url[len(prefix) :]))
         return url
-
-
-def _parse_env_value(raw: str) -> Any:
-    try:
-        return tomllib.loads(f"v = {raw}")["v"]
-    except tomllib.TOMLDecodeError:
-        return raw
-
-
-def env_overrides(environ: Mapping[str, str]) -> dict[str, Any]:
-    """Nested overrides from ``HUB_A__B__C=value`` variables (only those with ``__``)."""
-    overrides: dict[str, Any] = {}
-    for key, raw in environ.items():
-        if not key.startswith(ENV_PREFIX) or "__" not in key:
-            continue
-        path = [part.lower() for part in key[len(ENV_PREFIX) :].split("__")]
-        if not all(path):
-            continue
-        node = overrides
-        for part in path[:-1]:
-            node = node.setdefault(part, {})
-            if not isinstance(node, dict):
-                break
-        else:
-            node[path[-1]] = _parse_env_value(raw)
-    return overrides
 
 
 def _merge(base: dict[str, Any], extra: Mapping[str, Any]) -> dict[str, Any]:
@@ -156,15 +155,124 @@ def _merge(base: dict[str, Any], extra: Mapping[str, Any]) -> dict[str, Any]:
     return merged
 
 
-def _problems(exc: ValidationError, file: str, prefix: str) -> list[Problem]:
-    problems = []
+def _unknown_section(name: str) -> str:
+    suggestion = _closest(name, SECTIONS)
+    return f"unknown section '{name}'" + (f": did you mean [{suggestion}]?" if suggestion else "")
+
+
+# --- problems: where, what, and the name that was probably meant -----------------------------
+
+
+@dataclass(frozen=True)
+class _Issue:
+    """One problem at a path of the merged configuration, before it is told as a file's or an
+    environment variable's."""
+
+    path: tuple[str, ...]
+    message: str
+    #: For an unknown key: the key, and the closest known one.
+    unknown: str | None = None
+    suggestion: str | None = None
+
+
+def _closest(name: str, known: Iterable[str]) -> str | None:
+    """The known name ``name`` was probably meant to be (a typo, a missing letter), or None."""
+    matches = difflib.get_close_matches(name.lower(), sorted(set(known)), n=1, cutoff=0.6)
+    return matches[0] if matches else None
+
+
+def _field_names(model: type[BaseModel]) -> set[str]:
+    return {field.alias or name for name, field in model.model_fields.items()} | set(model.model_fields)
+
+
+def _model_at(model: type[BaseModel] | None, loc: Sequence[int | str]) -> type[BaseModel] | None:
+    """The settings model at ``loc`` inside ``model`` (nested sections, lists of them)."""
+    for part in loc:
+        if model is None:
+            return None
+        field = model.model_fields.get(part) if isinstance(part, str) else None
+        if field is None:
+            continue  # a list index or a table key: the same model further down
+        model = _nested_model(field.annotation)
+    return model
+
+
+def _nested_model(annotation: Any) -> type[BaseModel] | None:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in get_args(annotation):
+        found = _nested_model(arg)
+        if found is not None:
+            return found
+    return None
+
+
+def _connector_model(title: str, type_name: str) -> type[BaseModel] | None:
+    """The settings class that refused a connector section, by the error's title (its class
+    name; the section's ``type`` decides between classes of the same name)."""
+    found: list[type[ConnectorConfig]] = []
+    pending: list[type[ConnectorConfig]] = [ConnectorConfig]
+    while pending:
+        cls = pending.pop()
+        pending += cls.__subclasses__()
+        if cls.__name__ == title:
+            found.append(cls)
+    for cls in found:
+        field = cls.model_fields.get("type")
+        if field is not None and field.default == type_name:
+            return cls
+    return found[0] if found else None
+
+
+def _issues(exc: ValidationError, prefix: tuple[str, ...], model: type[BaseModel] | None) -> list[_Issue]:
+    issues = []
     for error in exc.errors():
-        loc = ".".join(str(part) for part in error["loc"])
-        field = f"{prefix}.{loc}" if loc else prefix
-        message = error["msg"]
-        if error["type"] == "extra_forbidden":
-            message = "unknown setting"
-        problems.append(Problem(message, file=file, field=field))
+        loc = error["loc"]
+        path = (*prefix, *(str(part) for part in loc))
+        if error["type"] == "extra_forbidden" and loc:
+            key = str(loc[-1])
+            parent = _model_at(model, loc[:-1])
+            suggestion = _closest(key, _field_names(parent)) if parent is not None else None
+            issues.append(_Issue(path, "unknown setting", key, suggestion))
+        else:
+            issues.append(_Issue(path, error["msg"]))
+    return issues
+
+
+def _told(issue: _Issue, file: str, variables: Mapping[tuple[str, ...], str]) -> Problem:
+    """The problem as the person who wrote the value will recognise it: a field of the file, or
+    the environment variable that set it (or a table above it)."""
+    set_by = max((path for path in variables if issue.path[: len(path)] == path), key=len, default=None)
+    message = issue.message
+    if issue.unknown is not None:
+        message = f"{issue.message} '{issue.unknown}'"
+        if issue.suggestion:
+            meant = (f"'{issue.suggestion}'" if set_by is None
+                     else variable_name((*issue.path[:-1], issue.suggestion)))
+            message += f": did you mean {meant}?"
+    if set_by is None:
+        return Problem(message, file=file, field=".".join(issue.path) or None)
+    where = f"environment variable {variables[set_by]}"
+    if set_by != issue.path:
+        where += f", field '{'.'.join(issue.path)}'"
+    return Problem(f"{where}: {message}")
+
+
+def _from_environment_only(
+    path: tuple[str, ...], what: str, known: Iterable[str], variables: Mapping[tuple[str, ...], str]
+) -> list[Problem]:
+    """A table that only environment variables name (a typo in the section's part of their
+    names): one problem per variable, with the variable probably meant."""
+    problems = []
+    suggestion = _closest(path[-1], known)
+    for var_path, variable in sorted(variables.items()):
+        if var_path[: len(path)] != path:
+            continue
+        message = f"environment variable {variable}: {what}"
+        if suggestion:
+            meant = variable_name((*path[:-1], suggestion, *var_path[len(path) :]))
+            message += f": did you mean {meant}?"
+        problems.append(Problem(message))
     return problems
 
 
@@ -187,46 +295,65 @@ def load_settings(
         raise ConfigError(Problem("configuration file not found", file=file)) from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(Problem(f"not valid TOML: {exc}", file=file)) from None
-    raw = _merge(raw, env_overrides(environ))
+    from_file = raw
+    overrides = env_overrides(environ)
+    variables = env_variables(overrides)
+    raw = _merge(raw, overrides)
 
     problems: list[Problem] = []
-    unknown = set(raw) - {"hub", "connectors"}
-    problems += [Problem("unknown section", file=file, field=name) for name in sorted(unknown)]
+
+    def tell(*issues: _Issue) -> None:
+        problems.extend(_told(issue, file, variables) for issue in issues)
+
+    for name in sorted(set(raw) - SECTIONS):
+        if name in from_file:
+            problems.append(Problem(_unknown_section(name), file=file, field=name))
+        problems += _from_environment_only((name,), f"unknown section '{name}'", SECTIONS, variables)
     try:
         hub = HubSection.model_validate(raw.get("hub", {}))
     except ValidationError as exc:
-        problems += _problems(exc, file, "hub")
+        tell(*_issues(exc, ("hub",), HubSection))
         hub = HubSection()
 
     sections = raw.get("connectors", {})
     connectors: list[ConnectorSettings] = []
     if not isinstance(sections, dict):
-        problems.append(Problem("must be a table of connector sections", file=file, field="connectors"))
+        tell(_Issue(("connectors",), "must be a table of connector sections"))
         sections = {}
+    in_file = from_file.get("connectors")
+    in_file = in_file if isinstance(in_file, dict) else {}
     for name, section in sections.items():
-        field = f"connectors.{name}"
+        where = ("connectors", name)
         if not isinstance(section, dict):
-            problems.append(Problem("must be a table", file=file, field=field))
+            tell(_Issue(where, "must be a table"))
             continue
         type_name = section.get("type")
+        if name not in in_file and "type" not in section:
+            problems += _from_environment_only(
+                where, f"no section [connectors.{name}] in {config_path.name}", in_file, variables
+            )
+            continue
         if not isinstance(type_name, str):
-            problems.append(Problem("missing 'type'", file=file, field=f"{field}.type"))
+            tell(_Issue((*where, "type"), "missing 'type'"))
             continue
         try:
             config = validate(name, section)
         except ConfigError as exc:
-            problems += [Problem(p.message, file=file, field=p.field) for p in exc.problems]
+            for p in exc.problems:
+                if p.field:
+                    tell(_Issue(tuple(p.field.split(".")), p.message))
+                else:
+                    problems.append(Problem(p.message, file=file))
             continue
         except ValidationError as exc:
-            problems += _problems(exc, file, field)
+            tell(*_issues(exc, where, _connector_model(exc.title, type_name)))
             continue
         if config.enabled:
             connectors.append(ConnectorSettings(name, config))
     for entry in hub.admin_chats:
         if entry.partition(":")[0] not in sections:
             known = ", ".join(sorted(sections)) or "none"
-            problems.append(Problem(f"'{entry}' names no connector section (known: {known})",
-                                    file=file, field="hub.admin_chats"))
+            tell(_Issue(("hub", "admin_chats"), f"'{entry}' names no connector section (known: {known})"))
     if problems:
         raise ConfigError(problems)
     return Settings(config_path.resolve(), hub, tuple(connectors))

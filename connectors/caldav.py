@@ -30,17 +30,17 @@ from typing import Any, ClassVar, Literal, TypeVar
 from pydantic import SecretStr
 
 from connectors.calstore import (
+    CalendarMissing,
     CalendarStore,
     Listing,
     SyncUnsupported,
     TokenExpired,
-    map_error,
-    remote_errors,
 )
 from connectors.vevent import ReadEvent, event_name, read_event, render_event
 from sync.errors import (
     AuthError,
     ConfigError,
+    NotFound,
     PermanentError,
 )
 from sync.i18n import Catalogue
@@ -72,8 +72,17 @@ MESSAGES = Catalogue({
         "en": "the account cannot write to this calendar",
     },
     "check.not_calendar": {
-        "fr": "{url} n'est pas un calendrier CalDAV",
-        "en": "{url} is not a CalDAV calendar",
+        "fr": "{url} n'est pas un calendrier CalDAV (un dossier ou une page ?) : "
+        "url doit être l'adresse de la collection du calendrier",
+        "en": "{url} is not a CalDAV calendar (a folder or a page?): url must be the calendar collection's address",
+    },
+    "calendar.missing": {
+        "fr": "{what} : pas de calendrier à {url} (le serveur a répondu {status}) ; créez-le dans votre application "
+        "d'agenda ou sur le serveur (Radicale : sa page web, « Create a new addressbook or calendar »), "
+        "ou mettez dans url l'adresse d'un calendrier existant : celle de sa collection, terminée par « / »",
+        "en": "{what}: no calendar at {url} (the server answered {status}); create it in your calendar app or on the "
+        "server (Radicale: its web page, “Create a new addressbook or calendar”), or set url to an existing "
+        "calendar's address: its collection URL, ending with “/”",
     },
     "mode.sync": {"fr": "jeton de synchronisation RFC 6578", "en": "RFC 6578 sync-token"},
     "mode.ctag": {"fr": "ctag et etags", "en": "ctag and etags"},
@@ -193,6 +202,8 @@ class CalendarConnector(Connector[Any]):
                 verify=self.config.verify,
                 timeout=self.config.timeout,
                 on_response=lambda method, status: self.ctx.counter.add(self.name, 1, method, status),
+                connector=self.name,
+                lang=self.ctx.language,
             )
         return self._store
 
@@ -202,12 +213,17 @@ class CalendarConnector(Connector[Any]):
 
     async def _run(self, what: str, fn: Callable[..., T], *args: Any) -> T:
         """Run a blocking store call in a thread, mapping what the server or the libraries raise
-        to the error tree. Anything else is a bug: it propagates, traceback and all."""
+        to the error tree (:meth:`CalendarStore.call`). Anything else is a bug: it propagates,
+        traceback and all. A calendar that is not there says how to make it."""
         store = self.store
         try:
-            return await asyncio.to_thread(store.locked, fn, *args)
-        except remote_errors() as exc:
-            raise map_error(exc, self.name, what) from None
+            return await asyncio.to_thread(store.call, what, fn, *args)
+        except CalendarMissing as exc:
+            raise NotFound(await self.missing_calendar(what, exc), connector=self.name) from None
+
+    async def missing_calendar(self, what: str, error: CalendarMissing) -> str:
+        """What to do when the calendar collection is not on the server."""
+        return say("calendar.missing", self.ctx.language, what=what, url=error.url, status=error.status)
 
     # check --------------------------------------------------------------------------------
     async def check(self) -> list[str]:

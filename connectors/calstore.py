@@ -6,6 +6,10 @@ reports refuse the library's full-listing fallback (``disable_fallback``) and re
 ``fake-`` tokens; an expired token, a server without sync-tokens and an outage are told apart
 (:class:`TokenExpired`, :class:`SyncUnsupported`, the error itself). Writes are conditional and
 their statuses mapped to the hub's error tree.
+
+Every call goes through :meth:`CalendarStore.call`, which notes the request in flight (a
+``pre_request`` hook) so that a failure names the method and URL the server was sent, and
+raises :class:`CalendarMissing` when the calendar collection itself is not there.
 """
 
 from __future__ import annotations
@@ -16,10 +20,28 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 from urllib.parse import quote, unquote, urlsplit
 
-from connectors.http import error_for_status, retry_after_seconds
+from config.secrets import redact_url
+from connectors.http import DEFAULT_LANGUAGE, network_error, request_error, retry_after_seconds, told
 from sync.errors import AuthError, ConnectorError, NotFound, TransientError
+from sync.i18n import Catalogue
 
 T = TypeVar("T")
+
+MESSAGES = Catalogue({
+    "library.auth": {
+        "fr": "{method} {url} : identifiants refusés ou droit manquant",
+        "en": "{method} {url}: credentials refused or right missing",
+    },
+    "library.not_found": {"fr": "{method} {url} : introuvable", "en": "{method} {url}: not found"},
+    "library.unexpected": {
+        "fr": "{method} {url} : réponse inattendue du serveur ({name})",
+        "en": "{method} {url}: unexpected answer from the server ({name})",
+    },
+    "not_xml": {
+        "fr": "{method} {url} : la réponse du serveur n'est pas du XML",
+        "en": "{method} {url}: the server's answer is not XML",
+    },
+})
 
 
 class SyncUnsupported(Exception):
@@ -28,6 +50,18 @@ class SyncUnsupported(Exception):
 
 class TokenExpired(Exception):
     """The server no longer knows the sync-token: list everything again."""
+
+
+class CalendarMissing(NotFound):
+    """The calendar collection itself is not on the server (a 404 or 410 on its URL).
+
+    The connector tells the person how to create it (:meth:`connectors.caldav.CalendarConnector.missing_calendar`).
+    """
+
+    def __init__(self, message: str, *, connector: str | None, url: str, status: int | None) -> None:
+        self.url = url
+        self.status = status
+        super().__init__(message, connector=connector)
 
 
 @dataclass
@@ -59,9 +93,15 @@ class CalendarStore:
         verify: bool | str,
         timeout: float,
         on_response: Callable[[str, int], None],
+        connector: str | None = None,
+        lang: str = DEFAULT_LANGUAGE,
     ) -> None:
         self.url = url if url.endswith("/") else url + "/"
         self.path = _path(self.url)
+        self.connector = connector
+        self.lang = lang
+        #: (method, URL) of the request in flight, for the error if it fails.
+        self.request: tuple[str, str] | None = None
         self._username = username
         self._password = password
         self._verify = verify
@@ -92,6 +132,11 @@ class CalendarStore:
                 self._on_response(response.request.method or "?", int(response.status_code or 0))
                 return response
 
+            def note(request: Any, *args: Any, **kwargs: Any) -> Any:
+                self.request = (str(request.method or "?"), str(request.url))
+                return request
+
+            client.session.hooks.setdefault("pre_request", []).append(note)
             client.session.hooks.setdefault("response", []).append(count)
             self._client = client
             self._calendar = client.calendar(url=self.url)  # type: ignore[no-untyped-call]
@@ -103,9 +148,26 @@ class CalendarStore:
                 self._client.close()
             self._client = self._calendar = None
 
-    def locked(self, fn: Callable[..., T], *args: Any) -> T:
+    def call(self, what: str, fn: Callable[..., T], *args: Any) -> T:
+        """``fn(*args)`` alone on the store; what the server or the libraries raise comes out as
+        the hub's error, naming the request that failed (:func:`map_error`). Anything else is a
+        bug and propagates as it is."""
         with self._lock:
-            return fn(*args)
+            self.request = None
+            try:
+                return fn(*args)
+            except remote_errors() as exc:
+                raise self._error(exc, what) from None
+
+    def _error(self, exc: BaseException, what: str) -> ConnectorError:
+        method, url = self.request or ("PROPFIND", self.url)
+        error = map_error(exc, self.connector or "", what, lang=self.lang, method=method, url=url)
+        if isinstance(error, NotFound) and _path(url).rstrip("/") == self.path.rstrip("/"):
+            status = getattr(exc, "status", None)
+            return CalendarMissing(
+                str(error.args[0]), connector=error.connector, url=self.url, status=status if status else 404
+            )
+        return error
 
     # reads --------------------------------------------------------------------------------
     def properties(self) -> dict[str, Any]:
@@ -117,7 +179,7 @@ class CalendarStore:
             depth=0,
         )
         if response.status >= 400:  # the library raises first; never read an error as properties
-            raise error_for_status(response.status, f"PROPFIND {self.path} answered {response.status}", connector=None)
+            raise request_error(response.status, "PROPFIND", self.url, connector=self.connector, lang=self.lang)
         raw = response.find_objects_and_props()
         props: dict[str, Any] = next(iter(raw.values()), {}) if raw else {}
         names = {el.tag for value in props.values() if value is not None for el in value.iter()}
@@ -205,22 +267,31 @@ class CalendarStore:
         else:
             headers["If-Match"] = if_match or "*"
         self._open()
-        response = self._client.put(self._url(href), body, headers)
-        _raise_for_status(response, f"PUT {href}")
+        url = self._url(href)
+        response = self._client.put(url, body, headers)
+        self._raise_for_status(response, "PUT", url)
         etag = response.headers.get("ETag")
         return str(etag) if etag else None
 
     def delete(self, href: str, if_match: str | None) -> None:
         self._open()
         headers = {"If-Match": if_match} if if_match else {}
-        response = self._client.delete(self._url(href), headers)
+        url = self._url(href)
+        response = self._client.delete(url, headers)
         if response.status in (404, 410):
             return  # already gone: deleting is idempotent
-        _raise_for_status(response, f"DELETE {href}")
+        self._raise_for_status(response, "DELETE", url)
 
     def _url(self, href: str) -> str:
         parts = urlsplit(self.url)
         return f"{parts.scheme}://{parts.netloc}{quote(href)}"
+
+    def _raise_for_status(self, response: Any, method: str, url: str) -> None:
+        """A conditional write's answer (a caldav ``DAVResponse``) through the shared table."""
+        status = int(response.status)
+        if status >= 400:
+            after = retry_after_seconds(response.headers)
+            raise request_error(status, method, url, connector=self.connector, lang=self.lang, retry_after=after)
 
 
 def GetCtag() -> Any:
@@ -231,14 +302,6 @@ def GetCtag() -> Any:
         tag = "{http://calendarserver.org/ns/}getctag"
 
     return _GetCtag()
-
-
-def _raise_for_status(response: Any, what: str) -> None:
-    """A conditional write's answer (a caldav ``DAVResponse``) through the shared table."""
-    status = int(response.status)
-    if status >= 400:
-        after = retry_after_seconds(response.headers)
-        raise error_for_status(status, f"{what} answered {status}", connector=None, retry_after=after)
 
 
 def remote_errors() -> tuple[type[BaseException], ...]:
@@ -252,11 +315,20 @@ def remote_errors() -> tuple[type[BaseException], ...]:
     return (ConnectorError, error.DAVError, requests.exceptions.RequestException, etree.XMLSyntaxError)
 
 
-def map_error(exc: BaseException, connector: str, what: str) -> ConnectorError:
-    """A caldav/niquests failure as the hub's error (never with credentials in it).
+def map_error(
+    exc: BaseException,
+    connector: str,
+    what: str,
+    *,
+    lang: str = DEFAULT_LANGUAGE,
+    method: str = "?",
+    url: str = "?",
+) -> ConnectorError:
+    """A caldav/niquests failure as the hub's error, naming the request (``method``, ``url``)
+    and what came of it, never with credentials in it.
 
     Statuses come from the library's ``DAVError.status``, never from its message, and go
-    through the shared table (:func:`connectors.http.error_for_status`).
+    through the shared table (:func:`connectors.http.request_error`).
     """
     from caldav.lib import error
     from lxml import etree
@@ -264,17 +336,20 @@ def map_error(exc: BaseException, connector: str, what: str) -> ConnectorError:
     if isinstance(exc, ConnectorError):
         exc.connector = exc.connector or connector
         return exc
+    say = MESSAGES.say
+    where = {"method": method, "url": redact_url(url)}
     if isinstance(exc, error.DAVError):
         status = exc.status
         if status is not None:
             after = exc.retry_after_seconds if isinstance(exc, error.RateLimitError) else None
-            return error_for_status(status, f"{what}: answered {status}", connector=connector, retry_after=after)
+            return request_error(status, method, url, connector=connector, lang=lang, what=what, retry_after=after)
         # Raised by the library without an answer to show for it.
         if isinstance(exc, error.AuthorizationError):
-            return AuthError(f"{what}: credentials refused or right missing", connector=connector)
+            return AuthError(told(say("library.auth", lang, **where), lang, what), connector=connector)
         if isinstance(exc, error.NotFoundError):
-            return NotFound(f"{what}: not found", connector=connector)
-        return TransientError(f"{what}: unexpected answer from the server ({type(exc).__name__})", connector=connector)
+            return NotFound(told(say("library.not_found", lang, **where), lang, what), connector=connector)
+        message = say("library.unexpected", lang, name=type(exc).__name__, **where)
+        return TransientError(told(message, lang, what), connector=connector)
     if isinstance(exc, etree.XMLSyntaxError):
-        return TransientError(f"{what}: the server's answer is not XML", connector=connector)
-    return TransientError(f"{what}: cannot reach the server ({type(exc).__name__})", connector=connector)
+        return TransientError(told(say("not_xml", lang, **where), lang, what), connector=connector)
+    return network_error(exc, url, connector=connector, lang=lang, what=what)

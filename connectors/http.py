@@ -5,6 +5,13 @@ Counting happens in the transport, so each attempt of a retried request counts: 
 Retries (tenacity, exponential backoff with jitter) cover network errors, 502/503/504 and 429
 for methods that are safe to repeat; a ``Retry-After`` longer than ``max_retry_wait`` is not
 slept on but raised as :class:`TransientError` so the engine defers that connector's work.
+
+Errors say what was tried and what came of it, in the hub's language:
+``GET https://nuage.example.org/remote.php/dav/calendars/hub/assemblee/: 401 credentials refused
+or right missing``, ``cannot reach http://127.0.0.1:9001/api/1.2.15/getText: connection
+refused``. URLs are shown through :func:`config.secrets.redact_url` (no user or password, the
+values of ``apikey=``-like parameters masked). Connectors whose library is not httpx (caldav,
+nc-py-api) build the same messages with :func:`request_error` and :func:`network_error`.
 """
 
 from __future__ import annotations
@@ -23,6 +30,7 @@ from tenacity import (
     wait_exponential_jitter,
 )
 
+from config.secrets import redact_url
 from sync.errors import (
     AuthError,
     ConnectorError,
@@ -31,11 +39,47 @@ from sync.errors import (
     PreconditionFailed,
     TransientError,
 )
+from sync.i18n import Catalogue
 from sync.protocol import RequestCounter
 
 #: Methods that may be sent twice without harm (RFC 9110 idempotent, plus WebDAV reads).
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE", "PROPFIND", "REPORT"})
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
+#: Where a client made by :func:`build_client` notes its language on each request.
+LANGUAGE = "commons_hub.language"
+#: The messages' language when neither the caller nor the client says (they were English first).
+DEFAULT_LANGUAGE = "en"
+
+MESSAGES = Catalogue({
+    "status": {"fr": "{method} {url} : {status} {meaning}", "en": "{method} {url}: {status} {meaning}"},
+    "unreachable": {"fr": "impossible de joindre {url} : {reason}", "en": "cannot reach {url}: {reason}"},
+    "what": {"fr": "{what} : {message}", "en": "{what}: {message}"},
+    "detail": {"fr": "{message} ({detail})", "en": "{message} ({detail})"},
+    "status.auth": {"fr": "identifiants refusés ou droit manquant", "en": "credentials refused or right missing"},
+    "status.not_found": {"fr": "introuvable", "en": "not found"},
+    "status.changed": {"fr": "modifié entre-temps", "en": "changed meanwhile"},
+    "status.timeout": {
+        "fr": "le serveur a cessé d'attendre la requête",
+        "en": "the server stopped waiting for the request",
+    },
+    "status.rate": {"fr": "trop de requêtes", "en": "too many requests"},
+    "status.rate_after": {
+        "fr": "trop de requêtes, réessayer dans {seconds} s",
+        "en": "too many requests, try again in {seconds} s",
+    },
+    "status.unavailable": {"fr": "serveur indisponible", "en": "server unavailable"},
+    "status.server": {"fr": "erreur du serveur", "en": "server error"},
+    "status.refused": {"fr": "requête refusée", "en": "request refused"},
+    "reason.refused": {"fr": "connexion refusée", "en": "connection refused"},
+    "reason.dns": {"fr": "nom d'hôte inconnu", "en": "unknown host name"},
+    "reason.tls": {"fr": "certificat TLS non reconnu", "en": "TLS certificate not trusted"},
+    "reason.connect_timeout": {"fr": "pas de réponse à la connexion", "en": "connection timed out"},
+    "reason.timeout": {"fr": "pas de réponse à temps", "en": "no answer in time"},
+    "reason.closed": {"fr": "le serveur a coupé la connexion", "en": "the server closed the connection"},
+    "reason.unreachable": {"fr": "réseau injoignable", "en": "network unreachable"},
+    "reason.connect": {"fr": "connexion impossible", "en": "connection failed"},
+})
+say = MESSAGES.say
 
 
 class _RetryableResponse(Exception):
@@ -70,9 +114,11 @@ class CountingRetryTransport(httpx.AsyncBaseTransport):
         backoff_initial: float = 0.5,
         backoff_max: float = 8.0,
         verify: Any = True,
+        language: str | None = None,
     ) -> None:
         self.connector = connector
         self.counter = counter
+        self.language = language
         self.inner = inner or httpx.AsyncHTTPTransport(verify=verify)
         self.attempts = attempts
         self.max_retry_wait = max_retry_wait
@@ -102,6 +148,8 @@ class CountingRetryTransport(httpx.AsyncBaseTransport):
         return response
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if self.language:
+            request.extensions.setdefault(LANGUAGE, self.language)
         if request.method not in IDEMPOTENT_METHODS:
             return await self._send_once(request)
         retrying = AsyncRetrying(
@@ -135,8 +183,13 @@ def build_client(
     inner: httpx.AsyncBaseTransport | None = None,
     attempts: int = 4,
     max_retry_wait: float = 30.0,
+    language: str | None = None,
 ) -> httpx.AsyncClient:
-    """An ``httpx.AsyncClient`` whose requests are counted under ``connector`` and retried."""
+    """An ``httpx.AsyncClient`` whose requests are counted under ``connector`` and retried.
+
+    ``language`` is the one its errors are told in (:func:`raise_for_response`,
+    :func:`describe_transport_error`) when their caller does not say.
+    """
     transport = CountingRetryTransport(
         connector,
         counter,
@@ -144,6 +197,7 @@ def build_client(
         attempts=attempts,
         max_retry_wait=max_retry_wait,
         verify=verify,
+        language=language,
     )
     return httpx.AsyncClient(
         base_url=base_url,
@@ -183,6 +237,124 @@ def error_for_status(
     return PermanentError(message, connector=connector)
 
 
+def status_meaning(status: int, lang: str, retry_after: float | None = None) -> str:
+    """What an HTTP status means to the person reading the error."""
+    if status in (401, 403):
+        return say("status.auth", lang)
+    if status in (404, 410):
+        return say("status.not_found", lang)
+    if status == 412:
+        return say("status.changed", lang)
+    if status == 408:
+        return say("status.timeout", lang)
+    if status == 429:
+        if retry_after:
+            return say("status.rate_after", lang, seconds=f"{retry_after:.0f}")
+        return say("status.rate", lang)
+    if status in (502, 503, 504):
+        return say("status.unavailable", lang)
+    if status >= 500:
+        return say("status.server", lang)
+    return say("status.refused", lang)
+
+
+def told(message: str, lang: str, what: str = "", detail: str = "") -> str:
+    """``message`` after what was being done (``what: message``) and before a detail the
+    server gave (``message (detail)``), with each language's punctuation."""
+    if detail:
+        message = say("detail", lang, message=message, detail=detail)
+    return say("what", lang, what=what, message=message) if what else message
+
+
+def request_error(
+    status: int,
+    method: str,
+    url: object,
+    *,
+    connector: str | None,
+    lang: str | None = None,
+    what: str = "",
+    detail: str = "",
+    retry_after: float | None = None,
+    auth: Collection[int] = (401, 403),
+    conditional: bool = True,
+    transient: bool = True,
+) -> ConnectorError:
+    """The error for an HTTP answer, telling the request and the status:
+    ``[what: ]METHOD URL: STATUS meaning[ (detail)]``; the kind as in :func:`error_for_status`."""
+    lang = lang or DEFAULT_LANGUAGE
+    meaning = status_meaning(status, lang, retry_after)
+    message = say("status", lang, method=method, url=redact_url(url), status=status, meaning=meaning)
+    return error_for_status(
+        status,
+        told(message, lang, what, detail),
+        connector=connector,
+        retry_after=retry_after,
+        auth=auth,
+        conditional=conditional,
+        transient=transient,
+    )
+
+
+def _causes(exc: BaseException) -> list[BaseException]:
+    chain: list[BaseException] = []
+    current: BaseException | None = exc
+    while current is not None and current not in chain and len(chain) < 10:
+        chain.append(current)
+        current = current.__cause__ or current.__context__
+    return chain
+
+
+_DNS_WORDS = ("name or service not known", "nodename nor servname", "name resolution", "getaddrinfo",
+              "no address associated", "failed to resolve", "could not resolve")
+
+
+def network_reason(exc: BaseException, lang: str) -> str:
+    """Why a request got no answer, in words (the exception's type name when nothing fits).
+
+    Read from the types and texts of the exception and its causes, whichever library raised it
+    (httpx, niquests, urllib3, the socket module)."""
+    chain = _causes(exc)
+    names = {cls.__name__ for error in chain for cls in type(error).__mro__}
+    text = " ".join(str(error) for error in chain).lower()
+    # urllib3's NewConnectionError is a ConnectTimeoutError: the precise causes come first.
+    if names & {"SSLError", "SSLCertVerificationError"} or "certificate verify failed" in text:
+        key = "tls"
+    elif "ConnectionRefusedError" in names or "refused" in text:
+        key = "refused"
+    elif "gaierror" in names or "NameResolutionError" in names or any(w in text for w in _DNS_WORDS):
+        key = "dns"
+    elif "unreachable" in text:
+        key = "unreachable"
+    elif names & {"ConnectTimeout", "ConnectTimeoutError"}:
+        key = "connect_timeout"
+    elif any("Timeout" in name for name in names) or "timed out" in text:
+        key = "timeout"
+    elif names & {"RemoteProtocolError", "RemoteDisconnected", "ConnectionResetError", "ReadError",
+                  "IncompleteRead", "ProtocolError", "ChunkedEncodingError"}:
+        key = "closed"
+    elif names & {"ConnectError", "ConnectionError", "NewConnectionError"}:
+        key = "connect"
+    else:
+        return type(exc).__name__
+    return say(f"reason.{key}", lang)
+
+
+def network_error(
+    exc: BaseException, url: object, *, connector: str | None, lang: str | None = None, what: str = ""
+) -> TransientError:
+    """A request that got no answer: ``[what: ]cannot reach URL: reason``, to be tried later."""
+    lang = lang or DEFAULT_LANGUAGE
+    message = say("unreachable", lang, url=redact_url(url), reason=network_reason(exc, lang))
+    return TransientError(told(message, lang, what), connector=connector)
+
+
+def request_language(request: httpx.Request | None) -> str | None:
+    """The language the client that sent ``request`` tells its errors in (see :func:`build_client`)."""
+    value = request.extensions.get(LANGUAGE) if request is not None else None
+    return value if isinstance(value, str) else None
+
+
 def raise_for_response(
     response: httpx.Response,
     connector: str,
@@ -190,21 +362,41 @@ def raise_for_response(
     *,
     auth: Collection[int] = (401, 403),
     conditional: bool = True,
+    lang: str | None = None,
 ) -> None:
     """Map an HTTP answer to the hub's error tree (no-op on 2xx/3xx).
 
-    The message names the method, the path and the status, never the query string or headers,
-    which may carry credentials. ``auth`` and ``conditional`` as in :func:`error_for_status`.
+    The message names the method, the URL (through :func:`config.secrets.redact_url`: no
+    credentials, no secret query parameter) and the status with its meaning, in ``lang`` (by
+    default the client's, see :func:`build_client`). ``auth`` and ``conditional`` as in
+    :func:`error_for_status`.
     """
     status = response.status_code
     if status < 400:
         return
-    label = f"{response.request.method} {response.request.url.path}"
-    message = f"{what + ': ' if what else ''}{label} answered {status}"
-    raise error_for_status(status, message, connector=connector, retry_after=retry_after_seconds(response.headers),
-                           auth=auth, conditional=conditional)
+    request = response.request
+    raise request_error(
+        status,
+        request.method,
+        request.url,
+        connector=connector,
+        lang=lang or request_language(request),
+        what=what,
+        retry_after=retry_after_seconds(response.headers),
+        auth=auth,
+        conditional=conditional,
+    )
 
 
-def describe_transport_error(exc: Exception, connector: str) -> ConnectorError:
-    """Turn a network failure into a :class:`TransientError` that says what happened."""
-    return TransientError(f"cannot reach the server: {type(exc).__name__}", connector=connector)
+def describe_transport_error(
+    exc: Exception, connector: str, *, lang: str | None = None, what: str = ""
+) -> ConnectorError:
+    """Turn a network failure into a :class:`TransientError` that says which URL could not be
+    reached and why (``cannot reach http://127.0.0.1:9001/api/1.2.15/getText: connection refused``)."""
+    request: httpx.Request | None
+    try:
+        request = exc.request if isinstance(exc, httpx.RequestError) else None
+    except RuntimeError:  # an httpx error raised without its request
+        request = None
+    url = request.url if request is not None else "?"
+    return network_error(exc, url, connector=connector, lang=lang or request_language(request), what=what)

@@ -29,6 +29,7 @@ import httpx
 from pydantic import Field, SecretStr, field_validator
 
 from connectors.caldav import CalendarConnector
+from connectors.calstore import CalendarMissing
 from connectors.chat_base import admin_identities
 from connectors.chat_board import board_store
 from connectors.files import FilesConfig, FilesConnector
@@ -72,8 +73,16 @@ MESSAGES = Catalogue({
         "en": "the account cannot write into the folder “{folder}” (rights: {permissions})",
     },
     "calendar.missing": {
-        "fr": "pas de calendrier « {calendar} » pour {user}{hint}",
-        "en": "no calendar “{calendar}” for {user}{hint}",
+        "fr": "pas de calendrier « {calendar} » pour {user} ({url}){hint}",
+        "en": "no calendar “{calendar}” for {user} ({url}){hint}",
+    },
+    "calendar.create": {
+        "fr": " ; créez-le dans l'application Agenda de Nextcloud, connecté en tant que {user} "
+        "(« + Nouveau calendrier »), ou partagez-en un avec {user}, puis mettez dans calendar le dernier segment "
+        "de son adresse (…/remote.php/dav/calendars/{user}/<segment>/)",
+        "en": "; create it in Nextcloud's Calendar app, logged in as {user} (“+ New calendar”), or share one "
+        "with {user}, then set calendar to the last segment of its address "
+        "(…/remote.php/dav/calendars/{user}/<segment>/)",
     },
     "calendar.hint": {
         "fr": ' ; « {name} » a pour segment d\'URL « {segment} » : mettez calendar = "{segment}"',
@@ -168,6 +177,7 @@ class NextcloudConnector(CalendarConnector):
                 auth=(user or "", password or ""),
                 verify=self.config.verify,
                 timeout=self.config.timeout,
+                language=self.ctx.language,
             )
         return self._http
 
@@ -203,14 +213,14 @@ class NextcloudConnector(CalendarConnector):
             lambda method, status: self.ctx.counter.add(self.name, 1, method, status),
         )
         try:
-            account = await ocs.account(nc, self.name)
+            account = await ocs.account(nc, self.name, lang)
             proved = [say("account", lang, version=account.version, user=account.user)]
             try:
                 proved += await super().check()
             except NotFound:
                 raise ConfigError(await self._calendar_hint(account.user)) from None
             if self.config.folder:
-                rights = await ocs.folder_rights(nc, self.config.folder, self.name)
+                rights = await ocs.folder_rights(nc, self.config.folder, self.name, lang)
                 # Folders say "C" when files may be created in them (RGDNVCK on a writable one).
                 if "C" in rights.permissions and not rights.exists:
                     proved.append(say("folder.create", lang, folder=self.config.folder))
@@ -237,28 +247,40 @@ class NextcloudConnector(CalendarConnector):
             await ocs.close(nc)
         return proved
 
+    async def missing_calendar(self, what: str, error: CalendarMissing) -> str:
+        return await self._calendar_hint(self.config.username)
+
     async def _calendar_hint(self, user: str) -> str:
-        """The "no such calendar" message, naming the URL segment when the display name matches."""
+        """The "no such calendar" message: the URL segment when a calendar of the account has
+        that display name, else how to create the calendar."""
         lang = self.ctx.language
-        hint = ""
+        hint = say("calendar.create", lang, user=user)
         home = f"{self.base_url}/remote.php/dav/calendars/{quote(user)}/"
-        response = await self.http.request(
-            "PROPFIND",
-            home,
-            headers={"Depth": "1"},
-            content='<d:propfind xmlns:d="DAV:"><d:prop><d:displayname/></d:prop></d:propfind>',
-        )
-        if response.status_code == 207:
+        try:
+            response = await self.http.request(
+                "PROPFIND",
+                home,
+                headers={"Depth": "1"},
+                content='<d:propfind xmlns:d="DAV:"><d:prop><d:displayname/></d:prop></d:propfind>',
+            )
+        except httpx.TransportError:
+            response = None  # the hint is a courtesy: the message stands without it
+        if response is not None and response.status_code == 207:
             from xml.etree import ElementTree
 
             wanted = " ".join(self.config.calendar.casefold().split())
-            for item in ElementTree.fromstring(response.content).iter("{DAV:}response"):
+            try:
+                items = list(ElementTree.fromstring(response.content).iter("{DAV:}response"))
+            except ElementTree.ParseError:
+                items = []
+            for item in items:
                 name = item.findtext(".//{DAV:}displayname") or ""
                 if name and " ".join(name.casefold().split()) == wanted:
                     segment = (item.findtext("{DAV:}href") or "").rstrip("/").rsplit("/", 1)[-1]
                     hint = say("calendar.hint", lang, name=name, segment=segment)
                     break
-        return say("calendar.missing", lang, calendar=self.config.calendar, user=user, hint=hint)
+        url = f"{home}{quote(self.config.calendar.strip('/'))}/"
+        return say("calendar.missing", lang, calendar=self.config.calendar, user=user, url=url, hint=hint)
 
     # the exports follow calendar edits --------------------------------------------------
     # An edit made in this very calendar reaches the canonical programme, but the engine has
@@ -311,7 +333,9 @@ class NextcloudConnector(CalendarConnector):
         """The Talk room: announcements and the day messages."""
         if self._talk is None or self._talk.client.http is not self.http:
             user, password = self.credentials()
-            client = TalkClient(self.http, self.base_url, user or "", password or "", self.name)
+            client = TalkClient(
+                self.http, self.base_url, user or "", password or "", self.name, lang=self.ctx.language
+            )
             board = board_store(self.ctx, f"{self.name}.talk", None, key="talk-board")
             self._talk = TalkChannel(client, self.targets(), self.ctx.language, board)
         return self._talk

@@ -14,8 +14,17 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from connectors.http import error_for_status
-from sync.errors import AuthError, ConnectorError, PermanentError, TransientError
+from config.secrets import redact_url
+from connectors.http import DEFAULT_LANGUAGE, network_error, request_error, told
+from sync.errors import ConnectorError, PermanentError
+from sync.i18n import Catalogue
+
+MESSAGES = Catalogue({
+    "not_nextcloud": {
+        "fr": "{url} : la réponse n'est pas celle de Nextcloud (est-ce bien un serveur Nextcloud ?)",
+        "en": "{url}: the answer is not Nextcloud's (is this a Nextcloud server?)",
+    },
+})
 
 
 @dataclass(frozen=True)
@@ -58,36 +67,47 @@ def remote_errors() -> tuple[type[BaseException], ...]:
     return (ConnectorError, NextcloudException, RequestException, json.JSONDecodeError)
 
 
-def map_error(exc: BaseException, connector: str, what: str) -> ConnectorError:
-    """An nc-py-api or niquests failure as the hub's error, with no URL credentials in it."""
+def _request_of(exc: BaseException) -> tuple[str, str]:
+    """(method, URL) of the request that failed, from the error or its answer."""
+    response = getattr(exc, "response", None)
+    request = getattr(response, "request", None) or getattr(exc, "request", None)
+    if request is not None:
+        return str(getattr(request, "method", None) or "?"), str(getattr(request, "url", None) or "?")
+    info = str(getattr(exc, "info", "") or "")  # nc-py-api's "request: GET /ocs/v1.php/..."
+    method, _, url = info.removeprefix("request: ").partition(" ")
+    return (method, url) if info.startswith("request: ") and url else ("?", "?")
+
+
+def map_error(exc: BaseException, connector: str, what: str, lang: str = DEFAULT_LANGUAGE) -> ConnectorError:
+    """An nc-py-api or niquests failure as the hub's error, naming the request and what came of
+    it, with no URL credentials in it."""
     from nc_py_api import NextcloudException
 
     if isinstance(exc, ConnectorError):
         return exc
+    method, url = _request_of(exc)
+    if isinstance(exc, NextcloudException) and exc.response is None and exc.status_code == 408:
+        return network_error(exc, url, connector=connector, lang=lang, what=what)  # nc-py-api's read timeout
     if isinstance(exc, NextcloudException):
         status = int(exc.status_code or 0)
-        status = {997: 401, 998: 404}.get(status, status)  # OCS codes for "not logged in", "not found"
-        if status in (401, 403):
-            return AuthError(f"{what}: credentials refused or right missing ({status})", connector=connector)
-        return error_for_status(status, f"{what}: answered {status}", connector=connector)
+        status = {996: 500, 997: 401, 998: 404}.get(status, status)  # OCS codes: error, not logged in, not found
+        return request_error(status, method, url, connector=connector, lang=lang, what=what)
     if isinstance(exc, json.JSONDecodeError):
-        return PermanentError(f"{what}: the answer is not Nextcloud's (is this a Nextcloud server?)",
-                              connector=connector)
-    return TransientError(
-        f"{what}: cannot reach the server ({type(exc).__name__})", connector=connector
-    )
+        message = MESSAGES.say("not_nextcloud", lang, url=redact_url(url))
+        return PermanentError(told(message, lang, what), connector=connector)
+    return network_error(exc, url, connector=connector, lang=lang, what=what)
 
 
-async def account(nc: Any, connector: str) -> Account:
+async def account(nc: Any, connector: str, lang: str = DEFAULT_LANGUAGE) -> Account:
     try:
         version = await nc.srv_version
         user = await nc.user
     except remote_errors() as exc:
-        raise map_error(exc, connector, "Nextcloud account") from None
+        raise map_error(exc, connector, "Nextcloud account", lang) from None
     return Account(str(version.get("string") or version.get("major")), str(user))
 
 
-async def _node(nc: Any, path: str, connector: str) -> Any:
+async def _node(nc: Any, path: str, connector: str, lang: str) -> Any:
     from nc_py_api import NextcloudException
 
     try:
@@ -95,20 +115,20 @@ async def _node(nc: Any, path: str, connector: str) -> Any:
     except NextcloudException as exc:
         if int(getattr(exc, "status_code", 0) or 0) == 404:
             return None
-        raise map_error(exc, connector, "shared folder") from None
+        raise map_error(exc, connector, "shared folder", lang) from None
     except remote_errors() as exc:
-        raise map_error(exc, connector, "shared folder") from None
+        raise map_error(exc, connector, "shared folder", lang) from None
 
 
-async def folder_rights(nc: Any, path: str, connector: str) -> FolderRights:
+async def folder_rights(nc: Any, path: str, connector: str, lang: str = DEFAULT_LANGUAGE) -> FolderRights:
     """Permissions of ``path`` or, when it does not exist yet, of the nearest existing parent."""
-    node = await _node(nc, path, connector)
+    node = await _node(nc, path, connector, lang)
     if node is not None:
         return FolderRights(True, str(node.info.permissions))
     parts = [p for p in path.strip("/").split("/") if p]
     while parts:
         parts.pop()
-        node = await _node(nc, "/".join(parts), connector)
+        node = await _node(nc, "/".join(parts), connector, lang)
         if node is not None:
             return FolderRights(False, str(node.info.permissions))
     return FolderRights(False, "")

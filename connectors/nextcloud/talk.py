@@ -26,9 +26,9 @@ import httpx
 
 from connectors.chat_board import Board, BoardStore, Pacer, Posted, StateBoardStore, digest
 from connectors.chat_render import announcement_parts
-from connectors.http import error_for_status, retry_after_seconds
+from connectors.http import describe_transport_error, request_error, request_language, retry_after_seconds
 from sync.announce import Announcement, Format
-from sync.errors import AuthError, ConnectorError, PermanentError, TransientError
+from sync.errors import ConnectorError, PermanentError
 from sync.model import Programme
 from sync.protocol import Op, OpResult, RemoteRef
 
@@ -69,13 +69,21 @@ class TalkClient:
     cookies would otherwise mix accounts up)."""
 
     def __init__(
-        self, http: httpx.AsyncClient, url: str, username: str, password: str, connector: str
+        self,
+        http: httpx.AsyncClient,
+        url: str,
+        username: str,
+        password: str,
+        connector: str,
+        *,
+        lang: str | None = None,
     ) -> None:
         self.http = http
         self.url = url.rstrip("/")
         self.auth = httpx.BasicAuth(username, password)
         self.username = username
         self.connector = connector
+        self.lang = lang
         self._features: frozenset[str] | None = None
 
     async def _request(self, method: str, path: str, what: str, **kwargs: Any) -> httpx.Response:
@@ -84,27 +92,35 @@ class TalkClient:
                 method, self.url + path, auth=self.auth, headers=HEADERS, **kwargs
             )
         except httpx.TransportError as exc:
-            raise TransientError(
-                f"{what}: cannot reach Nextcloud ({type(exc).__name__})", connector=self.connector
-            ) from None
+            raise describe_transport_error(exc, self.connector, lang=self.lang, what=what) from None
         if response.status_code >= 400:
             raise self._error(response, what)
         return response
 
     def _error(self, response: httpx.Response, what: str) -> ConnectorError:
-        status = response.status_code
+        """Talk's refusal, naming the request and the status (and Talk's reason when it gives one).
+
+        In Talk a 403/404/412 is about the room (read-only, gone, lobby): that message is
+        refused, the credentials are not in question; a 401 is about them."""
         reason = ""
         try:
             data = response.json()["ocs"]["data"]
             reason = data.get("error", "") if isinstance(data, dict) else ""
         except (ValueError, KeyError, TypeError):
             pass
-        message = f"{what}: Talk answered {status}" + (f" ({reason})" if reason else "")
-        if status == 401:
-            return AuthError(f"{what}: Nextcloud refused the credentials", connector=self.connector)
-        # In Talk a 403/404/412 is about the room (read-only, gone, lobby): refuse this message.
-        return error_for_status(status, message, connector=self.connector, auth=(),
-                                retry_after=retry_after_seconds(response.headers), conditional=False)
+        request = response.request
+        return request_error(
+            response.status_code,
+            request.method,
+            request.url,
+            connector=self.connector,
+            lang=self.lang or request_language(request),
+            what=what,
+            detail=str(reason),
+            retry_after=retry_after_seconds(response.headers),
+            auth=(401,),
+            conditional=False,
+        )
 
     async def features(self) -> frozenset[str]:
         """Talk's feature list (``edit-messages``, ``chat-reference-id``...), read once."""

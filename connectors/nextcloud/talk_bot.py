@@ -25,6 +25,7 @@ from typing import Any
 
 import httpx
 
+from connectors.http import describe_transport_error, request_error, request_language
 from connectors.nextcloud.talk import CHAT, HEADERS, TalkClient, reference_id
 from sync.chat import ChannelPolicy, Inbox, Incoming, Outgoing, Responder, drain_inbox
 from sync.errors import AuthError, ConnectorError, TransientError
@@ -113,22 +114,26 @@ class TalkFrontend:
             "setReadMarker": 0,
             "markNotificationsAsRead": 0,
         }
+        client = self.client
         try:
-            response = await self.client.http.get(
-                f"{self.client.url}{CHAT}/{room}",
+            response = await client.http.get(
+                f"{client.url}{CHAT}/{room}",
                 params=params,
-                auth=self.client.auth,
+                auth=client.auth,
                 headers=HEADERS,
                 timeout=wait + 10,
             )
         except httpx.TransportError as exc:
-            raise TransientError(f"room {room}: cannot reach Nextcloud ({exc})", connector=self.channel) from None
+            raise describe_transport_error(exc, self.channel, lang=client.lang) from None
         if response.status_code == 304 or not response.content:
             return []
-        if response.status_code == 401:
-            raise AuthError("Nextcloud refused the credentials", connector=self.channel)
         if response.status_code >= 400:
-            raise TransientError(f"room {room}: Talk answered {response.status_code}", connector=self.channel)
+            request = response.request
+            error = request_error(response.status_code, request.method, request.url, connector=self.channel,
+                                  lang=client.lang or request_language(request), auth=(401,), conditional=False)
+            if isinstance(error, AuthError):
+                raise error
+            raise TransientError(str(error.args[0]), connector=self.channel)  # the room may come back
         data: list[dict[str, Any]] = response.json()["ocs"]["data"]
         return data
 

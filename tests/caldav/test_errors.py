@@ -1,5 +1,7 @@
 """How a calendar server's failures reach the engine: one table of statuses, read from the
-library's structured errors, and a bug in the hub never mistaken for a server being down.
+library's structured errors, and a bug in the hub never mistaken for a server being down. Each
+error names the request that failed (method, URL, status and what it means) in the hub's
+language, and a calendar that is not there says how to create it.
 
 The real Radicale answers behind a proxy that injects the answers a healthy server does not
 give on request (429 with ``Retry-After``, 500, 400); 401 and 412 come from Radicale itself in
@@ -29,7 +31,7 @@ def programme() -> Programme:
 
 @pytest.fixture
 def proxy(radicale: CalDAVServer) -> Iterator[tuple[FaultyProxy, CalDAVConnector]]:
-    """A fresh calendar on Radicale, reached through a fault-injecting proxy."""
+    """A fresh calendar on Radicale, reached through a fault-injecting proxy (messages in English)."""
     calendar = radicale.new_calendar()
     origin = urlsplit(radicale.base_url)
     faulty = FaultyProxy(f"{origin.scheme}://{origin.netloc}")
@@ -40,7 +42,7 @@ def proxy(radicale: CalDAVServer) -> Iterator[tuple[FaultyProxy, CalDAVConnector
             password=radicale.password,
             owns=["start", "end", "venue", "status"],
         )
-        yield faulty, CalDAVConnector("calendar", config, context("calendar"))
+        yield faulty, CalDAVConnector("calendar", config, context("calendar", lang="en"))
 
 
 def create(connector: CalDAVConnector, programme: Programme, key: str = "restitution") -> Op:
@@ -68,10 +70,13 @@ async def test_a_failing_server_is_transient(
     faulty.fail("PUT", status)
     with pytest.raises(error) as caught:
         await connector.apply([create(connector, programme)], programme)
-    assert f"answered {status}" in str(caught.value)
+    meaning = {500: "server error", 503: "server unavailable"}[status]
+    event = connector.config.url + "restitution.ics"
+    assert str(caught.value) == f"[calendar] PUT {event}: {status} {meaning}"
     faulty.fail("REPORT", status)
-    with pytest.raises(error):
+    with pytest.raises(error) as caught:
         await connector.pull(None, {}, programme)
+    assert str(caught.value) == f"[calendar] sync: REPORT {connector.config.url}: {status} {meaning}"
     await connector.close()
 
 
@@ -92,10 +97,13 @@ async def test_401_and_404_through_the_library_errors(
 ) -> None:
     faulty, connector = proxy
     faulty.fail("PROPFIND", 403)
-    with pytest.raises(AuthError):
+    with pytest.raises(AuthError) as refused:
         await connector.check()
+    assert str(refused.value) == (
+        f"[calendar] calendar: PROPFIND {connector.config.url}: 403 credentials refused or right missing"
+    )
     faulty.fail("PROPFIND", 404)
-    with pytest.raises(NotFound):
+    with pytest.raises(NotFound, match="create it in your calendar app"):
         await connector.check()
     assert connector.config.password is not None
     assert connector.config.password.get_secret_value() not in str(faulty.seen)
@@ -120,11 +128,34 @@ async def test_a_bug_is_not_turned_into_a_transient_error(
     await connector.close()
 
 
-async def test_an_unreachable_server_is_transient(programme: Programme) -> None:
+async def test_an_unreachable_server_is_transient_and_named(programme: Programme) -> None:
     from tests.fakes.loopback import free_port
 
-    config = CalDAVConfig(url=f"http://127.0.0.1:{free_port()}/hub/cal/", username="hub", password="x", timeout=5)
-    connector = CalDAVConnector("calendar", config, context("calendar"))
-    with pytest.raises(TransientError, match="cannot reach"):
+    url = f"http://127.0.0.1:{free_port()}/hub/cal/"
+    config = CalDAVConfig(url=url, username="hub", password="pass-in-no-message", timeout=5)
+    for lang, expected in [("en", f"[calendar] sync: cannot reach {url}: connection refused"),
+                           ("fr", f"[calendar] sync : impossible de joindre {url} : connexion refusée")]:
+        connector = CalDAVConnector("calendar", config, context("calendar", lang=lang))
+        with pytest.raises(TransientError) as caught:
+            await connector.pull(None, {}, programme)
+        assert str(caught.value) == expected
+        await connector.close()
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+async def test_a_missing_calendar_says_how_to_create_it(
+    radicale: CalDAVServer, programme: Programme, lang: str
+) -> None:
+    url = f"{radicale.base_url.rstrip('/')}{radicale.home_path}no-such-calendar/"
+    config = CalDAVConfig(url=url, username=radicale.username, password=radicale.password)
+    connector = CalDAVConnector("calendar", config, context("calendar", lang=lang))
+    advice = {"en": f"no calendar at {url} (the server answered 404); create it in your calendar app",
+              "fr": f"pas de calendrier à {url} (le serveur a répondu 404) ; créez-le dans votre application d'agenda"}
+    with pytest.raises(NotFound) as checked:
+        await connector.check()
+    assert advice[lang] in str(checked.value) and "Radicale" in str(checked.value)
+    with pytest.raises(NotFound) as pulled:
         await connector.pull(None, {}, programme)
+    assert advice[lang] in str(pulled.value)
+    assert radicale.password not in str(checked.value) + str(pulled.value)
     await connector.close()

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from connectors.nextcloud import NextcloudConfig, NextcloudConnector
-from sync.errors import AuthError, ConfigError, TransientError
+from sync.errors import AuthError, ConfigError, NotFound, TransientError
 from sync.model import Programme
 from sync.protocol import Op, RemoteRef
 from tests.caldav.harness import Harness, context, moved, reference_programme
@@ -109,6 +109,27 @@ async def test_check_names_the_url_segment_when_given_the_display_name(
     with pytest.raises(ConfigError) as caught:
         await connector.check()
     assert 'calendar = "assemblee-2021"' in str(caught.value)
+    await connector.close()
+
+
+@pytest.mark.parametrize(
+    ("lang", "advice"),
+    [
+        ("en", "create it in Nextcloud's Calendar app, logged in as hub (“+ New calendar”)"),
+        ("fr", "créez-le dans l'application Agenda de Nextcloud, connecté en tant que hub (« + Nouveau calendrier »)"),
+    ],
+)
+async def test_a_missing_calendar_says_how_to_create_it(
+    nextcloud: NextcloudSetup, tmp_path: Path, programme: Programme, lang: str, advice: str
+) -> None:
+    connector = make(nextcloud, tmp_path, lang=lang, calendar="nulle-part")
+    expected = f"{nextcloud.url}/remote.php/dav/calendars/hub/nulle-part/"
+    with pytest.raises(ConfigError) as checked:
+        await connector.check()
+    assert expected in str(checked.value) and advice in str(checked.value)
+    with pytest.raises(NotFound) as pulled:  # a sync says the same
+        await connector.pull(None, {}, programme)
+    assert expected in str(pulled.value) and advice in str(pulled.value)
     await connector.close()
 
 

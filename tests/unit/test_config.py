@@ -29,6 +29,96 @@ def test_relative_paths_follow_the_config_file(tmp_path: Path) -> None:
     assert settings.database_url == f"sqlite:///{tmp_path.resolve()}/state/hub.db"
 
 
+@pytest.mark.parametrize("database", ["hub.db", "state/hub.db"])
+def test_a_bare_database_path_is_a_sqlite_file_next_to_the_config(tmp_path: Path, database: str) -> None:
+    settings = load_settings(write(tmp_path, f'[hub]\ndatabase = "{database}"\n'), {})
+    assert settings.database_url == f"sqlite:///{tmp_path.resolve()}/{database}"
+    absolute = tmp_path / "elsewhere" / "state.db"
+    settings = load_settings(write(tmp_path, f'[hub]\ndatabase = "{absolute}"\n'), {})
+    assert settings.database_url == f"sqlite:///{absolute}"
+    for url in ("sqlite://", "sqlite:///:memory:", "postgresql://hub@127.0.0.1/hub", f"sqlite:///{absolute}"):
+        assert load_settings(write(tmp_path, f'[hub]\ndatabase = "{url}"\n'), {}).database_url == url
+
+
+def test_a_bare_database_path_opens_a_state_store(tmp_path: Path) -> None:
+    from hub.runtime import open_store
+
+    settings = load_settings(write(tmp_path, '[hub]\ndatabase = "state/hub.db"\n'), {})
+    open_store(settings).close()
+    assert (tmp_path / "state" / "hub.db").is_file()
+
+
+def test_an_unknown_setting_names_the_one_probably_meant(tmp_path: Path) -> None:
+    path = write(tmp_path, '[hub]\nlangauge = "en"\n[hubb]\nx = 1\n'
+                           '[connectors.cal]\ntype = "caldav"\nurl = "http://127.0.0.1:5232/hub/a/"\n'
+                           'pasword_file = "secret"\n'
+                           '[connectors.pad]\ntype = "etherpad"\nurl = "http://127.0.0.1:9001"\npad = "p"\n'
+                           'api_key = "k"\nzzz = 1\n')
+    with pytest.raises(ConfigError) as caught:
+        load_settings(path, {})
+    problems = {str(p) for p in caught.value.problems}
+    assert problems == {
+        f"{path}, field 'hub.langauge': unknown setting 'langauge': did you mean 'language'?",
+        f"{path}, field 'hubb': unknown section 'hubb': did you mean [hub]?",
+        f"{path}, field 'connectors.cal.pasword_file': unknown setting 'pasword_file': did you mean 'password_file'?",
+        f"{path}, field 'connectors.pad.zzz': unknown setting 'zzz'",  # nothing close: no guess
+    }
+
+
+def test_a_mistyped_environment_variable_is_named_as_such(tmp_path: Path) -> None:
+    path = write(tmp_path, '[hub]\n[connectors.site]\ntype = "wordpress"\nurl = "http://127.0.0.1:8081"\n'
+                           'username = "hub"\n')
+    environ = {
+        "HUB_CONNECTORS__SITE__APPLICATION_PASWORD": "secret-12345",
+        "HUB_CONNECTORS__SIT__APPLICATION_PASSWORD": "secret-12345",
+        "HUB_HUB__LANGUAGE": "de",
+        "HUB_HUBB__LANGUAGE": "en",
+    }
+    with pytest.raises(ConfigError) as caught:
+        load_settings(path, environ)
+    problems = {str(p) for p in caught.value.problems}
+    assert problems == {
+        "environment variable HUB_CONNECTORS__SITE__APPLICATION_PASWORD: unknown setting 'application_pasword': "
+        "did you mean HUB_CONNECTORS__SITE__APPLICATION_PASSWORD?",
+        "environment variable HUB_CONNECTORS__SIT__APPLICATION_PASSWORD: no section [connectors.sit] in hub.toml: "
+        "did you mean HUB_CONNECTORS__SITE__APPLICATION_PASSWORD?",
+        "environment variable HUB_HUB__LANGUAGE: Input should be 'fr' or 'en'",
+        "environment variable HUB_HUBB__LANGUAGE: unknown section 'hubb': did you mean HUB_HUB__LANGUAGE?",
+    }
+    assert "secret-12345" not in str(caught.value)
+
+
+@pytest.mark.parametrize("secret", ["12345678", "true", "42.5", "[1, 2]", '"quoted"', "s3cr3t value # not a comment"])
+def test_a_secret_from_the_environment_stays_the_string_it_is(tmp_path: Path, secret: str) -> None:
+    path = write(tmp_path, '[connectors.site]\ntype = "wordpress"\nurl = "http://127.0.0.1:8081"\nusername = "hub"\n'
+                           '[connectors.cal]\ntype = "caldav"\nurl = "http://127.0.0.1:5232/hub/a/"\n')
+    settings = load_settings(path, {"HUB_CONNECTORS__SITE__APPLICATION_PASSWORD": secret,
+                                    "HUB_CONNECTORS__SITE__USERNAME": secret,
+                                    "HUB_CONNECTORS__CAL__PASSWORD": secret})
+    site, cal = (c.config for c in settings.connectors)
+    assert site.secret("application_password") == secret and site.username == secret  # type: ignore[attr-defined]
+    assert cal.secret("password") == secret
+
+
+def test_other_values_from_the_environment_are_read_as_toml(tmp_path: Path) -> None:
+    path = write(tmp_path, '[connectors.cal]\ntype = "caldav"\nurl = "http://127.0.0.1:5232/hub/a/"\n'
+                           '[connectors.tg]\ntype = "telegram"\nchats = [1]\n')
+    settings = load_settings(path, {
+        "HUB_HUB__RETRY_DELAY": "2.5", "HUB_HUB__ADMIN_CHATS": '["tg"]',
+        "HUB_CONNECTORS__CAL__VERIFY": "false", "HUB_CONNECTORS__CAL__TIMEOUT": "5",
+        "HUB_CONNECTORS__CAL__OWNS": '["start", "end"]', "HUB_CONNECTORS__CAL__ENABLED": "true",
+        "HUB_CONNECTORS__TG__CHATS": '[-1001234567890, "@assemblee"]', "HUB_CONNECTORS__TG__ADMINS": "[123456789]",
+    })
+    cal, tg = (c.config for c in settings.connectors)
+    assert settings.hub.retry_delay == 2.5 and settings.hub.admin_chats == ["tg"]
+    assert cal.verify is False and cal.timeout == 5 and cal.owns == ["start", "end"]  # type: ignore[attr-defined]
+    assert tg.chats == [-1001234567890, "@assemblee"] and tg.admins == [123456789]  # type: ignore[attr-defined]
+    bundle = load_settings(path, {"HUB_CONNECTORS__CAL__VERIFY": "/etc/ssl/hub-ca.pem"}).connectors[0].config
+    assert bundle.verify == "/etc/ssl/hub-ca.pem"  # type: ignore[attr-defined]
+    with pytest.raises(ConfigError, match=r"^environment variable HUB_CONNECTORS__CAL__TIMEOUT: Input should be"):
+        load_settings(path, {"HUB_CONNECTORS__CAL__TIMEOUT": "soon"})
+
+
 def test_every_problem_is_named(tmp_path: Path) -> None:
     path = write(tmp_path, '[hub]\nlanguage = "de"\n[connectors.a]\ntype = "nope"\n[connectors.b]\npath = "x"\n'
                            '[connectors.c]\ntype = "files"\n'

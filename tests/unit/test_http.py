@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from connectors.http import build_client, raise_for_response
+from connectors.http import build_client, describe_transport_error, raise_for_response
 from sync.errors import AuthError, NotFound, PermanentError, PreconditionFailed, TransientError
 from sync.protocol import RequestCounter
 
@@ -61,15 +61,94 @@ async def test_post_is_never_repeated() -> None:
     assert response.status_code == 503 and seen == ["POST"]
 
 
-@pytest.mark.parametrize(("status", "error"), [(401, AuthError), (403, AuthError), (404, NotFound),
-                                               (412, PreconditionFailed), (500, TransientError),
-                                               (400, PermanentError)])
-def test_status_maps_to_what_the_engine_does_next(status: int, error: type[Exception]) -> None:
-    request = httpx.Request("GET", "http://server.test/private?token=secret-token")
+@pytest.mark.parametrize(("status", "error", "meaning"), [
+    (401, AuthError, "credentials refused or right missing"), (403, AuthError, "credentials refused or right missing"),
+    (404, NotFound, "not found"), (412, PreconditionFailed, "changed meanwhile"), (500, TransientError, "server error"),
+    (503, TransientError, "server unavailable"), (400, PermanentError, "request refused"),
+])
+def test_status_maps_to_what_the_engine_does_next(status: int, error: type[Exception], meaning: str) -> None:
+    request = httpx.Request("GET", "http://hub:pw-in-url@server.test/private?token=secret-token&page=2")
     with pytest.raises(error) as caught:
         raise_for_response(httpx.Response(status, request=request), "site")
-    assert "secret-token" not in str(caught.value)
-    assert "[site] GET /private answered" in str(caught.value)
+    assert "secret-token" not in str(caught.value) and "pw-in-url" not in str(caught.value)
+    assert str(caught.value) == f"[site] GET http://server.test/private?token=***&page=2: {status} {meaning}"
+
+
+async def test_an_error_names_the_url_tried_in_the_client_s_language() -> None:
+    def answer(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(401 if request.method == "PROPFIND" else 429, headers={"Retry-After": "120"})
+
+    url = "https://nuage.example.org/remote.php/dav/calendars/hub/assemblee/"
+    async with build_client("nuage", RequestCounter(), inner=httpx.MockTransport(answer), attempts=1,
+                            max_retry_wait=1) as en, \
+            build_client("nuage", RequestCounter(), inner=httpx.MockTransport(answer), language="fr") as fr:
+        refused = await en.request("PROPFIND", url)
+        with pytest.raises(AuthError, match=r"^\[nuage\] calendar: PROPFIND https://nuage\.example\.org/remote\.php/"
+                                            r"dav/calendars/hub/assemblee/: 401 credentials refused or right missing$"):
+            raise_for_response(refused, "nuage", "calendar")
+        with pytest.raises(TransientError, match=r"GET .*: 429 too many requests, try again in 120 s$"):
+            raise_for_response(await en.get(url), "nuage")
+        with pytest.raises(AuthError) as caught:
+            raise_for_response(await fr.request("PROPFIND", url), "nuage", "agenda")
+    assert str(caught.value) == f"[nuage] agenda : PROPFIND {url} : 401 identifiants refusés ou droit manquant"
+    with pytest.raises(AuthError, match="401 identifiants refusés"):
+        raise_for_response(refused, "nuage", lang="fr")  # the caller's language wins
+
+
+async def test_an_unreachable_server_is_named_with_the_reason() -> None:
+    from tests.fakes.loopback import free_port
+
+    port = free_port()
+    async with build_client("pad", RequestCounter(), attempts=1) as http:
+        with pytest.raises(httpx.TransportError) as failed:
+            await http.post(f"http://127.0.0.1:{port}/api/1.2.15/setText?apikey=the-api-key-123", data={"a": "b"})
+    error = describe_transport_error(failed.value, "pad")
+    assert isinstance(error, TransientError)
+    assert str(error) == f"[pad] cannot reach http://127.0.0.1:{port}/api/1.2.15/setText?apikey=***: connection refused"
+    french = describe_transport_error(failed.value, "pad", lang="fr", what="setText")
+    assert str(french) == (f"[pad] setText : impossible de joindre http://127.0.0.1:{port}/api/1.2.15/setText"
+                           "?apikey=*** : connexion refusée")
+
+
+@pytest.mark.parametrize(("error", "reason"), [
+    (httpx.ConnectError("[Errno -2] Name or service not known"), "unknown host name"),
+    (httpx.ConnectTimeout("timed out"), "connection timed out"),
+    (httpx.ReadTimeout("timed out"), "no answer in time"),
+    (httpx.RemoteProtocolError("Server disconnected without sending a response."), "the server closed the connection"),
+    (httpx.ConnectError("[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed"), "TLS certificate not trusted"),
+    (httpx.ConnectError("[Errno 101] Network is unreachable"), "network unreachable"),
+    (ValueError("strange"), "ValueError"),
+])
+def test_network_reasons_in_words(error: Exception, reason: str) -> None:
+    from connectors.http import network_reason
+
+    assert network_reason(error, "en") == reason
+    assert network_reason(error, "fr") != reason or reason == "ValueError"
+
+
+def test_redacted_urls_keep_what_helps_and_drop_what_is_secret() -> None:
+    from config.secrets import redact_url
+
+    assert redact_url("https://hub:s3cret@nuage.example.org:8443/remote.php/dav/?a=1#frag") == (
+        "https://nuage.example.org:8443/remote.php/dav/?a=1"
+    )
+    assert redact_url("http://127.0.0.1:9001/api/1/getText?padID=p&apikey=k3y&access_token=t0k&rest_route=/wp/v2") == (
+        "http://127.0.0.1:9001/api/1/getText?padID=p&apikey=***&access_token=***&rest_route=/wp/v2"
+    )
+    assert redact_url("https://api.telegram.org/bot123456:AAE-secret_token/getMe") == (
+        "https://api.telegram.org/bot***/getMe"
+    )
+
+
+def test_messages_exist_in_french_and_english() -> None:
+    from connectors import calstore, http
+    from connectors.nextcloud import ocs
+    from tests.unit.test_catalogues import placeholders
+
+    for catalogue in (http.MESSAGES, calstore.MESSAGES, ocs.MESSAGES):
+        for key, texts in catalogue.items():
+            assert texts["fr"].strip() and texts["en"].strip(), key
+            assert placeholders(texts["fr"]) == placeholders(texts["en"]), key
 
 
 def test_the_table_takes_each_api_s_meaning_of_a_status() -> None:

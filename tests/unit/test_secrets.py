@@ -47,3 +47,15 @@ def test_engine_errors_are_masked(tmp_path: Path) -> None:
     engine = build_engine(settings, store=StateStore.open("sqlite://"))
     described = engine.describe(ConnectionError("db-password-42 refused"))
     assert described == "ConnectionError: *** refused"
+
+
+def test_credentials_in_a_url_are_masked_even_when_not_configured() -> None:
+    redactor = Redactor()
+    text = redactor("POST http://127.0.0.1:9001/api/1/setText?apikey=abcdef123&padID=p failed (access_token=xyz)")
+    assert text == "POST http://127.0.0.1:9001/api/1/setText?apikey=***&padID=p failed (access_token=***)"
+
+
+def test_a_bare_database_path_holds_no_password(tmp_path: Path) -> None:
+    config = tmp_path / "hub.toml"
+    config.write_text('[hub]\ndatabase = "state/hub.db"\n', encoding="utf-8")
+    assert secret_values(load_settings(config, {})) == set()
