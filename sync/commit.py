@@ -17,7 +17,7 @@ from typing import Any
 from sync.announce import Announcement, Change
 from sync.merge import MergeResult
 from sync.model import Programme, content_hash
-from sync.plan import ConnectorPlan
+from sync.plan import ConnectorPlan, planned_meta_key
 from sync.protocol import DATA_OPS, Capability, Link, PullResult
 from sync.quiet import QuietPeriod, publish
 from sync.report import Runtime
@@ -57,6 +57,8 @@ class RoundDecisions:
 
     seq: int
     meta: Mapping[str, Any] | None
+    #: The event data the plans were made against (``meta`` is only set when it changed).
+    programme_meta: Mapping[str, Any]
     merged: MergeResult
     programme: Programme
     pulls: Mapping[str, PullResult]
@@ -111,6 +113,7 @@ def commit_round(store: StateStore, runtimes: Sequence[Runtime], d: RoundDecisio
             if stale:
                 store.mark(conn, stale, "superseded")
             store.save_cursor(conn, name, collection, synced_seq=covered, keep_token=True)
+            store.set_meta(conn, planned_meta_key(name, collection), content_hash(d.programme_meta))
         if d.quiet.announcement is not None:
             enqueue_announcement(store, conn, runtimes, d.quiet.announcement, d.seq)
         publish(store, conn, d.quiet, d.programme)

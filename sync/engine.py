@@ -36,7 +36,7 @@ from sync.commit import Hold, RoundDecisions, RunNumber, commit_round
 from sync.errors import HubError, InputError, StorageEmpty
 from sync.i18n import Catalogue
 from sync.merge import MergeResult, SourceOutcome, examine_source, is_mass_deletion, reconcile
-from sync.model import EXISTENCE, Event, Programme, Session
+from sync.model import EXISTENCE, Event, Programme, Session, content_hash
 from sync.plan import ConnectorPlan, held_sessions, plan_sinks
 from sync.protocol import DATA_OPS, Capability, Connector, Link, PullResult, RequestCounter
 from sync.pull import is_bug, pull_all
@@ -217,7 +217,8 @@ class Engine:
         report.changes += sorted(changes, key=lambda c: ((c.after or c.before or {}).get("start", ""), c.session))
         report.conflicts += merged.result.conflicts
         plans = plan_sinks(store, runtimes, merged.programme, merged.result, snapshot.links, merged.pulls,
-                           held_sessions(store, merged.result.conflicts), merged.meta_changed(snapshot.meta))
+                           held_sessions(store, merged.result.conflicts), merged.meta_changed(snapshot.meta),
+                           content_hash(merged.meta))
         self._report_plans(plans, merged.programme, report, counted=not apply)
         quiet = settle(store, merged.result.changed, merged.programme, self.clock(),
                        self.settings.hub.announce_delay)
@@ -230,7 +231,7 @@ class Engine:
 
         commit_round(store, runtimes, RoundDecisions(
             seq=store.max_seq() + 1,
-            meta=merged.meta if merged.meta_changed(snapshot.meta) else None,
+            meta=merged.meta if merged.meta_changed(snapshot.meta) else None, programme_meta=merged.meta,
             merged=merged.result, programme=merged.programme, pulls=merged.pulls,
             known_links=snapshot.links, plans=plans, quiet=quiet,
             run=self.run, at=datetime.fromtimestamp(self.clock(), UTC), holds=merged.holds,

@@ -80,6 +80,7 @@ def plan_sinks(
     pulled: Iterable[str],
     held: Mapping[str, set[str]],
     meta_changed: bool,
+    programme_digest: str | None = None,
 ) -> dict[str, ConnectorPlan]:
     """A plan for every healthy sink, over the sessions changed since it was last planned.
 
@@ -97,13 +98,20 @@ def plan_sinks(
         for key in merged.dropped_links.get(runtime.name, set()):
             links.pop(key, None)
         _token, synced = store.cursor(runtime.name, runtime.connector.collection)
-        # Never planned, or the event itself changed (every page shows it): look at everything.
-        everything = synced == 0 or meta_changed
+        # Never planned, or the event itself changed since this sink was last planned (every
+        # page shows it; a sink that sat out the run where it changed still gets it).
+        seen = store.get_meta(planned_meta_key(runtime.name, runtime.connector.collection))
+        everything = synced == 0 or meta_changed or (programme_digest is not None and seen != programme_digest)
         keys = set(programme.sessions) | set(links) if everything else set(store.changed_since(synced))
         keys |= set(merged.changed) | merged.drift.get(runtime.name, set())
         plans[runtime.name] = plan_connector(runtime.connector, links, programme, keys,
                                              held.get(runtime.name, set()))
     return plans
+
+
+def planned_meta_key(connector: str, collection: str) -> str:
+    """Where the digest of the event data a sink was last planned against is kept."""
+    return f"planned_meta:{connector}:{collection}"
 
 
 def held_sessions(store: StateStore, fresh: Iterable[Conflict] = ()) -> dict[str, set[str]]:

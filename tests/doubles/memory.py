@@ -126,6 +126,8 @@ class MemoryConfig(ConnectorConfig):
     targets: list[str] = Field(default_factory=list)
     write_delay: float = 0.0
     fields: list[str] | None = None
+    #: Show the event's title with each item, like a page or a calendar name does.
+    event_title: bool = False
 
 
 class MemoryConnector(Connector[MemoryConfig]):
@@ -158,7 +160,10 @@ class MemoryConnector(Connector[MemoryConfig]):
 
     def project(self, session: Session, programme: Programme) -> dict[str, Any]:
         record = session.to_record()
-        return {name: record[name] for name in self.carried}
+        projection = {name: record[name] for name in self.carried}
+        if self.config.event_title:
+            projection["event_title"] = programme.event.title
+        return projection
 
     async def pull(self, cursor: str | None, links: Mapping[str, Link], programme: Programme) -> PullResult:
         self._request()

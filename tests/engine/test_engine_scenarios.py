@@ -259,3 +259,23 @@ async def test_resolving_a_conflict_reaches_every_sink_and_stays_resolved(tmp_pa
     edit_programme(tmp_path, "restitution", title='"La restitution"')
     later = await sync(config)
     assert [c.session for c in later.changes] == ["restitution"] and later.conflicts == []
+
+
+async def test_an_event_change_reaches_a_sink_that_sat_out_the_run_it_happened_in(tmp_path: Path) -> None:
+    """The event's own title is shown with every item: a sink that could not be read when it
+    changed gets it at the next run, though that run sees no new change."""
+    config = write_config(tmp_path, CALENDAR + "event_title = true\n")
+    await sync(config)
+    calendar = MemoryStore.named("calendar")
+    programme = tmp_path / "programme.yaml"
+    text = programme.read_text(encoding="utf-8")
+    old_title = yaml.safe_load(text)["event"]["title"]
+    programme.write_text(text.replace(f"title: {old_title}", "title: Assemblée des communs 2022", 1),
+                         encoding="utf-8")
+    calendar.fail_pulls = 1
+    missed = await sync(config)
+    assert missed.connectors["calendar"].error and missed.connectors["calendar"].updated == 0
+    caught_up = await sync(config)
+    assert caught_up.connectors["calendar"].updated == 22
+    assert {item.fields["event_title"] for item in calendar.items.values()} == {"Assemblée des communs 2022"}
+    assert (await sync(config)).connectors["calendar"].updated == 0
