@@ -61,10 +61,10 @@ class HubSection(BaseModel):
     )
     language: Literal["fr", "en"] = "fr"
     programme_review: Literal["never", "mass", "deletions", "always"] = Field(
-        "never",
+        "mass",
         description="When edits of the programme file wait for 'hub review --accept' (see connectors' review). "
-        "Default never: the file is edited by the organisers who run the hub; set 'mass' when others can "
-        "write it (a shared folder).",
+        "Like every source: a mistaken copy of the file must not rewrite the programme everywhere; "
+        "set 'never' when only careful hands edit it.",
     )
     mass_delete_ratio: float = Field(
         0.2, ge=0, le=1, description="Default share of the programme a source may change before it is held."

@@ -73,7 +73,8 @@ def build_connector(
     """One connector, ready to open: its class from the registry, its context made here."""
     cls = connector_class(section.config.type, section=section.name)
     state = StoredConnectorState(store, section.name) if store is not None else None
-    ctx = ConnectorContext(section.name, build_client(section.name, counter, attempts=attempts), counter,
+    client = build_client(section.name, counter, attempts=attempts, language=settings.hub.language)
+    ctx = ConnectorContext(section.name, client, counter,
                            settings.hub.language, settings.base_dir, state)
     return cls(section.name, section.config, ctx)
 

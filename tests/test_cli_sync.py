@@ -120,6 +120,12 @@ def test_sessions_removed_from_the_programme_leave_every_sink(tmp_path: Path) ->
         data["sessions"] = [s for s in data["sessions"] if s["id"] not in removed]
         path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
         report = hub_json("sync", "--config", str(config))
+        if report["held"]:
+            # The third pair makes 6 of 22 sessions in a day: more than max(3, 20 %), so the
+            # programme file waits for an organiser too; accepting it removes them.
+            assert removed[0] == "accueil-meteo" and report["held"][0]["connector"] == "programme"
+            assert sorted(r["id"] for r in report["held"][0]["removed"]) == sorted(removed)
+            report = hub_json("review", "--config", str(config), "--accept", str(report["held"][0]["batch"]))
         assert sorted(c["session"] for c in report["changes"] if c["kind"] == "removed") == sorted(removed)
         again = hub_json("sync", "--config", str(config))
         assert again["changes"] == [] and again["connectors"]["programme"]["failed"] == 0

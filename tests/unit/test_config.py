@@ -144,7 +144,7 @@ def test_review_settings_are_checked_by_name(tmp_path: Path) -> None:
     good = write(tmp_path, '[hub]\nadmin_chats = ["site"]\n[connectors.site]\ntype = "files"\npath = "p"\n'
                            'review = "deletions"\nreview_ratio = 0.1\n')
     settings = load_settings(good, {})
-    assert settings.connectors[0].config.review == "deletions" and settings.hub.programme_review == "never"
+    assert settings.connectors[0].config.review == "deletions" and settings.hub.programme_review == "mass"
 
 
 def test_toml_syntax_error_names_the_file(tmp_path: Path) -> None:
