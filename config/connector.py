@@ -12,7 +12,9 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 
 from config.environment import settle
-from config.errors import ConfigError
+from config.errors import ConfigError, Problem
+from config.messages import os_reason, say
+from config.words import startup_language
 
 
 class ConnectorConfig(BaseModel):
@@ -50,10 +52,12 @@ class ConnectorConfig(BaseModel):
         """Values from environment variables typed by their field (text stays text)."""
         return settle(cls, data)
 
-    def secret(self, name: str, base_dir: Path | None = None) -> str | None:
+    def secret(self, name: str, base_dir: Path | None = None, *, lang: str | None = None) -> str | None:
         """A secret from ``<name>`` or the file named by ``<name>_file`` (first line, stripped).
 
-        Kept as a ``SecretStr`` in the model so it never shows in a repr, a log or an error.
+        Kept as a ``SecretStr`` in the model so it never shows in a repr, a log or an error. A
+        file that cannot be read is a ``ConfigError`` said in ``lang`` (default: the start-up
+        language, :func:`config.words.startup_language`).
         """
         value = getattr(self, name, None)
         if isinstance(value, SecretStr):
@@ -68,7 +72,9 @@ class ConnectorConfig(BaseModel):
             try:
                 return path.read_text(encoding="utf-8").strip()
             except OSError as exc:
-                raise ConfigError(
-                    f"cannot read the secret file for '{name}': {path} ({exc.strerror})"
-                ) from None
+                lang = lang or startup_language()
+                reason = os_reason(exc, lang)
+                raise ConfigError(Problem(
+                    say("secret.unreadable", lang, name=name, path=path, reason=reason), lang=lang
+                )) from None
         return None

@@ -19,7 +19,9 @@ Secrets come from the environment or from ``*_file`` settings; the models keep t
 ``SecretStr`` so they never appear in a repr, a log line or an error.
 
 Problems name the file and the field, and an unknown key the closest known one
-(``unknown setting 'pasword_file': did you mean 'password_file'?``).
+(``paramètre inconnu « pasword_file » : vouliez-vous dire « password_file » ?``). They are said
+in the configuration's language (:func:`config.words.config_language`: its ``[hub] language``
+when the file says one, even if the rest is wrong; else ``HUB_LANGUAGE`` or the system locale).
 """
 
 from __future__ import annotations
@@ -38,6 +40,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from config.connector import ConnectorConfig
 from config.environment import env_overrides, env_variables, settle, variable_name
 from config.errors import ConfigError, Problem
+from config.messages import pydantic_message, quote, say, toml_problem
+from config.words import config_language
 
 DEFAULT_CONFIG = "hub.toml"
 #: The tables a configuration file has.
@@ -155,9 +159,10 @@ def _merge(base: dict[str, Any], extra: Mapping[str, Any]) -> dict[str, Any]:
     return merged
 
 
-def _unknown_section(name: str) -> str:
+def _unknown_section(name: str, lang: str) -> str:
+    message = say("section.unknown", lang, name=name)
     suggestion = _closest(name, SECTIONS)
-    return f"unknown section '{name}'" + (f": did you mean [{suggestion}]?" if suggestion else "")
+    return say("meant", lang, message=message, meant=f"[{suggestion}]") if suggestion else message
 
 
 # --- problems: where, what, and the name that was probably meant -----------------------------
@@ -224,7 +229,9 @@ def _connector_model(title: str, type_name: str) -> type[BaseModel] | None:
     return found[0] if found else None
 
 
-def _issues(exc: ValidationError, prefix: tuple[str, ...], model: type[BaseModel] | None) -> list[_Issue]:
+def _issues(
+    exc: ValidationError, prefix: tuple[str, ...], model: type[BaseModel] | None, lang: str
+) -> list[_Issue]:
     issues = []
     for error in exc.errors():
         loc = error["loc"]
@@ -233,33 +240,31 @@ def _issues(exc: ValidationError, prefix: tuple[str, ...], model: type[BaseModel
             key = str(loc[-1])
             parent = _model_at(model, loc[:-1])
             suggestion = _closest(key, _field_names(parent)) if parent is not None else None
-            issues.append(_Issue(path, "unknown setting", key, suggestion))
+            issues.append(_Issue(path, say("setting.unknown", lang, name=key), key, suggestion))
         else:
-            issues.append(_Issue(path, error["msg"]))
+            issues.append(_Issue(path, pydantic_message(error, lang)))
     return issues
 
 
-def _told(issue: _Issue, file: str, variables: Mapping[tuple[str, ...], str]) -> Problem:
+def _told(issue: _Issue, file: str, variables: Mapping[tuple[str, ...], str], lang: str) -> Problem:
     """The problem as the person who wrote the value will recognise it: a field of the file, or
     the environment variable that set it (or a table above it)."""
     set_by = max((path for path in variables if issue.path[: len(path)] == path), key=len, default=None)
     message = issue.message
-    if issue.unknown is not None:
-        message = f"{issue.message} '{issue.unknown}'"
-        if issue.suggestion:
-            meant = (f"'{issue.suggestion}'" if set_by is None
-                     else variable_name((*issue.path[:-1], issue.suggestion)))
-            message += f": did you mean {meant}?"
+    if issue.unknown is not None and issue.suggestion:
+        meant = (quote(issue.suggestion, lang) if set_by is None
+                 else variable_name((*issue.path[:-1], issue.suggestion)))
+        message = say("meant", lang, message=message, meant=meant)
     if set_by is None:
-        return Problem(message, file=file, field=".".join(issue.path) or None)
-    where = f"environment variable {variables[set_by]}"
+        return Problem(message, file=file, field=".".join(issue.path) or None, lang=lang)
+    where = say("where.variable", lang, variable=variables[set_by])
     if set_by != issue.path:
-        where += f", field '{'.'.join(issue.path)}'"
-    return Problem(f"{where}: {message}")
+        where += ", " + say("where.field", lang, field=".".join(issue.path))
+    return Problem(say("said", lang, where=where, message=message), lang=lang)
 
 
 def _from_environment_only(
-    path: tuple[str, ...], what: str, known: Iterable[str], variables: Mapping[tuple[str, ...], str]
+    path: tuple[str, ...], what: str, known: Iterable[str], variables: Mapping[tuple[str, ...], str], lang: str
 ) -> list[Problem]:
     """A table that only environment variables name (a typo in the section's part of their
     names): one problem per variable, with the variable probably meant."""
@@ -268,11 +273,11 @@ def _from_environment_only(
     for var_path, variable in sorted(variables.items()):
         if var_path[: len(path)] != path:
             continue
-        message = f"environment variable {variable}: {what}"
+        message = say("said", lang, where=say("where.variable", lang, variable=variable), message=what)
         if suggestion:
             meant = variable_name((*path[:-1], suggestion, *var_path[len(path) :]))
-            message += f": did you mean {meant}?"
-        problems.append(Problem(message))
+            message = say("meant", lang, message=message, meant=meant)
+        problems.append(Problem(message, lang=lang))
     return problems
 
 
@@ -292,9 +297,13 @@ def load_settings(
     try:
         raw = tomllib.loads(config_path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise ConfigError(Problem("configuration file not found", file=file)) from None
+        lang = config_language(None, environ)
+        raise ConfigError(Problem(say("file.missing", lang), file=file, lang=lang)) from None
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(Problem(f"not valid TOML: {exc}", file=file)) from None
+        lang = config_language(None, environ)
+        message, line = toml_problem(str(exc), lang)
+        raise ConfigError(Problem(message, file=file, line=line, lang=lang)) from None
+    lang = config_language(raw, environ)
     from_file = raw
     overrides = env_overrides(environ)
     variables = env_variables(overrides)
@@ -303,38 +312,39 @@ def load_settings(
     problems: list[Problem] = []
 
     def tell(*issues: _Issue) -> None:
-        problems.extend(_told(issue, file, variables) for issue in issues)
+        problems.extend(_told(issue, file, variables, lang) for issue in issues)
 
     for name in sorted(set(raw) - SECTIONS):
         if name in from_file:
-            problems.append(Problem(_unknown_section(name), file=file, field=name))
-        problems += _from_environment_only((name,), f"unknown section '{name}'", SECTIONS, variables)
+            problems.append(Problem(_unknown_section(name, lang), file=file, field=name, lang=lang))
+        problems += _from_environment_only(
+            (name,), say("section.unknown", lang, name=name), SECTIONS, variables, lang
+        )
     try:
         hub = HubSection.model_validate(raw.get("hub", {}))
     except ValidationError as exc:
-        tell(*_issues(exc, ("hub",), HubSection))
+        tell(*_issues(exc, ("hub",), HubSection, lang))
         hub = HubSection()
 
     sections = raw.get("connectors", {})
     connectors: list[ConnectorSettings] = []
     if not isinstance(sections, dict):
-        tell(_Issue(("connectors",), "must be a table of connector sections"))
+        tell(_Issue(("connectors",), say("connectors.not_table", lang)))
         sections = {}
     in_file = from_file.get("connectors")
     in_file = in_file if isinstance(in_file, dict) else {}
     for name, section in sections.items():
         where = ("connectors", name)
         if not isinstance(section, dict):
-            tell(_Issue(where, "must be a table"))
+            tell(_Issue(where, say("section.not_table", lang)))
             continue
         type_name = section.get("type")
         if name not in in_file and "type" not in section:
-            problems += _from_environment_only(
-                where, f"no section [connectors.{name}] in {config_path.name}", in_file, variables
-            )
+            what = say("section.not_in_file", lang, name=name, file=config_path.name)
+            problems += _from_environment_only(where, what, in_file, variables, lang)
             continue
         if not isinstance(type_name, str):
-            tell(_Issue((*where, "type"), "missing 'type'"))
+            tell(_Issue((*where, "type"), say("type.missing", lang)))
             continue
         try:
             config = validate(name, section)
@@ -343,17 +353,17 @@ def load_settings(
                 if p.field:
                     tell(_Issue(tuple(p.field.split(".")), p.message))
                 else:
-                    problems.append(Problem(p.message, file=file))
+                    problems.append(Problem(p.message, file=file, lang=lang))
             continue
         except ValidationError as exc:
-            tell(*_issues(exc, where, _connector_model(exc.title, type_name)))
+            tell(*_issues(exc, where, _connector_model(exc.title, type_name), lang))
             continue
         if config.enabled:
             connectors.append(ConnectorSettings(name, config))
     for entry in hub.admin_chats:
         if entry.partition(":")[0] not in sections:
-            known = ", ".join(sorted(sections)) or "none"
-            tell(_Issue(("hub", "admin_chats"), f"'{entry}' names no connector section (known: {known})"))
+            known = ", ".join(sorted(sections)) or say("none", lang)
+            tell(_Issue(("hub", "admin_chats"), say("admin_chats.unknown", lang, entry=entry, known=known)))
     if problems:
         raise ConfigError(problems)
     return Settings(config_path.resolve(), hub, tuple(connectors))

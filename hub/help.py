@@ -8,11 +8,9 @@ configuration's ``HUB_HUB__LANGUAGE`` override, else the system locale (``LC_ALL
 
 from __future__ import annotations
 
-import os
-from typing import Any
-
 import click
 
+from config.words import startup_language as startup_language  # the order is the config layer's
 from sync.i18n import Catalogue
 
 HELP = Catalogue({
@@ -133,20 +131,6 @@ HELP = Catalogue({
         "en": "Run the chat bots (Telegram, Signal, Talk) in the foreground until Ctrl-C.",
     },
 })
-
-
-def startup_language(environ: Any = None) -> str:
-    """The language before any configuration is read: ``fr`` or ``en``."""
-    environ = os.environ if environ is None else environ
-    for name in ("HUB_LANGUAGE", "HUB_HUB__LANGUAGE"):
-        value = (environ.get(name) or "").strip().lower()
-        if value:
-            return "en" if value.startswith("en") else "fr"
-    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
-        value = (environ.get(name) or "").strip().lower()
-        if value:
-            return "en" if value.startswith("en") else "fr"
-    return "fr"
 
 
 LANGUAGE = startup_language()

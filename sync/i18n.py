@@ -1,6 +1,7 @@
 """French and English words, dates and times the way people say them.
 
-Every message a person reads comes from a :class:`Catalogue` in both languages (this module's
+Every message a person reads comes from a :class:`Catalogue` (defined in :mod:`config.words`,
+the bottom layer, and re-exported here) in both languages (this module's
 :data:`MESSAGES` for announcements; each layer and connector keeps its own), and ``say(key,
 lang)`` picks one. Dates follow each language's habits: "samedi 13 novembre, 15 h" and
 "Saturday 13 November, 15:00".
@@ -9,7 +10,9 @@ lang)`` picks one. Dates follow each language's habits: "samedi 13 novembre, 15 
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Literal
+
+from config.words import Catalogue as Catalogue  # re-exported: every layer says `from sync.i18n`
 
 Lang = Literal["fr", "en"]
 LANGUAGES: tuple[Lang, ...] = ("fr", "en")
@@ -28,20 +31,6 @@ MONTHS = {
         "July", "August", "September", "October", "November", "December",
     ),
 }
-
-class Catalogue(dict[str, dict[str, str]]):
-    """One module's messages, each in French and English, by key.
-
-    :meth:`say` is the one way a message is looked up, so the fallback (French when the language
-    is unknown) and the filling of placeholders are the same everywhere.
-    """
-
-    def say(self, key: str, lang: str, /, **values: Any) -> str:
-        """``key`` in ``lang`` (French when the language is unknown), filled in with ``values``."""
-        entry = self[key]
-        text = entry.get(lang) or entry["fr"]
-        return text.format(**values) if values else text
-
 
 MESSAGES = Catalogue({
     "changes.title": {"fr": "Changements au programme", "en": "Programme changes"},

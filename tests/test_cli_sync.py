@@ -89,10 +89,24 @@ def test_invalid_programme_is_refused_and_nothing_is_pushed(tmp_path: Path) -> N
 
 def test_bad_config_names_the_field(tmp_path: Path) -> None:
     config = write_config(tmp_path, '\n[connectors.exports]\ntype = "files"\npaht = "public"\n')
-    result = run_hub("sync", "--config", str(config))
+    result = run_hub("sync", "--config", str(config), env={"HUB_LANGUAGE": "en"})
     assert result.returncode == 2
     assert "connectors.exports.paht" in result.stderr and "unknown setting" in result.stderr
     assert "connectors.exports.path" in result.stderr
+
+
+def test_a_missing_config_file_is_said_in_french_by_default(tmp_path: Path) -> None:
+    french = {"HUB_LANGUAGE": "", "HUB_HUB__LANGUAGE": "", "LC_ALL": "", "LC_MESSAGES": "", "LANG": "C.UTF-8"}
+    result = run_hub("sync", "--config", str(tmp_path / "missing.toml"), env=french)
+    assert result.returncode == 2
+    assert result.stderr.splitlines()[:2] == [
+        "Configuration invalide :", f"{tmp_path / 'missing.toml'} : fichier de configuration introuvable",
+    ]
+    english = run_hub("sync", "--config", str(tmp_path / "missing.toml"), env={**french, "HUB_LANGUAGE": "en"})
+    assert english.returncode == 2
+    assert english.stderr.splitlines()[:2] == [
+        "Invalid configuration:", f"{tmp_path / 'missing.toml'}: configuration file not found",
+    ]
 
 
 def test_status_reports_last_sync(tmp_path: Path) -> None:
@@ -180,7 +194,7 @@ def test_the_closing_line_says_up_to_date_only_when_everything_is(tmp_path: Path
 @pytest.mark.parametrize(("damage", "said"), [
     (lambda text: text.replace("title: Culture juridique", "title: Culture\x01 juridique"),
      "invisible control character U+0001"),
-    (lambda text: text.encode("utf-8").replace("Culture juridique".encode(), "Culture juridique".encode("latin-1")
+    (lambda text: text.encode("utf-8").replace(b"Culture juridique", "Culture juridique".encode("latin-1")
                                                + b"\xe9").decode("latin-1"), "not UTF-8 text"),
     (lambda text: os.urandom(400).decode("latin-1"), "not UTF-8 text"),
 ])
