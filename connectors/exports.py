@@ -22,8 +22,8 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit, urlunsplit
 from zoneinfo import ZoneInfo
 
+from icalendar import Calendar, Timezone, vText
 from icalendar import Event as IcsEvent
-from icalendar import Timezone
 from jinja2 import Environment, select_autoescape
 from markupsafe import Markup
 
@@ -76,21 +76,29 @@ def ics_fragment(
         vevent.add("categories", [projection["track"]])
     vevent.add("status", STATUS_ICS.get(projection.get("status") or "scheduled", "CONFIRMED"))
     vevent.add("sequence", sequence)
-    vevent.add("x-hub-id", projection["id"])
+    # X- properties given as text are not escaped by icalendar: say they are TEXT.
+    vevent.add("x-hub-id", vText(projection["id"]))
     ical: bytes = vevent.to_ical()
     return ical.decode("utf-8")
 
 
+_ICS_END = "END:VCALENDAR\r\n"
+
+
 def ics_document(programme: Programme, fragments: Iterable[str]) -> str:
-    """A VCALENDAR with the event's VTIMEZONE and the given VEVENT fragments."""
-    timezone: str = Timezone.from_tzid(programme.event.timezone).to_ical().decode("utf-8")
-    name = programme.event.title.replace("\\", "\\\\").replace(",", "\\,").replace(";", "\\;")
-    head = (
-        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\n"
-        f"PRODID:{ICS_PRODID}\r\nCALSCALE:GREGORIAN\r\n"
-        f"X-WR-CALNAME:{name}\r\nX-WR-TIMEZONE:{programme.event.timezone}\r\n"
-    )
-    return head + timezone + "".join(fragments) + "END:VCALENDAR\r\n"
+    """A VCALENDAR with the event's VTIMEZONE and the given VEVENT fragments (each the
+    ``to_ical()`` text of one VEVENT). Every line, the event's own included, is written by
+    icalendar: TEXT values escaped (a line break in a title stays inside its property), lines
+    folded at 75 octets."""
+    calendar = Calendar()
+    calendar.add("version", "2.0")
+    calendar.add("prodid", ICS_PRODID)
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("x-wr-calname", vText(programme.event.title))
+    calendar.add("x-wr-timezone", vText(programme.event.timezone))
+    calendar.add_component(Timezone.from_tzid(programme.event.timezone))
+    ical: bytes = calendar.to_ical()
+    return ical.decode("utf-8").removesuffix(_ICS_END) + "".join(fragments) + _ICS_END
 
 
 # frab schedule JSON ---------------------------------------------------------------------------

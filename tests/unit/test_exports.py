@@ -112,6 +112,41 @@ def test_ics_has_stable_uids_zone_and_cancellations(tmp_path: Path) -> None:
     assert str(events["atelier-culture-juridique"]["LOCATION"]) == "Les 8 Pillards, 13014 Marseille"
 
 
+def test_ics_keeps_line_breaks_inside_their_property_and_folds_long_lines(tmp_path: Path) -> None:
+    """A line break typed in a title, a description, a venue or the event's name stays inside
+    its property (escaped): it never starts a property of its own; lines are folded (RFC 5545)."""
+    programme = reference_programme()
+    session = programme.sessions["accueil-cafe"]
+    evil = session.with_fields({
+        "title": "Atelier\r\nATTENDEE:mailto:x@evil",
+        "description": "Ouvert à toutes et à tous, " * 8 + "\nORGANIZER:mailto:x@evil\rX-EVIL:1",
+    })
+    venue = programme.venues[str(session.venue)]
+    programme = replace(
+        programme,
+        event=replace(programme.event, title="Assemblée\r\nMETHOD:CANCEL\r\nX-EVIL:" + "é" * 60),
+        venues={**programme.venues, venue.id: replace(venue, name="Friche\nATTENDEE:mailto:y@evil")},
+        sessions={**programme.sessions, evil.id: evil},
+    )
+    export(tmp_path, programme)
+    raw = (tmp_path / "public" / "programme.ics").read_bytes()
+    lines = raw.split(b"\r\n")
+    assert max(len(line) for line in lines) <= 75, "every physical line within 75 octets"
+    assert b"\n" not in raw.replace(b"\r\n", b"") and b"\r" not in raw.replace(b"\r\n", b"")
+    assert not any(line.startswith((b"ATTENDEE", b"ORGANIZER", b"METHOD", b"X-EVIL")) for line in lines)
+    calendar = Calendar.from_ical(raw)
+    assert "METHOD" not in calendar and "X-EVIL" not in calendar
+    assert str(calendar["X-WR-CALNAME"]).startswith("Assemblée\\nMETHOD:CANCEL"), "kept escaped, one property"
+    events = {str(e["X-HUB-ID"]): e for e in calendar.walk("VEVENT")}
+    assert len(events) == 22
+    event = events["accueil-cafe"]
+    assert "ATTENDEE" not in event and "ORGANIZER" not in event and "X-EVIL" not in event
+    assert str(event["SUMMARY"]) == "Atelier\nATTENDEE:mailto:x@evil"
+    assert str(event["LOCATION"]).startswith("Friche\nATTENDEE:mailto:y@evil, ")
+    summaries = [line for line in vevents(tmp_path)["accueil-cafe"].split("\r\n") if line.startswith("SUMMARY")]
+    assert summaries == ["SUMMARY:Atelier\\nATTENDEE:mailto:x@evil"]
+
+
 def test_html_escapes_what_people_typed(tmp_path: Path) -> None:
     programme = reference_programme()
     evil = programme.sessions["restitution"].with_fields({"title": "<script>alert('x')</script> & co"})
