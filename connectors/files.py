@@ -69,6 +69,11 @@ MESSAGES = Catalogue({
 say = MESSAGES.say
 
 
+def utc_now() -> datetime:
+    """The default clock of the sink."""
+    return datetime.now(UTC)
+
+
 class FilesConfig(ConnectorConfig):
     type: str = "files"
     path: str = Field(description="Folder the exports are written to (created if missing).")
@@ -130,9 +135,14 @@ class FilesConnector(Connector[FilesConfig]):
     config_model = FilesConfig
     collection = "exports"
 
-    def __init__(self, name: str, config: FilesConfig, ctx: ConnectorContext) -> None:
+    def __init__(
+        self, name: str, config: FilesConfig, ctx: ConnectorContext, *, clock: Callable[[], datetime] = utc_now
+    ) -> None:
         super().__init__(name, config, ctx)
         self.fragments = FragmentCache(ctx)
+        #: Read once per batch: the DTSTAMP of the events rendered in it and the page's "updated"
+        #: line. Nothing else in a rendering depends on the time.
+        self.clock = clock
 
     @property
     def folder(self) -> Path:
@@ -178,7 +188,8 @@ class FilesConnector(Connector[FilesConfig]):
                                    connector=self.name)
             return [error for _ in ops]
         self._adopt_legacy_cache()
-        fragments = self._render(programme, {op.key: op.sequence for op in ops})
+        now = self.clock()
+        fragments = self._render(programme, {op.key: op.sequence for op in ops}, now)
         order = [s.id for s in programme.sorted_sessions()]
         language = self.language
         self._write(folder / self.config.ics, ics_document(programme, (fragments[k]["ics"] for k in order)))
@@ -186,20 +197,23 @@ class FilesConnector(Connector[FilesConfig]):
         self._write(folder / self.config.json_name, json.dumps(document, ensure_ascii=False, separators=(",", ":")))
         links = PageLinks(self.config.ics, self.config.json_name, self.config.base_url)
         page = html_document(programme, {k: fragments[k]["html"] for k in order}, language,
-                             updated=datetime.now(UTC), links=links)
+                             updated=now, links=links)
         self._write(folder / self.config.html, page, same=same_page)
         return [RemoteRef(f"{self.config.ics}#{op.key}", str(op.sequence)) for op in ops]
 
-    def _render(self, programme: Programme, sequences: Mapping[str, int]) -> dict[str, dict[str, Any]]:
+    def _render(
+        self, programme: Programme, sequences: Mapping[str, int], now: datetime
+    ) -> dict[str, dict[str, Any]]:
         """Every session's fragments: kept from the cache when its own fields, and what the
-        format was rendered with, are unchanged; rendered (and the cache saved) otherwise."""
+        format was rendered with, are unchanged; rendered (and the cache saved) otherwise. A
+        VEVENT rendered here is stamped ``now`` (the batch's one reading of the clock)."""
         event, language = programme.event, self.language
         context = {"ics": f"{event.id}|{event.timezone}", "frab": f"{event.id}|{language}|{event.website}",
                    "html": language}
         stored = self.fragments.load()
         buckets: dict[str, dict[str, Any]] = {}
         dirty: set[str] = set()
-        stamp = datetime.now(UTC).replace(microsecond=0)
+        stamp = now.astimezone(UTC).replace(microsecond=0)
         result: dict[str, dict[str, Any]] = {}
         for session in programme.sessions.values():
             name = FragmentCache.bucket(session.id)

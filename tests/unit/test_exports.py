@@ -13,7 +13,7 @@ import re
 import string
 from collections.abc import Mapping
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -57,16 +57,22 @@ class MemoryState(ConnectorState):
         self.saved.append(key)
 
 
+#: When the exports are written, unless a test says otherwise: the sink reads no other clock.
+WRITTEN = datetime(2021, 11, 10, 9, 0, 30, tzinfo=UTC)
+
+
 def export(
     folder: Path, programme: Programme, language: str = "fr", *, state: ConnectorState | None = None,
-    links: dict[str, Link] | None = None, keys: list[str] | None = None, **settings: Any,
+    links: dict[str, Link] | None = None, keys: list[str] | None = None, at: datetime = WRITTEN,
+    **settings: Any,
 ) -> dict[str, Link]:
     """Push ``keys`` (default: all) of ``programme`` to a files sink in ``folder/public`` as the
-    engine does; the links it would keep."""
+    engine does, ``at`` that time; the links it would keep."""
     async def run() -> dict[str, Link]:
         counter = RequestCounter()
         ctx = ConnectorContext("exports", build_client("exports", counter), counter, language, folder, state)
-        connector = FilesConnector("exports", FilesConfig(type="files", path="public", **settings), ctx)
+        connector = FilesConnector("exports", FilesConfig(type="files", path="public", **settings), ctx,
+                                   clock=lambda: at)
         await connector.open()
         pushed = await push(connector, programme, links, keys)
         await ctx.http.aclose()
@@ -164,12 +170,25 @@ def test_one_change_rerenders_one_fragment_and_keeps_the_other_events(tmp_path: 
     links = export(tmp_path, programme, state=state)
     before = vevents(tmp_path)
     state.saved.clear()
-    export(tmp_path, retimed(programme, "accueil-cafe"), state=state, links=links, keys=["accueil-cafe"])
+    later = WRITTEN + timedelta(hours=1, seconds=1)  # the clock moved on between the two syncs
+    export(tmp_path, retimed(programme, "accueil-cafe"), state=state, links=links, keys=["accueil-cafe"], at=later)
     after = vevents(tmp_path)
     assert {key for key in after if after[key] != before[key]} == {"accueil-cafe"}
-    assert "SEQUENCE:1\r\n" in after["accueil-cafe"]
+    assert "SEQUENCE:1\r\n" in after["accueil-cafe"] and "DTSTAMP:20211110T100031Z\r\n" in after["accueil-cafe"]
+    assert all("DTSTAMP:20211110T090030Z\r\n" in after[key] for key in after if key != "accueil-cafe")
     assert len(state.saved) == 1, "one mapping of fragments saved, not the whole cache"
     assert sorted(p.name for p in (tmp_path / "public").iterdir()) == PUBLISHED
+
+
+def test_the_exports_depend_on_the_sinks_clock_only(tmp_path: Path) -> None:
+    """Given the moment, the three files are the same bytes whenever and wherever they are written:
+    DTSTAMP and the page's "updated" line come from the sink's clock, read once per batch."""
+    export(tmp_path / "one", reference_programme())
+    export(tmp_path / "two", reference_programme())
+    assert published(tmp_path / "one") == published(tmp_path / "two")
+    assert all("DTSTAMP:20211110T090030Z\r\n" in block for block in vevents(tmp_path / "one").values())
+    page = (tmp_path / "one" / "public" / "index.html").read_text(encoding="utf-8")
+    assert '<time datetime="2021-11-10T10:00:00+01:00">Mis à jour le mercredi 10 novembre à 10 h</time>' in page
 
 
 def test_the_event_renamed_and_a_theme_changed_reach_the_three_files_and_keep_every_event(
