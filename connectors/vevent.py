@@ -156,12 +156,23 @@ def _moment(value: Any, programme: Programme) -> datetime:
     raise ValueError("no start time")
 
 
+_SPACED_COMMA = re.compile(r"\s*,\s*")
+
+
 def _norm(text: str) -> str:
-    return " ".join(text.casefold().split())
+    """A place as compared: TEXT escapes an app left in undone (``Le Talus\\, grande halle``),
+    case and spacing ignored, one spelling of a comma (``a,b`` is ``a, b``)."""
+    text = _unescape(text) if "\\" in text else text
+    return _SPACED_COMMA.sub(", ", " ".join(text.casefold().split()))
 
 
 def resolve_venue(location: str, hub_venue: str | None, programme: Programme) -> Venue | str | None:
-    """The venue LOCATION names: the hub's own text first, then any venue by name or text.
+    """The venue LOCATION names: its whole text ("name, address"), else a venue's name alone,
+    else a venue's name followed by another address; the hub's own venue first each time.
+
+    A venue's name may hold commas ("Le Talus, grande halle"), so LOCATION is never split: it
+    is compared whole, and a name followed by more text is matched longest name first (so
+    "Le Talus, grande halle, ..." is not taken for a venue "Le Talus").
 
     Returns the venue, None for an empty location, or the location itself when it names no
     venue of the programme.
@@ -169,15 +180,21 @@ def resolve_venue(location: str, hub_venue: str | None, programme: Programme) ->
     if not location:
         return None
     wanted = _norm(location)
+    if not wanted:
+        return None
     venues = programme.venues
     first = [venues[hub_venue]] if hub_venue and hub_venue in venues else []
-    ordered = first + list(venues.values())
+    ordered = first + [v for v in venues.values() if not first or v.id != hub_venue]
     for venue in ordered:
         if wanted == _norm(location_text(venue.name, venue.address)):
             return venue
     for venue in ordered:
+        if wanted == _norm(venue.name):
+            return venue
+    by_length = sorted(ordered, key=lambda v: -len(_norm(v.name)))  # stable: the hub's own first
+    for venue in by_length:
         name = _norm(venue.name)
-        if wanted == name or wanted.startswith(name + ","):
+        if name and wanted.startswith(name + ","):
             return venue
     return location
 

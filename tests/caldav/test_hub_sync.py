@@ -153,3 +153,51 @@ async def test_concurrent_calendar_edit_is_replanned_not_overwritten(
     assert str(event["summary"]) == "Restitution collective"
     assert event.decoded("dtstart").isoformat() == "2021-11-12T16:30:00+01:00"
     assert exported_start(tmp_path, "restitution").startswith("2021-11-12T16:30:00")
+
+
+def event_venue(folder: Path, session_id: str) -> str:
+    """The venue name the exported programme shows for a session (the canonical venue)."""
+    document = json.loads((folder / "public" / "programme.json").read_text(encoding="utf-8"))
+    for day in document["schedule"]["conference"]["days"]:
+        for room, talks in day["rooms"].items():
+            if any(talk["slug"] == session_id for talk in talks):
+                return str(room)
+    raise AssertionError(f"{session_id} not exported")
+
+
+async def test_venue_whose_name_has_a_comma_is_recognised(
+    tmp_path: Path, caldav_server: CalDAVServer, calendar_url: str
+) -> None:
+    """LOCATION is "name, address" and a name may hold commas: it is never split, and a venue
+    whose name starts another's ("Le Talus") is not taken for it."""
+    config = str(calendar_config(tmp_path, caldav_server, calendar_url))
+    programme = tmp_path / "programme.yaml"
+    text = programme.read_text(encoding="utf-8")
+    text = text.replace("name: Massalia Vox", 'name: "Le Talus, grande halle"')
+    text = text.replace("name: Ateliers Jeanne Barret", 'name: "Le Talus"')
+    programme.write_text(text, encoding="utf-8")
+    hub_json("sync", "--config", config)
+    person = Person(caldav_server, calendar_url)
+    assert str(person.event("accueil-meteo")["location"]).startswith("Le Talus, grande halle, 15 boulevard")
+
+    again = hub_json("sync", "--config", config)
+    assert again.get("problems", []) == []
+    assert figures(again, "calendar")["updated"] == 0 and "merged" not in figures(again, "calendar")
+    assert figures(again, "exports")["updated"] == 0
+
+    # A person moves one event, and types the other venue's name alone (or as an app spells it).
+    person.move("accueil-meteo", 1)
+    person.edit("restitution", location="le talus,grande halle")
+    moved = hub_json("sync", "--config", config)
+    assert moved.get("problems", []) == []
+    assert figures(moved, "calendar")["failed"] == 0
+    assert exported_start(tmp_path, "accueil-meteo").startswith("2021-11-12T10:00:00")
+    assert event_venue(tmp_path, "accueil-meteo") == "Le Talus, grande halle"  # kept
+    assert event_venue(tmp_path, "restitution") == "Le Talus, grande halle"  # not "Le Talus"
+    assert event_venue(tmp_path, "fishbowl-anthropocene") == "Le Talus"
+    assert str(person.event("restitution")["x-hub-venue"]) == "massalia-vox"
+
+    settled = hub_json("sync", "--config", config)
+    assert settled.get("problems", []) == []
+    assert figures(settled, "calendar")["requests"] == 1
+    assert figures(settled, "calendar")["updated"] == 0

@@ -102,6 +102,38 @@ def test_location_typed_in_an_app_names_a_venue(
     assert event.fields["venue"] == venue and event.unknown_location is None
 
 
+def comma_programme() -> Programme:
+    """Two venues whose names hold or start with a comma'd name."""
+    from dataclasses import replace
+
+    venues = dict(PROGRAMME.venues)
+    venues["massalia-vox"] = replace(venues["massalia-vox"], name="Le Talus, grande halle")
+    venues["ateliers-jeanne-barret"] = replace(venues["ateliers-jeanne-barret"], name="Le Talus")
+    return Programme(PROGRAMME.event, PROGRAMME.days, venues, PROGRAMME.sessions)
+
+
+@pytest.mark.parametrize(
+    "location",
+    [
+        None,  # as the hub wrote it: "Le Talus, grande halle, 15 boulevard ..."
+        "Le Talus, grande halle",
+        "le talus,grande halle",
+        "Le Talus\\, grande halle",  # escaped twice by an app: the TEXT escape left in
+        "Le Talus, grande halle,15 boulevard de la Liberté , 13001 Marseille",
+        "Le Talus, grande halle, porte B",
+    ],
+)
+def test_a_venue_name_with_a_comma_is_never_split(connector: Connector[ConnectorConfig], location: str | None) -> None:
+    programme = comma_programme()
+    data = rendered(connector, "accueil-meteo", programme)
+    event = read_event(edited(data, location=location) if location else data, programme)
+    assert event.fields["venue"] == "massalia-vox" and event.unknown_location is None
+    if location is None:
+        assert event.as_written and event.fields == connector.project(programme.sessions["accueil-meteo"], programme)
+    other = read_event(rendered(connector, "restitution", programme), programme)
+    assert other.fields["venue"] == "ateliers-jeanne-barret" and other.as_written
+
+
 def test_unknown_location_keeps_the_venue_and_is_reported(connector: Connector[ConnectorConfig]) -> None:
     event = read_event(edited(rendered(connector, "restitution"), location="Chez Paulette"), PROGRAMME)
     assert event.fields["venue"] == "ateliers-jeanne-barret"
