@@ -3,37 +3,108 @@
 It is a source like any other: its sessions are pulled and merged three-way, so an edit made in
 the calendar is not undone by a file that did not change. An unchanged file costs no parsing:
 the cursor is the sha256 of its bytes.
+
+With ``write_back`` (a YAML file only) it is a sink too: after a merge, the sessions another
+source changed are written into the file, so it never shows 14:00 while the site shows 15:00.
+Only the changed fields of the changed sessions are touched; comments, key order, quoting and
+layout stay as the organiser wrote them (:mod:`sync.programme_writer`). The file is replaced
+atomically, and only if it still holds what the last pull read: a person's edit saved in
+between is never overwritten (``PreconditionFailed``: the engine pulls it, merges it and plans
+again). What the hub wrote reads back as exactly what it meant, so the next pull proposes
+nothing.
 """
 
 from __future__ import annotations
 
+import errno
 import hashlib
-from collections.abc import Mapping
+import os
+import tempfile
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 
 from pydantic import Field
 
-from sync.errors import InputError, Problem
+from sync.errors import InputError, PermanentError, PreconditionFailed, Problem
+from sync.i18n import Catalogue
 from sync.model import EXISTENCE, SESSION_FIELDS, Programme, Session, content_hash
 from sync.programme_reader import load_programme, parse_programme_bytes
-from sync.protocol import Capability, Connector, ConnectorConfig, Link, PullResult, RemoteItem
+from sync.programme_writer import NOT_YAML, SessionWrite, rewrite_programme
+from sync.protocol import (
+    Capability,
+    Connector,
+    ConnectorConfig,
+    ConnectorContext,
+    Link,
+    Op,
+    OpResult,
+    PullResult,
+    RemoteItem,
+    RemoteRef,
+)
+
+MESSAGES = Catalogue({
+    "check.write": {"fr": "{file} : le hub peut y réécrire le programme",
+                    "en": "{file}: the hub can write the programme back"},
+    "cannot": {"fr": "impossible d'écrire {file} : {why}", "en": "cannot write {file}: {why}"},
+    "json": {
+        "fr": "{file} est un programme JSON : le hub ne réécrit qu'un fichier YAML (write_back)",
+        "en": "{file} is a JSON schedule: the hub writes back to a YAML file only (write_back)",
+    },
+    "changed": {
+        "fr": "{file} a été modifié depuis sa lecture : la modification est relue avant toute écriture",
+        "en": "{file} changed since it was read: that edit is read before anything is written",
+    },
+    "not_written": {
+        "fr": "séance « {key} » : ses valeurs ne peuvent pas être écrites dans {file} telles quelles",
+        "en": "session '{key}': its values cannot be written to {file} as they are",
+    },
+})
+say = MESSAGES.say
 
 
 class ProgrammeFileConfig(ConnectorConfig):
     type: str = "programme_file"
     path: str
     owns: list[str] = Field(default_factory=lambda: [*SESSION_FIELDS, EXISTENCE])
+    write_back: bool = Field(
+        False,
+        description="Write the merged programme back into the file (YAML only), so edits made in "
+        "other tools show there too; comments and layout are kept.",
+    )
+
+
+class _Capabilities:
+    """``READ``; and ``WRITE | DELETE`` for a file the hub writes back to. The class itself
+    (what the registry shows) says ``READ``: writing is a setting of one file."""
+
+    @overload
+    def __get__(self, connector: None, owner: type[Any]) -> Capability: ...
+
+    @overload
+    def __get__(self, connector: ProgrammeFileConnector, owner: type[Any]) -> Capability: ...
+
+    def __get__(self, connector: ProgrammeFileConnector | None, owner: type[Any]) -> Capability:
+        if connector is None or not connector.config.write_back:
+            return Capability.READ
+        return Capability.READ | Capability.WRITE | Capability.DELETE
 
 
 class ProgrammeFileConnector(Connector[ProgrammeFileConfig]):
-    """Reads the programme file named by ``[hub] programme``."""
+    """Reads the programme file named by ``[hub] programme``; writes it back with ``write_back``."""
 
     type = "programme_file"
-    capabilities = Capability.READ
+    capabilities = _Capabilities()
     config_model = ProgrammeFileConfig
     fields = SESSION_FIELDS
     whole_programme = True
+
+    def __init__(self, name: str, config: ProgrammeFileConfig, ctx: ConnectorContext) -> None:
+        super().__init__(name, config, ctx)
+        #: The sha256 of the file as this connector last read or wrote it: a write happens only
+        #: while the file still holds exactly that.
+        self.seen: str | None = None
 
     @property
     def path(self) -> Path:
@@ -41,8 +112,17 @@ class ProgrammeFileConnector(Connector[ProgrammeFileConfig]):
         return path if path.is_absolute() else self.ctx.base_dir / path
 
     async def check(self) -> list[str]:
+        lang = self.ctx.language
         programme = load_programme(self.path)
-        return [f"{self.path.name}: {len(programme.sessions)} sessions, {len(programme.venues)} venues"]
+        proofs = [f"{self.path.name}: {len(programme.sessions)} sessions, {len(programme.venues)} venues"]
+        if self.config.write_back:
+            if self.path.suffix.lower() == ".json":
+                raise PermanentError(say("json", lang, file=self.path.name), connector=self.name)
+            if not (os.access(self.path, os.W_OK) and os.access(self.path.parent, os.W_OK)):
+                why = os.strerror(errno.EACCES)
+                raise PermanentError(say("cannot", lang, file=self.path, why=why), connector=self.name)
+            proofs.append(say("check.write", lang, file=self.path.name))
+        return proofs
 
     def project(self, session: Session, programme: Programme) -> dict[str, Any]:
         record = session.to_record()
@@ -55,6 +135,7 @@ class ProgrammeFileConnector(Connector[ProgrammeFileConfig]):
         if data is None:
             raise InputError(Problem("programme file not found", file=str(self.path)))
         digest = hashlib.sha256(data).hexdigest()
+        self.seen = digest
         if digest == cursor:
             return PullResult(cursor=cursor)
         parsed = parse_programme_bytes(data, str(self.path))
@@ -64,3 +145,63 @@ class ProgrammeFileConnector(Connector[ProgrammeFileConfig]):
             # Each session's own version, so one edit leaves the other links untouched.
             items.append(RemoteItem(key=session.id, fields=fields, remote_id=session.id, version=content_hash(fields)))
         return PullResult(items=items, cursor=digest, complete=True, meta=parsed.meta_record())
+
+    async def apply(self, ops: Sequence[Op], programme: Programme) -> list[OpResult]:
+        """Write the ops' sessions into the file at once, if it still holds what was read."""
+        lang, path = self.ctx.language, self.path
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            error = PermanentError(say("cannot", lang, file=path, why=exc.strerror), connector=self.name)
+            return [error for _ in ops]
+        digest = hashlib.sha256(data).hexdigest()
+        if self.seen is not None and digest != self.seen:
+            return [PreconditionFailed(say("changed", lang, file=path.name), connector=self.name) for _ in ops]
+        writes = [SessionWrite(op.action, op.key, op.projection) for op in ops]
+        try:
+            rewrite = rewrite_programme(data.decode("utf-8"), writes, str(path))
+        except (InputError, UnicodeDecodeError):
+            # It read well when pulled; it does not now: someone is saving it. Read it again.
+            return [PreconditionFailed(say("changed", lang, file=path.name), connector=self.name) for _ in ops]
+        if rewrite.text is not None:
+            new = rewrite.text.encode("utf-8")
+            try:
+                if hashlib.sha256(path.read_bytes()).hexdigest() != digest:
+                    return [PreconditionFailed(say("changed", lang, file=path.name), connector=self.name)
+                            for _ in ops]
+                _replace(path, new)
+            except OSError as exc:
+                error = PermanentError(say("cannot", lang, file=path, why=exc.strerror), connector=self.name)
+                return [error for _ in ops]
+            self.seen = hashlib.sha256(new).hexdigest()
+        else:
+            self.seen = digest
+        results: list[OpResult] = []
+        for op in ops:
+            why = rewrite.failed.get(op.key)
+            if why == NOT_YAML:
+                results.append(PermanentError(say("json", lang, file=path.name), connector=self.name))
+            elif why is not None:
+                results.append(PermanentError(say("not_written", lang, key=op.key, file=path.name),
+                                              connector=self.name))
+            else:
+                version = content_hash(dict(op.projection)) if op.projection is not None else None
+                results.append(RemoteRef(op.key, version))
+        return results
+
+
+def _replace(path: Path, data: bytes) -> None:
+    """Replace ``path`` with ``data`` atomically (a reader sees the old file or the new one),
+    keeping its permissions."""
+    mode = path.stat().st_mode & 0o7777
+    handle, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        os.chmod(name, mode)
+        os.replace(name, path)
+    except BaseException:
+        Path(name).unlink(missing_ok=True)
+        raise
