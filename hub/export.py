@@ -5,7 +5,8 @@ programme), ``ics`` and ``json`` (frab) exactly as the ``files`` connector rende
 stdout, or to ``--output FILE`` (replaced atomically). Nothing is pulled or pushed: this is what
 the state store holds, so it is what every tool was last given.
 
-The command is a :class:`click.Command` of its own (``cli.add_command(export)``).
+The command is a :class:`click.Command` of its own (``cli.add_command(export)``); what it needs
+beyond click is imported when it runs.
 """
 
 from __future__ import annotations
@@ -17,18 +18,15 @@ import tempfile
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from connectors.exports import frab_document, frab_fragment, ics_document, ics_fragment
-from hub.runtime import load_settings, open_store
-from sync.engine import programme_from
-from sync.errors import ConfigError, HubError, StateUnreadable
 from sync.i18n import Catalogue
-from sync.model import EXISTENCE, Programme, Session
-from sync.programme_writer import programme_yaml
-from sync.state import HistoryRow, StateStore
+
+if TYPE_CHECKING:  # the rest is imported when the command runs, so `hub --help` stays fast
+    from sync.model import Programme, Session
+    from sync.state import HistoryRow, StateStore
 
 FORMATS = ("yaml", "ics", "json")
 SUFFIXES = {".yaml": "yaml", ".yml": "yaml", ".ics": "ics", ".json": "json"}
@@ -79,6 +77,9 @@ def render(programme: Programme, fmt: str, *, language: str, history: Sequence[H
     SEQUENCE counts the runs that changed its session and its DTSTAMP is the last of them
     (from ``history``), so the same state exports the same calendar.
     """
+    from connectors.exports import frab_document, frab_fragment, ics_document, ics_fragment
+    from sync.programme_writer import programme_yaml
+
     if fmt == "yaml":
         return programme_yaml(programme)
     event = programme.event
@@ -108,6 +109,8 @@ def projection(session: Session, programme: Programme) -> dict[str, Any]:
 
 def _revisions(history: Sequence[HistoryRow]) -> dict[str, list[datetime]]:
     """Per session, when each run that created or changed it did (one time per run)."""
+    from sync.model import EXISTENCE
+
     runs: dict[str, dict[Any, datetime]] = {}
     for row in history:
         if row.field == EXISTENCE and row.new is None:
@@ -119,6 +122,8 @@ def _revisions(history: Sequence[HistoryRow]) -> dict[str, list[datetime]]:
 
 def stored_programme(store: StateStore) -> Programme | None:
     """The canonical programme the state store holds, or None before the first sync."""
+    from sync.engine import programme_from
+
     meta: Mapping[str, Any] | None = store.get_meta("programme")
     if meta is None:
         return None
@@ -152,6 +157,9 @@ def _no_database(url: str) -> bool:
 
 def run(fmt: str | None, output: str | None, config_path: str | None) -> int:
     """What ``hub export`` does; the exit code."""
+    from hub.runtime import load_settings, open_store
+    from sync.errors import ConfigError, HubError, StateUnreadable
+
     lang = startup_language()
     try:
         settings = load_settings(config_path)
