@@ -103,6 +103,10 @@ class Announcement:
     created_at: datetime | None = None
     #: It undoes earlier changes (``hub revert``): titled as a correction.
     correction: bool = False
+    #: Which sending this is (the outbox entry's idempotency key, "" when unknown): the same
+    #: changes published again later (14 h -> 15 h, back, and again) are another occurrence
+    #: with the same ``id``. Not part of ``id``.
+    occurrence: str = ""
 
     @property
     def id(self) -> str:

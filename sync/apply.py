@@ -169,7 +169,8 @@ class OutboxWorker:
                 await runtime.connector.post_text(entry.target, text)
                 ref = RemoteRef(entry.key)
             else:
-                announcement = _announcement_from(entry.payload or {}, programme.venues)
+                announcement = _announcement_from(entry.payload or {}, programme.venues,
+                                                  occurrence=entry.idem_key)
                 ref = await runtime.connector.announce(entry.target, announcement)
         except TransientError as exc:
             with store.transaction() as conn:
@@ -199,10 +200,12 @@ class OutboxWorker:
         runtime.report.sent += 1
 
 
-def _announcement_from(payload: Mapping[str, Any], venues: Mapping[str, Venue]) -> Announcement:
+def _announcement_from(
+    payload: Mapping[str, Any], venues: Mapping[str, Venue], occurrence: str = ""
+) -> Announcement:
     changes = tuple(
         Change(c["session"], c["kind"], {k: (v[0], v[1]) for k, v in c["fields"].items()},
                c.get("before"), c.get("after"))
         for c in payload.get("changes", [])
     )
-    return Announcement(changes, venues, correction=bool(payload.get("correction")))
+    return Announcement(changes, venues, correction=bool(payload.get("correction")), occurrence=occurrence)

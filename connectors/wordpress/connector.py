@@ -12,8 +12,10 @@ A session's projection also carries what the page shows of the event around it (
 title in the page title, the subtitle, its day's theme, its venue's note), read back the same
 way: a change of the event changes the projections, and the page is rewritten, once.
 
-News posts carry a slug derived from the announcement id, so a post is looked up before it is
-created: a retry after a crash finds the post instead of publishing it twice.
+News posts carry a slug derived from the announcement's changes and from which sending of them it
+is (the outbox entry's key), so a post is looked up before it is created: a retry after a crash
+finds the post instead of publishing it twice, and the same changes published again later (a
+session moved back and forth) make a new post.
 """
 
 from __future__ import annotations
@@ -53,6 +55,8 @@ from sync.protocol import (
 )
 
 NEWS_TARGET = "news"
+#: How much of the occurrence (a hex digest) a news post's slug carries: enough to tell sendings apart.
+OCCURRENCE_CHARS = 16
 
 #: Capabilities the hub needs, and which WordPress roles grant them all (XML-RPC knows only roles).
 PAGE_RIGHTS = ("edit_pages", "publish_pages", "edit_published_pages", "edit_others_pages")
@@ -305,16 +309,30 @@ class WordPressConnector(Connector[WordPressConfig]):
     def targets(self) -> list[str]:
         return [NEWS_TARGET] if self.config.news else []
 
+    @staticmethod
+    def news_key(announcement: Announcement) -> str:
+        """What names one sending of an announcement on the site: its changes and its occurrence.
+
+        The changes' id alone would find an earlier post of the same text (a session moved to
+        15 h, back, then to 15 h again) and publish nothing; the occurrence (the outbox entry's
+        key) is the same on every retry of one sending, so a retry still finds its own post.
+        An announcement without one (sent before occurrences existed) keeps the bare id.
+        """
+        if not announcement.occurrence:
+            return announcement.id
+        return f"{announcement.id}-{announcement.occurrence[:OCCURRENCE_CHARS].lower()}"
+
     def news_slug(self, announcement: Announcement) -> str:
-        return f"{self.config.news_slug_prefix}-{announcement.id}"
+        return f"{self.config.news_slug_prefix}-{self.news_key(announcement)}"
 
     async def announce(self, target: str, announcement: Announcement) -> RemoteRef:
-        """One news post per announcement: looked up by its slug first, created only if absent."""
+        """One news post per sending: looked up by its slug first, created only if absent."""
         slug = self.news_slug(announcement)
-        existing = await self.api.find_post(slug, announcement.id)
+        key = self.news_key(announcement)
+        existing = await self.api.find_post(slug, key)
         if existing is not None:
             return RemoteRef(existing)
         title = esc(i18n.say("changes.correction" if announcement.correction else "changes.title", self.lang))
-        content = render_news(announcement.lines(self.lang, "html"), announcement.id)
+        content = render_news(announcement.lines(self.lang, "html"), key)
         post = await self.api.create_post(slug, title, content, self.config.news_status)
         return RemoteRef(post.id, post.modified or None)

@@ -94,6 +94,36 @@ def test_hub_sync_keeps_one_page_and_posts_each_change_once(
     assert ">Culture juridique<" in pages[0]["content"]["raw"] and len(news) == 1
 
 
+def test_a_change_made_undone_and_made_again_is_posted_each_time(
+    tmp_path: Path, wordpress_site: Site
+) -> None:
+    """14 h -> 15 h, back to 14 h, and to 15 h again: three news posts, the third with the same
+    text as the first (an announcement is one publication, not one text)."""
+    page, prefix = f"programme-{secrets.token_hex(3)}", f"changes-{secrets.token_hex(3)}"
+    config = write_config(tmp_path, site_section(wordpress_site, page, prefix))
+    (tmp_path / "wordpress.secret").write_text(wordpress_site.admin.app_password + "\n")
+    hub_json("sync", "--config", str(config))
+    times = [("15:00", "17:30"), ("14:00", "16:30"), ("15:00", "17:30")]
+    for count, (start, end) in enumerate(times, start=1):
+        edit_programme(
+            tmp_path,
+            "atelier-culture-juridique",
+            start=f"2021-11-13T{start}",
+            end=f"2021-11-13T{end}",
+        )
+        report = hub_json("sync", "--config", str(config))
+        assert len(report["changes"]) == 1 and report["connectors"]["site"]["failed"] == 0
+        _pages, news = site_state(wordpress_site, page, prefix)
+        assert len(news) == count, [p["slug"] for p in news]
+        rerun = hub_json("sync", "--config", str(config))
+        assert rerun["changes"] == []
+        assert len(site_state(wordpress_site, page, prefix)[1]) == count
+    _pages, news = site_state(wordpress_site, page, prefix)
+    texts = sorted(p["content"]["raw"].count("déplacé de 14 h à 15 h") for p in news)
+    assert texts == [0, 1, 1]
+    assert len({p["slug"] for p in news}) == 3
+
+
 def edit_event(folder: Path, title: str, theme: tuple[str, str]) -> None:
     """Rename the event and change one day's theme in the programme file, as an organiser would."""
     path = folder / "programme.yaml"

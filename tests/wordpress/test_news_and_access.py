@@ -138,3 +138,28 @@ async def test_a_site_without_pretty_permalinks_is_reached_through_rest_route(
     assert pulled.complete and len(pulled.items) == len(programme.sessions)
     page = (await wp_admin.get(f"/pages/{page_id}", params={"context": "edit"})).json()
     assert page["slug"] == h.connector.config.page
+
+
+async def test_the_same_changes_published_again_are_a_new_post(
+    harness_factory: Callable[..., Harness], wp_admin: httpx.AsyncClient, programme: Programme
+) -> None:
+    """A session moved to 15 h, back, then to 15 h again: the third sending has the same text as
+    the first but is another occurrence (another outbox entry), so it gets its own post; a retry
+    of one sending (same occurrence) still finds the post it made."""
+    h = harness_factory()
+    text = retime_announcement(programme)
+    first = replace(text, occurrence="a1" * 32)
+    again = replace(text, occurrence="b2" * 32)
+    assert first.id == again.id
+    ref = await h.connector.announce("news", first)
+    ref_again = await h.connector.announce("news", again)
+    assert ref_again.remote_id != ref.remote_id
+    assert (await h.connector.announce("news", first)).remote_id == ref.remote_id
+    assert (await h.connector.announce("news", again)).remote_id == ref_again.remote_id
+    for announcement, post_id in ((first, ref.remote_id), (again, ref_again.remote_id)):
+        posts = await posts_with_slug(wp_admin, h.connector.news_slug(announcement))
+        assert [str(p["id"]) for p in posts] == [post_id]
+    # An announcement queued before occurrences existed is still found by its bare id.
+    legacy = await h.connector.announce("news", text)
+    assert legacy.remote_id not in (ref.remote_id, ref_again.remote_id)
+    assert (await h.connector.announce("news", text)).remote_id == legacy.remote_id
