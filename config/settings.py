@@ -64,6 +64,10 @@ class HubSection(BaseModel):
         description="SQLAlchemy URL of the state store, or the path of a SQLite file (relative to the config file).",
     )
     language: Literal["fr", "en"] = "fr"
+    programme_write_back: bool = Field(
+        False, description="Write what other tools changed back into the programme file (YAML only), "
+        "keeping its comments and layout.",
+    )
     programme_review: Literal["never", "mass", "deletions", "always"] = Field(
         "mass",
         description="When edits of the programme file wait for 'hub review --accept' (see connectors' review). "

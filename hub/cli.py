@@ -16,6 +16,7 @@ from importlib.metadata import PackageNotFoundError, version
 
 import click
 
+from hub.export import export
 from hub.help import HubGroup, h
 
 config_option = click.option(
@@ -177,6 +178,9 @@ def bots_command(config_path: str | None) -> None:
     from hub.commands import bots_command as run
 
     sys.exit(run(config_path))
+
+
+cli.add_command(export)
 
 
 def main() -> None:

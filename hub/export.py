@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from hub.help import HubCommand, h, startup_language
 from sync.i18n import Catalogue
 
 if TYPE_CHECKING:  # the rest is imported when the command runs, so `hub --help` stays fast
@@ -33,20 +34,6 @@ SUFFIXES = {".yaml": "yaml", ".yml": "yaml", ".ics": "ics", ".json": "json"}
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 
 MESSAGES = Catalogue({
-    "help": {
-        "fr": "Écrire le programme tel que le hub le tient après la dernière synchronisation : "
-              "en YAML (le format du fichier de programme), en ICS ou en JSON frab.",
-        "en": "Write the programme as the hub holds it after the last sync: as YAML (the "
-              "programme file's format), ICS or frab JSON.",
-    },
-    "opt.format": {
-        "fr": "yaml, ics ou json ; par défaut selon l'extension de --output, sinon yaml.",
-        "en": "yaml, ics or json; by default from the --output extension, else yaml.",
-    },
-    "opt.output": {"fr": "Fichier à écrire (par défaut : la sortie standard).",
-                   "en": "File to write (default: standard output)."},
-    "opt.config": {"fr": "Fichier de configuration (par défaut : $HUB_CONFIG ou hub.toml).",
-                   "en": "Configuration file (default: $HUB_CONFIG or hub.toml)."},
     "error.config": {"fr": "Configuration invalide :", "en": "Invalid configuration:"},
     "error.state": {"fr": "Base d'état illisible :", "en": "Unreadable state database:"},
     "error.output": {"fr": "Impossible d'écrire {file} : {why}", "en": "Cannot write {file}: {why}"},
@@ -58,16 +45,6 @@ MESSAGES = Catalogue({
                 "en": "Programme written to {file} ({n} sessions)."},
 })
 say = MESSAGES.say
-
-
-def startup_language() -> str:
-    """The language before the configuration is read: ``HUB_LANGUAGE``, its ``[hub]`` override,
-    the locale; French when nothing says otherwise."""
-    for name in ("HUB_LANGUAGE", "HUB_HUB__LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG"):
-        value = os.environ.get(name, "")
-        if value:
-            return "en" if value.lower().startswith("en") else "fr"
-    return "fr"
 
 
 def render(programme: Programme, fmt: str, *, language: str, history: Sequence[HistoryRow] = ()) -> str:
@@ -200,14 +177,9 @@ def run(fmt: str | None, output: str | None, config_path: str | None) -> int:
     return EXIT_OK
 
 
-_LANG = startup_language()
-
-
-@click.command("export", help=say("help", _LANG))
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default=None, help=say("opt.format", _LANG))
-@click.option("--output", "-o", "output", type=click.Path(dir_okay=False), default=None,
-              help=say("opt.output", _LANG))
-@click.option("--config", "config_path", type=click.Path(dir_okay=False), default=None,
-              help=say("opt.config", _LANG))
+@click.command("export", cls=HubCommand, help=h("export"))
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default=None, help=h("export.format"))
+@click.option("--output", "-o", "output", type=click.Path(dir_okay=False), default=None, help=h("export.output"))
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), default=None, help=h("opt.config"))
 def export(fmt: str | None, output: str | None, config_path: str | None) -> None:
     sys.exit(run(fmt, output, config_path))

@@ -126,6 +126,18 @@ HELP = Catalogue({
         "en": "Etherpad connector section (default: the only one).",
     },
     "pad.lang": {"fr": "Langue du modèle.", "en": "Template language."},
+    "export": {
+        "fr": "Écrire le programme tel que le hub le tient après la dernière synchronisation : "
+              "en YAML (le format du fichier de programme), en ICS ou en JSON frab.",
+        "en": "Write the programme as the hub holds it after the last sync: as YAML (the "
+              "programme file's format), ICS or frab JSON.",
+    },
+    "export.format": {
+        "fr": "yaml, ics ou json ; par défaut selon l'extension de --output, sinon yaml.",
+        "en": "yaml, ics or json; by default from the --output extension, else yaml.",
+    },
+    "export.output": {"fr": "Fichier à écrire (par défaut : la sortie standard).",
+                      "en": "File to write (default: standard output)."},
     "bots": {
         "fr": "Faire tourner les bots (Telegram, Signal, Talk) au premier plan jusqu'à Ctrl-C.",
         "en": "Run the chat bots (Telegram, Signal, Talk) in the foreground until Ctrl-C.",

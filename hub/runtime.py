@@ -56,7 +56,8 @@ def programme_section(settings: Settings) -> ConnectorSettings | None:
     """The programme file of ``[hub] programme`` as a source section, or None."""
     if not settings.hub.programme:
         return None
-    options: dict[str, Any] = {"path": settings.hub.programme, "review": settings.hub.programme_review}
+    options: dict[str, Any] = {"path": settings.hub.programme, "review": settings.hub.programme_review,
+                               "write_back": settings.hub.programme_write_back}
     if settings.hub.programme_owns is not None:
         options["owns"] = settings.hub.programme_owns
     return ConnectorSettings(PROGRAMME_SOURCE, ProgrammeFileConfig(**options))
