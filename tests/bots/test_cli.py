@@ -89,6 +89,7 @@ def test_ask_refuses_a_bad_time_and_a_missing_config(tmp_path: Path) -> None:
     bad = CliRunner().invoke(cli, ["ask", "now", "--at", "demain", "--config", str(config), "--lang", "fr"])
     assert bad.exit_code == 2
     assert "« demain » n'est pas une heure comme 2021-11-13T11:00" in bad.output
-    missing = CliRunner().invoke(cli, ["ask", "now", "--config", str(tmp_path / "nope.toml")])
+    missing = CliRunner().invoke(cli, ["ask", "now", "--config", str(tmp_path / "nope.toml")],
+                                 env={"HUB_LANGUAGE": "en"})
     assert missing.exit_code == 2
     assert "not found" in missing.output

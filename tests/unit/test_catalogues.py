@@ -44,7 +44,8 @@ CATALOGUES = _catalogues()
 
 def test_the_known_catalogues_are_found() -> None:
     assert {("sync.i18n", "MESSAGES"), ("hub.messages", "MESSAGES"), ("hub.help", "HELP"),
-            ("bots.messages", "BOT_MESSAGES"), ("sync.review", "MESSAGES")} <= set(CATALOGUES)
+            ("bots.messages", "BOT_MESSAGES"), ("sync.review", "MESSAGES"),
+            ("config.messages", "MESSAGES")} <= set(CATALOGUES)
 
 
 def test_every_help_text_of_the_command_line_comes_from_both_languages() -> None:
