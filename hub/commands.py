@@ -58,6 +58,8 @@ def _settings(config_path: str | None) -> Settings:
 
 
 def _fail(exc: HubError, lang: str, as_json: bool) -> int:
+    # A configuration error knows the language it was said in (the file's, even when invalid).
+    lang = getattr(exc, "lang", None) or lang
     code = EXIT_BAD_INPUT if isinstance(exc, (ConfigError, InputError, UsageError, StateUnreadable)) \
         else EXIT_FAILED
     title = say("error.config" if isinstance(exc, ConfigError) else
