@@ -29,6 +29,7 @@ from markupsafe import Markup
 
 from sync.i18n import Catalogue, say_date, say_time
 from sync.model import Programme, canonical_json
+from sync.validate import is_web_url
 
 ICS_PRODID = "-//Commons Hub//commons-hub//FR"
 STATUS_ICS = {"scheduled": "CONFIRMED", "tentative": "TENTATIVE", "cancelled": "CANCELLED"}
@@ -101,9 +102,30 @@ def ics_document(programme: Programme, fragments: Iterable[str]) -> str:
     return ical.decode("utf-8").removesuffix(_ICS_END) + "".join(fragments) + _ICS_END
 
 
+def web_url(value: Any) -> str | None:
+    """``value`` when it is an http(s) address, else None: what an export may link to.
+
+    Incoming links and websites are checked when they are read (:mod:`sync.validate`); the
+    exports check again, so nothing else ever becomes a ``javascript:`` or ``data:`` link.
+    """
+    return value if is_web_url(value) else None
+
+
 # frab schedule JSON ---------------------------------------------------------------------------
+#: Part of what cached frab fragments were rendered with: a fragment of another format version
+#: is rendered again.
+FRAB_VERSION = 2
+
+
+def frab_links(links: Iterable[str]) -> list[dict[str, str]]:
+    """A session's links as the frab schema has them (``title`` and ``url``); web addresses only."""
+    return [{"title": link, "url": link} for link in links if web_url(link)]
+
+
 def frab_fragment(projection: Mapping[str, Any], event_id: str, language: str, base_url: str = "") -> dict[str, Any]:
-    """One frab event (c3voc schedule schema)."""
+    """One frab event (c3voc schedule schema); its ``url`` is the session's anchor on the event's
+    website (``base_url``) when that is a web address."""
+    base_url = web_url(base_url) or ""
     start = datetime.fromisoformat(projection["start"])
     end = datetime.fromisoformat(projection["end"])
     minutes = int((end - start) / timedelta(minutes=1))
@@ -128,7 +150,7 @@ def frab_fragment(projection: Mapping[str, Any], event_id: str, language: str, b
             {"guid": str(uuid.uuid5(uuid.NAMESPACE_URL, f"commons-hub:person/{name}")), "name": name}
             for name in projection.get("hosts") or []
         ],
-        "links": list(projection.get("links") or []),
+        "links": frab_links(projection.get("links") or ()),
         "attachments": [],
     }
 
@@ -158,7 +180,7 @@ def frab_document(programme: Programme, fragments: Mapping[str, Mapping[str, Any
                 "daysCount": len(days),
                 "timeslot_duration": "00:15",
                 "time_zone_name": programme.event.timezone,
-                **({"url": programme.event.website} if programme.event.website else {}),
+                **({"url": programme.event.website} if web_url(programme.event.website) else {}),
                 "rooms": [{"name": name, "guid": guid} for name, guid in rooms.items()],
                 "days": [
                     {
@@ -209,6 +231,14 @@ class PageLinks:
     base_url: str | None = None
 
     @property
+    def ics_href(self) -> str:
+        return _relative_href(self.ics)
+
+    @property
+    def json_href(self) -> str:
+        return _relative_href(self.json)
+
+    @property
     def webcal(self) -> str | None:
         if not self.base_url:
             return None
@@ -217,6 +247,16 @@ class PageLinks:
         if parts.scheme not in ("http", "https") or not parts.netloc:
             return None
         return urlunsplit(("webcal", *parts[1:]))
+
+
+def _relative_href(name: str) -> str:
+    """A file of the folder as a link: a name that reads as an address with a scheme other
+    than http(s) (``javascript:x``) is made a path (``./javascript:x``), so it can only open
+    the file."""
+    scheme = urlsplit(name).scheme
+    if scheme and not web_url(name):
+        return "./" + name
+    return name
 
 
 _ENV = Environment(autoescape=select_autoescape(default=True, default_for_string=True))
@@ -240,7 +280,7 @@ _PAGE = _ENV.from_string(
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{{ event.title }} – {{ words.programme }}</title>
-<link rel="alternate" type="text/calendar" href="{{ links.ics }}">
+<link rel="alternate" type="text/calendar" href="{{ links.ics_href }}">
 <style>
 body{font-family:system-ui,sans-serif;max-width:48rem;margin:auto;padding:1rem;line-height:1.45;color:#1b1b1b}
 h2{border-bottom:2px solid #2a6f4e;padding-bottom:.2rem;margin-top:2rem}
@@ -252,7 +292,7 @@ h3{margin:.2rem 0} p{margin:.2rem 0} .meta,.address,.updated{color:#555}
 <body>
 <header><h1>{{ event.title }}</h1>{% if event.subtitle %}<p>{{ event.subtitle }}</p>{% endif %}
 {% if updated %}<p class="updated"><time datetime="{{ updated.iso }}">{{ updated.text }}</time></p>
-{% endif %}<p class="exports">{{ words.calendar }}{{ words.colon }} <a href="{{ links.ics }}" type="text/calendar">{{ links.ics }}</a>{% if links.webcal %} (<a href="{{ links.webcal }}">{{ words.subscribe }}</a>){% endif %} · {{ words.data }}{{ words.colon }} <a href="{{ links.json }}" type="application/json">{{ links.json }}</a></p></header>
+{% endif %}<p class="exports">{{ words.calendar }}{{ words.colon }} <a href="{{ links.ics_href }}" type="text/calendar">{{ links.ics }}</a>{% if links.webcal %} (<a href="{{ links.webcal }}">{{ words.subscribe }}</a>){% endif %} · {{ words.data }}{{ words.colon }} <a href="{{ links.json_href }}" type="application/json">{{ links.json }}</a></p></header>
 <main>
 {% for day in days %}<section aria-labelledby="day-{{ day.iso }}">
 <h2 id="day-{{ day.iso }}">{{ day.label }}{% if day.theme %}{{ words.colon }} {{ day.theme }}{% endif %}</h2>

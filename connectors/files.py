@@ -32,6 +32,7 @@ from typing import Any
 from pydantic import Field
 
 from connectors.exports import (
+    FRAB_VERSION,
     PageLinks,
     frab_document,
     frab_fragment,
@@ -208,8 +209,8 @@ class FilesConnector(Connector[FilesConfig]):
         format was rendered with, are unchanged; rendered (and the cache saved) otherwise. A
         VEVENT rendered here is stamped ``now`` (the batch's one reading of the clock)."""
         event, language = programme.event, self.language
-        context = {"ics": f"{event.id}|{event.timezone}", "frab": f"{event.id}|{language}|{event.website}",
-                   "html": language}
+        context = {"ics": f"{event.id}|{event.timezone}",
+                   "frab": f"{FRAB_VERSION}|{event.id}|{language}|{event.website}", "html": language}
         stored = self.fragments.load()
         buckets: dict[str, dict[str, Any]] = {}
         dirty: set[str] = set()
@@ -219,8 +220,9 @@ class FilesConnector(Connector[FilesConfig]):
             name = FragmentCache.bucket(session.id)
             old = stored.get(name) or {}
             bucket = buckets.setdefault(name, {"context": context, "entries": {}})
-            # A bucket adopted from the old cache file has no context: it was rendered like this.
-            rendered_with = old.get("context") or context
+            # A bucket adopted from the old cache file has no context: its VEVENTs and list items
+            # were rendered like this (they are kept), its frab events in an older format.
+            rendered_with = old.get("context") or {**context, "frab": None}
             projection = super().project(session, programme)
             digest = content_hash(projection)
             previous = (old.get("entries") or {}).get(session.id)

@@ -32,6 +32,7 @@ from sync.validate import (
     check_status,
     check_text,
     check_venue,
+    check_website,
     slugify,
 )
 
@@ -198,6 +199,7 @@ def _build(data: Mapping[str, Any], v: _Validator) -> Programme:
         contact=v.text(event_data, ("event",), "contact"),
         rules=event_data.get("rules") or {},
     )
+    _check(check_website(event.website), ("event",), v)
 
     days: list[Day] = []
     for index, day_data in enumerate(data.get("days") or []):
@@ -373,6 +375,8 @@ def parse_frab_json(text: str, file: str = "<schedule>") -> Programme:
                         sessions[session_id] = session
                 except (KeyError, ValueError, TypeError) as exc:
                     problems.append(Problem(f"cannot read this event ({exc})", file=file, field=field))
+    if (bad_url := check_website(conference.get("url"))) is not None:
+        problems.append(Problem(bad_url.say("en"), file=file, field="url"))
     if problems:
         raise InputError(problems)
     event = Event(

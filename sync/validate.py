@@ -8,7 +8,9 @@ out, the rest goes on). One rule, one function here, one message in French and E
 - the title is not empty; start and end are times with their offset, and end is after start;
 - every text stays within its bound (``TEXT_BOUNDS``, ``LIST_BOUNDS``);
 - the venue is one the programme declares; the status is one of ``STATUSES``; the capacity is
-  a whole number.
+  a whole number;
+- a link (and the event's website) is a web address: ``http://`` or ``https://`` and a host
+  (:func:`is_web_url`), never ``javascript:`` or ``data:``, since exports make them clickable.
 
 :func:`check_item` takes an item in record form (what connectors pull), validates the fields it
 carries and, for an item that would create a session, requires title, start and end.
@@ -23,6 +25,7 @@ from dataclasses import dataclass
 from dataclasses import field as default
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 from sync.i18n import Catalogue
 from sync.i18n import say as say_word
@@ -84,6 +87,10 @@ MESSAGES = Catalogue({
     },
     "status": {"fr": "« {value} » n'est pas l'un de {known}", "en": "'{value}' is not one of {known}"},
     "capacity": {"fr": "doit être un nombre entier", "en": "must be a whole number"},
+    "url": {
+        "fr": "« {value} » n'est pas une adresse web (http:// ou https://)",
+        "en": "'{value}' is not a web address (http:// or https://)",
+    },
     "field.id": {"fr": "identifiant", "en": "id"},
     "issue": {"fr": "{field} : {what}", "en": "{field}: {what}"},
     "separator": {"fr": " ; ", "en": "; "},
@@ -160,7 +167,32 @@ def check_names(name: str, values: Any) -> Issue | None:
     longest = max((len(v) for v in values), default=0)
     if longest > bound:
         return Issue(name, "too_long", {"length": longest, "bound": bound})
-    return None
+    return check_links(values) if name == "links" else None
+
+
+def is_web_url(value: object) -> bool:
+    """An absolute ``http``/``https`` address with a host, in one piece (no space, no control
+    character): the only kind of address the hub copies into what it publishes."""
+    if not isinstance(value, str) or not value or any(c.isspace() or not c.isprintable() for c in value):
+        return False
+    try:
+        parts = urlsplit(value)
+    except ValueError:  # a malformed IPv6 host, for one
+        return False
+    return parts.scheme.lower() in ("http", "https") and bool(parts.hostname)
+
+
+def check_links(values: Collection[str]) -> Issue | None:
+    """Every link of a session is a web address (:func:`is_web_url`)."""
+    bad = next((value for value in values if not is_web_url(value)), None)
+    return None if bad is None else Issue("links", "url", {"value": _shown(bad)})
+
+
+def check_website(value: Any) -> Issue | None:
+    """The event's website: none, or a web address."""
+    if value is None or value == "" or is_web_url(value):
+        return None
+    return Issue("website", "url", {"value": _shown(str(value))})
 
 
 def parse_moment(name: str, value: Any) -> datetime | Issue:
@@ -276,6 +308,7 @@ def _shown(value: str, limit: int = 80) -> str:
 
 __all__ = [
     "DESCRIPTION_MAX", "ID_MAX", "LINK_MAX", "LIST_BOUNDS", "LIST_MAX", "MESSAGES", "NAME_MAX", "REQUIRED",
-    "TEXT_BOUNDS", "TITLE_MAX", "Issue", "check_capacity", "check_id", "check_item", "check_names",
-    "check_span", "check_status", "check_text", "check_venue", "ignored", "parse_moment", "slugify",
+    "TEXT_BOUNDS", "TITLE_MAX", "Issue", "check_capacity", "check_id", "check_item", "check_links", "check_names",
+    "check_span", "check_status", "check_text", "check_venue", "check_website", "ignored", "is_web_url",
+    "parse_moment", "slugify",
 ]

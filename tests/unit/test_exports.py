@@ -33,6 +33,7 @@ from connectors.exports import (
 from connectors.files import LEGACY_CACHE, FilesConfig, FilesConnector
 from connectors.http import build_client
 from sync.model import Day, Programme, content_hash
+from sync.programme_reader import parse_frab_json
 from sync.protocol import Connector, ConnectorContext, ConnectorState, Link, RequestCounter
 from tests.contract.suite import push, retimed
 from tests.helpers import edit_programme, hub_json, reference_programme, write_config
@@ -151,6 +152,66 @@ def test_ics_keeps_line_breaks_inside_their_property_and_folds_long_lines(tmp_pa
     assert str(event["LOCATION"]).startswith("Friche\nATTENDEE:mailto:y@evil, ")
     summaries = [line for line in vevents(tmp_path)["accueil-cafe"].split("\r\n") if line.startswith("SUMMARY")]
     assert summaries == ["SUMMARY:Atelier\\nATTENDEE:mailto:x@evil"]
+
+
+def test_frab_links_are_objects_and_only_web_addresses_are_published(tmp_path: Path) -> None:
+    """Links as the frab schema has them; a ``javascript:`` website or link that reached the
+    programme anyway (it is refused when read) is published nowhere: not in an event's url, not
+    in its links, not as the conference's url, not on the page."""
+    programme = reference_programme()
+    linked = programme.sessions["accueil-cafe"].with_fields(
+        {"links": ["https://example.org/slides?a=1&b=2", "javascript:alert(1)", "data:text/html,x"]})
+    hostile = replace(programme, event=replace(programme.event, website="javascript:alert(document.domain)//"),
+                      sessions={**programme.sessions, linked.id: linked})
+    export(tmp_path, hostile, ics="javascript:alert(1)")
+    text = (tmp_path / "public" / "programme.json").read_text(encoding="utf-8")
+    document = json.loads(text)
+    jsonschema.Draft6Validator(SCHEMA).validate(document)
+    assert "javascript:" not in text and "data:text" not in text
+    conference = document["schedule"]["conference"]
+    assert "url" not in conference
+    events = {e["slug"]: e for d in conference["days"] for room in d["rooms"].values() for e in room}
+    assert events["accueil-cafe"]["links"] == [
+        {"title": "https://example.org/slides?a=1&b=2", "url": "https://example.org/slides?a=1&b=2"}]
+    assert all(e["url"] == "" for e in events.values())
+    page = (tmp_path / "public" / "index.html").read_text(encoding="utf-8")
+    assert 'href="javascript:' not in page and 'href="./javascript:alert(1)"' in page
+
+    export(tmp_path / "site", programme)  # a website that is a web address: each event's anchor
+    frab = json.loads((tmp_path / "site" / "public" / "programme.json").read_text(encoding="utf-8"))
+    conference = frab["schedule"]["conference"]
+    assert conference["url"] == programme.event.website
+    first = next(e for d in conference["days"] for room in d["rooms"].values() for e in room)
+    assert first["url"] == f"{programme.event.website}#{first['slug']}"
+
+
+def test_frab_links_read_back_by_the_importer(tmp_path: Path) -> None:
+    programme = reference_programme()
+    linked = programme.sessions["accueil-cafe"].with_fields({"links": ["https://example.org/a", "http://b.example"]})
+    export(tmp_path, replace(programme, sessions={**programme.sessions, linked.id: linked}))
+    imported = parse_frab_json((tmp_path / "public" / "programme.json").read_text(encoding="utf-8"))
+    assert imported.sessions["accueil-cafe"].links == ("https://example.org/a", "http://b.example")
+
+
+def test_frab_events_cached_in_the_old_form_are_rendered_again(tmp_path: Path) -> None:
+    """Fragments kept from a version that wrote links as bare strings are not published as they
+    are; the calendar's events are kept (their SEQUENCE and DTSTAMP)."""
+    programme, state = reference_programme(), MemoryState()
+    linked = programme.sessions["accueil-cafe"].with_fields({"links": ["https://example.org/a"]})
+    programme = replace(programme, sessions={**programme.sessions, linked.id: linked})
+    links = export(tmp_path, programme, state=state)
+    before = vevents(tmp_path)
+    for bucket in state.data.values():  # as the previous format left them
+        bucket["context"]["frab"] = "|".join(bucket["context"]["frab"].split("|")[1:])
+        for entry in bucket["entries"].values():
+            entry["frab"]["links"] = [link["url"] for link in entry["frab"]["links"]]
+    later = WRITTEN + timedelta(days=1)
+    export(tmp_path, retimed(programme, "restitution"), state=state, links=links, keys=["restitution"], at=later)
+    frab = json.loads((tmp_path / "public" / "programme.json").read_text(encoding="utf-8"))
+    events = {e["slug"]: e for d in frab["schedule"]["conference"]["days"] for r in d["rooms"].values() for e in r}
+    assert events["accueil-cafe"]["links"] == [{"title": "https://example.org/a", "url": "https://example.org/a"}]
+    after = vevents(tmp_path)
+    assert {key for key in after if after[key] != before[key]} == {"restitution"}
 
 
 def test_html_escapes_what_people_typed(tmp_path: Path) -> None:
