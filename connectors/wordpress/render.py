@@ -1,7 +1,8 @@
 """The programme page and the news posts as HTML, and the mark that detects hand edits.
 
 Everything that comes from the programme (titles, hosts, descriptions, venue names, addresses,
-links) goes through :func:`html.escape`: a title containing ``<script>`` shows as text. The page
+links) goes through :func:`esc`: a title containing ``<script>`` shows as text, and one
+containing ``[audio src=...]`` is not expanded by WordPress (its brackets are ``&#91;``/``&#93;``). The page
 body is one "Custom HTML" block, so WordPress neither adds paragraphs to it (``wpautop`` is
 skipped for block content) nor splits it when a person opens it in the editor.
 
@@ -34,9 +35,25 @@ MARK = re.compile(r"<!-- commons-hub:programme sha256=([0-9a-f]{64}) -->\n?")
 ANNOUNCEMENT_MARK = "<!-- commons-hub:announcement {id} -->"
 
 
+#: Square brackets as character references: WordPress expands ``[audio src=...]`` and any other
+#: shortcode wherever it sees one, and has no escape for them but these (a browser shows ``[``
+#: and ``]``, an HTML parser reads them back as such, the shortcode parser never sees a bracket).
+#: ``[[audio]]`` would only work for registered shortcodes and reads back doubled.
+_NO_SHORTCODES = str.maketrans({"[": "&#91;", "]": "&#93;"})
+_NEWS_TEXT = str.maketrans({"[": "&#91;", "]": "&#93;", '"': "&quot;"})
+
+
+def no_shortcodes(markup: str) -> str:
+    """HTML with every square bracket written as a character reference: no shortcode runs.
+
+    Only for markup the hub built, whose text is already escaped (markup itself has no brackets).
+    """
+    return markup.translate(_NO_SHORTCODES)
+
+
 def esc(text: object) -> str:
-    """Text made inert in HTML content and in quoted attributes."""
-    return html.escape(str(text), quote=True)
+    """Text made inert in HTML content and in quoted attributes, shortcodes included."""
+    return no_shortcodes(html.escape(str(text), quote=True))
 
 
 def _normalise(text: str) -> str:
@@ -209,7 +226,9 @@ def render_page(programme: Programme, lang: str, title: str) -> str:
 
 
 def render_news(lines: Sequence[str], announcement_id: str) -> str:
-    """A news post: the changes as a list. ``lines`` are already escaped by the announcement."""
-    items = "\n".join(f"<li>{line}</li>" for line in lines)
+    """A news post: the changes as a list. ``lines`` are already escaped by the announcement as
+    HTML text (no markup); their brackets are made inert here, and their straight double quotes
+    references, which WordPress's typography leaves as typed (the messages' own are typographic)."""
+    items = "\n".join(f"<li>{line.translate(_NEWS_TEXT)}</li>" for line in lines)
     mark = ANNOUNCEMENT_MARK.format(id=esc(announcement_id))
     return f'{BLOCK_OPEN}\n{mark}\n<ul class="hub-changes">\n{items}\n</ul>\n{BLOCK_CLOSE}'

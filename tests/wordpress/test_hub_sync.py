@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import html
 import json
+import re
 import secrets
 from pathlib import Path
 from typing import Any
@@ -122,6 +124,38 @@ def test_a_change_made_undone_and_made_again_is_posted_each_time(
     texts = sorted(p["content"]["raw"].count("déplacé de 14 h à 15 h") for p in news)
     assert texts == [0, 1, 1]
     assert len({p["slug"] for p in news}) == 3
+
+
+def test_a_shortcode_typed_in_the_programme_shows_as_text_and_is_written_once(
+    tmp_path: Path, wordpress_site: Site
+) -> None:
+    """A title ``[audio src=...]``: the visitor reads it as typed (no player), the news post says
+    it as typed, and the sync after that writes nothing: the hub's own page is no hand edit."""
+    page, prefix = f"programme-{secrets.token_hex(3)}", f"changes-{secrets.token_hex(3)}"
+    config = write_config(tmp_path, site_section(wordpress_site, page, prefix))
+    (tmp_path / "wordpress.secret").write_text(wordpress_site.admin.app_password + "\n")
+    hub_json("sync", "--config", str(config))
+    code = '[audio src="https://x/y.mp3"]'
+    edit_programme(tmp_path, "atelier-culture-juridique", title=f"'{code}'")
+    report = hub_json("sync", "--config", str(config))
+    assert report["connectors"]["site"]["updated"] == 1 and report["problems"] == []
+    public = httpx.get(f"{wordpress_site.url}/{page}/", timeout=30).text
+    assert "<audio" not in public and "wp-audio-shortcode" not in public
+    shown = public.split('id="session-atelier-culture-juridique"', 1)[1].split("</li>", 1)[0]
+    assert html.unescape(re.sub(r"<[^>]*>", "", shown)).count(code) == 1
+    _pages, news = site_state(wordpress_site, page, prefix)
+    assert len(news) == 1 and "[" not in news[0]["content"]["raw"]
+    post = httpx.get(news[0]["link"], timeout=30).text
+    assert "<audio" not in post and code in html.unescape(re.sub(r"<[^>]*>", "", post))
+
+    pages, _news = site_state(wordpress_site, page, prefix)
+    for _ in range(2):
+        again = hub_json("sync", "--config", str(config))
+        assert again["changes"] == [] and again["problems"] == []
+        site = again["connectors"]["site"]
+        assert (site["created"], site["updated"], site["deleted"]) == (0, 0, 0)
+    after, _news = site_state(wordpress_site, page, prefix)
+    assert after[0]["modified_gmt"] == pages[0]["modified_gmt"]
 
 
 def edit_event(folder: Path, title: str, theme: tuple[str, str]) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+import re
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import timedelta
@@ -163,3 +165,24 @@ async def test_the_same_changes_published_again_are_a_new_post(
     legacy = await h.connector.announce("news", text)
     assert legacy.remote_id not in (ref.remote_id, ref_again.remote_id)
     assert (await h.connector.announce("news", text)).remote_id == legacy.remote_id
+
+
+async def test_a_shortcode_in_a_renamed_title_is_not_expanded_in_the_news(
+    harness_factory: Callable[..., Harness], wp_admin: httpx.AsyncClient, programme: Programme
+) -> None:
+    h = harness_factory()
+    session = programme.sorted_sessions()[2]
+    renamed = replace(session, title='[audio src="https://x/y.mp3"]')
+    before = {k: s.to_record() for k, s in programme.sessions.items()}
+    announcement = announcement_for(
+        diff_versions(before, {**before, session.id: renamed.to_record()}), programme.venues
+    )
+    assert announcement is not None
+    ref = await h.connector.announce("news", announcement)
+    post = (await wp_admin.get(f"/posts/{ref.remote_id}", params={"context": "edit"})).json()
+    assert "[" not in post["content"]["raw"] and "&#91;audio src=" in post["content"]["raw"]
+    async with httpx.AsyncClient(timeout=30) as visitor:
+        public = (await visitor.get(post["link"])).text
+    assert "<audio" not in public and "wp-audio-shortcode" not in public
+    text = html.unescape(re.sub(r"<[^>]*>", "", public))
+    assert '[audio src="https://x/y.mp3"]' in text

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+import re
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import timedelta
@@ -252,3 +254,55 @@ async def test_a_hub_that_lost_its_state_finds_the_same_page(
     pages = await pages_with_slug(wp_admin, h.connector.config.page)
     assert [str(p["id"]) for p in pages] == [page_id]
     assert ">Nouveau titre<" in pages[0]["content"]["raw"]
+
+
+def visible_text(markup: str) -> str:
+    """The text a browser shows for a piece of HTML."""
+    return html.unescape(re.sub(r"<[^>]*>", "", markup))
+
+
+async def test_a_shortcode_typed_in_a_title_shows_as_typed_and_reads_back_unchanged(
+    harness_factory: Callable[..., Harness],
+    wp_admin: httpx.AsyncClient,
+    wordpress_site: Site,
+    programme: Programme,
+) -> None:
+    """``[audio src=...]`` in a title (and anywhere else) is shown literally to a visitor, never
+    expanded into a player; reading the page back finds no change, so nothing is rewritten."""
+    code = '[audio src="https://x/y.mp3"]'
+    h = harness_factory()
+    session = programme.sorted_sessions()[0]
+    typed = edited(programme, session.id, title=code, description=f"Écouter : {code}")
+    typed = replace(typed, event=replace(typed.event, subtitle="[video src=\"https://x/z.mp4\"]"))
+    results = await h.push(typed)
+    assert all(isinstance(r, RemoteRef) for r in results)
+
+    async with httpx.AsyncClient(timeout=30) as visitor:
+        public = (await visitor.get(f"{wordpress_site.url}/{h.connector.config.page}/")).text
+    assert "<audio" not in public and "<video" not in public and "wp-audio-shortcode" not in public
+    item = public.split(f'id="session-{session.id}"', 1)[1].split("</li>", 1)[0]
+    shown = re.search(r'<span class="hub-title">(.*?)</span>', item)
+    assert shown is not None and visible_text(shown.group(1)) == code
+    assert f"Écouter : {code}" in visible_text(item)
+    assert '[video src="https://x/z.mp4"]' in visible_text(public)
+
+    # The next sync: the page reads back as the hub wrote it, and nothing is written.
+    pulled = await h.pull()
+    assert pulled.complete and pulled.problems == []
+    assert {i.key: i.fields for i in pulled.items} == {
+        k: h.connector.project(s, typed) for k, s in typed.sessions.items()
+    }
+    page_id = next(iter(h.links.values())).remote_id
+    modified = (await wp_admin.get(f"/pages/{page_id}", params={"context": "edit"})).json()[
+        "modified_gmt"
+    ]
+    before = h.requests
+    op = Op("update", session.id, h.connector.project(typed.sessions[session.id], typed),
+            h.links.get(session.id))
+    assert all(isinstance(r, RemoteRef) for r in await h.connector.apply([op], typed))
+    assert h.requests - before == 1
+    page = (await wp_admin.get(f"/pages/{page_id}", params={"context": "edit"})).json()
+    assert page["modified_gmt"] == modified
+    again = await h.pull()  # unchanged, or read once more when written in the same second
+    assert again.problems == []
+    assert all(i.fields == h.connector.project(typed.sessions[i.key], typed) for i in again.items)

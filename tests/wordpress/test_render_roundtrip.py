@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from connectors.http import build_client
 from connectors.wordpress import WordPressConfig, WordPressConnector
 from connectors.wordpress.parse import parse_page
-from connectors.wordpress.render import is_hub_page, page_title, render_page, shown_event_title
+from connectors.wordpress.render import is_hub_page, page_title, render_news, render_page, shown_event_title
 from sync.model import Programme, Session, Venue
 from sync.protocol import ConnectorContext, RequestCounter
 from tests.helpers import reference_programme
@@ -130,3 +130,29 @@ def test_ten_thousand_sessions_render_and_read_back() -> None:
     parsed = read_back(content, page_title(programme, "fr"), "fr")
     assert len(parsed) == 10_000
     assert parsed == projections(programme)
+
+
+def test_shortcodes_are_written_inert_and_read_back_as_typed() -> None:
+    """``[audio src=...]`` typed anywhere reaches WordPress with its brackets as ``&#91;``/``&#93;``
+    (no shortcode runs), and reads back exactly: the hub's own page is no hand edit."""
+    code = '[audio src="https://x/y.mp3"]'
+    session = PROGRAMME.sorted_sessions()[0]
+    odd = replace(session, title=code, hosts=(code,), description=f"a\n{code}", links=(code,))
+    venues = {k: Venue(v.id, f"{v.name} [gallery]", v.address, "[caption]x[/caption]")
+              for k, v in PROGRAMME.venues.items()}
+    event = replace(PROGRAMME.event, title=f"Fête {code}", subtitle="[embed]https://x/[/embed]")
+    days = tuple(replace(d, theme="[video]") for d in PROGRAMME.days)
+    programme = replace(PROGRAMME, sessions={**PROGRAMME.sessions, session.id: odd},
+                        venues=venues, event=event, days=days)
+    title_html = page_title(programme, "fr")
+    content = render_page(programme, "fr", title_html)
+    assert "[" not in content and "]" not in content
+    assert "[" not in title_html and "]" not in title_html
+    assert "&#91;audio src=&quot;https://x/y.mp3&quot;&#93;" in content
+    assert read_back(content, title_html, "fr") == projections(programme)
+    assert is_hub_page(title_html, content)
+
+
+def test_news_lines_carry_no_shortcode() -> None:
+    content = render_news(['« <b>[audio src="https://x/y.mp3"]</b> » est déplacé'], "abc")
+    assert "[" not in content and "&#91;audio src=" in content
