@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+import logging
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,24 @@ from tests.doubles.memory import MemoryStore
 @pytest.fixture(autouse=True)
 def _fresh_memory_stores() -> None:
     MemoryStore.REGISTRY.clear()
+
+
+@pytest.fixture(autouse=True)
+def _logging_as_it_was() -> Iterator[None]:
+    """A command run in-process sets up logging for its process (handlers, the secrets'
+    redactor, the language's translation); the next test starts from what was there before."""
+    root = logging.getLogger()
+    handlers = {handler: list(handler.filters) for handler in root.handlers}
+    level = root.level
+    yield
+    for handler in list(root.handlers):
+        if handler not in handlers:
+            root.removeHandler(handler)
+    for handler, filters in handlers.items():
+        handler.filters[:] = filters
+        if handler not in root.handlers:
+            root.addHandler(handler)
+    root.setLevel(level)
 
 
 @pytest.fixture
