@@ -152,9 +152,13 @@ def test_crash_between_send_and_record_leaves_one_message_in_doubt(
     after = hub_json("sync", "--config", str(config))
     assert after["connectors"]["telegram"].get("sent", 0) == 0
     status = hub_json("status", "--config", str(config))
-    doubt = status["status"]["in_doubt"]
-    assert [(d["connector"], d["target"]) for d in doubt] == [("telegram", str(CHAT_A))]
+    doubt = [(d["connector"], d["target"]) for d in status["status"]["in_doubt"]]
+    # The kill caught Telegram's send; Signal, applied at the same time, may have been caught
+    # mid-send too on a busy machine: at most one message in doubt per chat, never resent.
+    assert ("telegram", str(CHAT_A)) in doubt and set(doubt) <= {("telegram", str(CHAT_A)), ("signal", group)}
+    assert len(doubt) == len(set(doubt))
     assert len([m for m in telegram.messages(CHAT_A) if m.text.startswith("Changements")]) == 1
+    assert len([t for t in signal_fake.shown(group) if t.startswith("Changements")]) <= 1
     assert len(days(telegram, CHAT_A)) == 3
 
 
