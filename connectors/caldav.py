@@ -10,7 +10,9 @@ that is what keeps the hub from seeing its own writes as edits (see :mod:`connec
 Pulls are incremental: an RFC 6578 sync-token when the server has one (the ``caldav`` library's
 silent full-listing fallback is refused with ``disable_fallback`` and its ``fake-`` tokens are
 detected), else the collection ctag plus a depth-1 etag listing. An unchanged calendar costs one
-request; changed events come back in one ``calendar-multiget`` per 500 events. Writes are
+request; changed events come back in one ``calendar-multiget`` per 500 events. After writing, one
+sync report moves the position past the hub's own writes (:class:`AfterWrites`), so the sync
+after a writing one costs one request too. Writes are
 conditional (``If-None-Match: *`` to create, ``If-Match`` to update or delete) and a 412 becomes
 :class:`PreconditionFailed` so the engine re-pulls instead of overwriting a person's edit.
 
@@ -23,7 +25,8 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
-from collections.abc import Callable, Iterable, Mapping
+import logging
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal, TypeVar
 
@@ -40,8 +43,10 @@ from connectors.vevent import ReadEvent, event_name, read_event, render_event
 from sync.errors import (
     AuthError,
     ConfigError,
+    ConnectorError,
     NotFound,
     PermanentError,
+    PreconditionFailed,
 )
 from sync.i18n import Catalogue
 from sync.model import Programme, Session
@@ -51,12 +56,14 @@ from sync.protocol import (
     ConnectorConfig,
     Link,
     Op,
+    OpResult,
     PullResult,
     RemoteItem,
     RemoteRef,
 )
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 MESSAGES = Catalogue({
     "check.calendar": {
@@ -131,7 +138,8 @@ class Cursor:
     again until they change. ``linked`` is a digest of the linked hrefs the last pull accounted
     for: events the hub created after that pull are not covered by its token (a server may
     forget an object created and deleted since a token), so when the links differ the next pull
-    also lists the collection once to see which of them still exist.
+    also lists the collection once to see which of them still exist (unless the sync report
+    read after the writes, :class:`AfterWrites`, already covers them).
     """
 
     mode: Literal["sync", "ctag"] = "sync"
@@ -174,6 +182,49 @@ def links_digest(hrefs: Iterable[str]) -> str:
     return hashlib.sha256("\n".join(sorted(hrefs)).encode()).hexdigest()
 
 
+@dataclass
+class Batch:
+    """What one ``apply`` did to the calendar."""
+
+    written: dict[str, str | None] = field(default_factory=dict)
+    removed: set[str] = field(default_factory=set)
+    refused: set[str] = field(default_factory=set)
+
+
+@dataclass
+class AfterWrites:
+    """Where the calendar stands after the hub's writes that followed the pull ending at ``since``.
+
+    ``cursor`` is that pull's cursor moved past the writes (a sync report read right after them),
+    with the written events counted as linked; ``changed`` and ``deleted`` are what that report
+    showed besides the hub's own writes (and the events a create found already there), for the
+    next pull to fetch or report. The next pull starts from here only when it is given ``since``,
+    i.e. when the engine recorded that pull.
+    """
+
+    since: str
+    cursor: str
+    changed: dict[str, str | None] = field(default_factory=dict)
+    deleted: set[str] = field(default_factory=set)
+
+    @classmethod
+    def load(cls, raw: Mapping[str, Any]) -> AfterWrites | None:
+        if not raw or not isinstance(raw.get("since"), str) or not isinstance(raw.get("cursor"), str):
+            return None
+        return cls(raw["since"], raw["cursor"], dict(raw.get("changed") or {}), set(raw.get("deleted") or ()))
+
+    def dump(self) -> dict[str, Any]:
+        return {"since": self.since, "cursor": self.cursor, "changed": self.changed, "deleted": sorted(self.deleted)}
+
+    def merge_into(self, listing: Listing) -> None:
+        """Add what happened between the pull and the writes to what happened since."""
+        for href, etag in self.changed.items():
+            if not listing.full and href not in listing.changed and href not in listing.deleted:
+                listing.changed[href] = etag
+        if not listing.full:
+            listing.deleted |= {href for href in self.deleted if href not in listing.changed}
+
+
 class CalendarConnector(Connector[Any]):
     """The calendar logic shared by the ``caldav`` and ``nextcloud`` types.
 
@@ -183,7 +234,15 @@ class CalendarConnector(Connector[Any]):
     capabilities: ClassVar[Capability] = Capability.READ | Capability.WRITE | Capability.DELETE
     #: Try RFC 6578 first; tests turn it off to exercise the ctag path on servers that have both.
     use_sync_token: ClassVar[bool] = True
+    #: Where :class:`AfterWrites` is kept between runs (``ctx.state``).
+    AFTER_WRITES: ClassVar[str] = "after-writes"
     _store: CalendarStore | None = None
+    #: The cursor the last pull returned, its decoded state and the linked hrefs it accounts for.
+    _pulled: tuple[str, Cursor, frozenset[str]] | None = None
+    #: What this connector wrote since its last pull (kept across runs in ``ctx.state`` too).
+    _after: AfterWrites | None = None
+    #: Writes of the batch being applied: href -> etag PUT, hrefs deleted, creates refused (412).
+    _batch: Batch | None = None
 
     def calendar_url(self) -> str:
         raise NotImplementedError
@@ -249,6 +308,9 @@ class CalendarConnector(Connector[Any]):
         """Changes since ``cursor``; without a cursor, the whole calendar (``complete``)."""
         state = Cursor.decode(cursor)
         everything = cursor is None
+        after = self._after_writes(cursor)
+        if after is not None:
+            state = Cursor.decode(after.cursor)  # the position after the hub's own writes
         listing: Listing | None = None
         if self.use_sync_token and state.mode == "sync":
             try:
@@ -260,10 +322,12 @@ class CalendarConnector(Connector[Any]):
         if listing is None:
             state.mode = "ctag"
             ctag = await self._run("ctag", self.store.ctag)
-            if ctag is not None and ctag == state.ctag:
+            if ctag is not None and ctag == state.ctag and not (after is not None and (after.changed or after.deleted)):
                 return PullResult(cursor=state.encode())
             etags = await self._run("listing", self.store.etags)
             listing = Listing(changed=etags, token=ctag, full=True)
+        if after is not None:
+            after.merge_into(listing)
         linked = {link.remote_id for link in links.values() if link.remote_id}
         if not listing.full and not everything and state.linked != links_digest(linked):
             present = await self._run("listing", self.store.etags)
@@ -325,13 +389,26 @@ class CalendarConnector(Connector[Any]):
             if link is not None and link.key not in seen:
                 result.deleted.append(link.key)
         gone = set(listing.deleted)
-        state.linked = links_digest({h for h in by_href if h not in gone} | {item.remote_id for item in result.items})
+        accounted = frozenset({h for h in by_href if h not in gone} | {item.remote_id for item in result.items})
+        state.linked = links_digest(accounted)
         if state.mode == "sync":
             state.token = listing.token
         else:
             state.ctag = listing.token
         result.cursor = state.encode()
+        self._pulled = (result.cursor, state, accounted)
+        self._after = None
         return result
+
+    def _after_writes(self, cursor: str | None) -> AfterWrites | None:
+        """What the hub wrote after the pull that returned ``cursor``, if that is where this pull
+        starts (the engine stored that cursor): its token already covers the hub's own writes."""
+        if cursor is None:
+            return None
+        after = self._after
+        if after is None and self.ctx.state is not None:
+            after = AfterWrites.load(self.ctx.state.load(self.AFTER_WRITES))
+        return after if after is not None and after.since == cursor else None
 
     def project(self, session: Session, programme: Programme) -> dict[str, Any]:
         """The default projection with text trimmed as calendar apps and servers trim it."""
@@ -358,15 +435,24 @@ class CalendarConnector(Connector[Any]):
             link.remote_id if update and link is not None and link.remote_id else self.store.path + event_name(op.key)
         )
         body = render_event(op.projection, op.key, programme, op.sequence)
-        etag = await self._run(
-            f"write {op.key}",
-            lambda: self.store.put(
-                href,
-                body,
-                if_match=link.remote_version if update and link else None,
-                create=not update,
-            ),
-        )
+        try:
+            etag = await self._run(
+                f"write {op.key}",
+                lambda: self.store.put(
+                    href,
+                    body,
+                    if_match=link.remote_version if update and link else None,
+                    create=not update,
+                ),
+            )
+        except PreconditionFailed:
+            if not update and self._batch is not None:
+                # An event is already there (a lost state store, another hub's run): the next
+                # pull reads it back, and the engine adopts it or updates it conditionally.
+                self._batch.refused.add(href)
+            raise
+        if self._batch is not None:
+            self._batch.written[href] = etag
         return RemoteRef(href, etag)
 
     async def remove(self, op: Op) -> None:
@@ -375,6 +461,60 @@ class CalendarConnector(Connector[Any]):
             return
         href = link.remote_id
         await self._run(f"delete {op.key}", lambda: self.store.delete(href, link.remote_version))
+        if self._batch is not None:
+            self._batch.removed.add(href)
+
+    async def apply(self, ops: Sequence[Op], programme: Programme) -> list[OpResult]:
+        """The writes, then where they leave the calendar, so that the next pull costs one
+        request: one sync report since the last pull, whose changes not made by these writes
+        (a person's edit meanwhile) are kept for the next pull to fetch."""
+        self._batch = Batch()
+        try:
+            return await super().apply(ops, programme)
+        finally:
+            batch, self._batch = self._batch, None
+            if batch.written or batch.removed or batch.refused:
+                await self._record_writes(batch)
+
+    async def _record_writes(self, batch: Batch) -> None:
+        pulled = self._pulled
+        if pulled is None:
+            return
+        since, state, accounted = pulled
+        after = self._after or AfterWrites(since, state.encode())
+        position = Cursor.decode(after.cursor)
+        for href in batch.refused:
+            after.changed.setdefault(href, None)  # read back by the next pull
+        listing: Listing | None = None
+        if (batch.written or batch.removed) and self.use_sync_token and position.mode == "sync" and position.token:
+            try:
+                listing = await self._run("sync", self.store.sync, position.token)
+            except (TokenExpired, SyncUnsupported, ConnectorError) as exc:
+                # Not moved: the next pull lists the calendar once to confirm the writes.
+                log.info("%s: position after writing not read (%s)", self.name, exc)
+                listing = None
+        if listing is not None:
+            for href, etag in listing.changed.items():
+                if etag is not None and batch.written.get(href) == etag:
+                    after.changed.pop(href, None)  # exactly what the hub wrote
+                    continue
+                after.changed[href] = etag  # changed by someone else too: fetched next time
+                after.deleted.discard(href)
+            for href in listing.deleted:
+                after.changed.pop(href, None)
+                if href not in batch.removed:
+                    after.deleted.add(href)
+            accounted = (accounted - batch.removed) | frozenset(batch.written)
+            position.token = listing.token
+            position.linked = links_digest(accounted)
+            after.cursor = position.encode()
+            self._pulled = (since, position, accounted)
+        self._after = after
+        self._save_after(after)
+
+    def _save_after(self, after: AfterWrites | None) -> None:
+        if self.ctx.state is not None:
+            self.ctx.state.save(self.AFTER_WRITES, after.dump() if after is not None else {})
 
 
 class CalDAVConnector(CalendarConnector):

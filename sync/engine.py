@@ -49,6 +49,10 @@ from sync.state import HeldBatch, StateStore, WriterLock
 log = logging.getLogger(__name__)
 MAX_ROUNDS = 3
 MESSAGES = Catalogue({
+    "rounds.refused": {"fr": "écritures encore refusées (412) après {rounds} tours : ces éléments changent pendant "
+                             "la synchronisation ; la prochaine synchronisation réessaie",
+                       "en": "writes still refused (412) after {rounds} rounds: these items change while the hub "
+                             "syncs; the next sync tries again"},
     "revert.lost": {"fr": "cette séance ne peut pas être rétablie (son contenu n'a pas été gardé)",
                     "en": "this session cannot be brought back (its content was not kept)"},
 })
@@ -151,11 +155,17 @@ class Engine:
             if apply:
                 self._recover()
             retry: set[str] | None = None
+            again: set[str] = set()
             for _round in range(MAX_ROUNDS):
                 again = await self._round(runtimes, report, apply, only=retry)
                 if not apply or not again:
                     break
                 retry = again
+            for runtime in runtimes:
+                if apply and runtime.name in again and not runtime.failed:
+                    # Refused (412) in every round: what is left unwritten is a failure, not a success.
+                    runtime.report.failed = max(runtime.report.failed, 1)
+                    runtime.report.error = say("rounds.refused", self.settings.hub.language, rounds=MAX_ROUNDS)
             if apply:
                 await self._refresh(runtimes)
             for runtime in runtimes:
@@ -206,8 +216,19 @@ class Engine:
         )
         readers = [r for r in runtimes if Capability.READ in r.caps and not r.failed
                    and (only is None or r.name in only or r.connector.whole_programme)]
-        pulls = await pull_all(readers, store, snapshot.programme or _EMPTY, snapshot.links,
-                               self._fail, self.progress)
+        programme = snapshot.programme
+        if programme is None:
+            # No programme yet (a first run, a lost state store): the sources of the whole
+            # programme are read first, so the others read their items against it (a calendar
+            # event's time zone and venue), and a lost store finds the hub's events again.
+            first = [r for r in readers if r.connector.whole_programme]
+            pulls = await pull_all(first, store, _EMPTY, snapshot.links, self._fail, self.progress)
+            metas = [result.meta for result in pulls.values() if result.meta is not None]
+            programme = programme_from(metas[0], {}) if metas else _EMPTY
+            rest = [r for r in readers if not r.connector.whole_programme]
+            pulls.update(await pull_all(rest, store, programme, snapshot.links, self._fail, self.progress))
+        else:
+            pulls = await pull_all(readers, store, programme, snapshot.links, self._fail, self.progress)
         merged = self._merge(readers, pulls, snapshot, report)
         if merged is None:
             return set()

@@ -102,6 +102,13 @@ def examine_source(
                 out.additions[key] = {**dict.fromkeys(SESSION_FIELDS), **_session_fields(item.fields), "id": key}
                 out.new_links[key] = Link(connector, collection, key, item.remote_id, item.version,
                                           None, item.hash, dict(item.fields))
+            elif not existence and link is None:
+                # First contact with the item of a session another source may bring this round
+                # (a lost state store finds the hub's events again): a stale copy, linked so
+                # the plan adopts it or overwrites it instead of creating it twice. Kept only
+                # if the session exists once the sources are reconciled.
+                out.new_links[key] = Link(connector, collection, key, item.remote_id, item.version,
+                                          None, item.hash, dict(item.fields))
             continue
         if link is not None and link.base is not None:
             base: Mapping[str, Any] = link.base
@@ -218,7 +225,9 @@ def reconcile(
         changed=changed,
         field_changes=field_changes,
         conflicts=conflicts,
-        links={o.connector: o.new_links for o in outcomes},
+        # A link is to a session: one whose item came before the session did is forgotten.
+        links={o.connector: {k: link for k, link in o.new_links.items() if k in sessions or k in canonical}
+               for o in outcomes},
         dropped_links={o.connector: o.dropped_links for o in outcomes},
         drift={o.connector: o.drift for o in outcomes},
         problems=[p for o in outcomes for p in o.problems],

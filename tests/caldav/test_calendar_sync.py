@@ -115,7 +115,8 @@ async def test_programme_change_rewrites_exactly_the_changed_events(
 
     assert len(results) == 2 and all(isinstance(r, RemoteRef) for r in results)
     after = pushed.requests_by_method()
-    assert {m: after[m] - before.get(m, 0) for m in after if after[m] != before.get(m, 0)} == {"PUT": 2}
+    # Two conditional PUTs, and the sync report that moves the cursor past them.
+    assert {m: after[m] - before.get(m, 0) for m in after if after[m] != before.get(m, 0)} == {"PUT": 2, "REPORT": 1}
     person = Person(caldav_server, pushed.connector.config.url)
     cancelled = person.event("accueil-meteo")
     assert str(cancelled["status"]) == "CANCELLED" and int(cancelled["sequence"]) == 1
@@ -167,10 +168,41 @@ async def test_concurrent_edit_is_refused_with_412_not_overwritten(
     assert str(person.event("restitution")["summary"]) == "Prendre soin des communs : la restitution"
 
 
-async def test_create_over_an_existing_event_is_refused(pushed: Harness, programme: Programme) -> None:
+async def test_create_over_an_existing_event_is_refused_then_read_back(pushed: Harness, programme: Programme) -> None:
+    """The hub does not know the event is there (a lost link, another hub's run)."""
+    pushed.links.pop("restitution")
+    await pushed.pull(programme)
     projection = pushed.connector.project(programme.sessions["restitution"], programme)
     [result] = await pushed.connector.apply([Op("create", "restitution", projection, None, 0)], programme)
     assert isinstance(result, PreconditionFailed)
+    # The event already there comes back with the next pull (the report, one multiget), for the
+    # engine to adopt.
+    before = pushed.requests_by_method()
+    result = await pushed.pull(programme)
+    assert [(item.key, item.fields) for item in result.items] == [("restitution", projection)]
+    after = pushed.requests_by_method()
+    assert {m: after[m] - before.get(m, 0) for m in after if after[m] != before.get(m, 0)} == {"REPORT": 2}
+
+
+async def test_an_edit_made_while_the_hub_writes_is_not_taken_for_its_own(
+    pushed: Harness, programme: Programme, caldav_server: CalDAVServer
+) -> None:
+    """The sync report read after the hub's writes also shows a person's edit made since the
+    last pull: the next pull still fetches it, and costs one request more for it only."""
+    person = Person(caldav_server, pushed.connector.config.url)
+    person.move("restitution", 1)  # after the hub's last pull
+    sessions = dict(programme.sessions)
+    sessions["accueil-meteo"] = moved(sessions["accueil-meteo"], 1)
+    changed = programme.with_sessions(sessions.values())
+    assert all(isinstance(r, RemoteRef) for r in await pushed.push(changed, ["accueil-meteo"]))
+
+    before = pushed.requests
+    result = await pushed.pull(changed)
+    assert [item.key for item in result.items] == ["restitution"]
+    assert result.items[0].fields["start"] == "2021-11-12T16:30:00+01:00"
+    assert pushed.requests - before == 2  # the sync report, one multiget
+    before = pushed.requests
+    assert (await pushed.pull(changed)).items == [] and pushed.requests - before == 1
 
 
 async def test_deleted_event_is_reported_and_recreated(
