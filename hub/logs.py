@@ -41,6 +41,7 @@ LOG_TEXTS = Catalogue({
         "[%s] announcement not sent: %s": "[%s] annonce non envoyée : %s",
         "[%s] change notice not sent: %s": "[%s] avis de changement non envoyé : %s",
         "reminder to %s on %s not sent: %s": "rappel à %s sur %s non envoyé : %s",
+        "%s: position after writing not read (%s)": "%s : position après écriture non relue (%s)",
     }.items()
 })
 
