@@ -26,6 +26,22 @@ class Catalogue(dict[str, dict[str, str]]):
         text = entry.get(lang) or entry["fr"]
         return text.format(**values) if values else text
 
+#: Every log template the product logs, with its French: filled by :func:`log_texts` as modules
+#: are imported, read by the log handlers' translator.
+LOGGED: dict[str, dict[str, str]] = {}
+
+
+def log_texts(french_by_template: Mapping[str, str]) -> Catalogue:
+    """Declare a module's log templates (English, as logged) with their French.
+
+    Each module keeps the French of what it logs beside the code that logs it (a new connector
+    touches only its own files), and the handlers' translator finds it here.
+    """
+    catalogue = Catalogue({template: {"en": template, "fr": french} for template, french in french_by_template.items()})
+    LOGGED.update(catalogue)
+    return catalogue
+
+
 def startup_language(environ: Mapping[str, str] | None = None) -> str:
     """The language before any configuration is read: ``fr`` or ``en``.
 

@@ -1,7 +1,8 @@
 """Log lines in the reader's language.
 
 The code logs in English with ``%``-templates (what a developer greps for); this table gives each
-template's French, and :class:`Translate`, put on the log handlers once the configuration is
+template's French (a module may declare its own with :func:`sync.i18n.log_texts`; a connector
+keeps its log lines' French in its own files), and :class:`Translate`, put on the log handlers once the configuration is
 read, shows a record in the configured language, its level name too. A test checks that every
 template the product logs is here.
 """
@@ -10,11 +11,10 @@ from __future__ import annotations
 
 import logging
 
-from sync.i18n import Catalogue
+from config.words import LOGGED
+from sync.i18n import log_texts
 
-LOG_TEXTS = Catalogue({
-    template: {"en": template, "fr": french}
-    for template, french in {
+LOG_TEXTS = log_texts({
         "pull from %s failed: %s": "lecture de %s en échec : %s",
         "apply to %s failed: %s": "écriture vers %s en échec : %s",
         "refresh of %s failed: %s": "mise à jour périodique de %s en échec : %s",
@@ -42,7 +42,6 @@ LOG_TEXTS = Catalogue({
         "[%s] change notice not sent: %s": "[%s] avis de changement non envoyé : %s",
         "reminder to %s on %s not sent: %s": "rappel à %s sur %s non envoyé : %s",
         "%s: position after writing not read (%s)": "%s : position après écriture non relue (%s)",
-    }.items()
 })
 
 LEVELS = {
@@ -58,8 +57,8 @@ class Translate(logging.Filter):
         self.lang = lang
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if isinstance(record.msg, str) and record.msg in LOG_TEXTS:
-            record.msg = LOG_TEXTS.say(record.msg, self.lang)
+        if isinstance(record.msg, str) and record.msg in LOGGED:
+            record.msg = LOGGED[record.msg].get(self.lang) or record.msg
         record.levelname = LEVELS.get(self.lang, {}).get(record.levelname, record.levelname)
         return True
 

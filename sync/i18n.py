@@ -13,6 +13,7 @@ from datetime import date, datetime
 from typing import Literal
 
 from config.words import Catalogue as Catalogue  # re-exported: every layer says `from sync.i18n`
+from config.words import log_texts as log_texts
 
 Lang = Literal["fr", "en"]
 LANGUAGES: tuple[Lang, ...] = ("fr", "en")

@@ -105,10 +105,12 @@ def _logged_templates() -> list[tuple[str, str]]:
 
 
 def test_every_log_line_a_person_reads_is_in_french_and_english() -> None:
-    from hub.logs import LOG_TEXTS
+    from config.words import LOGGED
 
-    missing = [f"{where}: {template!r}" for where, template in _logged_templates() if template not in LOG_TEXTS]
-    assert not missing, "log templates missing from hub.logs.LOG_TEXTS:\n" + "\n".join(missing)
+    _catalogues()  # imports every module, so each declares its log texts
+    missing = [f"{where}: {template!r}" for where, template in _logged_templates() if template not in LOGGED]
+    assert not missing, ("log templates without their French (hub.logs.LOG_TEXTS, or the module's own "
+                         "sync.i18n.log_texts):\n" + "\n".join(missing))
 
 
 def test_a_log_line_is_shown_in_the_configured_language() -> None:
