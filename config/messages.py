@@ -12,7 +12,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from config.words import Catalogue
+from config.words import Catalogue, Refusal
 
 MESSAGES = Catalogue({
     # Where a problem is: French puts a space before the colon.
@@ -127,6 +127,11 @@ def pydantic_message(error: Mapping[str, Any], lang: str) -> str:
     kind = _SAME.get(kind, kind)
     ctx = dict(error.get("ctx") or {})
     key = f"pydantic.{kind}"
+    refusal = ctx.get("error")
+    if isinstance(refusal, Refusal):
+        return refusal.say(lang)
+    if isinstance(ctx.get("fr"), str) and isinstance(ctx.get("en"), str):
+        return str(ctx[lang] if lang in ("fr", "en") else ctx["en"])
     if key not in MESSAGES:
         message = str(error.get("msg", kind))
         return message.removeprefix("Value error, ")

@@ -107,10 +107,10 @@ class SectionValidator(Protocol):
 
     The configuration knows no connector type: the layer that holds the registry passes this
     in (:func:`hub.runtime.load_settings`). It raises ``ConfigError`` (problems naming the field
-    from ``connectors.<name>``) or pydantic's ``ValidationError``.
+    from ``connectors.<name>``, said in ``lang``) or pydantic's ``ValidationError``.
     """
 
-    def __call__(self, name: str, section: Mapping[str, Any]) -> ConnectorConfig: ...
+    def __call__(self, name: str, section: Mapping[str, Any], lang: str = "en") -> ConnectorConfig: ...
 
 
 @dataclass(frozen=True)
@@ -351,7 +351,7 @@ def load_settings(
             tell(_Issue((*where, "type"), say("type.missing", lang)))
             continue
         try:
-            config = validate(name, section)
+            config = validate(name, section, lang)
         except ConfigError as exc:
             for p in exc.problems:
                 if p.field:

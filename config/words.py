@@ -26,6 +26,22 @@ class Catalogue(dict[str, dict[str, str]]):
         text = entry.get(lang) or entry["fr"]
         return text.format(**values) if values else text
 
+class Refusal(ValueError):
+    """A value refused, with the reason in French and English.
+
+    Settings validators raise it instead of a bare ``ValueError`` so the configuration's problems
+    (:func:`config.messages.pydantic_message`) say the reason in the reader's language.
+    """
+
+    def __init__(self, fr: str, en: str) -> None:
+        super().__init__(en)
+        self.texts = {"fr": fr, "en": en}
+
+    def say(self, lang: str) -> str:
+        """The reason in ``lang`` (English when the language is unknown)."""
+        return self.texts.get(lang) or self.texts["en"]
+
+
 #: Every log template the product logs, with its French: filled by :func:`log_texts` as modules
 #: are imported, read by the log handlers' translator.
 LOGGED: dict[str, dict[str, str]] = {}

@@ -11,6 +11,7 @@ from typing import ClassVar, Literal, TypeVar
 from pydantic import Field
 from pydantic_core import PydanticCustomError
 
+from config.words import Refusal
 from connectors.chat_board import Board, Posted, SentParts, board_store
 from connectors.chat_render import announcement_parts, say
 from sync.announce import Announcement, Format, escape
@@ -37,17 +38,19 @@ def admin_identities(values: Iterable[Raw], identity: Callable[[Raw], Identity])
     (``identity`` checks and normalises one value, raising ``ValueError`` with the reason),
     duplicates dropped. Bad values are one configuration error naming the setting and each value."""
     found: list[Identity] = []
-    problems: list[str] = []
+    problems: list[ValueError] = []
     for value in values:
         try:
             ident = identity(value)
         except ValueError as exc:
-            problems.append(str(exc))
+            problems.append(exc)
             continue
         if ident not in found:
             found.append(ident)
     if problems:
-        raise PydanticCustomError("admin_identity", "{reasons}", {"reasons": "; ".join(problems)})
+        said = {lang: "; ".join(p.say(lang) if isinstance(p, Refusal) else str(p) for p in problems)
+                for lang in ("fr", "en")}
+        raise PydanticCustomError("admin_identity", "{en}", said)
     return found
 
 

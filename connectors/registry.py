@@ -8,8 +8,20 @@ from __future__ import annotations
 
 import importlib
 
-from sync.errors import ConfigError
+from sync.errors import ConfigError, Problem
+from sync.i18n import Catalogue
 from sync.protocol import Connector, ConnectorConfig
+
+MESSAGES = Catalogue({
+    "type.unknown": {
+        "fr": "type de connecteur inconnu « {type} » (types connus : {known})",
+        "en": "unknown connector type '{type}' (known: {known})",
+    },
+    "type.library": {
+        "fr": "le connecteur « {type} » a besoin d'une bibliothèque absente ({library}) : réinstallez le hub",
+        "en": "the '{type}' connector needs a library that is missing ({library}): reinstall the hub",
+    },
+})
 
 #: ``type = "..."`` in a connector section -> "module:Class".
 CONNECTOR_TYPES: dict[str, str] = {
@@ -33,19 +45,20 @@ def register(type_name: str, target: str) -> None:
     CONNECTOR_TYPES[type_name] = target
 
 
-def connector_class(type_name: str, *, section: str = "") -> type[Connector[ConnectorConfig]]:
-    """The class registered for ``type_name``; a ``ConfigError`` naming the section if unknown."""
+def connector_class(type_name: str, *, section: str = "", lang: str = "en") -> type[Connector[ConnectorConfig]]:
+    """The class registered for ``type_name``; a ``ConfigError`` naming the section (in
+    ``lang``) if unknown."""
     target = CONNECTOR_TYPES.get(type_name)
     where = f"connectors.{section}.type" if section else "type"
     if target is None:
         known = ", ".join(sorted(set(CONNECTOR_TYPES) - INTERNAL_TYPES))
-        raise ConfigError(f"{where}: unknown connector type '{type_name}' (known: {known})")
+        raise ConfigError(Problem(MESSAGES.say("type.unknown", lang, type=type_name, known=known),
+                                  field=where, lang=lang))
     module_name, _, class_name = target.partition(":")
     try:
         module = importlib.import_module(module_name)
     except ImportError as exc:
-        raise ConfigError(
-            f"{where}: the '{type_name}' connector needs a library that is missing ({exc.name})"
-        ) from None
+        raise ConfigError(Problem(MESSAGES.say("type.library", lang, type=type_name, library=exc.name),
+                                  field=where, lang=lang)) from None
     cls: type[Connector[ConnectorConfig]] = getattr(module, class_name)
     return cls

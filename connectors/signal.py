@@ -30,6 +30,7 @@ from signalbot._client import ConnectionMode, SignalAPI, SignalAPIError
 from signalbot._generated import RemoteDeleteRequest, SendMessageV2, TextMode
 from signalbot.auth import Authentication, BasicAuthentication
 
+from config.words import Refusal
 from connectors.chat_base import ChatConfig, ChatConnector, admin_identities
 from connectors.chat_board import Pacer, Posted, digest
 from connectors.chat_render import say
@@ -62,10 +63,13 @@ def signal_admin(value: str) -> str:
         return text
     if UUID.fullmatch(text):
         return text.lower()
-    raise ValueError(
+    raise Refusal(
+        f"{value!r} n'est ni un numéro au format international (+ puis des chiffres, sans espace : "
+        "+33612345678) ni l'UUID d'un compte Signal (0b3c7e7e-1111-4222-8333-944455556666) ; "
+        "les noms et pseudos sont choisis par chacun et ne sont jamais admins",
         f"{value!r} is neither a phone number in international form (+ then digits, no spaces: "
         "+33612345678) nor a Signal account UUID (0b3c7e7e-1111-4222-8333-944455556666); "
-        "names and usernames are chosen by people and are never admins"
+        "names and usernames are chosen by people and are never admins",
     )
 
 

@@ -40,6 +40,7 @@ from telegram.error import (
 )
 from telegram.request import HTTPXRequest
 
+from config.words import Refusal
 from connectors.chat_base import ChatConfig, ChatConnector, admin_identities
 from connectors.chat_board import Pacer, Posted, digest
 from connectors.chat_render import say
@@ -83,10 +84,19 @@ def _hide_token_in_logs() -> None:
 
 #: Telegram's own accounts that stand in ``from`` for a sender it hides: never a person, so never
 #: an admin (anyone posting as a channel, or anonymously as a group admin, shows as one of them).
-STAND_INS: dict[int, str] = {
-    ChatID.ANONYMOUS_ADMIN: "@GroupAnonymousBot, the sender shown for group admins who post anonymously",
-    ChatID.FAKE_CHANNEL: "@Channel_Bot, the sender shown for messages posted on behalf of a channel",
-    ChatID.SERVICE_CHAT: "Telegram's service account, the sender shown for posts forwarded from a linked channel",
+STAND_INS: dict[int, dict[str, str]] = {
+    ChatID.ANONYMOUS_ADMIN: {
+        "en": "@GroupAnonymousBot, the sender shown for group admins who post anonymously",
+        "fr": "@GroupAnonymousBot, l'expéditeur affiché pour les admins d'un groupe qui écrivent anonymement",
+    },
+    ChatID.FAKE_CHANNEL: {
+        "en": "@Channel_Bot, the sender shown for messages posted on behalf of a channel",
+        "fr": "@Channel_Bot, l'expéditeur affiché pour les messages publiés au nom d'un canal",
+    },
+    ChatID.SERVICE_CHAT: {
+        "en": "Telegram's service account, the sender shown for posts forwarded from a linked channel",
+        "fr": "le compte de service de Telegram, l'expéditeur affiché pour les messages transférés d'un canal lié",
+    },
 }
 
 
@@ -95,17 +105,24 @@ def telegram_admin(value: object) -> int:
     if isinstance(value, str) and value.strip().lstrip("-").isdecimal():
         value = int(value.strip())
     if isinstance(value, bool) or not isinstance(value, int):
-        raise ValueError(
+        raise Refusal(
+            f"{value!r} n'est pas un identifiant d'utilisateur Telegram : les admins sont des identifiants "
+            "numériques (comme 123456789), jamais des @noms ou des noms, que chacun choisit et change",
             f"{value!r} is not a Telegram user id: admins are numeric user ids (like 123456789), "
-            "never @usernames or names, which people choose and change"
+            "never @usernames or names, which people choose and change",
         )
     if value <= 0:
-        raise ValueError(
+        raise Refusal(
+            f"{value} n'est pas un identifiant d'utilisateur (ils sont positifs ; les groupes et canaux ont "
+            "des identifiants négatifs) : les admins sont des personnes, nommées par leur identifiant numérique",
             f"{value} is not a user id (those are positive; groups and channels have negative chat ids): "
-            "admins are people, named by their numeric user id"
+            "admins are people, named by their numeric user id",
         )
     if value in STAND_INS:
-        raise ValueError(f"{value} is {STAND_INS[value]}: it is nobody in particular, so it cannot be an admin")
+        raise Refusal(
+            f"{value} est {STAND_INS[value]['fr']} : ce n'est personne en particulier, donc pas un admin",
+            f"{value} is {STAND_INS[value]['en']}: it is nobody in particular, so it cannot be an admin",
+        )
     return value
 
 

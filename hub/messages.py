@@ -6,6 +6,10 @@ from sync.i18n import Catalogue
 
 MESSAGES = Catalogue({
     "error.config": {"fr": "Configuration invalide :", "en": "Invalid configuration:"},
+    "owns.not_carried": {
+        "fr": "{fields} : absent(s) de « {type} » (il porte : {carried})",
+        "en": "{fields} not carried by '{type}' (it carries: {carried})",
+    },
     "error.input": {"fr": "Programme invalide, rien n'a été envoyé :", "en": "Invalid programme, nothing was pushed:"},
     "error.run": {"fr": "La synchronisation s'est arrêtée :", "en": "The sync stopped:"},
     "plan.title": {"fr": "Ce que ferait la synchronisation", "en": "What a sync would do"},

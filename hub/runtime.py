@@ -19,6 +19,7 @@ from config.settings import load_settings as read_settings
 from connectors.http import build_client
 from connectors.programme_file import ProgrammeFileConfig
 from connectors.registry import connector_class
+from hub.messages import MESSAGES
 from sync.engine import Engine, Progress
 from sync.errors import ConfigError, Problem
 from sync.protocol import Capability, Connector, ConnectorConfig, ConnectorContext, RequestCounter
@@ -29,15 +30,17 @@ from sync.state import StateStore, StoredConnectorState
 PROGRAMME_SOURCE = "programme"
 
 
-def validate_section(name: str, section: Mapping[str, Any]) -> ConnectorConfig:
-    """One ``[connectors.<name>]`` table checked by its type's own settings class."""
-    cls = connector_class(str(section.get("type")), section=name)
+def validate_section(name: str, section: Mapping[str, Any], lang: str = "en") -> ConnectorConfig:
+    """One ``[connectors.<name>]`` table checked by its type's own settings class; problems said
+    in ``lang``."""
+    cls = connector_class(str(section.get("type")), section=name, lang=lang)
     config = cls.config_model.model_validate(section)
     bad_owns = sorted(set(config.owns) - set(cls.fields) - {"existence"})
     if bad_owns:
         raise ConfigError(Problem(
-            f"{', '.join(bad_owns)} not carried by '{cls.type}' (it carries: {', '.join(cls.fields)})",
-            field=f"connectors.{name}.owns",
+            MESSAGES.say("owns.not_carried", lang, fields=", ".join(bad_owns), type=cls.type,
+                         carried=", ".join(cls.fields)),
+            field=f"connectors.{name}.owns", lang=lang,
         ))
     return config
 

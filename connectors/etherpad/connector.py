@@ -27,6 +27,7 @@ from typing import Any, Literal
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 
+from config.words import Refusal
 from connectors.etherpad.api import ApiKey, ClientCredentials, Credentials, EtherpadAPI
 from connectors.etherpad.messages import say
 from connectors.etherpad.padedit import edit_pad
@@ -90,7 +91,8 @@ class EtherpadConfig(ConnectorConfig):
     @classmethod
     def _pad_id(cls, value: str) -> str:
         if not value or len(value) > PAD_ID_MAX or any(c in value for c in "$/?&#"):
-            raise ValueError(f"an Etherpad pad id has 1 to {PAD_ID_MAX} characters, none of $ / ? & #")
+            raise Refusal(f"un identifiant de pad Etherpad compte 1 à {PAD_ID_MAX} caractères, sans $ / ? & #",
+                          f"an Etherpad pad id has 1 to {PAD_ID_MAX} characters, none of $ / ? & #")
         return value
 
     @model_validator(mode="after")
@@ -98,9 +100,11 @@ class EtherpadConfig(ConnectorConfig):
         key = self.api_key is not None or self.api_key_file is not None
         oauth = self.client_id is not None
         if key == oauth:
-            raise ValueError("give either api_key (or api_key_file), or client_id with client_secret")
+            raise Refusal("donnez soit api_key (ou api_key_file), soit client_id avec client_secret",
+                          "give either api_key (or api_key_file), or client_id with client_secret")
         if oauth and self.client_secret is None and self.client_secret_file is None:
-            raise ValueError("client_id needs client_secret or client_secret_file")
+            raise Refusal("client_id demande client_secret ou client_secret_file",
+                          "client_id needs client_secret or client_secret_file")
         return self
 
 

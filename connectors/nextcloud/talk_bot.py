@@ -25,6 +25,7 @@ from typing import Any
 
 import httpx
 
+from config.words import Refusal
 from connectors.http import describe_transport_error, request_error, request_language
 from connectors.nextcloud.talk import CHAT, HEADERS, TalkClient, reference_id
 from sync.chat import ChannelPolicy, Inbox, Incoming, Outgoing, Responder, drain_inbox
@@ -52,10 +53,13 @@ def talk_admin(value: str) -> str:
     text = value.strip()
     kind, _, ident = text.rpartition("/") if "/" in text else (USERS, "", text)
     if kind != USERS or not ident:
-        raise ValueError(
+        raise Refusal(
+            f"{value!r} ne peut pas être admin : seul un compte du serveur Nextcloud le peut, donné sous "
+            "la forme users/<identifiant> ou par son seul identifiant (un invité, un utilisateur relayé ou "
+            "fédéré ou un bot peut porter n'importe quel identifiant)",
             f"{value!r} cannot be an admin: only an account of the Nextcloud server can, given as "
             "users/<user id> or its bare user id (a guest, a bridged or federated user or a bot can "
-            "have any id)"
+            "have any id)",
         )
     return f"{USERS}/{ident}"
 

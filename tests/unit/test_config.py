@@ -132,7 +132,7 @@ def test_every_problem_is_named(tmp_path: Path) -> None:
         load_settings(path, EN)
     text = str(caught.value)
     assert "field 'hub.language'" in text
-    assert "connectors.a.type: unknown connector type 'nope'" in text
+    assert "field 'connectors.a.type': unknown connector type 'nope'" in text
     assert "field 'connectors.b.type': missing 'type'" in text
     assert "field 'connectors.c.path'" in text
     assert "field 'connectors.d.owns': colour not carried by 'files'" in text
@@ -234,3 +234,25 @@ def test_an_admin_that_is_no_identity_is_refused_by_name(
     text = str(caught.value)
     assert f"field '{field}'" in text and why in text
     assert text.count("field '") == 1  # the other sections are fine
+
+
+def test_connector_problems_are_said_in_the_configuration_language(tmp_path: Path) -> None:
+    """Unknown types, fields a type does not carry and refused admins, in French when the file
+    says so: no English inside « Configuration invalide »."""
+    path = write(tmp_path, '[hub]\nlanguage = "fr"\n[connectors.a]\ntype = "nope"\n'
+                           '[connectors.d]\ntype = "files"\npath = "p"\nowns = ["colour"]\n'
+                           '[connectors.tg]\ntype = "telegram"\ntoken = "x"\nchats = [-1]\nadmins = ["@ann"]\n'
+                           '[connectors.pad]\ntype = "etherpad"\nurl = "http://pad.example"\npad = "a/b"\n'
+                           '[connectors.pad2]\ntype = "etherpad"\nurl = "http://pad.example"\npad = "ab"\n')
+    with pytest.raises(ConfigError) as caught:
+        load_settings(path, {})
+    text = str(caught.value)
+    assert "champ « connectors.a.type » : type de connecteur inconnu « nope »" in text
+    assert "champ « connectors.d.owns » : colour : absent(s) de « files »" in text
+    assert "« '@ann' n'est pas un identifiant d'utilisateur Telegram" not in text  # quoted once, as typed
+    assert "'@ann' n'est pas un identifiant d'utilisateur Telegram" in text
+    assert "un identifiant de pad Etherpad compte 1 à" in text
+    assert "donnez soit api_key" in text
+    for english in ("unknown connector type", "not carried by", "is not a Telegram user id", "pad id has",
+                    "give either"):
+        assert english not in text
