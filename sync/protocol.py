@@ -314,7 +314,7 @@ class Connector(abc.ABC, Generic[C]):
 
     # helpers -----------------------------------------------------------------------------
     def secret(self, name: str) -> str | None:
-        return self.config.secret(name, self.ctx.base_dir)
+        return self.config.secret(name, self.ctx.base_dir, lang=self.ctx.language)
 
     @property
     def owns(self) -> frozenset[str]:

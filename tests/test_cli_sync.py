@@ -212,3 +212,15 @@ def test_an_unreadable_programme_is_bad_input_named_by_line(tmp_path: Path, dama
     assert (tmp_path / "public" / "programme.json").read_bytes() == before, "nothing pushed"
     checked = run_hub("check", "--config", str(config))
     assert checked.returncode == 2 and said in checked.stdout and "Traceback" not in checked.stderr
+
+
+def test_a_missing_secret_file_is_said_in_the_configuration_language(tmp_path: Path) -> None:
+    """The start-up language (the system's French here) gives way to the file's `language`."""
+    config = write_config(tmp_path, '[connectors.calendar]\ntype = "caldav"\nurl = "http://127.0.0.1:9/cal/"\n'
+                                    'username = "hub"\npassword_file = "secrets/calendar"\n',
+                          hub_extra='language = "en"')
+    result = run_hub("sync", "--config", str(config), env={"LANG": "fr_FR.UTF-8", "HUB_LANGUAGE": "fr"})
+    said = result.stdout + result.stderr
+    assert result.returncode != 0
+    assert "cannot read the secret file for 'password'" in said and "secrets/calendar (no such file)" in said
+    assert "impossible de lire" not in said and "Not quite up to date" in said
