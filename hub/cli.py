@@ -184,7 +184,20 @@ cli.add_command(export)
 
 
 def main() -> None:
-    cli()
+    """``hub``: click without its standalone handler, so its own refusals (an unknown option, a
+    missing argument) are said in the start-up language like everything else."""
+    from hub.help import LANGUAGE
+    from hub.usage import aborted, show
+
+    try:
+        code = cli.main(prog_name="hub", standalone_mode=False)
+    except click.ClickException as exc:
+        show(exc, LANGUAGE)
+        sys.exit(exc.exit_code)
+    except (click.Abort, KeyboardInterrupt, EOFError):
+        click.echo(aborted(LANGUAGE), err=True)
+        sys.exit(1)
+    sys.exit(code if isinstance(code, int) else 0)
 
 
 if __name__ == "__main__":
