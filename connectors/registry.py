@@ -33,6 +33,7 @@ CONNECTOR_TYPES: dict[str, str] = {
     "wordpress": "connectors.wordpress:WordPressConnector",
     "telegram": "connectors.telegram:TelegramConnector",
     "signal": "connectors.signal:SignalConnector",
+    "email": "connectors.email:EmailConnector",
 }
 #: Types a configuration does not name itself: the programme file comes from ``[hub] programme``.
 INTERNAL_TYPES = frozenset({"programme_file"})
