@@ -27,6 +27,7 @@ import logging
 import ssl
 import threading
 import time
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
@@ -79,10 +80,12 @@ class Mailbox:
 class SMTPServer:
     """aiosmtpd on 127.0.0.1, STARTTLS (or implicit TLS) and AUTH, recording what it gets."""
 
-    def __init__(self, folder: Path, *, implicit_tls: bool = False, size_limit: int = 10_000_000,
+    def __init__(self, folder: Path, *, encryption: str = "starttls", size_limit: int = 10_000_000,
                  mailbox: Mailbox | None = None) -> None:
+        """``encryption``: "starttls" (port 587 style), "tls" (465 style) or "none" (a server
+        with no certificate: it offers neither STARTTLS nor, without TLS, AUTH)."""
         self.mailbox = mailbox or Mailbox()
-        self.implicit_tls = implicit_tls
+        self.encryption = encryption
         self.size_limit = size_limit
         self.port = free_port()
         self.host = "127.0.0.1"
@@ -119,9 +122,11 @@ class SMTPServer:
             "data_size_limit": self.size_limit,
             "server_hostname": "smtp.assemblee.example.org",
         }
-        if self.implicit_tls:
+        if self.encryption == "tls":
             kwargs["ssl_context"] = self.context
-        else:
+            # aiosmtpd counts only STARTTLS as TLS for AUTH; here the socket is TLS from the start
+            kwargs["auth_require_tls"] = False
+        elif self.encryption == "starttls":
             kwargs["tls_context"] = self.context
             kwargs["require_starttls"] = True
         self._controller = _Controller(self, hostname=self.host, port=self.port, **kwargs)
@@ -227,7 +232,7 @@ class SMTPServer:
         content = envelope.original_content or b""
         size = next((o.split("=", 1)[1] for o in envelope.mail_options if o.upper().startswith("SIZE=")), None)
         record = Received(envelope.mail_from or "", list(envelope.rcpt_tos), content, _login(session),
-                          session.ssl is not None, size)
+                          self.encryption == "tls" or session.ssl is not None, size)
         with self._lock:
             self._received.append(record)
             held, self._hold = self._hold, None
@@ -254,7 +259,9 @@ class _Controller(Controller):
     def factory(self) -> SMTP:
         with self.owner._lock:
             self.owner.connections += 1
-        return super().factory()
+        with warnings.catch_warnings():  # implicit TLS: AUTH without STARTTLS is safe, not a risk
+            warnings.simplefilter("ignore", UserWarning)
+            return super().factory()
 
 
 def _login(session: Session) -> str | None:
