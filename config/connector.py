@@ -29,6 +29,11 @@ class ConnectorConfig(BaseModel):
         "('existence' lets it add and remove sessions).",
     )
     enabled: bool = True
+    sync: bool = Field(
+        True,
+        description="False: hub sync leaves this section out; only what names it uses it "
+        "(the organisers' calendar a poll connector puts meetings in).",
+    )
     review: Literal["never", "mass", "deletions", "always"] = Field(
         "mass",
         description="When this source's edits wait for an organiser's 'hub review --accept': "

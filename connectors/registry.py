@@ -34,6 +34,7 @@ CONNECTOR_TYPES: dict[str, str] = {
     "telegram": "connectors.telegram:TelegramConnector",
     "signal": "connectors.signal:SignalConnector",
     "email": "connectors.email:EmailConnector",
+    "framadate": "connectors.framadate:FramadateConnector",
 }
 #: Types a configuration does not name itself: the programme file comes from ``[hub] programme``.
 INTERNAL_TYPES = frozenset({"programme_file"})

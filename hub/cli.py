@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import sys
 from importlib.metadata import PackageNotFoundError, version
+from typing import Any
 
 import click
 
@@ -170,6 +171,77 @@ def pad_new(title: str, config_path: str | None, as_json: bool, connector_name: 
     from hub.commands import pad_new_command
 
     sys.exit(pad_new_command(title, config_path, as_json, connector_name, lang))
+
+
+@cli.group(help=h("poll"))
+def poll() -> None:
+    pass
+
+
+@poll.group("create", help=h("poll.create"))
+def poll_create() -> None:
+    pass
+
+
+poll_options = [
+    config_option, json_option,
+    click.option("--connector", "connector_name", default=None, help=h("poll.connector")),
+]
+
+
+def _poll_options(func: Any) -> Any:
+    for option in reversed(poll_options):
+        func = option(func)
+    return func
+
+
+@poll_create.command("dates", help=h("poll.dates"))
+@_poll_options
+@click.argument("title")
+@click.option("--slot", "slots", multiple=True, required=True, help=h("poll.slot"))
+@click.option("--until", default=None, help=h("poll.until"))
+@click.option("--description", default="", help=h("poll.description"))
+@click.option("--announce", is_flag=True, help=h("poll.announce"))
+def poll_create_dates(config_path: str | None, as_json: bool, connector_name: str | None, title: str,
+                      slots: tuple[str, ...], until: str | None, description: str, announce: bool) -> None:
+    from hub.poll import create_dates_command
+
+    sys.exit(create_dates_command(config_path, as_json, connector_name, title, slots, until, description, announce))
+
+
+@poll_create.command("signup", help=h("poll.signup"))
+@_poll_options
+@click.option("--day", required=True, help=h("poll.day"))
+@click.option("--kind", "kinds", multiple=True, default=("workshop",), help=h("poll.kind"))
+@click.option("--title", default=None, help=h("poll.title"))
+@click.option("--until", default=None, help=h("poll.until"))
+@click.option("--description", default="", help=h("poll.description"))
+@click.option("--announce", is_flag=True, help=h("poll.announce"))
+def poll_create_signup(config_path: str | None, as_json: bool, connector_name: str | None, day: str,
+                       kinds: tuple[str, ...], title: str | None, until: str | None, description: str,
+                       announce: bool) -> None:
+    from hub.poll import create_signup_command
+
+    sys.exit(create_signup_command(config_path, as_json, connector_name, day, kinds, title, until, description,
+                                   announce))
+
+
+@poll.command("status", help=h("poll.status"))
+@_poll_options
+@click.argument("poll_ref", metavar="POLL", required=False)
+def poll_status(config_path: str | None, as_json: bool, connector_name: str | None, poll_ref: str | None) -> None:
+    from hub.poll import status_command as run
+
+    sys.exit(run(config_path, as_json, connector_name, poll_ref))
+
+
+@poll.command("close", help=h("poll.close"))
+@_poll_options
+@click.argument("poll_ref", metavar="POLL")
+def poll_close(config_path: str | None, as_json: bool, connector_name: str | None, poll_ref: str) -> None:
+    from hub.poll import status_command as run
+
+    sys.exit(run(config_path, as_json, connector_name, poll_ref, close=True))
 
 
 @cli.command("bots", help=h("bots"))

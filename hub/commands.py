@@ -182,6 +182,9 @@ def status_command(config_path: str | None, as_json: bool) -> int:
         "open_conflicts": len(store.open_conflicts()),
         "review": [batch_json(b) for b in store.held_batches()],
     }
+    from hub.poll import status_lines
+
+    extra["facilitation"] = status_lines(settings, store, lang)
     if as_json:
         click.echo(json.dumps({"connectors": last["connectors"], "changes": last["changes"],
                                "conflicts": last["conflicts"], "status": extra}, ensure_ascii=False))
@@ -205,6 +208,8 @@ def status_command(config_path: str | None, as_json: bool) -> int:
         sessions = HeldSummary.from_json(batch.summary).sessions
         console.print(say("status.review", lang, batch=batch.id, connector=batch.connector, sessions=sessions),
                       markup=False)
+    for line in extra["facilitation"]:
+        console.print(line, markup=False)
     return EXIT_OK
 
 

@@ -126,6 +126,53 @@ HELP = Catalogue({
         "en": "Etherpad connector section (default: the only one).",
     },
     "pad.lang": {"fr": "Langue du modèle.", "en": "Template language."},
+    "poll": {
+        "fr": "Les sondages Framadate : dates de réunion, inscriptions aux ateliers.",
+        "en": "Framadate polls: meeting dates, workshop sign-ups.",
+    },
+    "poll.create": {
+        "fr": "Créer un sondage et afficher son lien public.",
+        "en": "Create a poll and print its public link.",
+    },
+    "poll.dates": {
+        "fr": "Un sondage de dates ; clos, le créneau choisi devient une réunion (agenda, notes, visio, annonce).",
+        "en": "A date poll; once closed, the chosen slot becomes a meeting (calendar, notes pad, visio, announcement).",
+    },
+    "poll.signup": {
+        "fr": "Un sondage d'inscription : un choix par atelier du jour.",
+        "en": "A sign-up poll: one choice per workshop of the day.",
+    },
+    "poll.slot": {
+        "fr": "Un créneau proposé : 2021-10-05T18:00 ou 2021-10-05T18:00/19:30 (répéter).",
+        "en": "A proposed slot: 2021-10-05T18:00 or 2021-10-05T18:00/19:30 (repeat).",
+    },
+    "poll.until": {
+        "fr": "Date de clôture (2021-10-01 ou 2021-10-01T12:00) ; ensuite hub poll status clôt le sondage.",
+        "en": "Closing date (2021-10-01 or 2021-10-01T12:00); after it, hub poll status closes the poll.",
+    },
+    "poll.day": {"fr": "Le jour du programme (2021-11-13).", "en": "The programme day (2021-11-13)."},
+    "poll.kind": {
+        "fr": "Types de séances proposés (workshop par défaut ; répéter).",
+        "en": "Session kinds offered (workshop by default; repeat).",
+    },
+    "poll.title": {"fr": "Titre du sondage.", "en": "The poll's title."},
+    "poll.description": {"fr": "Texte affiché sous le titre.", "en": "Text shown under the title."},
+    "poll.announce": {
+        "fr": "Annoncer le lien dans les discussions de announce_to.",
+        "en": "Announce the link in the chats of announce_to.",
+    },
+    "poll.connector": {
+        "fr": "La section framadate à utiliser, s'il y en a plusieurs.",
+        "en": "The framadate section to use, when there are several.",
+    },
+    "poll.status": {
+        "fr": "Les réponses de chaque sondage (ou de POLL) ; clôt les sondages échus, signale les ateliers pleins.",
+        "en": "Each poll's answers (or POLL's); closes polls past their date, flags over-full workshops.",
+    },
+    "poll.close": {
+        "fr": "Clore un sondage de dates maintenant : le meilleur créneau devient une réunion.",
+        "en": "Close a date poll now: the best slot becomes a meeting.",
+    },
     "export": {
         "fr": "Écrire le programme tel que le hub le tient après la dernière synchronisation : "
               "en YAML (le format du fichier de programme), en ICS ou en JSON frab.",

@@ -127,7 +127,7 @@ def build_engine(
     ``revert``, a sync that also undoes that numbered run)."""
     store = store or open_store(settings)
     counter = RequestCounter()
-    connectors = build_connectors(settings, counter, store=store)
+    connectors = build_connectors(settings, counter, store=store, only=lambda s: s.config.sync)
     return Engine(settings, store, connectors, counter, redact=redactor(settings),
                   force_delete=force_delete, progress=progress, clock=clock, revert=revert)
 

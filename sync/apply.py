@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import replace
 from typing import Any
 
@@ -159,13 +159,20 @@ class OutboxWorker:
                 store.save_cursor(conn, runtime.name, collection, synced_seq=0, keep_token=True)
         return again
 
+    async def send_messages(self, runtime: Runtime, programme: Programme, keys: Collection[str]) -> None:
+        """Send now the due chat messages queued under ``keys`` (a notice queued outside a sync,
+        by ``hub poll``), with the same bookkeeping as a sync's: sent once, or pending, or in doubt."""
+        for entry in self.store.outbox_entries(runtime.name, ("pending",), due_before=self.clock()):
+            if entry.op in ("announce", "notice") and entry.key in keys:
+                await self._send_one(self.store, runtime, programme, entry)
+
     async def _send_one(self, store: StateStore, runtime: Runtime, programme: Programme, entry: OutboxEntry) -> None:
         """One chat message: an announcement, or an organisers' notice (held changes)."""
         with store.transaction() as conn:
             store.mark(conn, [entry.id], "sending", attempt=True)
         try:
             if entry.op == "notice":
-                text = notice_text(entry.payload or {}, runtime.connector.ctx.language)
+                text = message_text(entry.payload or {}, runtime.connector.ctx.language)
                 await runtime.connector.post_text(entry.target, text)
                 ref = RemoteRef(entry.key)
             else:
@@ -198,6 +205,14 @@ class OutboxWorker:
         with store.transaction() as conn:
             store.mark(conn, [entry.id], "done", remote_ref=ref.remote_id)
         runtime.report.sent += 1
+
+
+def message_text(payload: Mapping[str, Any], lang: str) -> str:
+    """A notice's text: written in each language when queued (``texts``), else a held batch's."""
+    texts = payload.get("texts")
+    if isinstance(texts, Mapping):
+        return str(texts.get(lang) or next(iter(texts.values()), ""))
+    return notice_text(payload, lang)
 
 
 def _announcement_from(
