@@ -33,6 +33,7 @@ CONNECTOR_TYPES: dict[str, str] = {
     "wordpress": "connectors.wordpress:WordPressConnector",
     "telegram": "connectors.telegram:TelegramConnector",
     "signal": "connectors.signal:SignalConnector",
+    "humhub": "connectors.humhub:HumHubConnector",
     "email": "connectors.email:EmailConnector",
     "framadate": "connectors.framadate:FramadateConnector",
 }

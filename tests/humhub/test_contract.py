@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
+from typing import ClassVar
 
 import pytest
 
@@ -15,7 +16,7 @@ from tests.humhub.conftest import PASSWORD, HumHubSite
 class TestHumHubContract(ReadableConnectorContract):
     connector_type = "humhub"
 
-    settings: dict[str, object] = {}
+    settings: ClassVar[Mapping[str, object]] = {}
 
     @pytest.fixture
     async def connector(self, humhub: HumHubSite) -> AsyncIterator[HumHubConnector]:
@@ -35,4 +36,4 @@ class TestHumHubContract(ReadableConnectorContract):
 
 
 class TestHumHubJwtContract(TestHumHubContract):
-    settings = {"auth": "jwt", "token": None, "username": "hub", "password": PASSWORD}
+    settings: ClassVar[Mapping[str, object]] = {"auth": "jwt", "token": None, "username": "hub", "password": PASSWORD}
