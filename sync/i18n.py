@@ -4,12 +4,14 @@ Every message a person reads comes from a :class:`Catalogue` (defined in :mod:`c
 the bottom layer, and re-exported here) in both languages (this module's
 :data:`MESSAGES` for announcements; each layer and connector keeps its own), and ``say(key,
 lang)`` picks one. Dates follow each language's habits: "samedi 13 novembre, 15 h" and
-"Saturday 13 November, 15:00".
+"Saturday 13 November, 15:00" (names from Babel's CLDR data; the hour the way each language
+writes it on a programme).
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Literal
 
 from config.words import Catalogue as Catalogue  # re-exported: every layer says `from sync.i18n`
@@ -18,6 +20,8 @@ from config.words import log_texts as log_texts
 Lang = Literal["fr", "en"]
 LANGUAGES: tuple[Lang, ...] = ("fr", "en")
 
+#: Day and month names, for reading dates people typed (the pad's day headings); dates the hub
+#: writes come from Babel (:func:`say_date`).
 WEEKDAYS = {
     "fr": ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"),
     "en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
@@ -73,11 +77,13 @@ def say_time(moment: datetime, lang: str) -> str:
     return f"{moment.hour:02d}:{moment.minute:02d}"
 
 
+@lru_cache(maxsize=4096)
 def say_date(day: date, lang: str) -> str:
-    """'samedi 13 novembre' / 'Saturday 13 November'."""
-    weekday = WEEKDAYS[lang if lang in WEEKDAYS else "fr"][day.weekday()]
-    month = MONTHS[lang if lang in MONTHS else "fr"][day.month - 1]
-    return f"{weekday} {day.day} {month}"
+    """'samedi 13 novembre' / 'Saturday 13 November': the day and month names from the Unicode
+    CLDR (Babel), so a new language needs no table here."""
+    from babel.dates import format_date
+
+    return format_date(day, "EEEE d MMMM", locale=lang if lang in LANGUAGES else "fr")
 
 
 def say_moment(moment: datetime, lang: str) -> str:
