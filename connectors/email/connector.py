@@ -25,7 +25,7 @@ import hashlib
 import logging
 import time
 from collections.abc import Mapping
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from email.policy import SMTP
 from pathlib import Path
 from typing import Any, ClassVar
@@ -171,24 +171,24 @@ class EmailConnector(Connector[EmailConfig]):
             log.info("[%s] %d change(s) kept for the digest of %s", self.name, len(announcement.changes), target)
         return RemoteRef(f"digest:{identity}")
 
-    def digest_day(self, programme: Programme) -> date | None:
-        """The day whose digest time has most recently come (event time zone)."""
-        at = self.config.digest_time
-        if at is None:
-            return None
-        local = datetime.fromtimestamp(self.clock(), programme.tz)
-        return local.date() if local.time() >= at else local.date() - timedelta(days=1)
+    def slot(self, at: float, tz: tzinfo) -> datetime:
+        """The digest a change kept at ``at`` goes in: the first digest time after it (event
+        time zone). A digest carries the changes since the previous one."""
+        digest_time = self.config.digest_time
+        assert digest_time is not None
+        local = datetime.fromtimestamp(at, tz)
+        day = local.date() if local.time() < digest_time else local.date() + timedelta(days=1)
+        return datetime.combine(day, digest_time, tzinfo=tz)
 
     async def refresh(self, programme: Programme) -> None:
         """Send the digest of each address whose digest time has come and that has changes
-        kept; nothing (no request) otherwise."""
-        day = self.digest_day(programme)
-        if day is None:
+        kept for it; nothing (no request) otherwise."""
+        if self.config.digest_time is None:
             return
         failures: list[ConnectorError] = []
         for target in self.targets():
             try:
-                await self._send_digest(target, programme, day)
+                await self._send_digest(target, programme)
             except ConnectorError as exc:
                 failures.append(exc)
         for extra in failures[1:]:
@@ -196,7 +196,7 @@ class EmailConnector(Connector[EmailConfig]):
         if failures:
             raise failures[0]
 
-    async def _send_digest(self, target: str, programme: Programme, day: date) -> None:
+    async def _send_digest(self, target: str, programme: Programme) -> None:
         key = self._digest_key(target)
         state = self.records.load(key)
         queue: list[dict[str, Any]] = list(state.get("queue", []))
@@ -204,38 +204,38 @@ class EmailConnector(Connector[EmailConfig]):
         if sending is not None:
             # A run stopped between sending and recording: in doubt, never resent.
             done = set(sending["identities"])
-            state.update(queue=[q for q in queue if q["identity"] not in done], sending=None,
-                         last=max(str(state.get("last") or ""), sending["day"]),
-                         in_doubt=[*state.get("in_doubt", []), sending])
-            self.records.save(key, state)
+            self.records.save(key, {**state, "queue": [q for q in queue if q["identity"] not in done],
+                                    "sending": None, "in_doubt": [*state.get("in_doubt", []), sending]})
             raise DeliveryUnknown(say("error.digest_in_doubt", self.lang, day=sending["day"], recipient=target,
                                       message_id=sending["message_id"]), connector=self.name)
-        if not queue or str(state.get("last") or "") >= day.isoformat():
+        now = datetime.fromtimestamp(self.clock(), programme.tz)
+        due = [q for q in queue if self.slot(q["at"], programme.tz) <= now]
+        if not due:
             return
-        identities = [q["identity"] for q in queue]
-        changes = coalesce(_change_from(c) for q in queue for c in q["changes"])
+        identities = {q["identity"] for q in due}
+        rest = [q for q in queue if q["identity"] not in identities]
+        changes = coalesce(_change_from(c) for q in due for c in q["changes"])
         if not changes:
             log.info("[%s] the changes queued for %s cancel out: no digest", self.name, target)
-            self.records.save(key, {**state, "queue": []})
+            self.records.save(key, {**state, "queue": rest})
             return
+        day = max(self.slot(q["at"], programme.tz) for q in due).date()
         letter = digest_letter(changes, programme.venues, self.lang, day)
         message_id = self.message_id(target, f"digest:{day.isoformat()}")
-        sending = {"day": day.isoformat(), "message_id": message_id, "identities": identities}
+        sending = {"day": day.isoformat(), "message_id": message_id, "identities": sorted(identities)}
         self.records.save(key, {**state, "sending": sending})
-        rest = [q for q in queue if q["identity"] not in set(identities)]
         try:
             await self._send(target, letter, message_id)
         except PermanentError as exc:
-            # Refused for good (DeliveryUnknown included): recorded, never retried.
-            failed = {**sending, "error": str(exc)}
+            # Refused for good, or perhaps sent (DeliveryUnknown): recorded, never retried.
             bucket = "in_doubt" if isinstance(exc, DeliveryUnknown) else "failed"
-            self.records.save(key, {**state, "queue": rest, "sending": None, "last": day.isoformat(),
-                                    bucket: [*state.get(bucket, []), failed]})
+            self.records.save(key, {**state, "queue": rest, "sending": None,
+                                    bucket: [*state.get(bucket, []), {**sending, "error": str(exc)}]})
             raise
         except ConnectorError:
             self.records.save(key, {**state, "sending": None})  # not sent: kept for the next sync
             raise
-        self.records.save(key, {**state, "queue": rest, "sending": None, "last": day.isoformat()})
+        self.records.save(key, {**state, "queue": rest, "sending": None})
 
 
 def _change_record(change: Change) -> dict[str, Any]:
