@@ -39,6 +39,11 @@ PARSE_FORMAT = {"en": "%Y-%m-%d", "fr": "%d/%m/%Y"}
 KNOWN_FIELDS = frozenset({"title", "name", "description"})
 
 
+#: An admin id where admin links carry one (a ``Location`` header is logged before it is read).
+ADMIN_IN_TEXT = re.compile(r"[A-Za-z0-9]{24}(?=/admin)|(?<=adminstuds\.php\?poll=)[A-Za-z0-9]{24}"
+                           r"|(?<=admin=)[A-Za-z0-9]{24}")
+
+
 class AdminLinks(logging.Filter):
     """Masks the admin ids this process knows in the HTTP libraries' log records."""
 
@@ -47,16 +52,20 @@ class AdminLinks(logging.Filter):
         self.ids: set[str] = set()
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if self.ids:
-            text = record.getMessage()
-            for admin_id in self.ids:
-                text = text.replace(admin_id, MASK)
-            record.msg, record.args = text, None
+        text = record.getMessage()
+        masked = ADMIN_IN_TEXT.sub(MASK, text)
+        for admin_id in self.ids:
+            masked = masked.replace(admin_id, MASK)
+        if masked != text:
+            record.msg, record.args = masked, None
         return True
 
 
 ADMIN_LINKS = AdminLinks()
-for _name in ("httpx", "httpcore"):
+#: Where httpx and httpcore log URLs and headers (a logger's filter does not reach its children).
+HTTP_LOGGERS = ("httpx", "httpcore", "httpcore.http11", "httpcore.http2", "httpcore.connection",
+                "httpcore.proxy", "httpcore.socks")
+for _name in HTTP_LOGGERS:
     logging.getLogger(_name).addFilter(ADMIN_LINKS)
 
 

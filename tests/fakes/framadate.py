@@ -58,11 +58,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode
 
 import httpx
 from starlette.applications import Starlette
-from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
@@ -159,6 +158,28 @@ class _Form:
     hidden: bool = False
     format: str | None = None
     choices: list[tuple[str, list[str]]] = field(default_factory=list)
+
+
+class Form:
+    """A form-encoded body as PHP reads it (``name[]`` repeated for arrays)."""
+
+    def __init__(self, pairs: list[tuple[str, str]]) -> None:
+        self.pairs = pairs
+
+    def __contains__(self, key: object) -> bool:
+        return any(k == key for k, _v in self.pairs)
+
+    def get(self, key: str, default: str = "") -> str:
+        return next((v for k, v in reversed(self.pairs) if k == key), default)
+
+    def getlist(self, key: str) -> list[str]:
+        return [v for k, v in self.pairs if k == key]
+
+
+async def _form(request: Request) -> Form:
+    if request.method != "POST":
+        return Form([])
+    return Form(parse_qsl((await request.body()).decode(), keep_blank_values=True))
 
 
 @dataclass
@@ -274,7 +295,7 @@ class FakeFramadate:
         if fault is not None:
             return fault
         form: _Form = session.setdefault("form", _Form())
-        data = await request.form() if request.method == "POST" else FormData()
+        data = await _form(request)
         if "lang" in data and data["lang"] in LANGUAGES:
             session["lang"] = data["lang"]
         poll_type = "date" if request.query_params.get("type") == "date" or data.get("type") == "date" else "classic"
@@ -305,7 +326,7 @@ class FakeFramadate:
                 return self._cookie(Response(status_code=302, headers={"Location": target}), sid)
         return self._cookie(self._step1_form(lang, poll_type, data, errors), sid)
 
-    def _step1_form(self, lang: str, poll_type: str, data: FormData, errors: dict[str, str]) -> HTMLResponse:
+    def _step1_form(self, lang: str, poll_type: str, data: Form, errors: dict[str, str]) -> HTMLResponse:
         def group(name: str, field_html: str) -> str:
             mark = " has-error" if name in errors else ""
             alert = (f'<div class="alert alert-danger"><p id="poll_{name}_error">{html.escape(errors[name])}</p></div>'
@@ -354,7 +375,7 @@ class FakeFramadate:
             return self._cookie(self._error(lang, "step1"), sid)
         if form.format != "D":
             form.format, form.choices = "D", []
-        data = await request.form() if request.method == "POST" else FormData()
+        data = await _form(request)
         if data.get("confirmation"):
             return self._cookie(self._create(request, session, form, str(data.get("enddate", "")), lang), sid)
         if not data.get("choixheures"):
@@ -414,7 +435,7 @@ class FakeFramadate:
             return self._cookie(self._error(lang, "step1"), sid)
         if form.format != "A":
             form.format, form.choices = "A", []
-        data = await request.form() if request.method == "POST" else FormData()
+        data = await _form(request)
         if "confirmation" in data:
             return self._cookie(self._create(request, session, form, str(data.get("enddate", "")), lang), sid)
         if "fin_sondage_autre" in data:
@@ -516,7 +537,7 @@ class FakeFramadate:
             return self._cookie(self._error(lang, "exists"), sid)
         message = ""
         if request.method == "POST":
-            data = await request.form()
+            data = await _form(request)
             if "save" in data:
                 message = self._vote(poll, data)
         with self._lock:
@@ -533,7 +554,7 @@ class FakeFramadate:
                 '<button type="submit" name="save" class="btn btn-success">Save</button></form>')
         return self._cookie(self._page(lang, poll.title, body), sid)
 
-    def _vote(self, poll: Poll, data: FormData) -> str:
+    def _vote(self, poll: Poll, data: Form) -> str:
         name = str(data.get("name", "")).strip()
         with self._lock:
             columns = poll.columns()
