@@ -213,14 +213,17 @@ class EtherpadAPI:
             # Not Etherpad's envelope: a proxy's page or another server. A 404 here must not
             # read as "the pad does not exist" (only code 1 says that).
             raise_for_response(response, self.connector, function, conditional=False)
-            raise PermanentError(f"{function}: not an Etherpad API answer", connector=self.connector)
+            raise PermanentError(
+                f"{function}: {response.request.url.copy_with(query=None)} answered {response.status_code} "
+                "with no Etherpad API answer", connector=self.connector)
         if code == 0:
             return body.get("data")
         raise self._error(function, code, str(body.get("message") or ""), response)
 
     def _error(self, function: str, code: int, message: str, response: httpx.Response) -> ConnectorError:
         """An error envelope through the shared table, with the status Etherpad gives its code."""
-        what = f"{function}: {message}" if message else function
+        where = f"{function} ({self.url}/api/{self.version}/{function})"
+        what = f"{where}: {message}" if message else where
         if code == 1 and "does not exist" in message:
             return NotFound(what, connector=self.connector)  # "padID does not exist"
         if code == 3:

@@ -84,6 +84,19 @@ MESSAGES = Catalogue({
         "fr": "XML-RPC est désactivé sur {url}",
         "en": "XML-RPC is disabled on {url}",
     },
+    "xmlrpc.fault": {
+        "fr": "{what} : {endpoint} a refusé (erreur XML-RPC {code} : {reason})",
+        "en": "{what}: {endpoint} refused (XML-RPC fault {code}: {reason})",
+    },
+    "xmlrpc.status": {"fr": "{what} : {endpoint} a répondu {status}", "en": "{what}: {endpoint} answered {status}"},
+    "xmlrpc.not_xmlrpc": {
+        "fr": "{what} : la réponse de {endpoint} n'est pas du XML-RPC (est-ce bien un site WordPress ?)",
+        "en": "{what}: the answer of {endpoint} is not XML-RPC (is this a WordPress site?)",
+    },
+    "xmlrpc.unreachable": {
+        "fr": "{what} : impossible de joindre {endpoint} ({reason})",
+        "en": "{what}: cannot reach {endpoint} ({reason})",
+    },
 })
 
 

@@ -168,11 +168,12 @@ class XmlRpcAPI(SiteAPI):
             code = fault.faultCode
             if code == 404 and missing_ok:
                 return None
-            message = f"{what}: XML-RPC fault {code} ({fault.faultString})"
+            message = say("xmlrpc.fault", self.lang, what=what, endpoint=self.endpoint, code=code,
+                          reason=fault.faultString)
             raise error_for_status(code, message, connector=self.connector, transient=False) from None
         except xmlrpc.client.ProtocolError as exc:
             # An HTTP error on xmlrpc.php itself: a 404 means no endpoint, not a missing page.
-            message = f"{what}: {self.endpoint.rsplit('/', 1)[-1]} answered {exc.errcode}"
+            message = say("xmlrpc.status", self.lang, what=what, endpoint=self.endpoint, status=exc.errcode)
             headers = {str(k).lower(): str(v) for k, v in dict(exc.headers or {}).items()}
             raise error_for_status(
                 exc.errcode,
@@ -183,11 +184,12 @@ class XmlRpcAPI(SiteAPI):
             ) from None
         except (xmlrpc.client.ResponseError, ExpatError):
             raise PermanentError(
-                f"{what}: the server's answer is not XML-RPC (is this a WordPress site?)", connector=self.connector
+                say("xmlrpc.not_xmlrpc", self.lang, what=what, endpoint=self.endpoint), connector=self.connector
             ) from None
         except (OSError, http.client.HTTPException) as exc:
             raise TransientError(
-                f"{what}: cannot reach the server ({type(exc).__name__})", connector=self.connector
+                say("xmlrpc.unreachable", self.lang, what=what, endpoint=self.endpoint, reason=type(exc).__name__),
+                connector=self.connector,
             ) from None
 
     async def supported_methods(self) -> frozenset[str]:

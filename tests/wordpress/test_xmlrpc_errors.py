@@ -83,7 +83,7 @@ async def test_faults_are_definite_answers(
     server.fault(code, "Sorry, no.")
     with pytest.raises(error) as caught:
         await api.save_page("7", "programme", "Programme", "<p>x</p>")
-    assert type(caught.value) is error and f"XML-RPC fault {code}" in str(caught.value)
+    assert type(caught.value) is error and f"/xmlrpc.php refused (XML-RPC fault {code}" in str(caught.value)
 
 
 async def test_a_missing_page_is_none_when_looked_up(scripted: tuple[Scripted, XmlRpcAPI]) -> None:
@@ -104,5 +104,5 @@ async def test_a_real_wordpress_fault_for_a_missing_page(harness_factory: Callab
     api = h.connector.api
     assert isinstance(api, XmlRpcAPI)
     assert await api.page_by_id("987654") is None
-    with pytest.raises(NotFound, match="XML-RPC fault 404"):
+    with pytest.raises(NotFound, match=r"/xmlrpc\.php a refusé \(erreur XML-RPC 404 : Invalid post ID\.\)"):
         await api.save_page("987654", "nowhere", "Nowhere", "<p>x</p>")
