@@ -10,8 +10,9 @@ instead of adding a second one. A 404 on an update (the entry deleted meanwhile)
 **Incremental pulls.** The calendar module's listing has no ``orderBy`` and no
 ``dateUpdatedFrom``; the REST module's generic ``content/find-by-container/<container>`` has
 both. So a pull first asks for the space's most recently updated content
-(``orderBy=lastUpdate&limit=1``): the total count of contents and that content's id, time and
-author are the space's fingerprint. Unchanged, the pull ends there: **one request**. Changed (an
+(``orderBy=lastUpdate&limit=20``): the total count of contents and the ids, times and authors
+of the latest updated ones are the space's fingerprint (several contents may share the last
+second, so not only the first). Unchanged, the pull ends there: **one request**. Changed (an
 entry edited, added or deleted, or anything else in the space: a post, a comment's edit), the
 space's calendar is listed, 100 entries a request, and returned whole (``complete``). The
 fingerprint is read before the listing, so a change made during it shows next time.
@@ -27,6 +28,7 @@ name, guid or display name to its ``contentcontainer_id`` (which is not its id) 
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 from collections.abc import Mapping, Sequence
@@ -74,6 +76,8 @@ NEWS_TARGET = "space"
 CURSOR_VERSION = 1
 #: How much of the occurrence (a hex digest) a post's marker carries: enough to tell sendings apart.
 OCCURRENCE_CHARS = 16
+#: Contents the change probe reads: the latest updated, enough to cover those sharing their second.
+PROBE = 20
 #: Latest posts searched for a marker before publishing (a retry comes soon after the sending).
 POST_LOOKUP = 50
 #: Post ids remembered per sending (ctx.state), newest kept.
@@ -206,16 +210,19 @@ class HumHubConnector(Connector[HumHubConfig]):
 
     # pull -------------------------------------------------------------------------------
     async def _fingerprint(self, space: SpaceRef) -> list[Any]:
-        """The space's state in one request: how many contents, and the last one updated."""
+        """The space's state in one request: how many contents it holds, and which were updated
+        last, when and by whom (the latest :data:`PROBE` of them: several may share a second)."""
         data = await self.api.call(
             "GET", f"content/find-by-container/{space.container}", "look for changes in the space",
-            params={"orderBy": "lastUpdate", "limit": 1},
+            params={"orderBy": "lastUpdate", "limit": PROBE},
         )
-        results = data.get("results") or []
-        top: Mapping[str, Any] = (results[0].get("metadata") or {}) if results else {}
-        updated_by = top.get("updated_by") or {}
-        return [int(data.get("total") or 0), top.get("id"), top.get("updated_at"),
-                updated_by.get("guid") if isinstance(updated_by, Mapping) else None]
+        latest = []
+        for content in data.get("results") or []:
+            meta = content.get("metadata") or {}
+            by = meta.get("updated_by") or {}
+            latest.append([meta.get("id"), meta.get("updated_at"), by.get("guid") if isinstance(by, Mapping) else None])
+        digest = hashlib.sha256(json.dumps(sorted(latest, key=str)).encode()).hexdigest()[:24]
+        return [int(data.get("total") or 0), digest]
 
     def _cursor(self, space: SpaceRef, fingerprint: list[Any]) -> str:
         return json.dumps({"v": CURSOR_VERSION, "space": space.container, "fp": fingerprint},
@@ -322,18 +329,16 @@ class HumHubConnector(Connector[HumHubConfig]):
             space = await self.space()
             entry = await self.api.call("POST", f"calendar/container/{space.container}", f"create {op.key}",
                                         body=body, right="right.calendar_create")
-        self._verify(entry, stored, op.projection)
+        self._verify(entry, stored, op.projection, self.config.server_timezone or programme.event.timezone)
         version = str(((entry.get("content") or {}).get("metadata") or {}).get("updated_at") or "") or None
         return RemoteRef(str(entry["id"]), version)
 
-    def _verify(self, entry: Mapping[str, Any], stored: Stored, projection: Mapping[str, Any]) -> None:
+    def _verify(self, entry: Mapping[str, Any], stored: Stored, projection: Mapping[str, Any], zone: str) -> None:
         """What HumHub stored is what was meant: the server's zone as configured, and an entry a
         person cancelled with the module's button (which the API cannot reopen) said so."""
         if (entry.get("start_datetime"), entry.get("end_datetime")) != (stored.start, stored.end):
-            zone = self.config.server_timezone or "?"
             raise PermanentError(say("write.timezone", self.lang, title=projection.get("title"),
-                                     stored=entry.get("start_datetime"), expected=stored.start,
-                                     zone=zone if self.config.server_timezone else "(event)"),
+                                     stored=entry.get("start_datetime"), expected=stored.start, zone=zone),
                                  connector=self.name)
         if entry.get("closed") and projection.get("status") != "cancelled":
             title = read_title(str(entry.get("title") or ""), True)[0]

@@ -227,6 +227,11 @@ class FakeHumHub:
     def _stamp(self) -> str:
         return self.now().strftime(DB)
 
+    def later(self, seconds: float = 1.0) -> None:
+        """Move the server's clock on: what a person does next happens after what came before."""
+        with self._lock:
+            self.clock_offset += seconds
+
     def add_user(
         self, username: str, *, password: str = "", token: str | None = None, api_enabled: bool = True,
         admin: bool = False,
