@@ -51,6 +51,18 @@ MESSAGES = Catalogue({
         "fr": "impossible de lire le fichier secret de « {name} » : {path} ({reason})",
         "en": "cannot read the secret file for '{name}': {path} ({reason})",
     },
+    "secret.short": {
+        "fr": "le fichier secret de « {name} » ({path}) contient moins de {length} caractères : un secret si court "
+        "ne pourrait pas être masqué dans les journaux ; utilisez le vrai mot de passe ou jeton",
+        "en": "the secret file for '{name}' ({path}) holds fewer than {length} characters: so short a secret could "
+        "not be masked in logs; use the real password or token",
+    },
+    "secret.too_short": {
+        "fr": "moins de {length} caractères : un secret si court ne pourrait pas être masqué dans les journaux ; "
+        "utilisez le vrai mot de passe ou jeton",
+        "en": "fewer than {length} characters: so short a secret could not be masked in logs; use the real "
+        "password or token",
+    },
     "os.ENOENT": {"fr": "fichier introuvable", "en": "no such file"},
     "os.EACCES": {"fr": "permission refusée", "en": "permission denied"},
     "os.EISDIR": {"fr": "c'est un dossier", "en": "it is a folder"},

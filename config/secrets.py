@@ -10,22 +10,27 @@ query parameters masked), and the redactor masks such parameters in any text too
 
 from __future__ import annotations
 
+import base64
+import html
+import json
 import logging
 import re
 import traceback
 from collections.abc import Iterable
-from urllib.parse import unquote, urlsplit, urlunsplit
+from urllib.parse import quote, quote_plus, unquote, urlsplit, urlunsplit
 
 from pydantic import SecretStr
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from config.connector import SECRET_MIN_LENGTH
 from config.errors import ConfigError
 from config.settings import Settings
 
 MASK = "***"
-#: Shorter values would mask ordinary words; real secrets are longer.
-MIN_LENGTH = 6
+#: Shorter values would mask ordinary words; such secrets are refused when the configuration is
+#: read (:meth:`config.connector.ConnectorConfig.secret`), so every secret in use is masked.
+MIN_LENGTH = SECRET_MIN_LENGTH
 #: Names of query parameters and form fields that carry credentials (Etherpad's ``apikey``,
 #: OAuth's ``access_token`` and ``client_secret``, a ``password``...).
 SECRET_PARAMETER = re.compile(
@@ -38,6 +43,23 @@ _SECRET_ASSIGNMENT = re.compile(
 )
 #: A Telegram bot token in a path (``/bot123456:ABC.../getMe``).
 _BOT_TOKEN = re.compile(r"/bot\d+:[\w-]+")
+#: An ``Authorization`` value echoed back (a server's debug page, a proxy's error): the scheme
+#: stays, the credentials go, whoever they belong to.
+_AUTH_VALUE = re.compile(r"(?i)\b(Basic|Bearer|Token|Digest)\s+[A-Za-z0-9+/=._~:-]{8,}")
+
+
+def encodings(secret: str, usernames: Iterable[str] = ()) -> set[str]:
+    """``secret`` as a request can carry it, so an error body that echoes the request shows none
+    of them: URL- and form-encoded (a query string, a form body), JSON- and HTML/XML-escaped, and
+    base64 (alone, and as HTTP Basic's ``user:secret`` for each of ``usernames``)."""
+    forms = {secret, quote(secret, safe=""), quote(secret), quote_plus(secret), html.escape(secret),
+             json.dumps(secret)[1:-1], json.dumps(secret, ensure_ascii=False)[1:-1]}
+    raw = secret.encode("utf-8")
+    forms.add(base64.b64encode(raw).decode("ascii").rstrip("="))
+    for user in usernames:
+        pair = base64.b64encode(f"{user}:{secret}".encode()).decode("ascii")
+        forms.update({pair, pair.rstrip("=")})
+    return {form for form in forms if len(form) >= MIN_LENGTH}
 
 
 def redact_url(url: object) -> str:
@@ -55,10 +77,15 @@ def redact_url(url: object) -> str:
 
 
 def secret_values(settings: Settings) -> set[str]:
-    """Every secret value in the configuration (unreadable secret files are skipped here)."""
+    """Every secret value in the configuration, in every encoding a request can carry it
+    (:func:`encodings`); unreadable secret files are skipped here."""
     found: set[str] = set()
+    usernames: set[str] = set()
     for section in settings.connectors:
         config = section.config
+        for key in ("username", "user", "client_id"):
+            if isinstance(getattr(config, key, None), str):
+                usernames.add(getattr(config, key))
         for name in type(config).model_fields:
             value = getattr(config, name, None)
             if isinstance(value, SecretStr):
@@ -76,7 +103,7 @@ def secret_values(settings: Settings) -> set[str]:
         password = None
     if password:
         found.add(str(password))
-    return {value for value in found if len(value) >= MIN_LENGTH}
+    return {form for value in found if len(value) >= MIN_LENGTH for form in encodings(value, usernames)}
 
 
 class Redactor(logging.Filter):
@@ -93,7 +120,7 @@ class Redactor(logging.Filter):
                 text = text.replace(secret, MASK)
         if "=" in text:
             text = _SECRET_ASSIGNMENT.sub(rf"\1={MASK}", text)
-        return text
+        return _AUTH_VALUE.sub(rf"\1 {MASK}", text)
 
     def filter(self, record: logging.LogRecord) -> bool:
         record.msg = self(record.getMessage())

@@ -35,9 +35,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, Protocol, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
 
-from config.connector import ConnectorConfig
+from config.connector import SECRET_MIN_LENGTH, ConnectorConfig
 from config.environment import env_overrides, env_variables, settle, variable_name
 from config.errors import ConfigError, Problem
 from config.messages import pydantic_message, quote, say, toml_problem
@@ -361,6 +361,12 @@ def load_settings(
             continue
         except ValidationError as exc:
             tell(*_issues(exc, where, _connector_model(exc.title, type_name), lang))
+            continue
+        short = [key for key, value in vars(config).items()
+                 if isinstance(value, SecretStr) and 0 < len(value.get_secret_value()) < SECRET_MIN_LENGTH]
+        for key in short:
+            tell(_Issue((*where, key), say("secret.too_short", lang, length=SECRET_MIN_LENGTH)))
+        if short:
             continue
         if config.enabled:
             connectors.append(ConnectorSettings(name, config))

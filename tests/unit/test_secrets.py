@@ -59,3 +59,61 @@ def test_a_bare_database_path_holds_no_password(tmp_path: Path) -> None:
     config = tmp_path / "hub.toml"
     config.write_text('[hub]\ndatabase = "state/hub.db"\n', encoding="utf-8")
     assert secret_values(load_settings(config, {})) == set()
+
+
+def test_a_secret_is_masked_in_every_encoding_a_request_carries(tmp_path: Path) -> None:
+    """An error body echoing the request: the Etherpad key URL- or form-encoded, the WordPress
+    application password as HTTP Basic's base64, a token JSON- or XML-escaped."""
+    import base64
+    import json
+    from urllib.parse import quote, quote_plus
+
+    key = "EP+Secret/key&1 é"
+    (tmp_path / "key").write_text(key, encoding="utf-8")
+    config = tmp_path / "hub.toml"
+    config.write_text(
+        '[connectors.pad]\ntype = "etherpad"\nurl = "http://127.0.0.1:9"\npad = "p"\napi_key_file = "key"\n'
+        '[connectors.site]\ntype = "wordpress"\nurl = "http://127.0.0.1:9"\nusername = "hub"\n'
+        'application_password = "abcd EFGH ijkl MNOP qrst UVWX"\n',
+        encoding="utf-8",
+    )
+    redact = Redactor(secret_values(load_settings(config, {})))
+    basic = base64.b64encode(b"hub:abcd EFGH ijkl MNOP qrst UVWX").decode()
+    echoes = [
+        f"POST /api/1.2.15/setText?apikey={quote(key, safe='')}&padID=p",
+        f"body: padID=p&apikey={quote_plus(key)}&text=x",
+        f'{{"request": {{"key": {json.dumps(key)}}}}}',
+        f'{{"request": {{"key": {json.dumps(key, ensure_ascii=False)}}}}}',
+        f"<param><value>{key.replace('&', '&amp;')}</value></param>",
+        f"the proxy saw the header Authorization: Basic {basic}",
+        f"credentials {basic} refused",
+        f"X-Token: {base64.b64encode(key.encode()).decode()}",
+    ]
+    for echo in echoes:
+        said = redact(echo)
+        assert "Secret" not in said and basic not in said and "EFGH" not in said, said
+        assert "***" in said
+
+
+def test_any_authorization_value_is_masked_even_when_not_configured() -> None:
+    said = Redactor()("401 for Authorization: Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJodWIifQ.c2ln "
+                      "and Basic aHViOnNlY3JldA==")
+    assert said == "401 for Authorization: Bearer *** and Basic ***"
+
+
+def test_a_secret_too_short_to_mask_is_refused_at_load(tmp_path: Path) -> None:
+    from config.errors import ConfigError
+
+    config = tmp_path / "hub.toml"
+    config.write_text('[connectors.cal]\ntype = "caldav"\nurl = "http://127.0.0.1:9/"\nusername = "u"\n'
+                      'password = "12345"\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"field 'connectors.cal.password': fewer than 6 characters"):
+        load_settings(config, {"HUB_LANGUAGE": "en"})
+    with pytest.raises(ConfigError, match=r"champ « connectors.cal.password » : moins de 6 caractères"):
+        load_settings(config, {"HUB_LANGUAGE": "fr"})
+    config.write_text('[connectors.cal]\ntype = "caldav"\nurl = "http://127.0.0.1:9/"\nusername = "u"\n'
+                      'password_file = "pw"\n', encoding="utf-8")
+    (tmp_path / "pw").write_text("abc\n", encoding="utf-8")
+    section = load_settings(config, {}).connectors[0].config
+    with pytest.raises(ConfigError, match=r"holds fewer than 6 characters"):
+        section.secret("password", tmp_path, lang="en")
