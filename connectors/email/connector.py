@@ -143,13 +143,16 @@ class EmailConnector(Connector[EmailConfig]):
         self.ctx.count_request()
         try:
             reply = await asyncio.to_thread(submit, server, self.config.envelope_sender, target, payload, message_id)
-        except DeliveryUnknown:
+        except DeliveryUnknown as exc:
             records[message_id]["state"] = "in_doubt"
             self.records.save(self.MESSAGES, records)
+            log.warning("[%s] message in doubt: %s", self.name, exc)
             raise
-        except ConnectorError:
+        except ConnectorError as exc:
             records.pop(message_id, None)  # refused before the text was handed over: not sent
             self.records.save(self.MESSAGES, records)
+            if isinstance(exc, PermanentError):  # the run's report counts it; the reason is here
+                log.warning("[%s] message not sent: %s", self.name, exc)
             raise
         records[message_id] = {**records[message_id], "state": "sent", "reply": reply}
         self.records.save(self.MESSAGES, records)

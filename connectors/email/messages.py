@@ -147,5 +147,7 @@ LOG_TEXTS = log_texts({
     "[%s] %d change(s) kept for the digest of %s": "[%s] %d changement(s) gardé(s) pour le résumé destiné à %s",
     "[%s] the changes queued for %s cancel out: no digest":
         "[%s] les changements en attente pour %s s'annulent : pas de résumé",
+    "[%s] message in doubt: %s": "[%s] message incertain : %s",
+    "[%s] message not sent: %s": "[%s] message non envoyé : %s",
     "[%s] another digest failed: %s": "[%s] un autre résumé a échoué : %s",
 })

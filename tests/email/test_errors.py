@@ -134,7 +134,7 @@ async def test_an_untrusted_certificate_is_refused(smtp: SMTPServer, tmp_path: P
     other.mkdir()
     with SMTPServer(other).running() as stranger:  # its certificate comes from another authority
         connector = connector_for(stranger, tmp_path, make_context, ca_bundle=str(smtp.ca_bundle))
-        with pytest.raises(AuthError, match="la connexion chiffrée échoue .*certificate"):
+        with pytest.raises(AuthError, match=r"la connexion chiffrée échoue .*certificate"):
             await connector.announce(LIST, NEWS)
         assert stranger.received() == []
 

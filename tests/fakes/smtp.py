@@ -26,7 +26,6 @@ import contextlib
 import logging
 import ssl
 import threading
-import time
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -243,9 +242,7 @@ class SMTPServer:
             return "421 4.4.2 connection dropped"
         if held is not None:
             held.set()
-            deadline = time.monotonic() + 60
-            while not self._released.is_set() and time.monotonic() < deadline:
-                await asyncio.sleep(0.02)
+            await asyncio.get_running_loop().run_in_executor(None, self._released.wait, 60)
         return f"250 2.0.0 Ok: queued as {len(self._received):05X}"
 
 
