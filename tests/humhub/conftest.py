@@ -55,3 +55,9 @@ def humhub() -> Iterator[HumHubSite]:
         space = fake.add_space("Assemblée des communs", SPACE, members={person.id: "admin", hub.id: "member"})
         fake.add_space("Autre espace", "autre", members={person.id: "admin"})
         yield HumHubSite(fake, hub, person, space)
+
+
+# The real CalDAV server the end-to-end test syncs beside HumHub.
+from tests.caldav.conftest import radicale  # noqa: E402
+
+__all__ = ["radicale"]
