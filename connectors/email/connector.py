@@ -91,8 +91,10 @@ class EmailConnector(Connector[EmailConfig]):
             bundle = Path(self.config.ca_bundle)
             if not bundle.is_absolute():
                 bundle = self.ctx.base_dir / bundle
+        # The section's timeout, else the hub's where the context carries one.
+        timeout = float(self.config.timeout or getattr(self.ctx, "timeout", None) or 30.0)
         return Server(self.config.host, self.config.server_port, self.config.tls, self.config.starttls,
-                      self.config.username, password, self.config.timeout, bundle, self.name, self.lang)
+                      self.config.username, password, timeout, bundle, self.name, self.lang)
 
     async def check(self) -> list[str]:
         server = self.server()
