@@ -5,7 +5,7 @@ The message is built with the standard library's :class:`email.message.EmailMess
 with accents are RFC 2047-encoded by it, both parts are quoted-printable UTF-8, so the message
 is 7-bit clean for any server). Its ``Message-ID`` is given, not drawn: the same announcement
 always has the same one, which is how a person finds it in the list's archive, and how a list
-server that remembers Message-IDs (Sympa does) drops a copy.
+server that remembers Message-IDs can drop a copy.
 """
 
 from __future__ import annotations
