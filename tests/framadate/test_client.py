@@ -78,8 +78,10 @@ async def test_the_csv_is_read_in_the_language_it_is_written_in(
     connector = make_framadate(language="en")
     record = await connector.create_date_poll("Meeting", SLOTS, until=None, now=NOW)
     Voter(framadate.url).vote(record["id"], "Ann", [2, 1, 0])
-    fr = httpx.get(f"{framadate.url}exportcsv.php", params={"poll": record["id"]}, headers={"Accept-Language": "fr"})
-    en = httpx.get(f"{framadate.url}exportcsv.php", params={"poll": record["id"], "lang": "en"})
+    async with httpx.AsyncClient() as person:
+        fr = await person.get(f"{framadate.url}exportcsv.php", params={"poll": record["id"]},
+                              headers={"Accept-Language": "fr"})
+        en = await person.get(f"{framadate.url}exportcsv.php", params={"poll": record["id"], "lang": "en"})
     assert fr.text.split("\r\n")[0] == ',"05/10/2021","05/10/2021","07/10/2021",'
     assert en.text.split("\r\n")[0] == ',"10/5/21","10/5/21","10/7/21",'
     assert fr.text.split("\r\n")[2] == '"Ann","Oui","Si nécessaire","Non",'
