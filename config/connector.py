@@ -33,6 +33,9 @@ class ConnectorConfig(BaseModel):
         "('existence' lets it add and remove sessions).",
     )
     enabled: bool = True
+    timeout: float | None = Field(
+        None, gt=0, description="Seconds this server has to accept a connection and to answer; default [hub] timeout."
+    )
     sync: bool = Field(
         True,
         description="False: hub sync leaves this section out; only what names it uses it "

@@ -56,6 +56,10 @@ class HubSection(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     programme: str | None = Field(None, description="Programme file (YAML, or frab/pretalx JSON).")
+    timeout: float = Field(
+        30.0, gt=0, description="Seconds a server has to accept a connection and to answer, for every connector "
+        "(a connector section's own timeout overrides it).",
+    )
     programme_owns: list[str] | None = Field(
         None, description="Fields the programme file may change; default: all, and existence."
     )

@@ -122,7 +122,6 @@ class CalDAVConfig(ConnectorConfig):
     password: SecretStr | None = None
     password_file: str | None = None
     verify: bool | str = True  # or the path of a CA bundle (self-signed servers)
-    timeout: float = 30.0
 
 
 # --- the connector ------------------------------------------------------------------------
@@ -259,7 +258,7 @@ class CalendarConnector(Connector[Any]):
                 username,
                 password,
                 verify=self.config.verify,
-                timeout=self.config.timeout,
+                timeout=self.timeout,
                 on_response=lambda method, status: self.ctx.counter.add(self.name, 1, method, status),
                 connector=self.name,
                 lang=self.ctx.language,

@@ -124,7 +124,7 @@ class CalendarStore:
                 password=self._password,
                 auth_type="basic" if self._username else None,
                 ssl_verify_cert=self._verify,
-                timeout=int(self._timeout),
+                timeout=self._timeout,  # type: ignore[arg-type]  # requests takes seconds as a float
                 enable_rfc6764=False,
             )
 

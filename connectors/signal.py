@@ -125,7 +125,13 @@ class SignalConnector(ChatConnector[SignalConfig]):
         auth: Authentication | None = None
         if self.config.username:
             auth = BasicAuthentication(self.config.username, self.secret("password") or "")
-        self._api = SignalAPI(parts.netloc, self.config.number, auth, connection_mode=mode, download_attachments=False)
+        api = SignalAPI(parts.netloc, self.config.number, auth, connection_mode=mode, download_attachments=False)
+        # signalbot's session is aiohttp's default (5 minutes in all, no connect limit): give it
+        # the hub's timeout for connecting and for each read, made here since open() runs in the loop.
+        api._sessions._session = aiohttp.ClientSession(
+            timeout=aiohttp.ClientTimeout(total=None, connect=self.timeout, sock_read=self.timeout)
+        )
+        self._api = api
 
     async def close(self) -> None:
         if self._api is not None:

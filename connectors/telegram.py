@@ -141,7 +141,6 @@ class TelegramConfig(ChatConfig):
     pace_seconds: float = Field(1.0, ge=0)
     group_per_minute: int = Field(20, ge=0)
     max_wait: float = Field(10.0, ge=0, description="Longest rate-limit pause slept inline.")
-    timeout: float = Field(20.0, gt=0)
 
     @field_validator("admins", mode="before")
     @classmethod
@@ -174,9 +173,9 @@ class TelegramConnector(ChatConnector[TelegramConfig]):
         def request() -> HTTPXRequest:
             transport = CountingRetryTransport(self.name, self.ctx.counter)
             return HTTPXRequest(
-                read_timeout=self.config.timeout,
-                write_timeout=self.config.timeout,
-                connect_timeout=self.config.timeout,
+                read_timeout=self.timeout,
+                write_timeout=self.timeout,
+                connect_timeout=self.timeout,
                 httpx_kwargs={"transport": transport},
             )
 

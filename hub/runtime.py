@@ -77,9 +77,10 @@ def build_connector(
     """One connector, ready to open: its class from the registry, its context made here."""
     cls = connector_class(section.config.type, section=section.name)
     state = StoredConnectorState(store, section.name) if store is not None else None
-    client = build_client(section.name, counter, attempts=attempts, language=settings.hub.language)
+    timeout = section.config.timeout or settings.hub.timeout
+    client = build_client(section.name, counter, attempts=attempts, language=settings.hub.language, timeout=timeout)
     ctx = ConnectorContext(section.name, client, counter,
-                           settings.hub.language, settings.base_dir, state)
+                           settings.hub.language, settings.base_dir, state, timeout)
     return cls(section.name, section.config, ctx)
 
 

@@ -204,6 +204,8 @@ class ConnectorContext:
     base_dir: Path = field(default_factory=Path.cwd)
     #: Set by the engine; None when a connector runs outside it (``hub check``, tests).
     state: ConnectorState | None = None
+    #: Seconds a server has to connect and answer: the section's ``timeout``, else ``[hub] timeout``.
+    timeout: float = 30.0
 
     def count_request(self, n: int = 1) -> None:
         """For connectors whose library does not go through ``http`` (caldav, aiohttp...)."""
@@ -313,6 +315,12 @@ class Connector(abc.ABC, Generic[C]):
         raise CapabilityError(f"{self.type} connectors cannot post text", connector=self.name)
 
     # helpers -----------------------------------------------------------------------------
+    @property
+    def timeout(self) -> float:
+        """Seconds a server has to connect and to answer: one setting for every library the
+        connector uses (its section's ``timeout``, else ``[hub] timeout``)."""
+        return self.config.timeout or self.ctx.timeout
+
     def secret(self, name: str) -> str | None:
         return self.config.secret(name, self.ctx.base_dir, lang=self.ctx.language)
 

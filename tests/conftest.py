@@ -3,15 +3,29 @@
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 import tests.doubles  # noqa: F401  (registers the test connector types)
 from connectors.http import build_client
 from sync.protocol import Connector, ConnectorConfig, ConnectorContext, RequestCounter
 from tests.doubles.memory import MemoryStore
+
+#: ``HUB_LONG_TESTS=1`` runs the long suites in full (10,000 examples per fuzzed parser, every
+#: crash point); without it they run a fixed sample, the same on every run (CI's budget).
+LONG = os.environ.get("HUB_LONG_TESTS") == "1"
+settings.register_profile("sample", derandomize=True, deadline=None, print_blob=True)
+settings.register_profile("long", max_examples=10_000, deadline=None, print_blob=True)
+settings.load_profile("long" if LONG else "sample")
+
+
+def examples(sample: int) -> int:
+    """How many examples a fuzz test draws: ``sample`` (fixed, CI), or 10,000 with HUB_LONG_TESTS=1."""
+    return 10_000 if LONG else sample
 
 
 @pytest.fixture(autouse=True)

@@ -61,9 +61,6 @@ class EmailConfig(ConnectorConfig):
         None, description="'18:00': one message a day with the day's changes (event time zone), "
         "sent by the first sync at or after that time, instead of one per batch.",
     )
-    timeout: float | None = Field(
-        None, gt=0, description="Seconds to wait for the server at each step; default [hub] timeout, else 30."
-    )
 
     @field_validator("to")
     @classmethod

@@ -91,8 +91,7 @@ class EmailConnector(Connector[EmailConfig]):
             bundle = Path(self.config.ca_bundle)
             if not bundle.is_absolute():
                 bundle = self.ctx.base_dir / bundle
-        # The section's timeout, else the hub's where the context carries one.
-        timeout = float(self.config.timeout or getattr(self.ctx, "timeout", None) or 30.0)
+        timeout = self.timeout
         return Server(self.config.host, self.config.server_port, self.config.tls, self.config.starttls,
                       self.config.username, password, timeout, bundle, self.name, self.lang)
 

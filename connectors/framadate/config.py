@@ -33,4 +33,3 @@ class FramadateConfig(ConnectorConfig):
     )
     meeting_minutes: int = Field(default=90, gt=0, description="A meeting's length when its slot gives no end.")
     keep_days: int = Field(default=60, gt=0, description="Days Framadate keeps a poll after its closing date.")
-    timeout: float = Field(default=30.0, gt=0)

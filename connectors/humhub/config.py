@@ -45,7 +45,6 @@ class HumHubConfig(ConnectorConfig):
     language: Literal["fr", "en"] | None = Field(
         default=None, description="Language of the entries' marks and the posts; default: the hub's."
     )
-    timeout: float = Field(default=30.0, gt=0)
 
     @model_validator(mode="after")
     def _credentials(self) -> Self:

@@ -125,7 +125,7 @@ class HumHubConnector(Connector[HumHubConfig]):
                 raise ConfigError(f"connectors.{self.name}: set password or password_file")
             self._api = HumHubAPI(
                 self.ctx.http, self.config.url, auth=auth, token=token, username=self.config.username,
-                password=password, connector=self.name, lang=self.lang, timeout=self.config.timeout,
+                password=password, connector=self.name, lang=self.lang, timeout=self.timeout,
             )
         return self._api
 

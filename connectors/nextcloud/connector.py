@@ -126,7 +126,6 @@ class NextcloudConfig(ConnectorConfig):
     )
     staging: str | None = Field(None, description="Local folder where the exports are rendered.")
     verify: bool | str = True
-    timeout: float = 30.0
 
     @field_validator("talk_admins")
     @classmethod
@@ -176,7 +175,7 @@ class NextcloudConnector(CalendarConnector):
                 self.ctx.counter,
                 auth=(user or "", password or ""),
                 verify=self.config.verify,
-                timeout=self.config.timeout,
+                timeout=self.timeout,
                 language=self.ctx.language,
             )
         return self._http

@@ -40,4 +40,3 @@ class WordPressConfig(ConnectorConfig):
     language: Literal["fr", "en"] | None = Field(
         default=None, description="Language of the page and the posts; default: the hub's."
     )
-    timeout: float = Field(default=30.0, gt=0)

@@ -115,7 +115,7 @@ class WordPressConnector(Connector[WordPressConfig]):
                     connector=self.name,
                     lang=self.lang,
                     count=lambda: self.ctx.count_request(1),
-                    timeout=self.config.timeout,
+                    timeout=self.timeout,
                 )
             else:
                 self._api = RestAPI(

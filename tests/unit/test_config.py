@@ -93,7 +93,9 @@ def test_a_mistyped_environment_variable_is_named_as_such(tmp_path: Path) -> Non
     assert "secret-12345" not in str(caught.value)
 
 
-@pytest.mark.parametrize("secret", ["12345678", "truetrue", "42.5e10", "[1, 2, 3]", '"quoted"', "s3cr3t value # not a comment"])
+@pytest.mark.parametrize(
+    "secret", ["12345678", "truetrue", "42.5e10", "[1, 2, 3]", '"quoted"', "s3cr3t value # not a comment"]
+)
 def test_a_secret_from_the_environment_stays_the_string_it_is(tmp_path: Path, secret: str) -> None:
     path = write(tmp_path, '[connectors.site]\ntype = "wordpress"\nurl = "http://127.0.0.1:8081"\nusername = "hub"\n'
                            '[connectors.cal]\ntype = "caldav"\nurl = "http://127.0.0.1:5232/hub/a/"\n')
