@@ -56,6 +56,10 @@ class HubSection(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     programme: str | None = Field(None, description="Programme file (YAML, or frab/pretalx JSON).")
+    lock_wait: float = Field(
+        120.0, ge=0, description="Seconds a sync waits for another one (a second `hub sync`, the daemon) to finish "
+        "writing before it gives up.",
+    )
     timeout: float = Field(
         30.0, gt=0, description="Seconds a server has to accept a connection and to answer, for every connector "
         "(a connector section's own timeout overrides it).",

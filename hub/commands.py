@@ -30,7 +30,7 @@ from hub.outcome import closing_lines
 from hub.review import batch_json, describe_batch, event_zone, find_batch, history_json, history_line, parse_since
 from hub.review import decide as decide_batch
 from hub.runtime import build_engine, load_settings, open_store, redactor
-from sync.errors import ConfigError, HubError, InputError, StateUnreadable, UsageError
+from sync.errors import ConfigError, HubError, InputError, LockBusy, StateUnreadable, UsageError
 from sync.protocol import RequestCounter
 from sync.report import Report
 from sync.review import HeldSummary
@@ -62,6 +62,14 @@ def _fail(exc: HubError, lang: str, as_json: bool) -> int:
     lang = getattr(exc, "lang", None) or lang
     code = EXIT_BAD_INPUT if isinstance(exc, (ConfigError, InputError, UsageError, StateUnreadable)) \
         else EXIT_FAILED
+    if isinstance(exc, LockBusy):
+        wait = float(getattr(exc, "waited", 0.0))
+        title, detail = say("error.busy", lang), say("busy.detail", lang, wait=wait)
+        if as_json:
+            click.echo(json.dumps({"error": title, "problems": [detail]}, ensure_ascii=False))
+        else:
+            click.echo(f"{title}\n{detail}", err=True)
+        return code
     title = say("error.config" if isinstance(exc, ConfigError) else
                 "error.input" if isinstance(exc, InputError) else
                 "error.usage" if isinstance(exc, UsageError) else

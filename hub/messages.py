@@ -78,6 +78,13 @@ MESSAGES = Catalogue({
     "error.state": {"fr": "Base d'état inutilisable, rien n'a été fait :",
                     "en": "The state database cannot be used, nothing was done:"},
     "error.usage": {"fr": "Commande invalide :", "en": "Invalid command:"},
+    "error.busy": {"fr": "Un autre hub écrit déjà (un autre « hub sync » ou le démon), rien n'a été fait :",
+                   "en": "Another hub is writing (another `hub sync`, or the daemon), nothing was done:"},
+    "busy.detail": {
+        "fr": "il écrit toujours après {wait:.0f} s d'attente ; réessayez quand il aura fini "
+        "(ou attendez plus longtemps : [hub] lock_wait)",
+        "en": "still writing after a {wait:.0f} s wait; try again when it ends (or wait longer: [hub] lock_wait)",
+    },
     "col.held": {"fr": "en attente", "en": "held"},
     "review.none": {"fr": "Aucune modification en attente de relecture.", "en": "No changes waiting for review."},
     "review.row": {

@@ -150,7 +150,7 @@ class Engine:
             runtimes.append(Runtime(connector.name, connector, report.connectors[connector.name]))
         lock = WriterLock(store, self._lock_path()) if apply else None
         if lock is not None:
-            lock.acquire()
+            lock.acquire(wait=self.settings.hub.lock_wait)
         try:
             if apply:
                 self._recover()

@@ -120,3 +120,6 @@ class StorageEmpty(SyncError):
 
 class LockBusy(SyncError):
     """Another hub process holds the writer lock."""
+
+    #: Seconds waited for it before giving up.
+    waited: float = 0.0

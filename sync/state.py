@@ -11,6 +11,7 @@ import contextlib
 import fcntl
 import os
 import sqlite3
+import time
 import zlib
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -158,16 +159,48 @@ class StateStore:
             current = MigrationContext.configure(connection).get_current_revision()
         if current == head:
             return
-        if current is not None and file is not None and file.exists():
-            backup = file.with_name(f"{file.name}.before-{head}")
-            if not backup.exists():
-                # SQLite's online backup: a consistent copy, even of a database in WAL mode.
-                with contextlib.closing(sqlite3.connect(file)) as source, \
-                        contextlib.closing(sqlite3.connect(backup)) as target:
-                    source.backup(target)
-        with self.engine.begin() as connection:
-            config.attributes["connection"] = connection
-            command.upgrade(config, "head")
+        # Several hub processes may open a new database at once (two `hub sync`, the daemon):
+        # one migrates, the others wait for it and then find the schema current.
+        with self._migration_lock(file):
+            with self.engine.connect() as connection:
+                current = MigrationContext.configure(connection).get_current_revision()
+            if current == head:
+                return
+            if current is not None and file is not None and file.exists():
+                backup = file.with_name(f"{file.name}.before-{head}")
+                if not backup.exists():
+                    # SQLite's online backup: a consistent copy, even of a database in WAL mode.
+                    with contextlib.closing(sqlite3.connect(file)) as source, \
+                            contextlib.closing(sqlite3.connect(backup)) as target:
+                        source.backup(target)
+            with self.engine.begin() as connection:
+                config.attributes["connection"] = connection
+                command.upgrade(config, "head")
+
+    @contextlib.contextmanager
+    def _migration_lock(self, file: Path | None) -> Iterator[None]:
+        """Held while the schema is upgraded: PostgreSQL's session advisory lock (so processes on
+        other machines wait too), or an ``flock`` on a file beside the SQLite database."""
+        if self.engine.dialect.name == "postgresql":
+            with self.engine.connect() as holder:
+                holder.execute(text("SELECT pg_advisory_lock(:k)"), {"k": MIGRATION_KEY})
+                holder.commit()
+                try:
+                    yield
+                finally:
+                    holder.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": MIGRATION_KEY})
+                    holder.commit()
+            return
+        if file is None:
+            yield
+            return
+        fd = os.open(file.with_name(f"{file.name}.migrating"), os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            yield
+        finally:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+            os.close(fd)
 
     def close(self) -> None:
         self.engine.dispose()
@@ -674,6 +707,10 @@ class StoredConnectorState(ConnectorState):
         self.store.save_connector_state(self.connector, key, value)
 
 
+#: The advisory lock key PostgreSQL holds while one process upgrades the schema.
+MIGRATION_KEY = zlib.crc32(b"commons-hub schema")
+
+
 class WriterLock:
     """One writer at a time (``hub sync``, the daemon): an advisory lock held for a run.
 
@@ -689,7 +726,21 @@ class WriterLock:
         self._fd: int | None = None
         self._conn: Connection | None = None
 
-    def acquire(self) -> None:
+    def acquire(self, wait: float = 0.0, poll: float = 0.1) -> None:
+        """Take the lock, waiting up to ``wait`` seconds for another writer to finish; then
+        :class:`LockBusy`. Waiting polls (a blocking wait could not be given up on time)."""
+        deadline = time.monotonic() + wait
+        while True:
+            try:
+                self._try()
+                return
+            except LockBusy as busy:
+                if time.monotonic() >= deadline:
+                    busy.waited = wait
+                    raise
+                time.sleep(min(poll, max(0.0, deadline - time.monotonic())))
+
+    def _try(self) -> None:
         if self.store.engine.dialect.name == "postgresql":
             self._conn = self.store.engine.connect()
             got = self._conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": self.KEY}).scalar()
