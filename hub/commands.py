@@ -47,6 +47,12 @@ def _lang(settings: Settings | None = None) -> str:
 _redact = Redactor()
 
 
+def _echo(message: object = None, **options: Any) -> None:
+    """Everything a command prints goes through the secrets' redactor: a report, a check line
+    or an error may quote what a server answered, which may echo the request."""
+    click.echo(_redact(message) if isinstance(message, str) else message, **options)
+
+
 def _settings(config_path: str | None) -> Settings:
     """Load the configuration and mask its secrets in every log line and error from here on."""
     global _redact
@@ -66,18 +72,18 @@ def _fail(exc: HubError, lang: str, as_json: bool) -> int:
         wait = float(getattr(exc, "waited", 0.0))
         title, detail = say("error.busy", lang), say("busy.detail", lang, wait=wait)
         if as_json:
-            click.echo(json.dumps({"error": title, "problems": [detail]}, ensure_ascii=False))
+            _echo(json.dumps({"error": title, "problems": [detail]}, ensure_ascii=False))
         else:
-            click.echo(f"{title}\n{detail}", err=True)
+            _echo(f"{title}\n{detail}", err=True)
         return code
     title = say("error.config" if isinstance(exc, ConfigError) else
                 "error.input" if isinstance(exc, InputError) else
                 "error.usage" if isinstance(exc, UsageError) else
                 "error.state" if isinstance(exc, StateUnreadable) else "error.run", lang)
     if as_json:
-        click.echo(json.dumps({"error": title, "problems": _redact(str(exc)).splitlines()}, ensure_ascii=False))
+        _echo(json.dumps({"error": title, "problems": _redact(str(exc)).splitlines()}, ensure_ascii=False))
     else:
-        click.echo(f"{title}\n{_redact(str(exc))}", err=True)
+        _echo(f"{title}\n{_redact(str(exc))}", err=True)
     return code
 
 
@@ -123,11 +129,11 @@ def _run_engine(
     except HubError as exc:
         return _fail(exc, lang, as_json)
     if as_json:
-        click.echo(json.dumps(report.to_json(projections=action == "plan"), ensure_ascii=False))
+        _echo(json.dumps(report.to_json(projections=action == "plan"), ensure_ascii=False))
     else:
         _print_report(report, lang, planned=action == "plan")
         if said:
-            click.echo(said)
+            _echo(said)
     return EXIT_FAILED if report.failed else EXIT_OK
 
 
@@ -194,7 +200,7 @@ def status_command(config_path: str | None, as_json: bool) -> int:
 
     extra["facilitation"] = status_lines(settings, store, lang)
     if as_json:
-        click.echo(json.dumps({"connectors": last["connectors"], "changes": last["changes"],
+        _echo(json.dumps({"connectors": last["connectors"], "changes": last["changes"],
                                "conflicts": last["conflicts"], "status": extra}, ensure_ascii=False))
         return EXIT_OK
     console = Console()
@@ -243,7 +249,7 @@ def conflicts_command(config_path: str | None, as_json: bool, resolve_id: int | 
             if keep is None:
                 raise UsageError(say("conflicts.keep_required", lang))
             message = resolve_conflict(settings, resolve_id, keep, lang)
-            click.echo(json.dumps({"resolved": resolve_id}) if as_json else message)
+            _echo(json.dumps({"resolved": resolve_id}) if as_json else message)
             return EXIT_OK
         if keep is not None:
             raise UsageError(say("conflicts.resolve_required", lang))
@@ -254,13 +260,13 @@ def conflicts_command(config_path: str | None, as_json: bool, resolve_id: int | 
     except HubError as exc:
         return _fail(exc, lang, as_json)
     if as_json:
-        click.echo(json.dumps({"conflicts": rows}, ensure_ascii=False, default=str))
+        _echo(json.dumps({"conflicts": rows}, ensure_ascii=False, default=str))
         return EXIT_OK
     if not rows:
-        click.echo(say("conflicts.none", lang))
+        _echo(say("conflicts.none", lang))
     for row in rows:
         when = say_when(row["created_at"], zone, lang) if row.get("created_at") else ""
-        click.echo(say("conflicts.row", lang, **{**row, "created_at": when}))
+        _echo(say("conflicts.row", lang, **{**row, "created_at": when}))
     return EXIT_OK
 
 
@@ -292,15 +298,15 @@ def review_command(config_path: str | None, as_json: bool, batch: int | None, ac
     except HubError as exc:
         return _fail(exc, lang, as_json)
     if as_json:
-        click.echo(json.dumps({"held": [batch_json(b) for b in batches]}, ensure_ascii=False, default=str))
+        _echo(json.dumps({"held": [batch_json(b) for b in batches]}, ensure_ascii=False, default=str))
         return EXIT_OK
     if not batches:
-        click.echo(say("review.none", lang))
+        _echo(say("review.none", lang))
         return EXIT_OK
     for held in batches:
         for line in describe_batch(held, lang, zone):
-            click.echo(line)
-    click.echo(say("review.hint", lang))
+            _echo(line)
+    _echo(say("review.hint", lang))
     return EXIT_OK
 
 
@@ -317,12 +323,12 @@ def history_command(config_path: str | None, as_json: bool, session_id: str | No
     except HubError as exc:
         return _fail(exc, lang, as_json)
     if as_json:
-        click.echo(json.dumps({"history": [history_json(r) for r in rows]}, ensure_ascii=False, default=str))
+        _echo(json.dumps({"history": [history_json(r) for r in rows]}, ensure_ascii=False, default=str))
         return EXIT_OK
     if not rows:
-        click.echo(say("history.none", lang))
+        _echo(say("history.none", lang))
     for row in rows:
-        click.echo(history_line(row, lang, zone))
+        _echo(history_line(row, lang, zone))
     return EXIT_OK
 
 
@@ -347,7 +353,8 @@ def check_command(config_path: str | None) -> int:
     try:
         settings = _settings(config_path)
         lang = _lang(settings)
-        return asyncio.run(run_checks(settings, lang, click.echo))
+        # A check line quotes what a server answered, which may echo the request: masked too.
+        return asyncio.run(run_checks(settings, lang, _echo))
     except HubError as exc:
         return _fail(exc, lang, False)
 
@@ -360,7 +367,7 @@ def connector_reset_command(config_path: str | None, name: str) -> int:
         released = open_store(settings).reset_breaker(name)
     except HubError as exc:
         return _fail(exc, lang, False)
-    click.echo(say("reset.done" if released else "reset.none", lang, name=name))
+    _echo(say("reset.done" if released else "reset.none", lang, name=name))
     return EXIT_OK
 
 
@@ -375,7 +382,7 @@ def pad_new_command(title: str, config_path: str | None, as_json: bool, connecto
         url = asyncio.run(new_meeting_pad(settings, title, connector=connector_name, lang=lang))
     except HubError as exc:
         return _fail(exc, out, as_json)
-    click.echo(json.dumps({"title": title, "url": url}, ensure_ascii=False) if as_json else url)
+    _echo(json.dumps({"title": title, "url": url}, ensure_ascii=False) if as_json else url)
     return EXIT_OK
 
 
