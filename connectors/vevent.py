@@ -217,7 +217,12 @@ def read_event(data: str, programme: Programme) -> ReadEvent:
 
     Raises ``ValueError`` for an event the hub cannot read (no start, all-day).
     """
-    cal = icalendar.Calendar.from_ical(data)
+    try:
+        cal = icalendar.Calendar.from_ical(data)
+    # The library raises what its code meets on malformed text (a VTIMEZONE with two TZIDs
+    # gives an AttributeError): all of it is "this event cannot be read", which callers report.
+    except (ValueError, KeyError, TypeError, AttributeError, IndexError) as exc:
+        raise ValueError(f"not readable as iCalendar ({type(exc).__name__}: {exc})") from None
     events = [c for c in cal.walk("VEVENT") if c.get("recurrence-id") is None]
     if not events:
         return ReadEvent(None, {})

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Hashable, Mapping
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -45,47 +45,89 @@ _STR_TAG = "tag:yaml.org,2002:str"
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 
 
-def _construct(loader: Any, root: yaml.Node) -> Any:
+def _construct(loader: Any, root: yaml.Node, file: str) -> Any:
     """Python data from the node tree: plain strings directly, anything else through PyYAML.
 
     Most of a programme is strings; building them without the generic constructor halves the
     time spent on a large file. Documents using merge keys (``<<``) take PyYAML's own path.
+
+    A node reached through several aliases is built once and shared, as PyYAML does: building
+    it again for each alias would let a few lines of nested aliases (the "billion laughs")
+    expand to millions of values and exhaust the memory. A value the constructor cannot make
+    (``2021-13-45`` read as a timestamp, a list used as a key) is an :class:`InputError` at
+    its line, never a ``ValueError`` or ``TypeError`` out of the reader.
     """
+    built: dict[int, Any] = {}
 
     def build(node: yaml.Node) -> Any:
+        if id(node) in built:
+            return built[id(node)]
         if isinstance(node, yaml.ScalarNode):
-            return node.value if node.tag == _STR_TAG else loader.construct_object(node, deep=True)
-        if isinstance(node, yaml.SequenceNode):
-            return [build(item) for item in node.value]
-        if isinstance(node, yaml.MappingNode):
+            value = node.value if node.tag == _STR_TAG else _scalar(loader, node, file)
+        elif isinstance(node, yaml.SequenceNode):
+            value = built[id(node)] = []
+            value.extend(build(item) for item in node.value)
+        elif isinstance(node, yaml.MappingNode):
             if any(key.tag == _MERGE_TAG for key, _ in node.value):
                 raise _NeedsFullConstructor
-            return {build(key): build(value) for key, value in node.value}
-        return loader.construct_object(node, deep=True)
+            value = built[id(node)] = {}
+            for key_node, value_node in node.value:
+                key = build(key_node)
+                if not isinstance(key, Hashable):
+                    raise InputError(Problem("a key must be a plain value, not a list or a mapping",
+                                             file=file, line=key_node.start_mark.line + 1))
+                value[key] = build(value_node)
+        else:
+            value = _scalar(loader, node, file)
+        built[id(node)] = value
+        return value
 
     try:
         return build(root)
     except _NeedsFullConstructor:
-        return loader.construct_document(root)
+        try:
+            return loader.construct_document(root)
+        except (ValueError, TypeError, OverflowError) as exc:  # e.g. a timestamp out of range
+            raise InputError(Problem(f"a value cannot be read: {exc}", file=file)) from None
+
+
+def _scalar(loader: Any, node: yaml.Node, file: str) -> Any:
+    """A tagged or implicit scalar (number, date, boolean...) through PyYAML's constructor."""
+    try:
+        return loader.construct_object(node, deep=True)
+    except (ValueError, TypeError, OverflowError) as exc:  # "2021-13-45": month must be in 1..12
+        raise InputError(Problem(f"'{node.value}' cannot be read: {exc}", file=file,
+                                 line=node.start_mark.line + 1)) from None
 
 
 class _NeedsFullConstructor(Exception):
     """A document feature only PyYAML's constructor handles."""
 
 
-def _line_map(node: yaml.Node, path: Path_ = (), lines: dict[Path_, int] | None = None) -> dict[Path_, int]:
-    """Map each value's path (keys and list indexes) to its 1-based line in the file."""
-    lines = {} if lines is None else lines
-    lines[path] = node.start_mark.line + 1
-    if isinstance(node, yaml.MappingNode):
-        for key_node, value_node in node.value:
-            key = key_node.value
-            lines[(*path, key)] = key_node.start_mark.line + 1
-            _line_map(value_node, (*path, key), lines)
-            lines[(*path, key)] = key_node.start_mark.line + 1
-    elif isinstance(node, yaml.SequenceNode):
-        for index, item in enumerate(node.value):
-            _line_map(item, (*path, index), lines)
+def _line_map(node: yaml.Node) -> dict[Path_, int]:
+    """Map each value's path (keys and list indexes) to its 1-based line in the file.
+
+    A node reached again through an alias is not walked again (what is under it keeps the
+    lines of its first path; a problem there names the alias's line): walking every path of
+    nested aliases would take exponential time, and a recursive alias would never end.
+    """
+    lines: dict[Path_, int] = {}
+    seen: set[int] = set()
+    stack: list[tuple[yaml.Node, Path_]] = [(node, ())]
+    while stack:  # iterative: a deeply nested document must not exhaust the call stack
+        node, path = stack.pop()
+        lines.setdefault(path, node.start_mark.line + 1)
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, yaml.MappingNode):
+            for key_node, value_node in node.value:
+                key = key_node.value if isinstance(key_node, yaml.ScalarNode) else str(key_node.start_mark)
+                lines[(*path, key)] = key_node.start_mark.line + 1
+                stack.append((value_node, (*path, key)))
+        elif isinstance(node, yaml.SequenceNode):
+            for index, item in enumerate(node.value):
+                stack.append((item, (*path, index)))
     return lines
 
 
@@ -147,7 +189,11 @@ class _Validator:
         else:
             self.fail((*path, key), f"'{value}' is not a date and time like 2021-11-13T14:00")
             return None
-        return moment.replace(tzinfo=tz) if moment.tzinfo is None else moment.astimezone(tz)
+        try:
+            return moment.replace(tzinfo=tz) if moment.tzinfo is None else moment.astimezone(tz)
+        except OverflowError:  # 0001-01-01T00:00+05:00 has no time in the event's zone
+            self.fail((*path, key), f"'{value}' is out of the range of dates")
+            return None
 
 
 def parse_programme_yaml(text: str, file: str = "<programme>") -> Programme:
@@ -157,7 +203,9 @@ def parse_programme_yaml(text: str, file: str = "<programme>") -> Programme:
     try:
         # One parse: the node tree gives line numbers, the same tree gives the data.
         node = loader.get_single_node()
-        data = _construct(loader, node) if node is not None else None
+        data = _construct(loader, node, file) if node is not None else None
+    except RecursionError:
+        raise InputError(Problem("nested too deeply to be a programme", file=file)) from None
     except yaml.YAMLError as exc:
         if not isinstance(exc, yaml.MarkedYAMLError):
             raise InputError(Problem(f"not readable as YAML: {exc}", file=file)) from None
@@ -186,7 +234,7 @@ def _build(data: Mapping[str, Any], v: _Validator) -> Programme:
     tz_name = v.text(event_data, ("event",), "timezone") or "Europe/Paris"
     try:
         tz = ZoneInfo(tz_name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name too long for a file
         v.fail(("event", "timezone"), f"unknown timezone '{tz_name}' (e.g. Europe/Paris)")
         tz = ZoneInfo("UTC")
     event = Event(
@@ -197,12 +245,12 @@ def _build(data: Mapping[str, Any], v: _Validator) -> Programme:
         language=v.text(event_data, ("event",), "language") or "fr",
         website=v.text(event_data, ("event",), "website"),
         contact=v.text(event_data, ("event",), "contact"),
-        rules=event_data.get("rules") or {},
+        rules=_rules(event_data.get("rules"), v),
     )
     _check(check_website(event.website), ("event",), v)
 
     days: list[Day] = []
-    for index, day_data in enumerate(data.get("days") or []):
+    for index, day_data in enumerate(_section_list(data, "days", v)):
         path: Path_ = ("days", index)
         raw = day_data.get("date") if isinstance(day_data, dict) else None
         try:
@@ -213,7 +261,7 @@ def _build(data: Mapping[str, Any], v: _Validator) -> Programme:
         days.append(Day(day, v.text(day_data, path, "theme")))
 
     venues: dict[str, Venue] = {}
-    for index, venue_data in enumerate(data.get("venues") or []):
+    for index, venue_data in enumerate(_section_list(data, "venues", v)):
         path = ("venues", index)
         if not isinstance(venue_data, dict):
             v.fail(path, "must be a mapping with id and name")
@@ -244,6 +292,36 @@ def _build(data: Mapping[str, Any], v: _Validator) -> Programme:
     if v.problems:
         raise InputError(v.problems)
     return Programme(event, tuple(days), venues, sessions)
+
+
+def _section_list(data: Mapping[str, Any], name: str, v: _Validator) -> list[Any]:
+    """An optional top-level list (``days:``, ``venues:``); anything else there is reported
+    rather than iterated (a number would raise ``TypeError``, a text would give its letters)."""
+    value = data.get(name)
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        v.fail((name,), f"must be a list, not {type(value).__name__}")
+        return []
+    return value
+
+
+def _rules(value: Any, v: _Validator) -> dict[str, Any]:
+    """``event.rules``: names to plain values (numbers, mostly). The rules are kept in the
+    programme and hashed with it, so anything nested (a list, an alias to a big structure) is
+    refused here rather than failing, or growing, downstream."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        v.fail(("event", "rules"), f"must be a mapping of names to values, not {type(value).__name__}")
+        return {}
+    rules: dict[str, Any] = {}
+    for name, rule in value.items():
+        if isinstance(rule, (dict, list)) or not isinstance(rule, (str, int, float, bool, type(None))):
+            v.fail(("event", "rules", str(name)), "must be a number or a text")
+            continue
+        rules[str(name)] = rule
+    return rules
 
 
 def _string_list(value: Any, path: Path_, v: _Validator) -> tuple[str, ...]:
@@ -328,53 +406,62 @@ def _duration(text: str) -> timedelta:
 
 
 def parse_frab_json(text: str, file: str = "<schedule>") -> Programme:
-    """Import a frab/pretalx schedule JSON (``schedule.conference.days[].rooms``)."""
+    """Import a frab/pretalx schedule JSON (``schedule.conference.days[].rooms``).
+
+    The file comes from another tool, so every level is checked for the type the format gives
+    it before it is used: a part of another shape is an :class:`InputError` naming its field,
+    like every other problem of the file, never a ``KeyError`` or ``AttributeError``.
+    """
     try:
         data = json.loads(text)
         conference = data["schedule"]["conference"]
-    except (json.JSONDecodeError, KeyError, TypeError) as exc:
+    except RecursionError:
+        raise InputError(Problem("not a frab schedule JSON (nested too deeply)", file=file)) from None
+    except (ValueError, KeyError, TypeError) as exc:  # ValueError: JSONDecodeError, a 5,000-digit number
         raise InputError(Problem(f"not a frab schedule JSON ({exc})", file=file)) from None
+    if not isinstance(conference, dict):
+        raise InputError(Problem("not a frab schedule JSON (conference is not an object)", file=file,
+                                 field="schedule.conference"))
     tz_name = conference.get("time_zone_name") or "Europe/Paris"
     try:
-        tz = ZoneInfo(tz_name)
-    except (ZoneInfoNotFoundError, ValueError):
+        tz = ZoneInfo(str(tz_name))
+    except (ZoneInfoNotFoundError, ValueError, OSError):
         raise InputError(Problem(f"unknown timezone '{tz_name}'", file=file, field="time_zone_name")) from None
     problems: list[Problem] = []
     venues: dict[str, Venue] = {}
     sessions: dict[str, Session] = {}
     days: list[Day] = []
-    for day_index, day in enumerate(conference.get("days", [])):
-        days.append(Day(date.fromisoformat(day["date"])))
-        for room_name, events in (day.get("rooms") or {}).items():
+    raw_days = conference.get("days") or []
+    if not isinstance(raw_days, list):
+        raw_days = []
+        problems.append(Problem("must be a list of days", file=file, field="days"))
+    for day_index, day in enumerate(raw_days):
+        rooms = day.get("rooms") if isinstance(day, dict) else None
+        try:
+            days.append(Day(date.fromisoformat(day["date"])))
+        except (KeyError, ValueError, TypeError) as exc:
+            problems.append(Problem(f"cannot read this day ({exc!r})", file=file, field=f"days[{day_index}].date"))
+            continue
+        if not isinstance(rooms or {}, dict):
+            problems.append(Problem("must map room names to lists of events", file=file,
+                                    field=f"days[{day_index}].rooms"))
+            continue
+        for room_name, events in (rooms or {}).items():
             venue_id = slugify(room_name)
             venues.setdefault(venue_id, Venue(venue_id, room_name))
-            for event_index, ev in enumerate(events):
+            for event_index, ev in enumerate(events if isinstance(events, list) else [events]):
                 field = f"days[{day_index}].rooms.{room_name}[{event_index}]"
                 try:
-                    start = datetime.fromisoformat(ev["date"]).astimezone(tz)
-                    end = start + _duration(ev.get("duration") or "0:00")
-                    session_id = slugify(str(ev.get("slug") or ev.get("guid") or ev["title"]))
-                    persons = tuple(
-                        str(p.get("public_name") or p.get("name")) for p in ev.get("persons") or []
-                    )
-                    session = Session(
-                        id=session_id,
-                        title=str(ev["title"]),
-                        start=start,
-                        end=end if end > start else start + timedelta(minutes=1),
-                        venue=venue_id,
-                        track=ev.get("track") or None,
-                        format=ev.get("type") or None,
-                        hosts=persons,
-                        description=str(ev.get("abstract") or ev.get("description") or "").strip(),
-                        links=tuple(str(link.get("url")) for link in ev.get("links") or [] if isinstance(link, dict)),
-                    )
-                    issues = check_item(session_id, session.to_record(), venues)
-                    problems += [Problem(issue.describe("en"), file=file, field=field) for issue in issues]
-                    if not issues:
-                        sessions[session_id] = session
-                except (KeyError, ValueError, TypeError) as exc:
-                    problems.append(Problem(f"cannot read this event ({exc})", file=file, field=field))
+                    session = _frab_session(ev, venue_id, tz)
+                # AttributeError: a part of another type (a person given as a bare name);
+                # OverflowError: a date or duration beyond the calendar.
+                except (KeyError, ValueError, TypeError, AttributeError, OverflowError) as exc:
+                    problems.append(Problem(f"cannot read this event ({exc!r})", file=file, field=field))
+                    continue
+                issues = check_item(session.id, session.to_record(), venues)
+                problems += [Problem(issue.describe("en"), file=file, field=field) for issue in issues]
+                if not issues:
+                    sessions[session.id] = session
     if (bad_url := check_website(conference.get("url"))) is not None:
         problems.append(Problem(bad_url.say("en"), file=file, field="url"))
     if problems:
@@ -382,10 +469,30 @@ def parse_frab_json(text: str, file: str = "<schedule>") -> Programme:
     event = Event(
         id=slugify(str(conference.get("acronym") or conference.get("title") or "event")),
         title=str(conference.get("title") or ""),
-        timezone=tz_name,
+        timezone=str(tz_name),
         website=str(conference.get("url") or ""),
     )
     return Programme(event, tuple(days), venues, sessions)
+
+
+def _frab_session(ev: Any, venue_id: str, tz: ZoneInfo) -> Session:
+    """One frab event as a session; raises what its fields' types make Python raise."""
+    start = datetime.fromisoformat(ev["date"]).astimezone(tz)
+    end = start + _duration(ev.get("duration") or "0:00")
+    session_id = slugify(str(ev.get("slug") or ev.get("guid") or ev["title"]))
+    persons = tuple(str(p.get("public_name") or p.get("name")) for p in ev.get("persons") or [])
+    return Session(
+        id=session_id,
+        title=str(ev["title"]),
+        start=start,
+        end=end if end > start else start + timedelta(minutes=1),
+        venue=venue_id,
+        track=ev.get("track") or None,
+        format=ev.get("type") or None,
+        hosts=persons,
+        description=str(ev.get("abstract") or ev.get("description") or "").strip(),
+        links=tuple(str(link.get("url")) for link in ev.get("links") or [] if isinstance(link, dict)),
+    )
 
 
 def load_programme(path: Path) -> Programme:

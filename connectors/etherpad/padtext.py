@@ -457,7 +457,12 @@ class PadReader:
             pad.problems.append((block.line + 1, say("problem.time", self.lang, text=text.strip())))
             return
         start = datetime.combine(block.day, start_clock, tzinfo=self.tz)
-        end_day = block.day + timedelta(days=int(match["plus"] or 0))
+        try:
+            end_day = block.day + timedelta(days=int(match["plus"] or 0))
+        except OverflowError:  # "(+999)" under "== 9999-12-31 ==": no such day, a bad time range
+            block.failed |= {"start", "end"}
+            pad.problems.append((block.line + 1, say("problem.time", self.lang, text=text.strip())))
+            return
         end = datetime.combine(end_day, end_clock, tzinfo=self.tz)
         if end < start:
             block.failed |= {"start", "end"}

@@ -74,8 +74,13 @@ def _cell(text: str) -> str:
 
 
 def _rows(text: str) -> list[list[str]]:
+    """The export's rows; ``csv.Error`` for text no CSV reader makes rows of.
+
+    ``newline=""`` hands every line ending (``\r\n``, ``\n``, a lone ``\r``) to the csv
+    module, which is what it expects: a lone ``\r`` in an unquoted cell would otherwise stop it
+    ("new-line character seen in unquoted field")."""
     rows = []
-    for row in csv.reader(io.StringIO(text.replace("\r\n", "\n"))):
+    for row in csv.reader(io.StringIO(text, newline="")):
         if row and row[-1] == "":
             row = row[:-1]  # every line ends with a comma
         if row:
@@ -96,7 +101,10 @@ def parse_day(label: str, lang: str) -> date | None:
 
 def parse_csv(text: str, *, dates: bool, lang: str, poll: str, said: str) -> Results:
     """The export as columns and answers; a word no language knows is an error, not a guess."""
-    rows = _rows(text.lstrip("\ufeff"))
+    try:
+        rows = _rows(text.lstrip("\ufeff"))
+    except csv.Error as exc:  # a cell over the csv module's size limit, a broken line
+        raise PermanentError(say("error.csv", said, poll=poll, why=str(exc))) from None
     header_lines = 2 if dates else 1
     if len(rows) < header_lines:
         raise PermanentError(say("error.csv", said, poll=poll, why="no header"))
