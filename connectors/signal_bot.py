@@ -58,13 +58,25 @@ def public_group_id(internal_id: str) -> str:
     return "group." + base64.b64encode(internal_id.encode()).decode()
 
 
+def _mapping(value: Any) -> dict[str, Any]:
+    """A part of a frame that should be an object; anything else reads as an empty one."""
+    return value if isinstance(value, dict) else {}
+
+
 def frame_key(frame: dict[str, Any]) -> str | None:
-    """A key that sorts in arrival order and names one message, or None if not a message."""
-    envelope = frame.get("envelope") or {}
+    """A key that sorts in arrival order and names one message, or None if not a message.
+
+    Frames come from the socket as signal-cli wrote them; one of another shape (a text where an
+    object is, a timestamp that is not a number) is not a message, rather than an exception
+    that would stop the receive loop."""
+    envelope = _mapping(frame.get("envelope"))
     data = envelope.get("dataMessage")
     if not isinstance(data, dict) or not data.get("message"):
         return None
-    stamp = int(envelope.get("serverReceivedTimestamp") or envelope.get("timestamp") or 0)
+    try:
+        stamp = int(envelope.get("serverReceivedTimestamp") or envelope.get("timestamp") or 0)
+    except (TypeError, ValueError):
+        return None
     source = envelope.get("sourceUuid") or envelope.get("sourceNumber") or envelope.get("source") or ""
     return f"{stamp:015d}:{source}:{data.get('timestamp', '')}"
 
@@ -83,18 +95,19 @@ class SignalFrontend:
 
     def read(self, frame: dict[str, Any]) -> Incoming | None:
         """The question in a receive frame, or None (receipts, typing, other accounts...)."""
-        envelope = frame.get("envelope") or {}
-        data = envelope.get("dataMessage") or {}
+        envelope = _mapping(frame.get("envelope"))
+        data = _mapping(envelope.get("dataMessage"))
         text = data.get("message")
         known = identities(envelope)
-        if not text or not known:
+        if not isinstance(text, str) or not text or not known:
             return None
         admins = self.connector.config.admins  # checked and normalised by the configuration
         sender = next((admin for admin in admins if admin in known), known[0])
         group = data.get("groupInfo")
         number = self.connector.config.number
-        mentioned = any(m.get("number") == number for m in data.get("mentions") or [])
-        quoted = (data.get("quote") or {}).get("authorNumber") == number
+        mentions = data.get("mentions")
+        mentioned = isinstance(mentions, list) and any(_mapping(m).get("number") == number for m in mentions)
+        quoted = _mapping(data.get("quote")).get("authorNumber") == number
         if isinstance(group, dict) and group.get("groupId"):
             chat, private = public_group_id(str(group["groupId"])), False
         else:

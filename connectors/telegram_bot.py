@@ -17,11 +17,16 @@ from telegram.error import TelegramError
 
 from sync.chat import Inbox, Incoming, Outgoing, Responder, drain_inbox
 from sync.errors import ConnectorError
+from sync.i18n import log_texts
 
 if TYPE_CHECKING:
     from connectors.telegram import TelegramConnector
 
 log = logging.getLogger(__name__)
+LOG_TEXTS = log_texts({
+    "[%s] update %s skipped: not a readable Telegram update (%s)":
+        "[%s] mise à jour %s ignorée : ce n'est pas une mise à jour Telegram lisible (%s)",
+})
 
 
 def _key(update_id: int) -> str:
@@ -69,9 +74,16 @@ class TelegramFrontend:
         of Telegram's stand-in accounts there (:data:`connectors.telegram.STAND_INS`), which no
         configuration may name as an admin.
         """
-        update = Update.de_json(payload, self.connector.bot)
+        try:
+            update = Update.de_json(payload, self.connector.bot)
+        # An update of another shape (a text where an object is): skipped, not raised, since
+        # the inbox would hand the same update back at every start and the bot would stop there.
+        except (TypeError, ValueError, AttributeError, KeyError) as exc:
+            log.warning("[%s] update %s skipped: not a readable Telegram update (%s)",
+                        self.channel, payload.get("update_id"), type(exc).__name__)
+            return None
         message = update.message
-        if message is None or not message.text or message.from_user is None:
+        if message is None or not isinstance(message.text, str) or not message.text or message.from_user is None:
             return None
         me = self.connector.bot
         text = message.text
@@ -86,7 +98,8 @@ class TelegramFrontend:
         replied = message.reply_to_message
         if replied is not None and replied.from_user is not None and replied.from_user.id == me.id:
             addressed = True
-        language = (message.from_user.language_code or "")[:2] or None
+        code = message.from_user.language_code
+        language = code[:2] if isinstance(code, str) and code else None
         return Incoming(
             channel=self.channel,
             chat=str(message.chat.id),

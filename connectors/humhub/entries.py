@@ -146,14 +146,18 @@ class ReadEntry:
 
 
 def read_times(entry: Mapping[str, Any], programme: Programme, server: ZoneInfo) -> tuple[str, str]:
-    """Start and end in the event's zone. Raises ``ValueError`` when they do not parse."""
+    """Start and end in the event's zone. Raises ``ValueError`` when they do not parse, or
+    name a moment the event's zone cannot hold (9999-12-31 23:59 UTC is in year 10000 in Paris)."""
     start = datetime.strptime(str(entry.get("start_datetime")), DB).replace(tzinfo=server)
     end = datetime.strptime(str(entry.get("end_datetime")), DB).replace(tzinfo=server)
     if entry.get("all_day"):
         # All-day entries keep no zone: the same days, from midnight to midnight, in the event's.
         return (format_time(datetime.combine(start.date(), time(0), programme.tz)),
                 format_time(datetime.combine(end.date(), time(0), programme.tz)))
-    return format_time(start.astimezone(programme.tz)), format_time(end.astimezone(programme.tz))
+    try:
+        return format_time(start.astimezone(programme.tz)), format_time(end.astimezone(programme.tz))
+    except OverflowError:
+        raise ValueError("date out of range") from None
 
 
 def read_entry(
