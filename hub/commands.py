@@ -15,77 +15,28 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
-import click
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn
 from rich.table import Table
 
-from config.secrets import Redactor, install
 from config.settings import Settings
-from hub.help import startup_language
-from hub.logs import speak
+from hub.console import EXIT_FAILED, EXIT_OK
+from hub.console import echo as _echo
+from hub.console import fail as _fail
+from hub.console import language as _lang
+from hub.console import settings as _settings
 from hub.messages import MESSAGES, say
 from hub.outcome import closing_lines
 from hub.review import batch_json, describe_batch, event_zone, find_batch, history_json, history_line, parse_since
 from hub.review import decide as decide_batch
-from hub.runtime import build_engine, load_settings, open_store, redactor
-from sync.errors import ConfigError, HubError, InputError, LockBusy, StateUnreadable, UsageError
+from hub.runtime import build_engine, load_settings, open_store
+from sync.errors import HubError, UsageError
 from sync.protocol import RequestCounter
 from sync.report import Report
 from sync.review import HeldSummary
 
 log = logging.getLogger(__name__)
-
-EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
-
-def _lang(settings: Settings | None = None) -> str:
-    """The configuration's language once it is read; before that, the environment's."""
-    return settings.hub.language if settings is not None else startup_language()
-
-
-_redact = Redactor()
-
-
-def _echo(message: object = None, **options: Any) -> None:
-    """Everything a command prints goes through the secrets' redactor: a report, a check line
-    or an error may quote what a server answered, which may echo the request."""
-    click.echo(_redact(message) if isinstance(message, str) else message, **options)
-
-
-def _settings(config_path: str | None) -> Settings:
-    """Load the configuration and mask its secrets in every log line and error from here on."""
-    global _redact
-    settings = load_settings(config_path)
-    _redact = redactor(settings)
-    install(_redact)
-    speak(settings.hub.language)
-    return settings
-
-
-def _fail(exc: HubError, lang: str, as_json: bool) -> int:
-    # A configuration error knows the language it was said in (the file's, even when invalid).
-    lang = getattr(exc, "lang", None) or lang
-    code = EXIT_BAD_INPUT if isinstance(exc, (ConfigError, InputError, UsageError, StateUnreadable)) \
-        else EXIT_FAILED
-    if isinstance(exc, LockBusy):
-        wait = float(getattr(exc, "waited", 0.0))
-        title, detail = say("error.busy", lang), say("busy.detail", lang, wait=wait)
-        if as_json:
-            _echo(json.dumps({"error": title, "problems": [detail]}, ensure_ascii=False))
-        else:
-            _echo(f"{title}\n{detail}", err=True)
-        return code
-    title = say("error.config" if isinstance(exc, ConfigError) else
-                "error.input" if isinstance(exc, InputError) else
-                "error.usage" if isinstance(exc, UsageError) else
-                "error.state" if isinstance(exc, StateUnreadable) else "error.run", lang)
-    if as_json:
-        _echo(json.dumps({"error": title, "problems": _redact(str(exc)).splitlines()}, ensure_ascii=False))
-    else:
-        _echo(f"{title}\n{_redact(str(exc))}", err=True)
-    return code
-
 
 @contextmanager
 def _progress(enabled: bool, lang: str) -> Iterator[Callable[[str, int, int], None]]:

@@ -30,7 +30,10 @@ from connectors.framadate import FramadateConfig, FramadateConnector
 from connectors.framadate.connector import Slot
 from connectors.framadate.meetings import TEXTS as MEETING_TEXTS
 from connectors.framadate.meetings import hold_meeting, over_limits, poll_texts, proposals_to_tell
-from hub.commands import EXIT_OK, _fail, _lang, _settings
+from hub.console import EXIT_OK
+from hub.console import fail as _fail
+from hub.console import language as _lang
+from hub.console import settings as _settings
 from hub.runtime import build_connector, open_store
 from sync.apply import OutboxWorker
 from sync.engine import programme_from
