@@ -22,15 +22,36 @@ import contextlib
 import json
 import logging
 import re
-from typing import TYPE_CHECKING, Any
+from collections.abc import Sequence
+from typing import Any, Protocol
 
 from signalbot._client import SignalAPIError
 
 from sync.chat import Inbox, Incoming, Outgoing, Responder, drain_inbox
 from sync.errors import ConnectorError
 
-if TYPE_CHECKING:
-    from connectors.signal import SignalConnector
+
+class _Account(Protocol):
+    """The settings the front-end reads: the bot's number and the admins."""
+
+    @property
+    def number(self) -> str: ...
+    @property
+    def admins(self) -> Sequence[str]: ...
+
+
+class SignalLink(Protocol):
+    """What the front-end needs of its connector (:class:`connectors.signal.SignalConnector`):
+    described here so the two modules do not import each other."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def config(self) -> _Account: ...
+    @property
+    def api(self) -> Any: ...
+    async def open(self) -> None: ...
+    async def post(self, target: str, text: str, *, silent: bool) -> Any: ...
 
 log = logging.getLogger(__name__)
 
@@ -84,7 +105,7 @@ def frame_key(frame: dict[str, Any]) -> str | None:
 class SignalFrontend:
     """Receives questions for one Signal connector and sends the bot's answers back."""
 
-    def __init__(self, connector: SignalConnector, bot: Responder, inbox: Inbox) -> None:
+    def __init__(self, connector: SignalLink, bot: Responder, inbox: Inbox) -> None:
         self.connector = connector
         self.bot = bot
         self.inbox = inbox

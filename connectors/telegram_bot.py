@@ -10,17 +10,26 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
-from telegram import Update
+from telegram import Bot, Update
 from telegram.error import TelegramError
 
 from sync.chat import Inbox, Incoming, Outgoing, Responder, drain_inbox
 from sync.errors import ConnectorError
 from sync.i18n import log_texts
 
-if TYPE_CHECKING:
-    from connectors.telegram import TelegramConnector
+
+class TelegramLink(Protocol):
+    """What the front-end needs of its connector (:class:`connectors.telegram.TelegramConnector`):
+    described here so the two modules do not import each other."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def bot(self) -> Bot: ...
+    async def open(self) -> None: ...
+    async def post(self, target: str, text: str, *, silent: bool) -> Any: ...
 
 log = logging.getLogger(__name__)
 LOG_TEXTS = log_texts({
@@ -37,7 +46,7 @@ class TelegramFrontend:
     """Receives questions for one Telegram connector and sends the bot's answers back."""
 
     def __init__(
-        self, connector: TelegramConnector, bot: Responder, inbox: Inbox, *, poll_timeout: int = 25
+        self, connector: TelegramLink, bot: Responder, inbox: Inbox, *, poll_timeout: int = 25
     ) -> None:
         self.connector = connector
         self.bot = bot
