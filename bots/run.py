@@ -26,7 +26,7 @@ from bots.service import Bot, HubStatus, SyncSummary
 from bots.store import SqlFollowStore, create_tables
 from config.settings import Settings
 from sync.announce import diff_versions
-from sync.chat import ChannelPolicy, ChatFrontend, Outgoing
+from sync.chat import ChannelPolicy, ChatFrontend, Incoming, Outgoing, Responder
 from sync.model import Programme, canonical_json
 from sync.protocol import Connector
 from sync.report import Report
@@ -128,10 +128,14 @@ async def run_bots(
     connectors: Sequence[Connector[Any]],
     run_sync: RunSync,
     clock: Clock | None = None,
+    register: Callable[[str, ChatFrontend], None] | None = None,
+    on_question: Callable[[str], None] | None = None,
 ) -> None:
     """Run the bot of every chat among ``connectors`` until ``stop`` is set.
 
     ``run_sync`` runs one sync (an admin's ``/sync``); the connectors are closed at the end.
+    ``register`` is told each chat's front-end (the daemon routes webhooks to those that take
+    them); ``on_question`` is told the channel of each message a front-end hands the bot.
     """
     clock = clock or SystemClock()
     store = StateStore.open(settings.database_url)
@@ -146,12 +150,15 @@ async def run_bots(
 
     for connector in connectors:
         policy = connector.chat_policy()
-        frontend = connector.chat_frontend(bot, inbox)
+        responder: Responder = bot if on_question is None else _Counted(bot, on_question)
+        frontend = connector.chat_frontend(responder, inbox)
         if policy is None or frontend is None:
             continue  # not a chat the bots answer in
         policies[connector.name] = policy
         frontends[connector.name] = frontend
         announcers[connector.name] = _poster(connector)
+        if register is not None:
+            register(connector.name, frontend)
     bot.operations = HubOperations(store, announcers, run_sync)
 
     async def send(message: Outgoing) -> None:
@@ -174,6 +181,18 @@ async def run_bots(
                 await connector.close()
             await connector.ctx.http.aclose()
         store.close()
+
+
+class _Counted:
+    """The bot, with each message it is handed counted (the daemon's metrics)."""
+
+    def __init__(self, bot: Responder, count: Callable[[str], None]) -> None:
+        self.bot = bot
+        self.count = count
+
+    async def handle(self, incoming: Incoming) -> list[Outgoing]:
+        self.count(incoming.channel)
+        return await self.bot.handle(incoming)
 
 
 Announcer = Callable[[str], Awaitable[int]]

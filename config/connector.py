@@ -41,6 +41,10 @@ class ConnectorConfig(BaseModel):
         description="False: hub sync leaves this section out; only what names it uses it "
         "(the organisers' calendar a poll connector puts meetings in).",
     )
+    probe_interval: float | None = Field(
+        None, gt=0, description="Seconds between two of the daemon's cheap looks at this source; "
+        "default [daemon] probe_interval.",
+    )
     review: Literal["never", "mass", "deletions", "always"] = Field(
         "mass",
         description="When this source's edits wait for an organiser's 'hub review --accept': "

@@ -26,6 +26,7 @@ when the file says one, even if the rest is wrong; else ``HUB_LANGUAGE`` or the 
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import os
 import re
@@ -45,7 +46,7 @@ from config.words import config_language
 
 DEFAULT_CONFIG = "hub.toml"
 #: The tables a configuration file has.
-SECTIONS = frozenset({"hub", "connectors"})
+SECTIONS = frozenset({"hub", "connectors", "daemon"})
 #: ``postgresql://``, ``sqlite:`` ...: a database URL, not a file's path.
 _URL_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 
@@ -110,6 +111,45 @@ class HubSection(BaseModel):
         return settle(cls, data)
 
 
+class DaemonSection(BaseModel):
+    """The ``[daemon]`` section: how ``hub daemon`` keeps every channel current by itself."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    listen: str = Field(
+        "127.0.0.1:8765", pattern=r"^[^\s:]*:\d{1,5}$",
+        description="HOST:PORT of the daemon's web server (webhooks, /healthz, /readyz, /metrics, /public/).",
+    )
+    probe_interval: float = Field(
+        60.0, gt=0, description="Seconds between two cheap 'anything new?' looks at a source; a connector's "
+        "own probe_interval overrides it. A change found starts a sync at once.",
+    )
+    file_interval: float = Field(
+        1.0, gt=0, description="Seconds between two looks at the programme file's modification time.",
+    )
+    jitter: float = Field(
+        0.1, ge=0, le=1, description="Share of an interval added at random, so probes do not all fire together.",
+    )
+    trigger_token: SecretStr | None = Field(
+        None, description="Token POST /webhooks/trigger requires (sync now: pads, WordPress, Nextcloud hooks).",
+    )
+    trigger_token_file: str | None = Field(None, description="File holding the trigger token.")
+    public: str | None = Field(
+        None, description="Folder served under /public/ with ETag and Last-Modified (the exports); "
+        "relative to the config file.",
+    )
+    stop_timeout: float = Field(
+        7.0, ge=0, le=9, description="Seconds a sync in flight gets to finish on SIGTERM before it is abandoned "
+        "(the outbox settles it at the next start).",
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _environment(cls, data: Any) -> Any:
+        """Values from environment variables typed by their field (text stays text)."""
+        return settle(cls, data)
+
+
 class SectionValidator(Protocol):
     """Turns one raw ``[connectors.<name>]`` table into its connector type's settings.
 
@@ -136,6 +176,7 @@ class Settings:
     path: Path
     hub: HubSection
     connectors: tuple[ConnectorSettings, ...]
+    daemon: DaemonSection = dataclasses.field(default_factory=DaemonSection)
 
     @property
     def base_dir(self) -> Path:
@@ -338,6 +379,12 @@ def load_settings(
         tell(*_issues(exc, ("hub",), HubSection, lang))
         hub = HubSection()
 
+    try:
+        daemon = DaemonSection.model_validate(raw.get("daemon", {}))
+    except ValidationError as exc:
+        tell(*_issues(exc, ("daemon",), DaemonSection, lang))
+        daemon = DaemonSection()
+
     sections = raw.get("connectors", {})
     connectors: list[ConnectorSettings] = []
     if not isinstance(sections, dict):
@@ -384,4 +431,4 @@ def load_settings(
             tell(_Issue(("hub", "admin_chats"), say("admin_chats.unknown", lang, entry=entry, known=known)))
     if problems:
         raise ConfigError(problems)
-    return Settings(config_path.resolve(), hub, tuple(connectors))
+    return Settings(config_path.resolve(), hub, tuple(connectors), daemon)

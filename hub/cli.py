@@ -252,6 +252,15 @@ def bots_command(config_path: str | None) -> None:
     sys.exit(run(config_path))
 
 
+@cli.command("daemon", help=h("daemon"))
+@config_option
+@click.option("--listen", default=None, metavar="HOST:PORT", help=h("daemon.listen"))
+def daemon_command(config_path: str | None, listen: str | None) -> None:
+    from hub.daemon import daemon_command as run
+
+    sys.exit(run(config_path, listen))
+
+
 cli.add_command(export)
 
 

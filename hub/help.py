@@ -189,6 +189,16 @@ HELP = Catalogue({
         "fr": "Faire tourner les bots (Telegram, Signal, Talk) au premier plan jusqu'à Ctrl-C.",
         "en": "Run the chat bots (Telegram, Signal, Talk) in the foreground until Ctrl-C.",
     },
+    "daemon": {
+        "fr": "Tout tenir à jour en continu : sondages des sources, synchronisations, file d'envoi, bots, "
+              "webhooks, /healthz, /readyz et /metrics. SIGTERM arrête proprement, SIGHUP relit la configuration.",
+        "en": "Keep everything current by itself: source probes, syncs, the outbox, the bots, webhooks, "
+              "/healthz, /readyz and /metrics. SIGTERM stops cleanly, SIGHUP reads the configuration again.",
+    },
+    "daemon.listen": {
+        "fr": "HÔTE:PORT du serveur web (par défaut [daemon] listen, 127.0.0.1:8765).",
+        "en": "HOST:PORT of the web server (default [daemon] listen, 127.0.0.1:8765).",
+    },
 })
 
 
