@@ -159,6 +159,24 @@ def _moment(value: Any, programme: Programme) -> datetime:
 _SPACED_COMMA = re.compile(r"\s*,\s*")
 
 
+def venue_fields(
+    location: str, hub_venue: str | None, programme: Programme
+) -> tuple[str | None, str | None, str | None, str | None]:
+    """A location text read back from a calendar as the session's ``venue``, the venue's name and
+    address as the remote shows them, and the location when it names no venue of the programme
+    (else None): what a calendar entry says of its place, for every calendar-like connector."""
+    venue = resolve_venue(location, hub_venue, programme)
+    if isinstance(venue, Venue):
+        # The venue's current name/address only when the location still says exactly that, so a
+        # renamed venue or a changed address shows as a difference and gets rewritten.
+        if _norm(location_text(venue.name, venue.address)) == _norm(location):
+            return venue.id, venue.name, venue.address, None
+        return venue.id, location, None, None
+    if venue is None:
+        return None, None, None, None
+    return hub_venue, location, None, location
+
+
 def _norm(text: str) -> str:
     """A place as compared: TEXT escapes an app left in undone (``Le Talus\\, grande halle``),
     case and spacing ignored, one spelling of a comma (``a,b`` is ``a, b``)."""
@@ -230,7 +248,6 @@ def read_event(data: str, programme: Programme) -> ReadEvent:
     key = _text(ev, "x-hub-id")
     if not key:
         return ReadEvent(None, {})
-    unknown: str | None = None
     start = _moment(ev.get("dtstart"), programme)
     if ev.get("dtend") is not None:
         end = _moment(ev.get("dtend"), programme)
@@ -239,21 +256,7 @@ def read_event(data: str, programme: Programme) -> ReadEvent:
         end = start + (duration.dt if duration is not None else timedelta(0))
     hub_venue = _text(ev, "x-hub-venue") or None
     location = _text(ev, "location")
-    venue = resolve_venue(location, hub_venue, programme)
-    if isinstance(venue, Venue):
-        venue_id: str | None = venue.id
-        shown = location_text(venue.name, venue.address)
-        # The venue's current name/address only when LOCATION still says exactly that, so a
-        # renamed venue or a changed address shows as a difference and gets rewritten.
-        if _norm(shown) == _norm(location):
-            venue_name, venue_address = venue.name, venue.address
-        else:
-            venue_name, venue_address = location, None
-    elif venue is None:
-        venue_id, venue_name, venue_address = None, None, None
-    else:
-        unknown = location
-        venue_id, venue_name, venue_address = hub_venue, location, None
+    venue_id, venue_name, venue_address, unknown = venue_fields(location, hub_venue, programme)
     status = ICAL_TO_STATUS.get(_text(ev, "status").upper(), "scheduled")
     fields: dict[str, Any] = {
         "id": key,

@@ -28,8 +28,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from connectors.humhub.messages import MESSAGES, say
-from connectors.vevent import location_text, resolve_venue
-from sync.model import Programme, Venue, format_time
+from connectors.vevent import location_text, venue_fields
+from sync.model import Programme, format_time
 
 MARKER = "commons-hub"
 _MARKER_LINE = re.compile(r"^\s*\[" + MARKER + r"\]:\s*#(\S+)\s*$", re.MULTILINE)
@@ -167,20 +167,7 @@ def read_entry(
     start, end = read_times(entry, programme, server)
     title, status = read_title(str(entry.get("title") or ""), bool(entry.get("closed")))
     location = str(entry.get("location") or "").strip()
-    venue = resolve_venue(location, hub_venue, programme)
-    unknown: str | None = None
-    if isinstance(venue, Venue):
-        venue_id: str | None = venue.id
-        shown = location_text(venue.name, venue.address)
-        if " ".join(shown.casefold().split()) == " ".join(location.casefold().split()):
-            venue_name, venue_address = venue.name, venue.address
-        else:
-            venue_name, venue_address = location, None
-    elif venue is None:
-        venue_id, venue_name, venue_address = None, None, None
-    else:
-        unknown = location
-        venue_id, venue_name, venue_address = hub_venue, location, None
+    venue_id, venue_name, venue_address, unknown = venue_fields(location, hub_venue, programme)
     fields: dict[str, Any] = {
         "id": key,
         "title": title,
