@@ -174,6 +174,12 @@ class StateStore:
                             contextlib.closing(sqlite3.connect(backup)) as target:
                         source.backup(target)
             with self.engine.begin() as connection:
+                if self.engine.dialect.name == "sqlite":
+                    # SQLite's driver opens a transaction only before a data change, so each
+                    # CREATE or ALTER would commit on its own: a process killed mid-upgrade would
+                    # leave tables without the version that names them, a database no later run
+                    # can open. One explicit transaction makes the upgrade all or nothing.
+                    connection.exec_driver_sql("BEGIN")
                 config.attributes["connection"] = connection
                 command.upgrade(config, "head")
 
