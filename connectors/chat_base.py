@@ -66,7 +66,6 @@ class ChatConnector(Connector[ChatC], abc.ABC):
 
     def __init__(self, name: str, config: ChatC, ctx: ConnectorContext) -> None:
         super().__init__(name, config, ctx)
-        self.lang = config.language or ctx.language
         self.parts = SentParts(ctx.state)
         self._board: Board | None = None
 

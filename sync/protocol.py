@@ -316,6 +316,13 @@ class Connector(abc.ABC, Generic[C]):
 
     # helpers -----------------------------------------------------------------------------
     @property
+    def lang(self) -> str:
+        """The language this connector's words are said in: its section's ``language`` where
+        its type has one (a pad, a chat, a site in another language), else the hub's."""
+        own = getattr(self.config, "language", None)
+        return own if isinstance(own, str) and own else self.ctx.language
+
+    @property
     def timeout(self) -> float:
         """Seconds a server has to connect and to answer: one setting for every library the
         connector uses (its section's ``timeout``, else ``[hub] timeout``)."""

@@ -76,7 +76,6 @@ class EmailConnector(Connector[EmailConfig]):
 
     def __init__(self, name: str, config: EmailConfig, ctx: ConnectorContext) -> None:
         super().__init__(name, config, ctx)
-        self.lang = config.language or ctx.language
         self.clock = time.time
         self.records = Records(ctx.state)
 

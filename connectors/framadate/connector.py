@@ -55,11 +55,6 @@ class FramadateConnector(Connector[FramadateConfig]):
     config: FramadateConfig
 
     @property
-    def lang(self) -> str:
-        """The language the instance is asked to answer in (its CSV words)."""
-        return self.config.language or self.ctx.language
-
-    @property
     def client(self) -> FramadateClient:
         return FramadateClient(self.ctx.http, self.config.url, lang=self.lang, connector=self.name,
                                messages_lang=self.ctx.language)

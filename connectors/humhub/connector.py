@@ -110,10 +110,6 @@ class HumHubConnector(Connector[HumHubConfig]):
 
     # plumbing ---------------------------------------------------------------------------
     @property
-    def lang(self) -> str:
-        return self.config.language or self.ctx.language
-
-    @property
     def api(self) -> HumHubAPI:
         if self._api is None:
             auth = self.config.effective_auth

@@ -94,10 +94,6 @@ class WordPressConnector(Connector[WordPressConfig]):
 
     # plumbing ---------------------------------------------------------------------------
     @property
-    def lang(self) -> str:
-        return self.config.language or self.ctx.language
-
-    @property
     def api(self) -> SiteAPI:
         if self._api is None:
             password = self.secret("application_password")
