@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import functools
 import os
+import re
 import sqlite3
 import time
 import zlib
@@ -19,12 +21,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from alembic import command
-from alembic.config import Config as AlembicConfig
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from alembic.util.exc import CommandError
-from sqlalchemy import Connection, Engine, create_engine, delete, event, func, insert, select, text, update
+from sqlalchemy import Connection, Engine, create_engine, delete, event, func, insert, inspect, select, text, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DatabaseError, OperationalError
 
@@ -48,6 +45,36 @@ from sync.schema import (
 )
 
 MIGRATIONS = Path(__file__).with_name("migrations")
+_REVISION = re.compile(r"^(down_revision|revision)\s*(?::[^=]*)?=\s*[\"']?(\w+)?[\"']?", re.MULTILINE)
+
+
+class _NewerSchema(Exception):
+    """The database is at a revision this version does not know (a newer hub wrote it)."""
+
+
+@functools.cache
+def schema_head() -> str:
+    """The newest migration's revision, read from the migration files' ``revision`` and
+    ``down_revision`` lines: knowing it needs no Alembic import (a third of a second on every
+    command), and ``tests/engine/test_state_store.py`` checks it is Alembic's own head."""
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for path in (MIGRATIONS / "versions").glob("*.py"):
+        for name, value in _REVISION.findall(path.read_text(encoding="utf-8")):
+            if value and value != "None":
+                (revisions if name == "revision" else parents).add(value)
+    heads = revisions - parents
+    if len(heads) != 1:
+        raise RuntimeError(f"the migrations have {len(heads)} heads: {sorted(heads)}")
+    return heads.pop()
+
+
+def _current_revision(connection: Connection) -> str | None:
+    """The revision the database is at (None for a new one), as Alembic records it."""
+    if not inspect(connection).has_table("alembic_version"):
+        return None
+    row = connection.execute(text("SELECT version_num FROM alembic_version")).first()
+    return None if row is None else str(row[0])
 
 
 def utcnow() -> datetime:
@@ -141,7 +168,7 @@ class StateStore:
             engine.dispose()
             raise _damaged(file, str(exc.orig)) if file is not None else StateUnreadable(
                 f"the state database {_safe_url(url)} cannot be read ({exc.orig})") from None
-        except CommandError:
+        except _NewerSchema:
             engine.dispose()
             raise StateUnreadable(
                 f"the state database {_safe_url(url)} was written by a newer version of the hub: "
@@ -152,18 +179,22 @@ class StateStore:
     def migrate(self, file: Path | None = None) -> None:
         """Bring the schema to the newest migration; a SQLite file is copied first
         (``<name>.before-<revision>``) when an upgrade is due, so it can be put back."""
+        head = schema_head()
+        with self.engine.connect() as connection:
+            current = _current_revision(connection)
+        if current == head:
+            return  # every command but the first after an upgrade: Alembic is not even imported
+        from alembic import command
+        from alembic.config import Config as AlembicConfig
+        from alembic.util.exc import CommandError
+
         config = AlembicConfig()
         config.set_main_option("script_location", str(MIGRATIONS))
-        head = ScriptDirectory.from_config(config).get_current_head()
-        with self.engine.connect() as connection:
-            current = MigrationContext.configure(connection).get_current_revision()
-        if current == head:
-            return
         # Several hub processes may open a new database at once (two `hub sync`, the daemon):
         # one migrates, the others wait for it and then find the schema current.
         with self._migration_lock(file):
             with self.engine.connect() as connection:
-                current = MigrationContext.configure(connection).get_current_revision()
+                current = _current_revision(connection)
             if current == head:
                 return
             if current is not None and file is not None and file.exists():
@@ -181,7 +212,10 @@ class StateStore:
                     # can open. One explicit transaction makes the upgrade all or nothing.
                     connection.exec_driver_sql("BEGIN")
                 config.attributes["connection"] = connection
-                command.upgrade(config, "head")
+                try:
+                    command.upgrade(config, "head")
+                except CommandError as exc:  # a revision this version does not know: a newer hub's
+                    raise _NewerSchema(str(exc)) from None
 
     @contextlib.contextmanager
     def _migration_lock(self, file: Path | None) -> Iterator[None]:
@@ -530,10 +564,11 @@ class StateStore:
     # outbox ---------------------------------------------------------------------------------
     def enqueue(
         self, conn: Connection, *, idem_key: str, connector: str, target: str, op: str, key: str,
-        payload: Mapping[str, Any] | None, supersede: bool,
+        payload: Mapping[str, Any] | None, supersede: bool, state: str = "pending", error: str | None = None,
     ) -> bool:
         """Add an outbox entry unless ``idem_key`` is known. With ``supersede``, a pending entry for
-        the same (connector, target, key) is marked superseded first (no stale pushes)."""
+        the same (connector, target, key) is marked superseded first (no stale pushes). ``state``
+        other than pending records what already happened (a message ``in_doubt``, with ``error``)."""
         if conn.execute(select(outbox.c.id).where(outbox.c.idem_key == idem_key)).first():
             return False
         now = utcnow()
@@ -551,7 +586,7 @@ class StateStore:
         conn.execute(
             insert(outbox).values(
                 idem_key=idem_key, connector=connector, target=target, op=op, key=key,
-                payload=dict(payload) if payload is not None else None, state="pending",
+                payload=dict(payload) if payload is not None else None, state=state, error=error,
                 attempts=0, next_at=0.0, created_at=now, updated_at=now,
             )
         )

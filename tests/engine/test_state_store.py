@@ -154,3 +154,26 @@ def test_an_upgrade_keeps_a_copy_of_the_database_first(tmp_path: Path) -> None:
     old = StateStore(StateStore.open(f"sqlite:///{backup}").engine)  # the copy opens (and upgrades) too
     assert old.load_sessions() == {"a": {"id": "a", "title": "A"}}
     old.close()
+
+
+def test_the_schema_head_read_from_the_files_is_alembics() -> None:
+    """The head is read without importing Alembic (start-up time); it must be Alembic's own."""
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    from sync.state import MIGRATIONS, schema_head
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    assert schema_head() == ScriptDirectory.from_config(config).get_current_head()
+
+
+def test_opening_a_current_database_does_not_import_alembic(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    StateStore.open(f"sqlite:///{tmp_path}/hub.db").close()
+    probe = ("import sys; from sync.state import StateStore; "
+             f"StateStore.open('sqlite:///{tmp_path}/hub.db').close(); print('alembic' in sys.modules)")
+    shown = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert shown.stdout.strip() == "False"
