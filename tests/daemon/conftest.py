@@ -184,6 +184,9 @@ def telegram() -> Iterator[FakeTelegram]:
     with fake.running():
         fake.add_chat(CHAT)
         yield fake
+        # The fake answers a long poll only when an update comes or its timeout ends; one update
+        # ends the poll the stopped daemon left open, so the fake's server stops at once.
+        fake.inject_message(CHAT, "fin")
 
 
 def new_daemon(folder: Path, caldav: CalDAVServer, pad: EtherpadServer, site: Site, chat: FakeTelegram,

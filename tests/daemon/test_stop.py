@@ -1,0 +1,99 @@
+"""``hub daemon`` stops and restarts without losing or repeating anything, and reloads its
+configuration on SIGHUP only when the new one is valid.
+
+SIGTERM arrives while the daemon's sync is sending a chat message (the Telegram fake holds the
+answer back): the daemon gives the sync its stop timeout, abandons it, exits 0 within 10 s; the
+next start settles the outbox (the message whose fate is unknown is flagged, never sent twice)
+and finishes the work on every sink.
+"""
+
+from __future__ import annotations
+
+import signal
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.caldav.conftest import CalDAVServer, radicale  # noqa: F401  (fixture)
+from tests.daemon.conftest import CHAT, DaemonProcess, new_daemon
+from tests.daemon.test_daemon import calendar_has, ics_event, metric_values, pad_text
+from tests.etherpad.conftest import EtherpadServer, etherpad_server  # noqa: F401  (fixture)
+from tests.fakes.telegram import FakeTelegram
+from tests.helpers import edit_programme
+from tests.wordpress.conftest import wordpress_site  # noqa: F401  (fixture)
+from tests.wordpress.site import Site
+
+
+@pytest.fixture(scope="module")
+def world(
+    tmp_path_factory: pytest.TempPathFactory, radicale: CalDAVServer,  # noqa: F811
+    etherpad_server: EtherpadServer, wordpress_site: Site, telegram: FakeTelegram,  # noqa: F811
+) -> Iterator[tuple[DaemonProcess, dict[str, str]]]:
+    folder = tmp_path_factory.mktemp("daemon-stop")
+    daemon, names = new_daemon(folder, radicale, etherpad_server, wordpress_site, telegram)
+    daemon.start()
+    try:
+        yield daemon, names
+    finally:
+        daemon.close()
+
+
+def test_sighup_keeps_the_old_configuration_when_the_new_one_is_bad(
+    world: tuple[DaemonProcess, dict[str, str]],
+) -> None:
+    daemon, _ = world
+    good = daemon.config.read_text(encoding="utf-8")
+    daemon.config.write_text(good.replace("probe_interval = 0.5", "probe_intervall = 0.5"), encoding="utf-8")
+    daemon.signal(signal.SIGHUP)
+    daemon.wait_for(lambda: any(m.startswith("nouvelle configuration refusée") for m in daemon.messages()), 10,
+                    "the refusal")
+    refusal = next(m for m in daemon.messages() if m.startswith("nouvelle configuration refusée"))
+    assert "probe_intervall" in refusal and "probe_interval" in refusal
+    assert daemon.http.get("/healthz").status_code == 200
+    assert daemon.proc is not None and daemon.proc.poll() is None
+
+    daemon.config.write_text(good.replace("probe_interval = 0.5", "probe_interval = 0.4"), encoding="utf-8")
+    before = daemon.syncs()
+    daemon.signal(signal.SIGHUP)
+    daemon.wait_for(lambda: "configuration relue" in daemon.messages(), 10, "the reload")
+    daemon.wait_for(lambda: daemon.syncs() > before, 30, "a sync on the new configuration")
+    daemon.config.write_text(good, encoding="utf-8")
+
+
+def test_sigterm_during_a_sync_loses_nothing_and_the_next_start_finishes_the_work(
+    world: tuple[DaemonProcess, dict[str, str]], radicale: CalDAVServer,  # noqa: F811
+    etherpad_server: EtherpadServer, telegram: FakeTelegram,  # noqa: F811
+) -> None:
+    daemon, names = world
+    folder: Path = daemon.config.parent
+    sent = len(telegram.sends(CHAT))
+    held = telegram.hold("sendMessage", chat_id=CHAT)
+    edit_programme(folder, "accueil-meteo", start="2021-11-12T09:30")
+    assert held.wait(30), "the daemon's sync is sending the announcement"
+
+    code, took = daemon.stop()
+    assert code == 0 and took < 10, f"exit {code} after {took:.1f} s"
+    assert any("abandonnée" in m for m in daemon.messages()), daemon.log_text()[-3000:]
+    telegram.release()  # the message went out; the daemon never heard its id
+
+    daemon.start()
+    folder_ics = ics_event(folder, "accueil-meteo")
+    assert "DTSTART;TZID=Europe/Paris:20211112T093000" in folder_ics
+    assert calendar_has(radicale, names["calendar"], "accueil-meteo", "20211112T093000")
+    line = next(x for x in pad_text(etherpad_server, names["pad"]).splitlines() if "[#accueil-meteo]" in x)
+    assert line.strip().startswith("09:30")
+    values = metric_values(daemon)
+    for name in ("calendar", "pad", "site", "telegram", "exports"):
+        assert values.get(("hub_outbox_depth", (("connector", name),)), 0) == 0, name
+    assert values.get(("hub_outbox_in_doubt", (("connector", "telegram"),)), 0) <= 1
+    announced = [c for c in telegram.sends(CHAT)[sent:] if "Accueil et météo" in str(c.params.get("text"))]
+    assert len(announced) == 1, "the announcement whose fate was unknown is not sent again"
+
+    time.sleep(1.0)  # probes over a settled world change nothing
+    settled = daemon.syncs()
+    time.sleep(1.0)
+    assert daemon.syncs() == settled
+    code, took = daemon.stop()
+    assert code == 0 and took < 10
