@@ -33,7 +33,7 @@ def synced_programme(settings: Settings, store: StateStore | None = None) -> Pro
     if store is None:
         if not _database_exists(settings.database_url):
             return None
-        opened = StateStore.open(settings.database_url)
+        opened = StateStore.open(settings.database_url, lang=settings.hub.language)
         try:
             return synced_programme(settings, opened)
         finally:

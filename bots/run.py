@@ -138,7 +138,7 @@ async def run_bots(
     them); ``on_question`` is told the channel of each message a front-end hands the bot.
     """
     clock = clock or SystemClock()
-    store = StateStore.open(settings.database_url)
+    store = StateStore.open(settings.database_url, lang=settings.hub.language)
     create_tables(store.engine)
     follows = SqlFollowStore(store.engine)
     inbox = SqlInbox(store.engine)

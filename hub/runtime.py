@@ -52,7 +52,7 @@ def load_settings(path: str | Path | None = None, environ: Mapping[str, str] | N
 
 def open_store(settings: Settings) -> StateStore:
     """The state store the configuration names (migrated to the current schema)."""
-    return StateStore.open(settings.database_url)
+    return StateStore.open(settings.database_url, lang=settings.hub.language)
 
 
 def programme_section(settings: Settings) -> ConnectorSettings | None:

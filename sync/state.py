@@ -26,6 +26,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DatabaseError, OperationalError
 
 from sync.errors import ConfigError, LockBusy, StateUnreadable
+from sync.i18n import Catalogue
 from sync.model import Conflict
 from sync.protocol import ConnectorState, Link
 from sync.review import LoggedChange
@@ -46,6 +47,30 @@ from sync.schema import (
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 _REVISION = re.compile(r"^(down_revision|revision)\s*(?::[^=]*)?=\s*[\"']?(\w+)?[\"']?", re.MULTILINE)
+
+
+#: What a person reads when the state database cannot be used, in French and English.
+STATE_TEXTS = Catalogue({
+    "not_url": {"fr": "hub.database : « {url} » n'est pas une adresse de base de données",
+                "en": "hub.database: '{url}' is not a database URL"},
+    "cannot_open": {"fr": "hub.database : impossible d'ouvrir {url} ({reason})",
+                    "en": "hub.database: cannot open {url} ({reason})"},
+    "unreadable": {"fr": "la base d'état {url} ne peut pas être lue ({reason})",
+                   "en": "the state database {url} cannot be read ({reason})"},
+    "newer": {
+        "fr": "la base d'état {url} a été écrite par une version plus récente du hub : installez cette version "
+        "(ou une plus récente), ou remettez une sauvegarde faite avant qu'elle ne tourne",
+        "en": "the state database {url} was written by a newer version of the hub: install that version "
+        "(or newer), or restore a backup made before it ran",
+    },
+    "damaged": {
+        "fr": "la base d'état {file} est endommagée ({reason}) : {hint} ; voir « The state database » dans le README",
+        "en": "the state database {file} is damaged ({reason}): {hint}; see 'The state database' in the README",
+    },
+    "hint.copy": {"fr": "remettez la copie faite avant la dernière mise à jour ({copy}) ou votre propre sauvegarde",
+                  "en": "put back the copy made before the last upgrade ({copy}) or your own backup"},
+    "hint.backup": {"fr": "remettez une sauvegarde", "en": "put back a backup"},
+})
 
 
 class _NewerSchema(Exception):
@@ -141,12 +166,13 @@ class StateStore:
         self.engine = engine
 
     @classmethod
-    def open(cls, url: str) -> StateStore:
-        """Connect and bring the schema to the newest migration."""
+    def open(cls, url: str, *, lang: str = "en") -> StateStore:
+        """Connect and bring the schema to the newest migration; a database that cannot be used
+        is one clear error said in ``lang``."""
         try:
             parsed = make_url(url)
         except ArgumentError:
-            raise ConfigError(f"hub.database: '{_safe_url(url)}' is not a database URL") from None
+            raise ConfigError(STATE_TEXTS.say("not_url", lang, url=_safe_url(url))) from None
         if parsed.drivername == "postgresql":
             parsed = parsed.set(drivername="postgresql+psycopg")
         if parsed.drivername.startswith("sqlite") and parsed.database not in (None, "", ":memory:"):
@@ -162,18 +188,15 @@ class StateStore:
         except OperationalError as exc:
             engine.dispose()
             raise ConfigError(
-                f"hub.database: cannot open {_safe_url(url)} ({exc.orig.__class__.__name__})"
+                STATE_TEXTS.say("cannot_open", lang, url=_safe_url(url), reason=exc.orig.__class__.__name__)
             ) from None
         except DatabaseError as exc:
             engine.dispose()
-            raise _damaged(file, str(exc.orig)) if file is not None else StateUnreadable(
-                f"the state database {_safe_url(url)} cannot be read ({exc.orig})") from None
+            raise _damaged(file, str(exc.orig), lang) if file is not None else StateUnreadable(
+                STATE_TEXTS.say("unreadable", lang, url=_safe_url(url), reason=exc.orig)) from None
         except _NewerSchema:
             engine.dispose()
-            raise StateUnreadable(
-                f"the state database {_safe_url(url)} was written by a newer version of the hub: "
-                "install that version (or newer), or restore a backup made before it ran"
-            ) from None
+            raise StateUnreadable(STATE_TEXTS.say("newer", lang, url=_safe_url(url))) from None
         return store
 
     def migrate(self, file: Path | None = None) -> None:
@@ -716,14 +739,11 @@ def _chunks(items: Sequence[Any], size: int = 500) -> Iterator[Sequence[Any]]:
         yield items[start : start + size]
 
 
-def _damaged(file: Path, reason: str) -> StateUnreadable:
+def _damaged(file: Path, reason: str, lang: str) -> StateUnreadable:
     backups = sorted(file.parent.glob(f"{file.name}.before-*"))
-    hint = f"put back the copy made before the last upgrade ({backups[-1].name}) or your own backup" \
-        if backups else "put back a backup"
-    return StateUnreadable(
-        f"the state database {file} is damaged ({reason}): {hint}; "
-        "see 'The state database' in the README"
-    )
+    hint = (STATE_TEXTS.say("hint.copy", lang, copy=backups[-1].name) if backups
+            else STATE_TEXTS.say("hint.backup", lang))
+    return StateUnreadable(STATE_TEXTS.say("damaged", lang, file=file, reason=reason, hint=hint))
 
 
 def _safe_url(url: str) -> str:

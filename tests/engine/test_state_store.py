@@ -177,3 +177,14 @@ def test_opening_a_current_database_does_not_import_alembic(tmp_path: Path) -> N
              f"StateStore.open('sqlite:///{tmp_path}/hub.db').close(); print('alembic' in sys.modules)")
     shown = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert shown.stdout.strip() == "False"
+
+
+def test_a_damaged_state_database_is_said_in_the_configurations_language(tmp_path: Path) -> None:
+    from sync.errors import StateUnreadable
+
+    damaged = tmp_path / "hub.db"
+    damaged.write_bytes(b"this is not a database" * 100)
+    with pytest.raises(StateUnreadable, match=r"la base d'état .*hub\.db est endommagée .* remettez une sauvegarde"):
+        StateStore.open(f"sqlite:///{damaged}", lang="fr")
+    with pytest.raises(StateUnreadable, match=r"the state database .*hub\.db is damaged"):
+        StateStore.open(f"sqlite:///{damaged}", lang="en")
