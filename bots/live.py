@@ -53,4 +53,4 @@ def live_programme(settings: Settings, store: StateStore | None = None) -> Progr
         return synced
     if not settings.hub.programme:
         raise ConfigError("hub.programme: no programme file, and no sync has run yet")
-    return load_programme(settings.resolve(settings.hub.programme))
+    return load_programme(settings.resolve(settings.hub.programme), max_bytes=settings.hub.max_programme_bytes)

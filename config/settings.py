@@ -68,6 +68,10 @@ class HubSection(BaseModel):
     programme_owns: list[str] | None = Field(
         None, description="Fields the programme file may change; default: all, and existence."
     )
+    max_programme_bytes: int = Field(
+        20_000_000, ge=1, description="A larger programme file is refused (exit 2) without being read: "
+        "10,000 sessions are about 2 MB.",
+    )
     database: str = Field(
         "sqlite:///hub.db",
         description="SQLAlchemy URL of the state store, or the path of a SQLite file (relative to the config file).",

@@ -26,10 +26,10 @@ from typing import Any, overload
 
 from pydantic import Field
 
-from sync.errors import InputError, PermanentError, PreconditionFailed, Problem
+from sync.errors import InputError, PermanentError, PreconditionFailed
 from sync.i18n import Catalogue
 from sync.model import EXISTENCE, SESSION_FIELDS, Programme, Session, content_hash
-from sync.programme_reader import load_programme, parse_programme_bytes
+from sync.programme_reader import MAX_PROGRAMME_BYTES, load_programme, parse_programme_bytes, read_programme_file
 from sync.programme_writer import NOT_YAML, SessionWrite, rewrite_programme
 from sync.protocol import (
     Capability,
@@ -68,6 +68,7 @@ class ProgrammeFileConfig(ConnectorConfig):
     type: str = "programme_file"
     path: str
     owns: list[str] = Field(default_factory=lambda: [*SESSION_FIELDS, EXISTENCE])
+    max_bytes: int = Field(MAX_PROGRAMME_BYTES, ge=1, description="A larger file is refused, not read.")
     write_back: bool = Field(
         False,
         description="Write the merged programme back into the file (YAML only), so edits made in "
@@ -113,7 +114,7 @@ class ProgrammeFileConnector(Connector[ProgrammeFileConfig]):
 
     async def check(self) -> list[str]:
         lang = self.ctx.language
-        programme = load_programme(self.path)
+        programme = load_programme(self.path, max_bytes=self.config.max_bytes)
         proofs = [f"{self.path.name}: {len(programme.sessions)} sessions, {len(programme.venues)} venues"]
         if self.config.write_back:
             if self.path.suffix.lower() == ".json":
@@ -131,9 +132,7 @@ class ProgrammeFileConnector(Connector[ProgrammeFileConfig]):
     async def pull(
         self, cursor: str | None, links: Mapping[str, Link], programme: Programme
     ) -> PullResult:
-        data = self.path.read_bytes() if self.path.exists() else None
-        if data is None:
-            raise InputError(Problem("programme file not found", file=str(self.path)))
+        data = read_programme_file(self.path, max_bytes=self.config.max_bytes)
         digest = hashlib.sha256(data).hexdigest()
         self.seen = digest
         if digest == cursor:

@@ -21,7 +21,8 @@ async def run_checks(settings: Settings, lang: str, echo: Callable[[str], None])
     code = EXIT_OK
     if settings.hub.programme:
         try:
-            programme = load_programme(settings.resolve(settings.hub.programme))
+            programme = load_programme(settings.resolve(settings.hub.programme),
+                                       max_bytes=settings.hub.max_programme_bytes)
             detail = say("check.programme", lang, sessions=len(programme.sessions), venues=len(programme.venues))
             echo(say("check.ok", lang, name="programme", detail=detail))
         except HubError as exc:

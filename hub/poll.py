@@ -118,7 +118,8 @@ class PollRun:
     def _programme(self) -> Programme | None:
         """The programme file's programme; else the one the state store last merged."""
         if self.settings.hub.programme:
-            return load_programme(self.settings.resolve(self.settings.hub.programme))
+            return load_programme(self.settings.resolve(self.settings.hub.programme),
+                                  max_bytes=self.settings.hub.max_programme_bytes)
         meta = self.store.get_meta("programme")
         return programme_from(meta, self.store.load_sessions()) if meta else None
 
@@ -419,7 +420,8 @@ def _limit(settings: Settings, store: StateStore, session: str) -> str:
     kind = (store.load_sessions().get(session) or {}).get("kind")
     if not rules and settings.hub.programme:
         try:
-            programme = load_programme(settings.resolve(settings.hub.programme))
+            programme = load_programme(settings.resolve(settings.hub.programme),
+                                       max_bytes=settings.hub.max_programme_bytes)
         except HubError:
             return "?"
         rules = dict(programme.event.rules)

@@ -60,7 +60,8 @@ def programme_section(settings: Settings) -> ConnectorSettings | None:
     if not settings.hub.programme:
         return None
     options: dict[str, Any] = {"path": settings.hub.programme, "review": settings.hub.programme_review,
-                               "write_back": settings.hub.programme_write_back}
+                               "write_back": settings.hub.programme_write_back,
+                               "max_bytes": settings.hub.max_programme_bytes}
     if settings.hub.programme_owns is not None:
         options["owns"] = settings.hub.programme_owns
     return ConnectorSettings(PROGRAMME_SOURCE, ProgrammeFileConfig(**options))

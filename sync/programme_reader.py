@@ -9,6 +9,7 @@ ever sees half a programme. What a session must be (its id, times, venue, bounds
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections.abc import Hashable, Mapping
 from datetime import date, datetime, timedelta
@@ -495,15 +496,34 @@ def _frab_session(ev: Any, venue_id: str, tz: ZoneInfo) -> Session:
     )
 
 
-def load_programme(path: Path) -> Programme:
+#: Default of ``[hub] max_programme_bytes``: 20 MB. A programme of 10,000 sessions is about
+#: 2 MB of YAML (80,000 lines) and takes some 100 MB of memory to read, growing linearly.
+MAX_PROGRAMME_BYTES = 20_000_000
+
+
+def load_programme(path: Path, *, max_bytes: int = MAX_PROGRAMME_BYTES) -> Programme:
     """Read a programme file, choosing the parser by extension (.json = frab/pretalx)."""
+    return parse_programme_bytes(read_programme_file(path, max_bytes=max_bytes), str(path))
+
+
+def read_programme_file(path: Path, *, max_bytes: int = MAX_PROGRAMME_BYTES) -> bytes:
+    """A programme file's bytes; :class:`InputError` if it is missing, unreadable or larger
+    than ``max_bytes``, which is checked before reading (a file of gigabytes copied by mistake
+    is never loaded into memory, nor parsed)."""
     try:
-        data = path.read_bytes()
+        with path.open("rb") as file:
+            size = os.fstat(file.fileno()).st_size
+            # a pipe or a file still growing says 0 or less than it gives: read one byte more
+            data = b"" if size > max_bytes else file.read(max_bytes + 1)
     except FileNotFoundError:
         raise InputError(Problem("programme file not found", file=str(path))) from None
     except OSError as exc:
         raise InputError(Problem(f"cannot read the programme file ({exc.strerror})", file=str(path))) from None
-    return parse_programme_bytes(data, str(path))
+    if size > max_bytes or len(data) > max_bytes:
+        raise InputError(Problem(
+            f"{max(size, len(data)):,} bytes, larger than max_programme_bytes ({max_bytes:,}): is it the "
+            "programme? Raise the limit under [hub] if it is", file=str(path)))
+    return data
 
 
 def parse_programme_bytes(data: bytes, file: str) -> Programme:
@@ -542,5 +562,5 @@ def parse_programme_text(text: str, file: str) -> Programme:
     return parse_programme_yaml(text, file)
 
 
-__all__ = ["load_programme", "parse_frab_json", "parse_programme_bytes", "parse_programme_text",
-           "parse_programme_yaml", "slugify"]
+__all__ = ["MAX_PROGRAMME_BYTES", "load_programme", "parse_frab_json", "parse_programme_bytes", "parse_programme_text",
+           "parse_programme_yaml", "read_programme_file", "slugify"]

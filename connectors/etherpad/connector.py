@@ -86,6 +86,11 @@ class EtherpadConfig(ConnectorConfig):
     )
     public_url: str | None = Field(None, description="Base URL people open pads at; default: url.")
     language: Literal["fr", "en"] | None = Field(None, description="Pad language; default: [hub] language.")
+    max_pad_chars: int = Field(
+        2_000_000, ge=1_000,
+        description="Longest pad text read, in characters (a programme of 1,000 sessions is about 500,000): "
+        "a longer pad (a paste gone wrong, vandalism) is refused for this run, not parsed.",
+    )
 
     @field_validator("pad")
     @classmethod
@@ -179,7 +184,14 @@ class EtherpadConnector(Connector[EtherpadConfig]):
         text = data["text"]
         if isinstance(text, dict):  # 1.8 answers {text, attribs} when asked for a revision
             text = text.get("text", "")
-        return str(text)
+        text = str(text)
+        # Reading a pad takes about ten times its size in memory: a public pad anyone can paste
+        # megabytes into is refused past the limit (this connector fails this run, the others
+        # go on) rather than parsed.
+        if len(text) > self.config.max_pad_chars:
+            raise PermanentError(say("error.too_long", self.lang, pad=self.config.pad, length=len(text),
+                                     limit=self.config.max_pad_chars), connector=self.name)
+        return text
 
     def _reader(self, programme: Programme) -> PadReader:
         first = programme.days[0].date if programme.days else None

@@ -84,6 +84,12 @@ MESSAGES = Catalogue({
         "fr": "identifiants acceptés ({method})",
         "en": "credentials accepted ({method})",
     },
+    "error.too_long": {
+        "fr": "le pad « {pad} » compte {length} caractères, plus que max_pad_chars ({limit}) : il n'est pas lu ; "
+        "raccourcissez-le (ou revenez à une révision antérieure dans l'historique du pad) ou relevez max_pad_chars",
+        "en": "pad '{pad}' holds {length} characters, more than max_pad_chars ({limit}): it is not read; "
+        "shorten it (or restore an earlier revision from the pad's history) or raise max_pad_chars",
+    },
     "check.pad": {
         "fr": "pad « {pad} » lisible, révision {rev}",
         "en": "pad “{pad}” readable, revision {rev}",
