@@ -128,7 +128,9 @@ class Announcement:
         return f"{title}\n" + "\n".join(f"• {line}" for line in lines)
 
 
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|>~<])")
+#: Markdown's special characters, and ``&``: CommonMark decodes entity references, so a title
+#: typed as ``&lt;b&gt;`` would show as ``<b>`` unless its ``&`` is escaped too.
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|>~<&])")
 
 
 def escape(text: str, fmt: Format) -> str:

@@ -64,7 +64,7 @@ def test_programme_text_is_escaped_too(programme: Programme) -> None:
     assert "<b>Culture juridique &lt;i&gt;&amp; *droit* [lien](javascript:x)</b>" in html
     parse_html(html)
     markdown = reply.render("markdown")
-    assert r"**Culture juridique \<i\>& \*droit\* \[lien\]\(javascript:x\)**" in markdown
+    assert r"**Culture juridique \<i\>\& \*droit\* \[lien\]\(javascript:x\)**" in markdown
     assert "Culture juridique <i>& *droit* [lien](javascript:x)" in reply.render("text")
 
 
