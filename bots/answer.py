@@ -9,9 +9,11 @@ venue names, which pads and calendars may feed) or from the person asking, goes 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote
 
 from bots.messages import say
 from sync import i18n
@@ -43,6 +45,7 @@ class Line:
     with_date: bool = True
     with_address: bool = False
     with_hosts: bool = False
+    section: str | None = None  # "morning", "afternoon", "evening": a day's list is grouped by them
 
     def render(self, lang: str, fmt: Format) -> str:
         session = self.session
@@ -99,7 +102,12 @@ class Answer:
         if self.venue is not None:
             out.extend(_venue_card(self.venue, lang, fmt))
         bullet = "- " if fmt == "markdown" else "• "
-        out.extend(bullet + line.render(lang, fmt) for line in self.lines)
+        section: str | None = None
+        for line in self.lines:
+            if line.section is not None and line.section != section:
+                section = line.section
+                out.append(_strong(say(f"section.{section}", lang), fmt))
+            out.append(bullet + line.render(lang, fmt))
         out.extend(note.render(lang, fmt) for note in self.notes)
         return "\n".join(out)
 
@@ -129,4 +137,34 @@ def _venue_card(venue: Venue, lang: str, fmt: Format) -> list[str]:
         lines.append(f"{say('address', lang)}{colon}{escape(venue.address, fmt)}")
     if venue.note:
         lines.append(escape(venue.note, fmt))
+    url = map_link(venue)
+    if url:
+        lines.append(say("map", lang, url=escape(url, fmt)))
     return lines
+
+
+_GEO = re.compile(r"\bgeo:(-?\d{1,2}(?:\.\d+)?),(-?\d{1,3}(?:\.\d+)?)")
+
+
+def map_link(venue: Venue) -> str:
+    """An OpenStreetMap link to the venue: its point when the venue gives coordinates (a
+    ``geo:43.30,5.37`` URI, RFC 5870, in its address or note), else a search for its name and
+    address (the name would only confuse the search). Empty without an address."""
+    for text in (venue.note, venue.address):
+        match = _GEO.search(text or "")
+        if match is not None:
+            lat, lon = match.group(1), match.group(2)
+            return f"https://www.openstreetmap.org/?mlat={lat}&mlon={lon}#map=18/{lat}/{lon}"
+    if not venue.address:
+        return ""
+    return f"https://www.openstreetmap.org/search?query={quote(venue.address, safe='')}"
+
+
+def link_kind(url: str) -> str:
+    """'pad', 'visio' or 'other': how a session's link is introduced."""
+    lowered = url.lower()
+    if any(word in lowered for word in ("pad", "hedgedoc", "hackmd", "framapad", "cryptpad")):
+        return "pad"
+    if any(word in lowered for word in ("jitsi", "visio", "meet", "zoom", "bbb", "bigbluebutton", "webex", "teams")):
+        return "visio"
+    return "other"

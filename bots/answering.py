@@ -11,20 +11,49 @@ track they name), and the two are combined into lines of sessions.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import Any, Protocol
 
-from bots.answer import Answer, Line, Message
+from bots.answer import Answer, Line, Message, link_kind, map_link
 from bots.index import Entity, ProgrammeIndex, index_for
+from bots.memory import Context
 from bots.query import ARGUMENT_COMMANDS, Query, parse
-from bots.text import content_tokens, detect_language
-from bots.vocabulary import PARTS
-from sync.i18n import say_date, say_moment, say_time
-from sync.model import Programme, Session
+from bots.text import content_tokens, detect_language, synonyms
+from bots.vocabulary import EN_WEEKDAYS, FR_WEEKDAYS, MEAL_END_HOURS, PARTS
+from sync.i18n import say_date, say_moment, say_span, say_time
+from sync.model import Programme, Session, Venue
 
 #: At most this many sessions in one answer; the rest is counted, never dumped.
 MAX_LINES = 8
+#: A whole day (or part of one) is listed in full up to this many sessions, grouped by part
+#: of the day: a real event's day has 5 to 15. Beyond, the rest is named by part of the day.
+DAY_MAX = 30
+#: "Just before": the sessions ending within this span of the last one to end before.
+BEFORE_SPAN = timedelta(hours=1)
+#: "What changed" with no "since": over this span back from the question.
+CHANGES_SPAN = timedelta(hours=24)
+
+
+class ChangeRecord(Protocol):
+    """One logged field change of the merged programme (what ``hub history`` lists)."""
+
+    @property
+    def at(self) -> datetime: ...
+    @property
+    def session(self) -> str: ...
+    @property
+    def field(self) -> str: ...
+    @property
+    def old(self) -> Any: ...
+    @property
+    def new(self) -> Any: ...
+
+
+#: Reads the change log from a moment on (the state store's history, or a test's list).
+ChangeReader = Callable[[datetime], Sequence[ChangeRecord]]
+
 #: Entities scoring within this share of the best one are taken as equally good.
 TIE = 0.98
 #: A session begun before a part of the day belongs to it if it runs more than this into it
@@ -43,21 +72,31 @@ def answer(
     at: datetime,
     lang: str | None = None,
     default_lang: str | None = None,
+    context: Context | None = None,
+    changes: ChangeReader | None = None,
 ) -> Answer:
     """Answer ``question`` about ``programme`` as if asked at ``at``.
 
     ``lang`` forces the language; otherwise it is detected from the question, falling back
     to the language of the command used, then to ``default_lang`` (the configured one), then
-    to the event's.
+    to the event's. ``context`` is what the previous answer of the conversation spoke of (for
+    "et après ?", "where is it?"); ``changes`` reads the change log since a moment, for "what changed"
+    (None when there is none to read); it is called only for such a question.
     """
     index = index_for(programme)
     moment = at.replace(tzinfo=index.tz) if at.tzinfo is None else at.astimezone(index.tz)
-    query = parse(question, today=moment.date(), event_days=index.days, is_vocabulary=index.is_vocabulary)
+    query = parse(
+        question,
+        today=moment.date(),
+        event_days=index.days,
+        is_vocabulary=index.is_vocabulary,
+        is_name_pair=index.is_name_pair,
+    )
     if lang not in ("fr", "en"):
         default = next((c for c in (default_lang, programme.event.language) if c in ("fr", "en")), "fr")
         said = " ".join((question, *query.corrections))
         lang = detect_language(said, index.is_vocabulary) or query.command_lang or default
-    return _Responder(index, query, moment, lang).respond()
+    return _Responder(index, query, moment, lang, context, changes).respond()
 
 
 def find_sessions(programme: Programme, text: str, *, at: datetime) -> tuple[Session, ...]:
@@ -77,6 +116,15 @@ def find_sessions(programme: Programme, text: str, *, at: datetime) -> tuple[Ses
     return subject.sessions if subject is not None else ()
 
 
+def section_of(moment: datetime) -> str:
+    """The part of the day a session starting at ``moment`` is listed under."""
+    if moment.hour < PARTS["afternoon"][0]:
+        return "morning"
+    if moment.hour < PARTS["evening"][0]:
+        return "afternoon"
+    return "evening"
+
+
 @dataclass(frozen=True, slots=True)
 class Subject:
     """What the words of a question name."""
@@ -89,11 +137,22 @@ class Subject:
 class _Responder:
     """One question being answered (a small object so the steps share their context)."""
 
-    def __init__(self, index: ProgrammeIndex, query: Query, at: datetime, lang: str) -> None:
+    def __init__(
+        self,
+        index: ProgrammeIndex,
+        query: Query,
+        at: datetime,
+        lang: str,
+        context: Context | None = None,
+        changes: ChangeReader | None = None,
+    ) -> None:
         self.index = index
         self.query = query
         self.at = at
         self.lang = lang
+        self.context = context
+        self.changes = changes
+        self.extra: list[Message] = []  # what was understood, when part of the question was not
 
     # -- entry ------------------------------------------------------------------------------
 
@@ -109,16 +168,28 @@ class _Responder:
             q.day = self.at.date()
         elif q.command == "tomorrow":
             q.day = self.at.date() + timedelta(days=1)
-        if q.command == "programme" or (
+        if (q.command == "programme" and not q.has_time) or (
             "programme" in intents and not q.terms and not q.has_time and not intents & {"now", "next"}
         ):
             return self.overview()
+        if q.statuses:
+            return self.status()
+        if q.relation is not None or q.same_venue:
+            related = self.relate()
+            if related is not None:
+                return related
+        follow_up = self.follow_up()
+        if follow_up is not None:
+            return follow_up
 
         subject: Subject | None = None
         if q.terms:
             subject = self.resolve(q.terms, place_first=bool(intents & {"where", "address"}))
             if subject is None and not q.has_time and not intents & {"now", "next"}:
                 return self.not_found()
+            if subject is None and q.day is not None:
+                typed = " ".join(q.terms)
+                self.extra.append(Message("understood.day", {"day": say_date(q.day, self.lang), "query": typed}))
         elif q.command in ARGUMENT_COMMANDS and q.subject.strip():
             return self.not_found()  # typed something, but no word that could name anything
         elif q.command == "search" or (intents & {"search"} and not q.has_time):
@@ -279,17 +350,350 @@ class _Responder:
             empty = Message("day.none", {"day": day_text})
             if day == self.at.date():
                 heading = Message("today", {"day": day_text})
-                if self.at > start and subject is None:
+                if self.at > start and subject is None and self._under_way(day):
                     start = max(start, self.at)
                     heading = Message("today.rest", {"day": day_text})
         found = self._filter(self.index.overlapping(start, end), subject)
         if q.part is not None:
             # begun earlier, it belongs to this part of the day only if it goes on well into it
             found = [s for s in found if s.start >= start or s.end - start > min(PART_OVERLAP, (s.end - s.start) / 2)]
+        found = [s for s in found if s.start >= start or not self._is_earlier_day(s, day)] if q.part is None else found
         notes = [] if found else self._event_bounds(day)
         if subject is not None and subject.kind == "venue" and subject.entity is not None and not found:
             empty = Message("venue.nothing", {"venue": subject.entity.label})
-        return self.listing("day", heading, found, day=day, empty=empty, notes=notes)
+        if not found:
+            return Answer(self.lang, "day", empty, notes=(*notes, *self.extra))
+        return self.day_listing(heading, found, day, grouped=q.part is None)
+
+    def _under_way(self, day: date) -> bool:
+        """True once the day's first session has begun: "today" then means what is left of it."""
+        start = self._moment(day, time(0))
+        first = next(self.index.starting_from(start), None)
+        return first is not None and first.start <= self.at
+
+    def _is_earlier_day(self, session: Session, day: date) -> bool:
+        return session.start.astimezone(self.index.tz).date() < day
+
+    def day_listing(self, heading: Message, sessions: Sequence[Session], day: date, *, grouped: bool) -> Answer:
+        """A day (or a part of it) in full, grouped by part of the day, up to :data:`DAY_MAX`.
+
+        Past that, the rest is counted and named by the commands that show it
+        ("/programme samedi soir"): never a silent cut.
+        """
+        tz = self.index.tz
+        shown = list(sessions[:DAY_MAX])
+        lines = tuple(
+            Line(
+                line.session,
+                line.venue,
+                with_date=line.with_date,
+                with_hosts=line.with_hosts,
+                section=section_of(line.session.start.astimezone(tz)) if grouped else None,
+            )
+            for line in self._lines(shown, with_address=False, day=day)
+        )
+        notes: list[Message] = list(self.extra)
+        if len(sessions) > len(shown):
+            parts = list(dict.fromkeys(section_of(s.start.astimezone(tz)) for s in sessions[len(shown) - 1 :]))
+            commands = ", ".join(self._day_command(day, part) for part in parts)
+            notes.append(Message("day.rest", {"count": str(len(sessions) - len(shown)), "commands": commands}))
+        return Answer(self.lang, "day", heading, lines, notes=tuple(notes))
+
+    def _day_command(self, day: date, part: str) -> str:
+        """The command that lists one part of one day: "/programme samedi soir"."""
+        same_weekday = [d for d in self.index.days if d.weekday() == day.weekday()]
+        if self.lang == "fr":
+            name = FR_WEEKDAYS[day.weekday()] if len(same_weekday) <= 1 else day.isoformat()
+            part_word = {"morning": "matin", "afternoon": "apres-midi", "evening": "soir"}[part]
+            return f"/programme {name} {part_word}"
+        name = EN_WEEKDAYS[day.weekday()] if len(same_weekday) <= 1 else day.isoformat()
+        return f"/program {name} {part}"
+
+    # -- relations to a session ------------------------------------------------------------
+
+    def _pick(self, sessions: Sequence[Session]) -> Session | None:
+        """The one session meant among several of that name: on the day asked, else the next
+        one not over yet, else the last one."""
+        if not sessions:
+            return None
+        tz = self.index.tz
+        if self.query.day is not None:
+            on_day = [s for s in sessions if s.start.astimezone(tz).date() == self.query.day]
+            if on_day:
+                return on_day[0]
+        ahead = [s for s in sessions if s.end > self.at]
+        return ahead[0] if ahead else sessions[-1]
+
+    def _context_sessions(self) -> tuple[Session, ...]:
+        if self.context is None:
+            return ()
+        return self._sessions(self.context.sessions)
+
+    def _reference(self) -> Session | None:
+        """The session a relation is about: named in the question, or spoken of just before."""
+        q = self.query
+        if q.terms:
+            subject = self.resolve(q.terms, place_first=False)
+            if subject is None or not subject.sessions:
+                return None
+            return self._pick(subject.sessions)
+        spoken = self._context_sessions()
+        if not spoken:
+            return None
+        latest = max(s.start for s in spoken)
+        return min((s for s in spoken if s.start == latest), key=lambda s: (s.end, s.id))
+
+    def _meal(self) -> str | None:
+        """The meal word of an "after lunch" whose meal the day asked has not on its programme."""
+        for term in self.query.terms:
+            for word in (term, *synonyms(term)):
+                if word in MEAL_END_HOURS:
+                    return word
+        return None
+
+    def relate(self) -> Answer | None:
+        """After, before, at the same time as, next at the same venue: None to read the
+        relation word as part of a name after all."""
+        q = self.query
+        relation = q.relation or "after"
+        reference = self._reference()
+        tz = self.index.tz
+        if (
+            reference is not None
+            and relation == "after"
+            and q.day is not None
+            and self._meal() is not None
+            and reference.start.astimezone(tz).date() != q.day
+        ):
+            reference = None  # "after lunch tomorrow" on a day without a lunch: after the lunch hour
+        if reference is None:
+            meal = self._meal() if relation == "after" else None
+            if meal is not None:
+                day = q.day or self.at.date()
+                moment = self._moment(day, time(MEAL_END_HOURS[meal]))
+                later = [
+                    s
+                    for s in self.index.starting_from(moment)
+                    if s.start.astimezone(tz).date() == day and s.status != "cancelled"
+                ]
+                heading = Message("rel.meal", {"meal": self._meal_label(meal), "day": say_date(day, self.lang)})
+                empty = Message("day.none", {"day": say_date(day, self.lang)})
+                return self.listing("after", heading, later, day=day, empty=empty)
+            if q.terms:
+                if q.relation_word and self.index.is_vocabulary(q.relation_word.split()[-1]):
+                    q.terms = [*content_tokens(q.relation_word), *q.terms]
+                    q.relation, q.same_venue = None, False
+                    return None
+                answer = self.not_found()
+                note = Message(
+                    "rel.unknown",
+                    {"relation": Message(f"rel.word.{relation}").plain(self.lang), "query": " ".join(q.terms)},
+                )
+                return Answer(self.lang, answer.kind, notes=(note, *answer.notes[1:]))
+            if q.same_venue and self.context is not None and self.context.venue is not None:
+                return self._next_at_venue(self.context.venue, None)
+            if relation == "during":
+                return self.now(None)
+            if relation == "before":
+                return self._before(self.at, None)
+            return self.next(None)
+        if q.same_venue:
+            if reference.venue is None:
+                return self.next(None)
+            return self._next_at_venue(reference.venue, reference)
+        if relation == "before":
+            return self._before(reference.start, reference)
+        if relation == "during":
+            others = [
+                s
+                for s in self.index.overlapping(reference.start, reference.end)
+                if s.id != reference.id and s.status != "cancelled"
+            ]
+            return self._related("during", reference, others)
+        day = reference.start.astimezone(tz).date()
+        group: list[Session] = []
+        for session in self.index.starting_from(reference.end):
+            if session.start.astimezone(tz).date() != day:
+                break
+            if session.status == "cancelled" or session.id == reference.id:
+                continue
+            if group and session.start != group[0].start:
+                break
+            group.append(session)
+        return self._related("after", reference, group)
+
+    def _before(self, moment: datetime, reference: Session | None) -> Answer:
+        tz = self.index.tz
+        day = moment.astimezone(tz).date()
+        start = self._moment(day, time(0))
+        ended = [
+            s
+            for s in self.index.overlapping(start, moment)
+            if s.end <= moment and s.start >= start and s.status != "cancelled"
+        ]
+        if ended:
+            last = max(s.end for s in ended)
+            ended = [s for s in ended if s.end >= last - BEFORE_SPAN]
+        if reference is None:
+            heading = Message("day", {"day": say_date(day, self.lang)})
+            return self.listing(
+                "before", heading, ended, day=day, empty=Message("day.none", {"day": say_date(day, self.lang)})
+            )
+        return self._related("before", reference, ended)
+
+    def _related(self, relation: str, reference: Session, sessions: Sequence[Session]) -> Answer:
+        tz = self.index.tz
+        values = {
+            "title": reference.title,
+            "when": say_span(reference.start.astimezone(tz), reference.end.astimezone(tz), self.lang),
+        }
+        heading = Message(f"rel.{relation}", values)
+        empty = Message(f"rel.{relation}.none", values)
+        return self.listing(relation, heading, sessions, day=reference.start.astimezone(tz).date(), empty=empty)
+
+    def _next_at_venue(self, venue_id: str, reference: Session | None) -> Answer:
+        venue = self.index.programme.venues.get(venue_id)
+        name = venue.name if venue is not None else venue_id
+        after = reference.end if reference is not None else self.at
+        later = [
+            s
+            for s in self.index.starting_from(after)
+            if s.venue == venue_id and s.status != "cancelled" and (reference is None or s.id != reference.id)
+        ][:MAX_LINES]
+        values = {"venue": name, "title": reference.title if reference is not None else ""}
+        if reference is None:
+            heading = Message("venue.sessions", {"venue": name})
+            return self.listing("venue", heading, later, empty=Message("venue.nothing", {"venue": name}))
+        return self.listing("venue", Message("rel.venue", values), later, empty=Message("rel.venue.none", values))
+
+    def _meal_label(self, meal: str) -> str:
+        french = {"lunch": "dejeuner", "dinner": "diner"}.get(meal, meal)
+        english = {"dejeuner": "lunch", "repas": "lunch", "midi": "lunch", "diner": "dinner"}.get(meal, meal)
+        if self.lang == "fr":
+            return {"dejeuner": "le déjeuner", "diner": "le dîner", "repas": "le repas", "midi": "midi"}[french]
+        return english
+
+    # -- follow-ups ----------------------------------------------------------------------
+
+    def follow_up(self) -> Answer | None:
+        """ "Where is it?", « c'est qui ? », « et ensuite ? » about what was just answered."""
+        q = self.query
+        if self.context is None or q.terms or q.has_time or q.command is not None:
+            return None
+        spoken = self._context_sessions()
+        if q.intents & {"where", "address", "when", "host"}:
+            if not spoken and self.context.venue is not None:
+                venue = self.index.programme.venues.get(self.context.venue)
+                if venue is not None:
+                    return self._venue_card(venue, [s for s in self.index.ordered if s.venue == venue.id])
+            if spoken:
+                return self.about(Subject("sessions", spoken[:MAX_LINES]))
+        if "next" in q.intents and spoken:
+            q.relation = "after"
+            return self.relate()
+        return None
+
+    # -- status -------------------------------------------------------------------------
+
+    def status(self) -> Answer:
+        """Cancelled, to be confirmed, moved, changed: from the programme and the change log."""
+        q = self.query
+        subject = self.resolve(q.terms, place_first=False) if q.terms else None
+        if subject is None and q.intents & {"where", "when", "host"} == set() and not q.terms:
+            spoken = (
+                self._context_sessions()
+                if q.relation is None and q.statuses & {"cancelled", "tentative"} and self._refers_back()
+                else ()
+            )
+            if spoken:
+                subject = Subject("sessions", spoken)
+        if q.statuses & {"changed", "moved"}:
+            return self.changed(subject)
+        wanted = "cancelled" if "cancelled" in q.statuses else "tentative"
+        if subject is not None:
+            sessions = list(subject.sessions)
+            statuses = {s.status for s in sessions}
+            heading = Message(f"status.{statuses.pop()}.one") if len(statuses) == 1 else Message("found")
+            return self.listing("status", heading, sessions, prefer_upcoming=True)
+        pool: Iterable[Session] = self.index.ordered
+        if q.day is not None:
+            start = self._moment(q.day, time(0))
+            pool = self.index.overlapping(start, start + timedelta(days=1))
+        found = [s for s in pool if s.status == wanted]
+        upcoming = [s for s in found if s.end > self.at] or found
+        return self.listing(
+            "status",
+            Message(f"status.{wanted}"),
+            upcoming,
+            empty=Message(f"status.{wanted}.none"),
+        )
+
+    def _refers_back(self) -> bool:
+        """« c'est annulé ? », "is it cancelled?": a question about what was just said."""
+        words = set(self.query.text.lower().replace("'", " ").replace("?", " ").split())
+        return bool(words & {"c", "c'est", "cest", "it", "il", "elle", "ça", "ca", "that"})
+
+    def changed(self, subject: Subject | None) -> Answer:
+        q = self.query
+        tz = self.index.tz
+        if q.since_days is not None:
+            since = self._moment(self.at.date() - timedelta(days=q.since_days), time(0))
+        else:
+            since = self.at - CHANGES_SPAN
+        since_text = say_moment(since, self.lang)
+        moved_only = "moved" in q.statuses and "changed" not in q.statuses
+        kind = "moved" if moved_only else "changed"
+        if self.changes is None:
+            current = [s for s in self.index.ordered if s.status != "scheduled" and s.end > self.at]
+            if subject is not None:
+                current = list(subject.sessions)
+            if not current:
+                return Answer(self.lang, "changed", Message("status.no.log"), notes=(Message("status.cancelled.none"),))
+            return self.listing("changed", Message("status.no.log"), current)
+        wanted = {s.id for s in subject.sessions} if subject is not None else None
+        fields: dict[str, dict[str, Any]] = {}
+        for change in self.changes(since):
+            moment = change.at if change.at.tzinfo is not None else change.at.replace(tzinfo=tz)
+            if moment < since or (wanted is not None and change.session not in wanted):
+                continue
+            if moved_only and change.field not in {"start", "end", "venue"}:
+                continue
+            per = fields.setdefault(change.session, {})
+            per.setdefault(change.field, change.old)
+        sessions = self._sessions(fields)
+        notes = [self._change_note(s, fields[s.id]) for s in sessions[:MAX_LINES]]
+        return self.listing(
+            "changed",
+            Message(f"status.{kind}", {"since": since_text}),
+            sessions,
+            empty=Message(f"status.{kind}.none", {"since": since_text}),
+            notes=notes,
+        )
+
+    def _change_note(self, session: Session, old: dict[str, Any]) -> Message:
+        """« Clôture » : avant : 17 h, Les 8 Pillards: what it was, beside what it is."""
+        tz = self.index.tz
+        said: list[str] = []
+        if "existence" in old or (not old.get("title") and "title" in old and old["title"] is None):
+            said.append(Message("change.new").plain(self.lang))
+        if old.get("start"):
+            try:
+                before = datetime.fromisoformat(str(old["start"])).astimezone(tz)
+                said.append(Message("change.start", {"old": say_moment(before, self.lang)}).plain(self.lang))
+            except ValueError:
+                pass
+        if old.get("venue"):
+            venue = self.index.programme.venues.get(str(old["venue"]))
+            said.append(Message("change.venue", {"old": venue.name if venue else str(old["venue"])}).plain(self.lang))
+        if "status" in old:
+            said.append(Message("change.status", {"new": Message(session.status).plain(self.lang)}).plain(self.lang))
+        rest = [f for f in old if f not in {"start", "end", "venue", "status", "existence"}]
+        if rest:
+            labels = ", ".join(Message(f"field.{f}").plain(self.lang) for f in rest)
+            said.append(Message("change.field", {"fields": labels}).plain(self.lang))
+        return Message(
+            "change.line", {"title": session.title, "what": " ; ".join(said) if self.lang == "fr" else "; ".join(said)}
+        )
 
     # -- answers about a subject ------------------------------------------------------------
 
@@ -298,22 +702,30 @@ class _Responder:
         where = bool(intents & {"where", "address"})
         if subject.kind == "venue" and subject.entity is not None:
             venue = self.index.programme.venues.get(subject.entity.key)
-            if where:
-                upcoming = [s for s in subject.sessions if s.end > self.at][:3]
-                return Answer(
-                    self.lang,
-                    "venue",
-                    None,
-                    self._lines(upcoming, with_address=False, day=None),
-                    venue,
-                )
+            if where and venue is not None:
+                return self._venue_card(venue, subject.sessions)
             heading = Message("venue.sessions", {"venue": subject.entity.label})
             return self.listing("venue", heading, list(subject.sessions), prefer_upcoming=True)
         if subject.kind in {"host", "track"} and subject.entity is not None:
             heading = Message(f"{subject.kind}.sessions", {subject.kind: subject.entity.label})
         else:
             heading = Message("where") if where else Message("when") if "when" in intents else Message("found")
-        return self.listing("about", heading, list(subject.sessions), with_address=where, prefer_upcoming=True)
+        sessions = list(subject.sessions)
+        notes: list[Message] = []
+        if len(sessions) <= 3:
+            for session in sessions:
+                notes.extend(Message(f"link.{link_kind(url)}", {"url": url}) for url in session.links)
+        if where and len(sessions) == 1:
+            venue = self.index.venue(sessions[0])
+            url = map_link(venue) if venue is not None else ""
+            if url:
+                notes.append(Message("map", {"url": url}))
+        return self.listing("about", heading, sessions, with_address=where, prefer_upcoming=True, notes=notes)
+
+    def _venue_card(self, venue: Venue, sessions: Sequence[Session]) -> Answer:
+        """A venue's name, address, note and map link, and what comes next there."""
+        upcoming = [s for s in sessions if s.end > self.at][:3]
+        return Answer(self.lang, "venue", None, self._lines(upcoming, with_address=False, day=None), venue)
 
     # -- building answers -------------------------------------------------------------------
 
@@ -331,13 +743,13 @@ class _Responder:
     ) -> Answer:
         """Sessions under a heading, cut to :data:`MAX_LINES` with the rest counted."""
         if not sessions and empty is not None:
-            return Answer(self.lang, kind, empty, notes=tuple(notes))
+            return Answer(self.lang, kind, empty, notes=(*notes, *self.extra))
         chosen = list(sessions)
         if prefer_upcoming and len(chosen) > MAX_LINES:
             chosen = [s for s in chosen if s.end > self.at] or chosen
         lines = self._lines(chosen[:MAX_LINES], with_address=with_address, day=day)
         more = self._more(len(sessions), len(lines))
-        return Answer(self.lang, kind, heading, lines, notes=(*notes, *more))
+        return Answer(self.lang, kind, heading, lines, notes=(*notes, *self.extra, *more))
 
     def _lines(self, sessions: Sequence[Session], *, with_address: bool, day: date | None) -> tuple[Line, ...]:
         tz = self.index.tz

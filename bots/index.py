@@ -21,6 +21,7 @@ from collections import OrderedDict, defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from itertools import pairwise
 from typing import Literal
 
 from rapidfuzz import fuzz, process
@@ -86,6 +87,7 @@ class ProgrammeIndex:
             {d.date for d in programme.days} | {s.start.astimezone(self.tz).date() for s in self.ordered}
         )
         self.entities: list[Entity] = []
+        self._name_pairs: set[tuple[str, str]] = set()
         self._postings: dict[str, dict[int, float]] = defaultdict(dict)
         self._build_entities()
         self.vocabulary: list[str] = sorted(self._postings)
@@ -101,6 +103,8 @@ class ProgrammeIndex:
     def _add(self, entity: Entity, fields: Iterable[tuple[str, str | None]]) -> None:
         number = len(self.entities)
         self.entities.append(entity)
+        label = tokens(entity.label)
+        self._name_pairs.update(pairwise(label))
         for field, text in fields:
             if not text:
                 continue
@@ -214,6 +218,10 @@ class ProgrammeIndex:
     def is_vocabulary(self, word: str) -> bool:
         """True when the word (folded) appears as such somewhere in the programme."""
         return stem(word) in self._postings
+
+    def is_name_pair(self, first: str, second: str) -> bool:
+        """True when ``first second`` (folded) follow each other in a name ("l apres", "apres m")."""
+        return (first, second) in self._name_pairs
 
     def near_words(self, word: str, limit: int = 3) -> list[str]:
         """Looser matches, for 'did you mean' suggestions only."""

@@ -105,6 +105,103 @@ BOT_MESSAGES = Catalogue({
     "part.noon": {"fr": "à midi", "en": "noon"},
     "part.afternoon": {"fr": "l'après-midi", "en": "afternoon"},
     "part.evening": {"fr": "le soir", "en": "evening"},
+    # sections of a day's list
+    "section.morning": {"fr": "Matin", "en": "Morning"},
+    "section.afternoon": {"fr": "Après-midi", "en": "Afternoon"},
+    "section.evening": {"fr": "Soir", "en": "Evening"},
+    "day.rest": {
+        "fr": "… et {count} de plus ; la suite : {commands}",
+        "en": "… and {count} more; for the rest: {commands}",
+    },
+    # relations to a session
+    "rel.after": {"fr": "Après « {title} » ({when})", "en": "After “{title}” ({when})"},
+    "rel.before": {"fr": "Juste avant « {title} » ({when})", "en": "Just before “{title}” ({when})"},
+    "rel.during": {
+        "fr": "En même temps que « {title} » ({when})",
+        "en": "At the same time as “{title}” ({when})",
+    },
+    "rel.venue": {"fr": "Ensuite à {venue}, après « {title} »", "en": "Next at {venue}, after “{title}”"},
+    "rel.after.none": {
+        "fr": "Plus rien au programme ce jour-là après « {title} » ({when}).",
+        "en": "Nothing more on the programme that day after “{title}” ({when}).",
+    },
+    "rel.before.none": {
+        "fr": "Rien au programme ce jour-là avant « {title} » ({when}).",
+        "en": "Nothing on the programme that day before “{title}” ({when}).",
+    },
+    "rel.during.none": {
+        "fr": "Rien d'autre en même temps que « {title} » ({when}).",
+        "en": "Nothing else at the same time as “{title}” ({when}).",
+    },
+    "rel.venue.none": {
+        "fr": "Plus rien à {venue} après « {title} ».",
+        "en": "Nothing more at {venue} after “{title}”.",
+    },
+    "rel.meal": {"fr": "Après {meal}, {day}", "en": "After {meal}, {day}"},
+    "rel.unknown": {
+        "fr": "J'ai compris « {relation} », mais pas de quel rendez-vous : {query}",
+        "en": "I understood “{relation}”, but not which session: {query}",
+    },
+    "rel.word.after": {"fr": "après", "en": "after"},
+    "rel.word.before": {"fr": "avant", "en": "before"},
+    "rel.word.during": {"fr": "en même temps que", "en": "at the same time as"},
+    # status questions
+    "status.cancelled": {"fr": "Annulé", "en": "Cancelled"},
+    "status.cancelled.none": {
+        "fr": "Aucun rendez-vous annulé : tout est maintenu.",
+        "en": "Nothing is cancelled: everything is on as planned.",
+    },
+    "status.tentative": {"fr": "À confirmer", "en": "To be confirmed"},
+    "status.tentative.none": {
+        "fr": "Tous les rendez-vous sont confirmés.",
+        "en": "Every session is confirmed.",
+    },
+    "status.scheduled.one": {
+        "fr": "Maintenu et confirmé, comme prévu :",
+        "en": "On and confirmed, as planned:",
+    },
+    "status.cancelled.one": {"fr": "Oui, c'est annulé :", "en": "Yes, it is cancelled:"},
+    "status.tentative.one": {"fr": "Pas encore confirmé :", "en": "Not confirmed yet:"},
+    "status.changed": {"fr": "Changé depuis {since}", "en": "Changed since {since}"},
+    "status.moved": {"fr": "Déplacé depuis {since}", "en": "Moved since {since}"},
+    "status.changed.none": {
+        "fr": "Rien n'a changé au programme depuis {since}.",
+        "en": "Nothing on the programme has changed since {since}.",
+    },
+    "status.moved.none": {
+        "fr": "Rien n'a été déplacé depuis {since}.",
+        "en": "Nothing has been moved since {since}.",
+    },
+    "status.no.log": {
+        "fr": "Je n'ai pas l'historique des changements ici ; voici l'état actuel.",
+        "en": "I do not have the change history here; this is how things stand.",
+    },
+    "change.start": {"fr": "avant : {old}", "en": "was: {old}"},
+    "change.venue": {"fr": "avant : {old}", "en": "was: {old}"},
+    "change.status": {"fr": "maintenant {new}", "en": "now {new}"},
+    "change.new": {"fr": "nouveau", "en": "new"},
+    "change.field": {"fr": "{fields} modifié(s)", "en": "{fields} changed"},
+    "scheduled": {"fr": "maintenu", "en": "on as planned"},
+    "change.line": {"fr": "« {title} » : {what}", "en": "“{title}”: {what}"},
+    "field.title": {"fr": "titre", "en": "title"},
+    "field.track": {"fr": "parcours", "en": "track"},
+    "field.format": {"fr": "format", "en": "format"},
+    "field.kind": {"fr": "type", "en": "kind"},
+    "field.hosts": {"fr": "intervenants", "en": "hosts"},
+    "field.description": {"fr": "description", "en": "description"},
+    "field.capacity": {"fr": "jauge", "en": "capacity"},
+    "field.links": {"fr": "liens", "en": "links"},
+    # acting on an answer
+    "map": {"fr": "Carte : {url}", "en": "Map: {url}"},
+    "link.pad": {"fr": "Pad : {url}", "en": "Pad: {url}"},
+    "link.visio": {"fr": "Visio : {url}", "en": "Video call: {url}"},
+    "link.other": {"fr": "Lien : {url}", "en": "Link: {url}"},
+    # what was understood
+    "understood.day": {
+        "fr": "J'ai compris : {day}. Je n'ai pas reconnu « {query} » au programme.",
+        "en": "I understood: {day}. I did not recognise “{query}” on the programme.",
+    },
+    "closest": {"fr": "Les plus proches : {names}", "en": "The closest: {names}"},
     # following, reminders
     "reminder": {"fr": "Dans {minutes} minutes", "en": "In {minutes} minutes"},
     "followed.changed": {

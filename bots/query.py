@@ -29,7 +29,11 @@ from bots.vocabulary import (
     INTENT_WORDS,
     MONTH_NUMBER,
     PART_WORDS,
+    RELATION_WORDS,
     RELATIVE_DAYS,
+    SAME_VENUE_WORDS,
+    SINCE_WORDS,
+    STATUS_WORDS,
 )
 
 MONTHS_RE = "|".join(sorted(MONTH_NUMBER, key=len, reverse=True))
@@ -64,6 +68,11 @@ class Query:
     terms: list[str] = field(default_factory=list)
     subject: str = ""
     corrections: list[str] = field(default_factory=list)  # keywords read through a typo
+    relation: str | None = None  # "after", "before" or "during" a session named or spoken of
+    relation_word: str | None = None  # the word read as the relation, should it be a name after all
+    same_venue: bool = False  # "au même endroit": the next session at the same venue
+    statuses: set[str] = field(default_factory=set)  # "cancelled", "tentative", "moved", "changed"
+    since_days: int | None = None  # "depuis hier": changes since the start of that many days back
 
     @property
     def has_time(self) -> bool:
@@ -148,8 +157,13 @@ def parse(
     today: date,
     event_days: list[date],
     is_vocabulary: Callable[[str], bool] = lambda word: False,
+    is_name_pair: Callable[[str, str], bool] = lambda first, second: False,
 ) -> Query:
-    """Understand ``question`` asked on ``today`` about a programme held on ``event_days``."""
+    """Understand ``question`` asked on ``today`` about a programme held on ``event_days``.
+
+    ``is_name_pair`` says whether two words follow each other in a name of the programme: it is
+    how "après" in "L'Après M" stays a name while "après la restitution" is a relation.
+    """
     query = Query(text=question)
     raw = question.strip()
     text = words(raw)
@@ -163,9 +177,11 @@ def parse(
             query.subject = argument
             query.terms = content_tokens(argument)
             return query
+    text = _take_status(query, text, is_vocabulary)
     text = _take_clock(query, text)
     text = _take_date(query, text, today, event_days, is_vocabulary)
     text = _take_part(query, text, is_vocabulary)
+    text = _take_relation(query, text, is_name_pair)
     text = _take_intents(query, text, is_vocabulary)
     query.terms = [t for t in content_tokens(text) if t not in MONTH_NUMBER]
     query.subject = " ".join(text.split())
@@ -183,7 +199,10 @@ def _take_clock(query: Query, text: str) -> str:
         if hour > 23 or minute > 59:
             continue
         query.clock = time(hour, minute)
-        query.after = _AFTER.search(text[: match.start()]) is not None
+        after = _AFTER.search(text[: match.start()])
+        query.after = after is not None
+        if after is not None:  # "après 17 h": the word belongs to the time, not to a relation
+            return f"{text[: after.start()]} {text[match.end() :]}"
         return _cut(text, match)
     noon = _NOON.search(text)
     if noon is not None:
@@ -267,6 +286,11 @@ def _take_part(query: Query, text: str, is_vocabulary: Callable[[str], bool]) ->
 
 
 def _take_intents(query: Query, text: str, is_vocabulary: Callable[[str], bool]) -> str:
+    # "qu'est-ce qui a lieu ..." asks what happens; "lieu" alone asks where
+    happening = re.search(r"(?<![\w'])(?:qu est ce )?qui a lieu(?![\w'])", text)
+    if happening is not None:
+        query.intents.add("happening")
+        text = _cut(text, happening)
     for intent, phrases in INTENT_WORDS.items():
         for phrase in sorted(phrases, key=len, reverse=True):
             while (hit := _phrase(text, phrase)) is not None:
@@ -291,4 +315,57 @@ def _take_intents(query: Query, text: str, is_vocabulary: Callable[[str], bool])
         hit = _phrase(text, typed)
         if hit is not None:
             text = _cut(text, hit)
+    return text
+
+
+_NOT_A_REFERENCE = re.compile(r"^\s*(?:\d|midi\b|demain\b|noon\b|tomorrow\b)")
+
+
+def _take_relation(query: Query, text: str, is_name_pair: Callable[[str, str], bool]) -> str:
+    """ "après la restitution", "juste avant la clôture", "en même temps que ...".
+
+    A one-word relation next to a word it forms a name with ("L'Après M") is left to the
+    search; one followed by a time ("après 17 h", "après midi") was the time's.
+    """
+    hits: list[tuple[int, int, int, str, str]] = []
+    for relation, phrases in RELATION_WORDS.items():
+        for phrase in phrases:
+            for hit in re.finditer(rf"(?<![\w']){re.escape(phrase)}(?![\w'])", text):
+                if _NOT_A_REFERENCE.match(text[hit.end() :]):
+                    continue
+                if " " not in phrase:
+                    before = text[: hit.start()].split()[-1:]
+                    after = text[hit.end() :].split()[:1]
+                    if (before and is_name_pair(before[0], phrase)) or (after and is_name_pair(phrase, after[0])):
+                        continue
+                hits.append((hit.start(), -len(phrase), hit.end(), relation, phrase))
+    if hits:
+        start, _, end, relation, phrase = min(hits)
+        query.relation, query.relation_word = relation, phrase
+        text = f"{text[:start]} {text[end:]}"
+    for phrase in SAME_VENUE_WORDS:
+        same = _phrase(text, phrase)
+        if same is not None:
+            query.same_venue = True
+            text = _cut(text, same)
+            break
+    return text
+
+
+def _take_status(query: Query, text: str, is_vocabulary: Callable[[str], bool]) -> str:
+    """Questions about the state of the programme: cancelled, to be confirmed, moved, changed."""
+    for status, phrases in STATUS_WORDS.items():
+        for phrase in sorted(phrases, key=len, reverse=True):
+            while (hit := _phrase(text, phrase)) is not None:
+                if " " not in phrase and is_vocabulary(phrase):
+                    break  # a word of the programme ("Changements climatiques"): a name
+                query.statuses.add(status)
+                text = _cut(text, hit)
+    if query.statuses & {"changed", "moved"}:
+        for phrase in sorted(SINCE_WORDS, key=len, reverse=True):
+            hit = _phrase(text, phrase)
+            if hit is not None:
+                query.since_days = SINCE_WORDS[phrase]
+                text = _cut(text, hit)
+                break
     return text

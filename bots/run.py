@@ -147,6 +147,7 @@ async def run_bots(
     frontends: dict[str, ChatFrontend] = {}
     announcers: dict[str, Announcer] = {}
     bot = Bot(policies, follows, programme, clock, None, settings.hub.language)
+    bot.changes = lambda since: store.history(since=since)  # "what changed since yesterday?"
 
     for connector in connectors:
         policy = connector.chat_policy()

@@ -21,14 +21,15 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
 from bots.answer import Answer, Line, Message
-from bots.answering import MAX_LINES, answer, find_sessions
+from bots.answering import MAX_LINES, ChangeReader, answer, find_sessions
 from bots.follow import REMINDER_LEAD, Clock, FollowStore
 from bots.index import index_for
+from bots.memory import Conversations
 from bots.query import split_command
 from bots.text import detect_language, fold
 from sync.chat import ChannelPolicy, Incoming, Outgoing
@@ -83,6 +84,13 @@ class Bot:
     clock: Clock
     operations: Operations | None = None
     language: str = "fr"
+    #: The change log, for "what changed since yesterday?" (None: the bot says it has none).
+    changes: ChangeReader | None = None
+    #: What each conversation (channel, chat, person) was about, for follow-ups.
+    conversations: Conversations = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.conversations = Conversations(self.clock.now)
 
     async def handle(self, msg: Incoming) -> list[Outgoing]:
         """The replies to one message (none when the bot must stay silent)."""
@@ -113,13 +121,17 @@ class Bot:
         elif command == "unfollow":
             reply = self._unfollow(programme, argument, msg, lang)
         else:
+            key = (msg.channel, msg.chat, msg.sender)
             reply = answer(
                 programme,
                 msg.text,
                 at=self.clock.now(),
                 lang=None,
                 default_lang=msg.lang or policy.language or self.language,
+                context=self.conversations.recall(key),
+                changes=self.changes,
             )
+            self.conversations.remember(key, reply)
         return [Outgoing(msg.channel, msg.chat, reply)]
 
     # -- admin ------------------------------------------------------------------------------

@@ -36,6 +36,7 @@ STOPWORDS: frozenset[str] = _wordset(
     session sessions evenement evenements event events activite activites activity activities
     truc trucs chose choses programme program programmes schedule agenda rendez vous
     prevu prevue prevus prevues lieu lieux venue venues heure heures time
+    ca cela ceci celui celle ceux celles ci there then one ones
     """
 )
 

@@ -200,6 +200,13 @@ INTENT_WORDS: dict[str, tuple[str, ...]] = {
         "anime par",
         "animee par",
         "organise par",
+        "c est qui",
+        "qui c est",
+        "qui est ce",
+        "c est avec qui",
+        "who is it",
+        "who s hosting",
+        "who",
         "who hosts",
         "who runs",
         "who is running",
@@ -255,3 +262,160 @@ INTENT_WORDS: dict[str, tuple[str, ...]] = {
 }
 #: Question words taken as such even when the programme happens to use them in a name.
 CORE_WORDS = frozenset({"ou", "where", "when", "quand", "now", "next", "maintenant", "ensuite", "adresse", "address"})
+#: Rest of the day: read as "today", from the moment of the question on.
+RELATIVE_DAYS.update(
+    {
+        "reste de la journee": 0,
+        "reste de la journee aujourd hui": 0,
+        "suite de la journee": 0,
+        "plus tard aujourd hui": 0,
+        "rest of the day": 0,
+        "rest of today": 0,
+        "later today": 0,
+    }
+)
+#: Relations to a session named in the question (or spoken of just before), longest first.
+#: "apres" is also a part of names ("L'Après M") and of "après-midi" / "après-demain": the
+#: parser takes it as a relation only when what follows is not a time and the pair of words is
+#: not a piece of a name of the programme.
+RELATION_WORDS: dict[str, tuple[str, ...]] = {
+    "after": (
+        "tout de suite apres",
+        "juste apres",
+        "right after",
+        "just after",
+        "straight after",
+        "a la suite de",
+        "suite a",
+        "apres",
+        "after",
+        "following",
+    ),
+    "before": (
+        "juste avant",
+        "just before",
+        "right before",
+        "avant",
+        "before",
+        "prior to",
+    ),
+    "during": (
+        "en meme temps que",
+        "au meme moment que",
+        "en parallele de",
+        "en parallele a",
+        "en parallele",
+        "pendant",
+        "durant",
+        "at the same time as",
+        "at the same time",
+        "same time as",
+        "in parallel with",
+        "in parallel to",
+        "alongside",
+        "during",
+        "while",
+    ),
+}
+#: "At the same place": the next session at the venue of the one spoken of.
+SAME_VENUE_WORDS: tuple[str, ...] = (
+    "au meme endroit",
+    "au meme lieu",
+    "dans la meme salle",
+    "dans le meme lieu",
+    "meme endroit",
+    "meme lieu",
+    "at the same place",
+    "at the same venue",
+    "in the same room",
+    "same place",
+    "same venue",
+    "same room",
+    "at this venue",
+    "this venue",
+)
+#: Status questions, by what they ask about.
+STATUS_WORDS: dict[str, tuple[str, ...]] = {
+    "cancelled": (
+        "annule",
+        "annulee",
+        "annules",
+        "annulees",
+        "annulation",
+        "annulations",
+        "cancelled",
+        "canceled",
+        "cancellation",
+        "cancellations",
+        "called off",
+        "still on",
+        "toujours maintenu",
+        "maintenu",
+        "maintenue",
+    ),
+    "tentative": (
+        "a confirmer",
+        "pas confirme",
+        "pas confirmee",
+        "pas encore confirme",
+        "provisoire",
+        "provisoires",
+        "tentative",
+        "unconfirmed",
+        "not confirmed",
+        "to be confirmed",
+        "tbc",
+    ),
+    "moved": (
+        "change de salle",
+        "change de lieu",
+        "change d heure",
+        "changement de salle",
+        "changement de lieu",
+        "changement d horaire",
+        "deplace",
+        "deplacee",
+        "deplaces",
+        "deplacees",
+        "reporte",
+        "reportee",
+        "decale",
+        "decalee",
+        "moved",
+        "rescheduled",
+        "postponed",
+        "relocated",
+    ),
+    "changed": (
+        "qu est ce qui a change",
+        "qu est ce qui change",
+        "quoi de neuf",
+        "ce qui a change",
+        "a change",
+        "les changements",
+        "des changements",
+        "changements",
+        "modifications",
+        "what changed",
+        "what s changed",
+        "what has changed",
+        "anything changed",
+        "any changes",
+        "what s new",
+        "changes",
+        "changed",
+    ),
+}
+#: "Since when" for a change question: days back from the question's day.
+SINCE_WORDS: dict[str, int] = {
+    "depuis hier": 1,
+    "since yesterday": 1,
+    "depuis ce matin": 0,
+    "since this morning": 0,
+    "aujourd hui": 0,
+    "today": 0,
+    "depuis avant hier": 2,
+}
+#: A meal named without the programme having it ("after lunch" on a day without a lunch):
+#: read as the hour the meal usually ends.
+MEAL_END_HOURS: dict[str, int] = {"dejeuner": 14, "lunch": 14, "repas": 14, "midi": 14, "diner": 21, "dinner": 21}

@@ -81,7 +81,7 @@ def test_ask_language_format_and_json(tmp_path: Path) -> None:
 def test_ask_from_a_programme_file(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["ask", "/demain", "--at", "2021-11-13T20:00", "--programme", str(REFERENCE)])
     assert result.exit_code == 0
-    assert result.output.startswith("dimanche 14 novembre\n• Accueil café : les grandes tables · 9 h 30 – 10 h")
+    assert result.output.startswith("dimanche 14 novembre\nMatin\n• Accueil café : les grandes tables · 9 h 30 – 10 h")
 
 
 def test_ask_refuses_a_bad_time_and_a_missing_config(tmp_path: Path) -> None:
