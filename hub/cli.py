@@ -148,11 +148,12 @@ def connector_reset(config_path: str | None, name: str) -> None:
               help=h("ask.format"))
 @click.option("--programme", "programme_path", default=None, type=click.Path(dir_okay=False, exists=True),
               help=h("ask.programme"))
+@click.option("--after", "after", multiple=True, help=h("ask.after"))
 def ask(question: str, config_path: str | None, as_json: bool, at: str | None, lang: str | None,
-        fmt: str, programme_path: str | None) -> None:
+        fmt: str, programme_path: str | None, after: tuple[str, ...]) -> None:
     from hub.commands import ask_command
 
-    sys.exit(ask_command(question, config_path, as_json, at, lang, fmt, programme_path))
+    sys.exit(ask_command(question, config_path, as_json, at, lang, fmt, programme_path, after))
 
 
 @cli.group(help=h("pad"))

@@ -352,8 +352,8 @@ def bots_command(config_path: str | None) -> int:
 
 
 def ask_command(question: str, config_path: str | None, as_json: bool, at: str | None, lang: str | None,
-                fmt: str, programme_path: str | None) -> int:
+                fmt: str, programme_path: str | None, after: tuple[str, ...] = ()) -> int:
     from bots.cli import run_ask
 
     return run_ask(question, at=at, lang=lang, fmt=fmt, settings=lambda: load_settings(config_path),
-                   programme_path=programme_path, as_json=as_json)
+                   programme_path=programme_path, as_json=as_json, after=after)

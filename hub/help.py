@@ -116,6 +116,12 @@ HELP = Catalogue({
         "fr": "Répondre d'après ce fichier de programme plutôt que du hub configuré.",
         "en": "Answer from this programme file instead of the configured hub.",
     },
+    "ask.after": {
+        "fr": "Une question posée juste avant dans la même discussion (répétable), pour essayer "
+        "« et après ? » ou « c'est où ? ».",
+        "en": "A question asked just before in the same conversation (repeatable), to try "
+        "\"and after?\" or \"where is it?\".",
+    },
     "pad": {"fr": "Les pads Etherpad à côté du pad du programme.", "en": "Etherpad pads beside the programme pad."},
     "pad.new": {
         "fr": "Créer un pad de compte rendu (ordre du jour, participants, décisions) et afficher son adresse.",
