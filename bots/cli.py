@@ -7,14 +7,15 @@ and the command share one code path (same engine, same programme, same rendering
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
 import click
 
-from bots.answering import answer
-from bots.live import live_programme
+from bots.answering import ChangeReader, answer
+from bots.live import live_programme, synced_changes
+from bots.memory import Context
 from bots.messages import say
 from config.settings import Settings
 from sync.announce import Format
@@ -43,11 +44,17 @@ def run_ask(
     settings: Callable[[], Settings],
     programme_path: str | None,
     as_json: bool,
+    after: Sequence[str] = (),
 ) -> int:
-    """Answer and print; the exit code says whether a programme could be read."""
+    """Answer and print; the exit code says whether a programme could be read.
+
+    ``after``: questions asked before in the same conversation, in order (``--after``), so a
+    follow-up ("et après ?", "where is it?") can be tried from a terminal as in a chat.
+    """
     moment = parse_at(at, lang or "fr")
     channel: Format = "html" if fmt == "html" else "markdown" if fmt == "markdown" else "text"
     default = None
+    changes: ChangeReader | None = None
     try:
         if programme_path is not None:
             programme = load_programme(Path(programme_path))
@@ -55,10 +62,15 @@ def run_ask(
             configured = settings()
             default = configured.hub.language
             programme = live_programme(configured)
+            changes = synced_changes(configured)
     except HubError as exc:
         click.echo(str(exc), err=True)
         return EXIT_BAD_INPUT
-    reply = answer(programme, question, at=moment, lang=lang, default_lang=default)
+    context: Context | None = None
+    for earlier in after:
+        said = answer(programme, earlier, at=moment, lang=lang, default_lang=default, context=context, changes=changes)
+        context = Context.of(said) or context
+    reply = answer(programme, question, at=moment, lang=lang, default_lang=default, context=context, changes=changes)
     if as_json:
         payload = reply.to_json()
         payload["rendered"] = reply.render(channel)

@@ -7,6 +7,8 @@ configuration is read instead. Reading never creates a database.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy.engine import make_url
@@ -15,7 +17,7 @@ from config.settings import Settings
 from sync.errors import ConfigError
 from sync.model import Programme, Session
 from sync.programme_reader import load_programme
-from sync.state import StateStore
+from sync.state import HistoryRow, StateStore
 
 
 def _database_exists(url: str) -> bool:
@@ -54,3 +56,19 @@ def live_programme(settings: Settings, store: StateStore | None = None) -> Progr
     if not settings.hub.programme:
         raise ConfigError("hub.programme: no programme file, and no sync has run yet")
     return load_programme(settings.resolve(settings.hub.programme), max_bytes=settings.hub.max_programme_bytes)
+
+
+def synced_changes(settings: Settings) -> Callable[[datetime], Sequence[HistoryRow]] | None:
+    """A reader of the change log of the configured state store, or None when there is no
+    database yet (nothing synced, so nothing changed)."""
+    if not _database_exists(settings.database_url):
+        return None
+
+    def read(since: datetime) -> Sequence[HistoryRow]:
+        store = StateStore.open(settings.database_url, lang=settings.hub.language)
+        try:
+            return store.history(since=since)
+        finally:
+            store.close()
+
+    return read
