@@ -1,0 +1,1 @@
+"""``hub init``: the set-up wizard (see :mod:`hub.init.wizard`)."""
