@@ -262,6 +262,15 @@ def daemon_command(config_path: str | None, listen: str | None) -> None:
     sys.exit(run(config_path, listen))
 
 
+@cli.command("init", help=h("init"))
+@click.argument("directory", metavar="DIR", required=False, type=click.Path(file_okay=False))
+@click.option("--answers", "answers", default=None, type=click.Path(dir_okay=False), help=h("init.answers"))
+def init_command(directory: str | None, answers: str | None) -> None:
+    from hub.init.wizard import init_command as run
+
+    sys.exit(run(directory, answers))
+
+
 cli.add_command(export)
 
 

@@ -205,6 +205,16 @@ HELP = Catalogue({
         "fr": "HÔTE:PORT du serveur web (par défaut [daemon] listen, 127.0.0.1:8765).",
         "en": "HOST:PORT of the web server (default [daemon] listen, 127.0.0.1:8765).",
     },
+    "init": {
+        "fr": "Assistant de configuration : demande les adresses et identifiants de vos outils, trouve le reste, "
+              "écrit hub.toml et les secrets, puis lance hub check. Relancé, il ajoute des canaux.",
+        "en": "Set-up wizard: asks your tools' addresses and logins, finds the rest, writes hub.toml and the "
+              "secrets, then runs hub check. Run again, it adds channels.",
+    },
+    "init.answers": {
+        "fr": "Fichier TOML de réponses (scripts, tests) ; ce qu'il ne dit pas est demandé au terminal.",
+        "en": "TOML file of answers (scripts, tests); what it does not say is asked at the terminal.",
+    },
 })
 
 
