@@ -7,6 +7,13 @@ day before it). What each chat shows is remembered as :class:`Posted` records (m
 it was sent, digest of the text) so that a rerun with nothing changed makes no request and a
 change costs one edit per affected part.
 
+A new message is the one write that cannot be repeated safely: before each post the board notes
+that it is posting (target, day, part), and clears the note with the new id. A note found by a
+later run means the process stopped in between: the message may be there without the board
+knowing it, so the day is posted again and the possible double is handed to the engine as a
+:class:`~sync.protocol.Doubt` (flagged ``in_doubt``, shown by ``hub status``), never silently.
+So is a post whose connection broke after sending (:class:`~sync.errors.DeliveryUnknown`).
+
 That memory must survive restarts. It is returned to the engine in each op's ``RemoteRef``
 (``remote_id`` = the session's day) and kept in a small JSON mapping (:class:`BoardStore`)
 next to the configuration until the engine's state store offers connectors a place of their
@@ -30,7 +37,7 @@ import logging
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Protocol
@@ -40,15 +47,21 @@ from connectors.chat_render import (
     local_day,
     pinned_day,
     render_day,
+    say,
     sessions_by_day,
     split_message,
 )
 from sync.announce import Format
-from sync.errors import AuthError, BreakerOpen, ConnectorError, PermanentError, TransientError
+from sync.errors import AuthError, BreakerOpen, ConnectorError, DeliveryUnknown, PermanentError, TransientError
+from sync.i18n import log_texts
 from sync.model import Programme
-from sync.protocol import ConnectorContext, ConnectorState, Op, OpResult, RemoteRef
+from sync.protocol import ConnectorContext, ConnectorState, Doubt, Op, OpResult, RemoteRef
 
 log = logging.getLogger(__name__)
+LOG_TEXTS = log_texts({
+    "%d day message(s) in doubt kept until the next write to this chat connector":
+        "%d message(s) du jour incertain(s) gardé(s) jusqu'à la prochaine écriture de ce connecteur de discussion",
+})
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,6 +193,10 @@ class Board:
         self.clock = clock
         self.days: dict[str, dict[str, list[Posted]]] = {}
         self.pins: dict[str, str] = {}
+        #: Per target, the day message being posted now: {"day", "part", "at"}.
+        self.posting: dict[str, dict[str, Any]] = {}
+        #: Day messages that may show twice, not yet handed to the engine: {"target", "day", ...}.
+        self.doubts: list[dict[str, Any]] = []
         if store is not None:
             self.load(store.load())
 
@@ -191,6 +208,8 @@ class Board:
                 for t, days in self.days.items()
             },
             "pins": dict(self.pins),
+            "posting": dict(self.posting),
+            "doubts": list(self.doubts),
         }
 
     def load(self, data: Mapping[str, Any]) -> None:
@@ -199,6 +218,11 @@ class Board:
             for t, days in data.get("days", {}).items()
         }
         self.pins = dict(data.get("pins", {}))
+        self.doubts = list(data.get("doubts", []))
+        # A post still noted when the board is read was cut short by the end of an earlier
+        # process: it may have arrived.
+        self.doubts += [{"target": t, **note} for t, note in data.get("posting", {}).items()]
+        self.posting = {}
 
     def _save(self) -> None:
         if self.store is not None:
@@ -263,7 +287,20 @@ class Board:
             # A chat that refused (a group that no longer exists, a right missing): the ops are
             # not done, they wait for the next run and the run says it failed.
             raise errors[0]
-        return [RemoteRef(_day_key(op, programme), _version(texts, op, programme)) for op in ops]
+        results: list[OpResult] = [RemoteRef(_day_key(op, programme), _version(texts, op, programme)) for op in ops]
+        if self.doubts and results:
+            doubts = tuple(Doubt(str(d["target"]), str(d["day"]),
+                                 say("board.in_doubt", self.lang, target=d["target"], day=d["day"]))
+                           for d in self.doubts)
+            first = results[0]
+            assert isinstance(first, RemoteRef)
+            results[0] = replace(first, doubts=doubts)
+            self.doubts = []
+            self._save()
+        elif self.doubts:
+            log.warning("%d day message(s) in doubt kept until the next write to this chat connector",
+                        len(self.doubts))
+        return results
 
     async def _sync_day(self, target: str, day: date, text: str) -> None:
         known = self.days.setdefault(target, {})
@@ -279,7 +316,7 @@ class Board:
                     continue
                 new = await self.platform.revise(target, old, part)
             else:
-                new = await self.platform.post(target, part, silent=True)
+                new = await self._post(target, key, index, part)
             result.append(new)
             known[key] = result + posted[len(result) :]
             self._save()  # remember each message as soon as it exists: no repost after a stop
@@ -289,6 +326,23 @@ class Board:
             except PermanentError as exc:  # already gone: nothing left to remove
                 log.info("old programme part not removed: %s", exc)
         known[key] = result
+
+
+    async def _post(self, target: str, day: str, index: int, text: str) -> Posted:
+        """Post one part of a day, noted while it is under way (see the module's docstring)."""
+        note = {"day": day, "part": index, "at": self.clock()}
+        self.posting[target] = note
+        self._save()
+        try:
+            posted = await self.platform.post(target, text, silent=True)
+        except BaseException as exc:
+            self.posting.pop(target, None)
+            if isinstance(exc, DeliveryUnknown):
+                self.doubts.append({"target": target, **note})  # sent, perhaps: flagged, posted again
+            self._save()
+            raise
+        self.posting.pop(target, None)  # saved by the caller with the new message's id
+        return posted
 
 
 def _days_of(op: Op, programme: Programme) -> set[date]:

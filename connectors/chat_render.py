@@ -46,6 +46,12 @@ MESSAGES = Catalogue({
         "fr": "{target} : le groupe est devenu un supergroupe, utilisez {new} dans chats",
         "en": "{target}: the group became a supergroup, use {new} in chats",
     },
+    "board.in_doubt": {
+        "fr": "{target} : le message du programme du {day} est peut-être là deux fois (un passage s'est "
+        "arrêté avant d'en garder l'identifiant) ; supprimez l'ancien s'il est en double",
+        "en": "{target}: the programme message for {day} may show twice (a run stopped before keeping "
+        "its id); delete the older one if it is doubled",
+    },
     "chat.unknown_fate": {
         "fr": "{target} : connexion coupée après l'envoi, remise inconnue "
         "(pas de nouvel envoi, pour éviter un doublon)",

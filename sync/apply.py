@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import uuid
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import replace
 from typing import Any
@@ -153,6 +154,13 @@ class OutboxWorker:
                     runtime.report.failed += 1
             store.save_links(conn, done_links)
             store.mark(conn, [e.id for e, r in zip(live, results, strict=True) if isinstance(r, RemoteRef)], "done")
+            for result in results:
+                for doubt in result.doubts if isinstance(result, RemoteRef) else ():
+                    # Written, but a message may now show twice: a person checks (hub status).
+                    store.enqueue(conn, idem_key=uuid.uuid4().hex, connector=runtime.name, target=doubt.target,
+                                  op="post", key=doubt.key, payload=None, supersede=False,
+                                  state="in_doubt", error=doubt.reason)
+                    runtime.report.in_doubt += 1
         if again:
             # The remote changed under us: the next round re-pulls and re-plans these sessions.
             with store.transaction() as conn:

@@ -48,6 +48,7 @@ __all__ = [
     "ConnectorConfig",
     "ConnectorContext",
     "ConnectorState",
+    "Doubt",
     "Link",
     "Op",
     "OpAction",
@@ -119,11 +120,27 @@ class PullResult:
 
 
 @dataclass(frozen=True, slots=True)
+class Doubt:
+    """A message that may have gone out twice: an earlier run sent it and stopped before it
+    could keep its id, so this run sent it again. The outbox flags it ``in_doubt`` for a person
+    to check (``hub status``); ``reason`` says it in the connector's language."""
+
+    target: str
+    key: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
 class RemoteRef:
-    """Where the remote keeps what the hub wrote, and at which version."""
+    """Where the remote keeps what the hub wrote, and at which version.
+
+    ``doubts``: messages this write may have doubled (a chat's day message after a crash);
+    the op is done, and each doubt is recorded ``in_doubt``.
+    """
 
     remote_id: str
     version: str | None = None
+    doubts: tuple[Doubt, ...] = ()
 
 
 OpAction = Literal["create", "update", "delete"]
