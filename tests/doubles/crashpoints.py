@@ -1,5 +1,5 @@
 """Deterministic crash points for a real ``hub`` process: SIGKILL at the Nth point where a crash
-matters. Test-only; installed by :mod:`tests.doubles.hub` when ``HUB_TEST_KILL_AT`` or
+matters. Test-only; installed by :mod:`tests.doubles.hub` when ``HUB_TEST_KILL_AT``, ``HUB_TEST_KILL_ON`` or
 ``HUB_TEST_POINTS`` is set.
 
 A *point* is a moment after which the world outside the process may differ from what the state
@@ -12,7 +12,9 @@ store says:
   lost, what was sent before it is not recorded.
 
 ``HUB_TEST_KILL_AT=N`` kills the process with SIGKILL at point N (1-based): no ``finally``, no
-``atexit``, no flush, as a power cut or the OOM killer would. ``HUB_TEST_POINTS=<file>`` appends
+``atexit``, no flush, as a power cut or the OOM killer would. ``HUB_TEST_KILL_ON=text`` kills it
+at the first point whose request contains ``text`` (``sendMessage``): the same moment whatever
+order concurrent connectors happen to run in. ``HUB_TEST_POINTS=<file>`` appends
 one JSON line per point (its number, kind, the engine stage it happened in, and the request), so
 a first run without a kill tells how many points a scenario has and where they fall.
 """
@@ -38,8 +40,9 @@ STAGE: contextvars.ContextVar[str] = contextvars.ContextVar("crash_stage", defau
 class CrashPoints:
     """Counts points; kills the process at the chosen one."""
 
-    def __init__(self, kill_at: int | None, log_path: str | None) -> None:
+    def __init__(self, kill_at: int | None, log_path: str | None, kill_on: str | None = None) -> None:
         self.kill_at = kill_at
+        self.kill_on = kill_on
         self.log_path = log_path
         self.count = 0
         self._lock = threading.Lock()
@@ -52,7 +55,7 @@ class CrashPoints:
                 line = json.dumps({"n": number, "kind": kind, "stage": STAGE.get(), "detail": detail})
                 with open(self.log_path, "a", encoding="utf-8") as out:
                     out.write(line + "\n")
-            if self.kill_at is not None and number >= self.kill_at:
+            if (self.kill_at is not None and number >= self.kill_at) or (self.kill_on and self.kill_on in detail):
                 os.kill(os.getpid(), signal.SIGKILL)
 
 
@@ -117,10 +120,11 @@ def install(environ: dict[str, str] | None = None) -> CrashPoints | None:
     """Hook the HTTP libraries and the state store when the environment asks for it."""
     env = os.environ if environ is None else environ
     kill_at = env.get("HUB_TEST_KILL_AT")
+    kill_on = env.get("HUB_TEST_KILL_ON")
     log_path = env.get("HUB_TEST_POINTS")
-    if not kill_at and not log_path:
+    if not kill_at and not log_path and not kill_on:
         return None
-    points = CrashPoints(int(kill_at) if kill_at else None, log_path or None)
+    points = CrashPoints(int(kill_at) if kill_at else None, log_path or None, kill_on or None)
 
     import aiohttp
     import httpx

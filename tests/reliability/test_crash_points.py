@@ -1,0 +1,291 @@
+"""A real ``hub sync`` killed with SIGKILL at chosen points of pull, merge and apply, beside a real
+Radicale, Etherpad and WordPress and the Telegram and Signal fakes; after each kill the next run
+converges: nothing lost, no duplicate write, at most one chat message per chat flagged
+``in_doubt`` (and shown by ``hub status``), and the run after that writes nothing.
+
+The scenario is the life of a programme: a first sync (every sink filled), then an organiser
+moves a session and syncs again (one calendar event, one pad block, the page and the day
+messages updated; one announcement on each chat and one news post). A first pass without a
+kill counts its crash points (:mod:`tests.doubles.crashpoints`: every HTTP answer a connector
+receives, every state-store commit) and where they fall. Then, for each chosen point, a world
+of its own (calendar, pad, page, chats) lives the scenario with the process killed at that
+point, and is checked once the next run is over.
+
+CI runs a fixed sample spread over the stages of both syncs; ``HUB_LONG_TESTS=1`` runs every
+point.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.caldav.conftest import CalDAVServer
+from tests.conftest import LONG
+from tests.doubles.zygote import Zygote
+from tests.etherpad.conftest import EtherpadServer
+from tests.fakes.signal import FakeSignal
+from tests.fakes.telegram import FakeTelegram
+from tests.helpers import REPO, reference_programme, write_config
+from tests.reliability.world import (
+    DAY_PREFIX,
+    DAYS,
+    MOVE,
+    MOVED,
+    NEWS_PREFIX,
+    SESSIONS,
+    Peers,
+    Runner,
+    World,
+    pad_markers,
+)
+from tests.wordpress.site import Site
+
+pytestmark = [pytest.mark.peer("radicale"), pytest.mark.peer("etherpad"), pytest.mark.peer("wordpress")]
+
+#: How many points CI tries, spread over the stages of both syncs.
+SAMPLE = 10
+#: Worlds crashed at the same time (each waits on its servers half the time).
+PARALLEL = 2
+FIRST, SECOND = "first", "second"
+CHAT_CONNECTORS = ("telegram", "signal")
+
+
+@dataclass(frozen=True)
+class Point:
+    """One crash point of the scenario: which sync, its number in that sync, where it falls."""
+
+    sync: str
+    n: int
+    stage: str
+    kind: str
+    detail: str
+
+    def __str__(self) -> str:
+        return f"{self.sync}-{self.n}-{self.stage}-{self.kind}"
+
+
+@pytest.fixture(scope="module")
+def runner(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runner]:
+    """``hub`` commands as processes of their own, forked from one that imported the hub once."""
+    zygote = Zygote(tmp_path_factory.mktemp("hub-runs"))
+    with zygote.running(REPO):
+        def run(argv: list[str], env: Any) -> tuple[int, str, str]:
+            return zygote.run(argv, {**os.environ, **env}, REPO)
+
+        yield run
+
+
+@pytest.fixture(scope="module")
+def peers(
+    radicale: CalDAVServer, etherpad_server: EtherpadServer, wordpress_site: Site,
+    telegram_server: FakeTelegram, signal_server: FakeSignal,
+) -> Peers:
+    return Peers(radicale, etherpad_server, wordpress_site, telegram_server, signal_server)
+
+
+def count_points(folder: Path, peers: Peers, runner: Runner) -> list[Point]:
+    """Live the scenario once without a kill, noting every point."""
+    world = World(folder, peers, runner=runner)
+    points: list[Point] = []
+    for sync in (FIRST, SECOND):
+        if sync == SECOND:
+            world.move()
+        log = folder / f"{sync}.points"
+        code, _report, err = world.sync({"HUB_TEST_POINTS": str(log)})
+        assert code == 0, err
+        for line in log.read_text(encoding="utf-8").splitlines():
+            entry = json.loads(line)
+            points.append(Point(sync, entry["n"], entry["stage"], entry["kind"], entry["detail"]))
+    check_converged(world, moved=True)
+    return points
+
+
+def sample(points: list[Point], size: int) -> list[Point]:
+    """The first point of each stage of each sync, then points evenly spread over the rest."""
+    chosen: list[Point] = []
+    seen: set[tuple[str, str]] = set()
+    for point in points:
+        if (point.sync, point.stage) not in seen:
+            seen.add((point.sync, point.stage))
+            chosen.append(point)
+    rest = [p for p in points if p not in chosen]
+    extra = max(0, size - len(chosen))
+    if extra and rest:
+        step = len(rest) / extra
+        chosen += [rest[int(i * step + step / 2)] for i in range(extra)]
+    return sorted(chosen[:size] if len(chosen) > size else chosen,
+                  key=lambda p: (p.sync != FIRST, p.n))
+
+
+@pytest.fixture(scope="module")
+def points(tmp_path_factory: pytest.TempPathFactory, peers: Peers, runner: Runner) -> list[Point]:
+    return count_points(tmp_path_factory.mktemp("count"), peers, runner)
+
+
+def test_every_chosen_crash_point_converges(
+    tmp_path: Path, peers: Peers, runner: Runner, points: list[Point]
+) -> None:
+    started = time.monotonic()
+    first = sum(1 for p in points if p.sync == FIRST)
+    chosen = points if LONG else sample(points, SAMPLE)
+    stages = sorted({(p.sync, p.stage) for p in points})
+    assert {stage for _sync, stage in stages} >= {"pull", "commit", "apply"}, stages
+
+    def attempt(point: Point) -> str | None:
+        try:
+            crash_and_recover(tmp_path / str(point), peers, runner, point)
+        except AssertionError as exc:
+            return f"{point} ({point.detail}): {exc}"
+        return None
+
+    with ThreadPoolExecutor(max_workers=PARALLEL) as pool:
+        failures = [failure for failure in pool.map(attempt, chosen) if failure]
+    print(f"\n{len(points)} crash points ({first} in the first sync, {len(points) - first} in the second; "
+          f"stages {stages}), {len(chosen)} tried in {time.monotonic() - started:.0f} s")
+    assert not failures, "\n".join(failures)
+
+
+def test_a_day_message_posted_just_before_a_crash_is_flagged_not_posted_twice_silently(
+    tmp_path: Path, peers: Peers, runner: Runner
+) -> None:
+    """Killed as Telegram's answer to the first day message comes in, before its id is kept:
+    the next run cannot know whether the message is there, posts the day again and flags it."""
+    world = World(tmp_path, peers, runner=runner)
+    code, _report, _err = world.sync({"HUB_TEST_KILL_ON": "/sendMessage"})
+    assert code == -9
+    posted = {chat: [t for t in texts if t.startswith(DAY_PREFIX)] for chat, texts in world.sinks().telegram.items()}
+    assert sum(len(texts) for texts in posted.values()) >= 1
+    code, report, err = world.sync()
+    assert report is not None, err
+    assert report["connectors"]["telegram"]["in_doubt"] >= 1, report["connectors"]["telegram"]
+    assert code == 1, "a message in doubt is reported by the exit status"
+    status = check_converged(world, moved=False)
+    flagged = [d for d in status["in_doubt"] if d["connector"] == "telegram"]
+    assert flagged and all(d["op"] == "post" for d in flagged)
+    for doubt in flagged:
+        assert "2021-11-1" in doubt["error"] and doubt["target"] in {str(c) for c in world.chats}
+    # Where a day message went out before the crash, the chat shows that day twice, and it is flagged.
+    for chat, texts in posted.items():
+        if texts:
+            assert str(chat) in {d["target"] for d in flagged}
+    code, report, err = world.sync()
+    assert code == 0 and report is not None, err
+    assert report["connectors"]["telegram"].get("in_doubt", 0) == 0
+
+
+def test_a_first_sync_killed_while_it_creates_the_state_database(tmp_path: Path, runner: Runner) -> None:
+    """The first commit of a fresh database is the schema's: killed there, the next run starts over."""
+    config = write_config(tmp_path, '[connectors.exports]\ntype = "files"\npath = "public"\n')
+    code, _out, _err = runner(["sync", "--config", str(config)], {"HUB_TEST_KILL_AT": "1"})
+    assert code == -9
+    assert not (tmp_path / "public").exists()
+    code, out, err = runner(["sync", "--config", str(config), "--json"], {})
+    assert code == 0, err
+    assert json.loads(out)["connectors"]["exports"]["created"] == SESSIONS
+
+
+def crash_and_recover(folder: Path, peers: Peers, runner: Runner, point: Point) -> None:
+    world = World(folder, peers, runner=runner)
+    if point.sync == SECOND:
+        code, _report, err = world.sync()
+        assert code == 0, err
+        world.move()
+    code, _report, _err = world.sync({"HUB_TEST_KILL_AT": str(point.n)})
+    assert code == -9, f"the sync was not killed at point {point.n} (exit {code})"
+
+    code, report, err = world.sync()
+    assert report is not None, f"the run after the crash failed: {err[-2000:]}"
+    for name, figures in report["connectors"].items():
+        assert not figures.get("failed") and not figures.get("error"), f"{name}: {figures}"
+    # A message flagged in doubt by this run is the only reason it may say so by its exit status.
+    assert code == (1 if any(f.get("in_doubt") for f in report["connectors"].values()) else 0), err[-2000:]
+    status = check_converged(world, moved=point.sync == SECOND)
+
+    code, report, err = world.sync()
+    assert code == 0 and report is not None, err[-2000:]
+    for name, figures in report["connectors"].items():
+        wrote = {k: figures.get(k, 0) for k in ("created", "updated", "deleted", "failed", "sent", "in_doubt")}
+        assert not any(wrote.values()), f"the run after recovery still wrote to {name}: {wrote}"
+    assert world.status()["in_doubt"] == status["in_doubt"]
+
+
+def check_converged(world: World, *, moved: bool) -> dict[str, Any]:
+    """Every sink holds exactly the programme; returns ``hub status``'s view, in doubt included."""
+    status = world.status()
+    doubts = [(d["connector"], str(d["target"])) for d in status["in_doubt"]]
+    assert len(doubts) == len(set(doubts)), f"more than one message in doubt in one chat: {doubts}"
+    assert all(name in (*CHAT_CONNECTORS, "site") for name, _ in doubts), doubts
+    sinks = world.sinks()
+    programme = reference_programme()
+    moved_start = f"{MOVE['start']}:00+01:00" if moved else programme.sessions[MOVED].start.isoformat()
+
+    # Calendar: one event per session, none twice, the move made.
+    assert sinks.event_count == SESSIONS, f"{sinks.event_count} calendar events for {SESSIONS} sessions"
+    assert len(sinks.events) == SESSIONS
+    moved_uid = next(uid for uid in sinks.events if uid.startswith(f"{MOVED}@"))
+    assert sinks.events[moved_uid] == moved_start, sinks.events[moved_uid]
+
+    # Pad: one programme, each session's block once.
+    markers = pad_markers(sinks.pad)
+    assert set(markers) == set(programme.sessions), sorted(set(programme.sessions) ^ set(markers))
+    assert set(markers.values()) == {1}, {k: v for k, v in markers.items() if v != 1}
+    assert sinks.pad.count("programme détaillé") == 1
+    hours = f"{MOVE['start'][-5:]}-{MOVE['end'][-5:]}" if moved else "14:00-16:30"
+    assert f"{hours} Culture juridique [#{MOVED}]" in sinks.pad
+
+    # WordPress: one page, the move on it; one news post for the announcement (none if in doubt).
+    assert len(sinks.pages) == 1, [(p["id"], p["status"]) for p in sinks.pages]
+    assert sinks.pages[0]["status"] == "publish"
+    assert f'data-time="{moved_start}"' in sinks.pages[0]["content"]["raw"]
+    news = len(sinks.news)
+    if moved:
+        in_doubt = any(name == "site" for name, _ in doubts)
+        assert news == 1 or (news == 0 and in_doubt), f"{news} news posts, in doubt: {doubts}"
+    else:
+        assert news == 0
+
+    # Chats: each day shown, current, pinned; the announcement once, at most once more in doubt.
+    shown: dict[tuple[str, str], list[str]] = {("telegram", str(c)): t for c, t in sinks.telegram.items()}
+    shown[("signal", world.group)] = sinks.signal
+    for (connector, chat), texts in shown.items():
+        check_chat(texts, moved=moved, in_doubt=(connector, chat) in doubts, where=f"{connector} {chat}")
+    for chat in world.chats:
+        pinned = world.peers.telegram.pinned(chat)
+        assert pinned is not None and pinned.text.startswith(DAY_PREFIX), f"nothing pinned in {chat}"
+    return status
+
+
+def check_chat(texts: list[str], *, moved: bool, in_doubt: bool, where: str) -> None:
+    days = [t for t in texts if t.startswith(DAY_PREFIX)]
+    announcements = [t for t in texts if t.startswith(NEWS_PREFIX)]
+    extra = 1 if in_doubt else 0
+    assert DAYS <= len(days) <= DAYS + extra, f"{where}: {len(days)} day messages (in doubt: {in_doubt})"
+    heads = sorted({t.splitlines()[0] for t in days})
+    assert len(heads) == DAYS, f"{where}: days shown {heads}"
+    saturday = [t for t in days if "13 novembre" in t.splitlines()[0]][-1]
+    line = "15 h – 17 h 30 · Culture juridique" if moved else "14 h – 16 h 30 · Culture juridique"
+    assert line in saturday, f"{where}: {saturday!r}"
+    if moved:
+        assert 1 - extra <= len(announcements) <= 1, f"{where}: {len(announcements)} announcements"
+        assert all("Culture juridique" in a for a in announcements)
+    else:
+        assert announcements == []
+
+
+def test_the_sample_spreads_over_every_stage_of_both_syncs() -> None:
+    points = [Point(s, n, stage, "http", "") for s in (FIRST, SECOND)
+              for n, stage in enumerate(["pull", "pull", "commit", *["apply"] * 40, "refresh"], start=1)]
+    chosen = sample(points, SAMPLE)
+    assert len(chosen) == SAMPLE and len(set(chosen)) == SAMPLE
+    assert {(p.sync, p.stage) for p in chosen} == {(s, st) for s in (FIRST, SECOND)
+                                                   for st in ("pull", "commit", "apply", "refresh")}
+    assert chosen == sample(points, SAMPLE), "the same points on every run"
