@@ -47,6 +47,8 @@ class Asker:
     out: Callable[[str], None] = field(default=lambda text: click.echo(text))
     #: Keys whose answer in the file was refused: asked at the terminal from then on.
     spent: set[str] = field(default_factory=set)
+    #: What was answered to each question, offered as the default when it is asked again.
+    last: dict[str, str] = field(default_factory=dict)
 
     def say(self, key: str, /, **values: Any) -> str:
         return MESSAGES.say(key, self.lang, **values)
@@ -68,6 +70,8 @@ class Asker:
                 return default
             raise NoAnswer(Problem(self.say("answers.missing", file=self.source, key=key,
                                             help=self.say(f"{key}.help", **values)), lang=self.lang))
+        if not secret and key in self.last:
+            default = self.last[key]
         help_key = f"{key}.help"
         self.out("")
         self.out(click.style(self.say(help_key, **values), dim=True))
@@ -75,6 +79,8 @@ class Asker:
                             show_default=not secret and bool(default), err=False)
         self.prompts += 1
         answer = str(text)
+        if not secret:
+            self.last[key] = answer.strip()
         self.typed += (0 if default is not None and answer == default and not secret else len(answer)) + 1
         return answer.strip()
 
