@@ -31,7 +31,7 @@ class Terminal:
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "hub", *args], stdin=slave, stdout=slave, stderr=slave, cwd=cwd,
             env={**os.environ, "HUB_LANGUAGE": "en", "PYTHONUNBUFFERED": "1", "TERM": "dumb"},
-            start_new_session=True, preexec_fn=_controlling_terminal,  # noqa: PLW1509
+            start_new_session=True, preexec_fn=_controlling_terminal,
         )
         os.close(slave)
         self.seen = ""
