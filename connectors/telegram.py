@@ -141,6 +141,15 @@ class TelegramConfig(ChatConfig):
     pace_seconds: float = Field(1.0, ge=0)
     group_per_minute: int = Field(20, ge=0)
     max_wait: float = Field(10.0, ge=0, description="Longest rate-limit pause slept inline.")
+    webhook_url: str | None = Field(
+        None, description="Public URL of the daemon's POST /webhooks/telegram: Telegram pushes the chats' "
+        "messages there instead of being polled (needs webhook_secret).",
+    )
+    webhook_secret: SecretStr | None = Field(
+        None, description="The secret token Telegram sends in X-Telegram-Bot-Api-Secret-Token "
+        "(1-256 characters: letters, digits, _ and -).",
+    )
+    webhook_secret_file: str | None = None
 
     @field_validator("admins", mode="before")
     @classmethod
@@ -220,6 +229,11 @@ class TelegramConnector(ChatConnector[TelegramConfig]):
         return str(message.message_id)
 
     # the bots ----------------------------------------------------------------------------------
+    @property
+    def webhook_url(self) -> str | None:
+        """Where Telegram pushes updates (the daemon's /webhooks/telegram), or None: polled."""
+        return self.config.webhook_url
+
     def chat_frontend(self, responder: Responder, inbox: Inbox) -> TelegramFrontend:
         return TelegramFrontend(self, responder, inbox)
 

@@ -1,15 +1,26 @@
-"""The chat front-end of the Telegram connector: long polling through its bot, with an inbox.
+"""The chat front-end of the Telegram connector: long polling through its bot, or a webhook,
+with an inbox.
 
 Each ``getUpdates`` batch is stored in the inbox before the next call's offset acknowledges
 it to Telegram; then each update is handled, marked done, and answered (Telegram HTML, sent
 through the connector so per-chat pacing and 429 pauses apply to replies too).
+
+With ``webhook_url`` and ``webhook_secret``, Telegram pushes each update to the daemon's
+``POST /webhooks/telegram`` instead (``setWebhook`` with ``secret_token``): :meth:`receive`
+refuses (403) a request without the secret in ``X-Telegram-Bot-Api-Secret-Token`` or not sent
+as ``application/json``, as python-telegram-bot's own webhook server does; the update is
+stored in the inbox before the 200 that acknowledges it, so a crash loses none.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import hmac
+import json
 import logging
+import re
+from collections.abc import Mapping
 from typing import Any, Protocol
 
 from telegram import Bot, Update
@@ -30,12 +41,19 @@ class TelegramLink(Protocol):
     def bot(self) -> Bot: ...
     async def open(self) -> None: ...
     async def post(self, target: str, text: str, *, silent: bool) -> Any: ...
+    @property
+    def webhook_url(self) -> str | None: ...
+    def secret(self, name: str) -> str | None: ...
 
 log = logging.getLogger(__name__)
 LOG_TEXTS = log_texts({
     "[%s] update %s skipped: not a readable Telegram update (%s)":
         "[%s] mise à jour %s ignorée : ce n'est pas une mise à jour Telegram lisible (%s)",
 })
+
+
+#: What Telegram accepts as a webhook's secret token.
+SECRET_TOKEN = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 
 
 def _key(update_id: int) -> str:
@@ -54,11 +72,44 @@ class TelegramFrontend:
         self.poll_timeout = poll_timeout
         self.channel = connector.name
 
+    @property
+    def webhook(self) -> str | None:
+        """``telegram`` when Telegram pushes updates to the daemon (a secret is configured)."""
+        return "telegram" if self._secret() else None
+
+    def _secret(self) -> str | None:
+        return self.connector.secret("webhook_secret")
+
     async def start(self) -> None:
         await self.connector.open()
         await self.connector.bot.initialize()  # getMe: the bot's id and @username, for mentions
+        url, secret = self.connector.webhook_url, self._secret()
+        if url and secret:
+            if not SECRET_TOKEN.match(secret):
+                raise ConnectorError("webhook_secret: Telegram accepts 1 to 256 letters, digits, _ and - only",
+                                     connector=self.channel)
+            await self.connector.bot.set_webhook(url, secret_token=secret, allowed_updates=["message"])
+            return
         # long polling and a webhook exclude each other: polling here means no webhook
         await self.connector.bot.delete_webhook(drop_pending_updates=False)
+
+    async def receive(self, headers: Mapping[str, str], body: bytes) -> int:
+        """One update pushed by Telegram: 403 without the right secret token, 400 when it is
+        not an update; else kept in the inbox, handled, and 200."""
+        secret = self._secret()
+        given = headers.get("x-telegram-bot-api-secret-token", "")
+        if not secret or not hmac.compare_digest(given.encode(), secret.encode()):
+            return 403
+        if headers.get("content-type", "").split(";")[0].strip() != "application/json":
+            return 403
+        try:
+            payload = json.loads(body)
+            update_id = int(payload["update_id"])
+        except (ValueError, TypeError, KeyError):
+            return 400
+        self.inbox.store(self.channel, [(_key(update_id), payload)])
+        await self.drain()
+        return 200
 
     async def poll_once(self) -> int:
         """One long poll: store what came, then handle all that is pending; how many were."""
@@ -124,9 +175,13 @@ class TelegramFrontend:
         await self.connector.post(out.chat, out.message.render("html"), silent=False)
 
     async def run(self, stop: asyncio.Event, *, backoff: float = 5.0) -> None:
-        """Poll until ``stop``; a failing Telegram is retried after ``backoff`` seconds."""
+        """Poll until ``stop``; a failing Telegram is retried after ``backoff`` seconds. With a
+        webhook, wait for ``stop``: the updates come through :meth:`receive`."""
         await self.start()
         await self.drain()
+        if self.connector.webhook_url and self._secret():
+            await stop.wait()
+            return
         while not stop.is_set():
             try:
                 await self.poll_once()

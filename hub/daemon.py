@@ -44,13 +44,12 @@ from typing import Any, Protocol
 from config.connector import SECRET_MIN_LENGTH
 from config.secrets import Redactor, encodings, install, secret_values
 from config.settings import ConnectorSettings, Settings
-from connectors.registry import connector_class
 from hub.logs import speak
-from hub.runtime import announcing_connectors, build_connectors, load_settings, open_store
+from hub.runtime import announcing_connectors, build_connectors, load_settings, open_store, source_sections
 from sync.engine import Engine
 from sync.errors import ConfigError, HubError, LockBusy, Problem
 from sync.i18n import Catalogue, log_texts
-from sync.protocol import Capability, RequestCounter
+from sync.protocol import RequestCounter
 from sync.quiet import WAITING
 from sync.report import Report
 from sync.state import StateStore, WriterLock
@@ -474,8 +473,7 @@ class Daemon:
 
     def _probed(self) -> list[ConnectorSettings]:
         """The sections a probe looks at: every source the engine syncs."""
-        return [s for s in self.settings.connectors
-                if s.config.sync and Capability.READ in connector_class(s.config.type).capabilities]
+        return source_sections(self.settings)
 
     async def _probe_loop(self) -> None:
         tick = min(0.25, self.settings.daemon.file_interval)

@@ -111,6 +111,12 @@ def announcing_connectors(settings: Settings, counter: RequestCounter) -> list[C
     )
 
 
+def source_sections(settings: Settings) -> list[ConnectorSettings]:
+    """The synced sections that read (the sources): what the daemon's probes look at."""
+    return [s for s in settings.connectors
+            if s.config.sync and Capability.READ in connector_class(s.config.type).capabilities]
+
+
 def redactor(settings: Settings) -> Redactor:
     """Masks every secret of the configuration (reads the secret files once)."""
     return Redactor(secret_values(settings))

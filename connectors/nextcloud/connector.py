@@ -126,6 +126,12 @@ class NextcloudConfig(ConnectorConfig):
     )
     staging: str | None = Field(None, description="Local folder where the exports are rendered.")
     verify: bool | str = True
+    talk_bot_secret: SecretStr | None = Field(
+        None, description="Secret of the Talk webhook bot installed with 'occ talk:bot:install' (40 to 128 "
+        "characters): Talk then pushes the room's messages to the daemon's POST /webhooks/talk, signed with it, "
+        "instead of being long-polled.",
+    )
+    talk_bot_secret_file: str | None = None
 
     @field_validator("talk_admins")
     @classmethod
@@ -350,7 +356,8 @@ class NextcloudConnector(CalendarConnector):
         :attr:`talk` when it starts."""
         if not self.targets():
             return None
-        return TalkFrontend(lambda: self.talk.client, self.targets(), responder, inbox, channel=self.name)
+        return TalkFrontend(lambda: self.talk.client, self.targets(), responder, inbox, channel=self.name,
+                            secret=lambda: self.secret("talk_bot_secret"))
 
     def chat_policy(self) -> ChannelPolicy | None:
         if not self.targets():

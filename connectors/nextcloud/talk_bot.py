@@ -18,9 +18,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
+import hmac
+import json
 import logging
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import httpx
@@ -84,8 +87,10 @@ class TalkFrontend:
         *,
         channel: str,
         poll_timeout: int = 30,
+        secret: Callable[[], str | None] = lambda: None,
     ) -> None:
         self._client = client
+        self._secret = secret
         self.rooms = rooms
         self.bot = bot
         self.inbox = inbox
@@ -95,6 +100,46 @@ class TalkFrontend:
     @property
     def client(self) -> TalkClient:
         return self._client()
+
+    @property
+    def webhook(self) -> str | None:
+        """``talk`` when a Talk webhook bot pushes the room's messages (its secret is configured)."""
+        return "talk" if self._secret() else None
+
+    async def receive(self, headers: Mapping[str, str], body: bytes) -> int:
+        """One message pushed by the Talk bot: 403 unless ``X-Nextcloud-Talk-Signature`` is the hex
+        HMAC-SHA256, keyed with the bot's secret, of ``X-Nextcloud-Talk-Random`` followed by the raw
+        body; 400 when it is not Activity Streams. A ``Create`` of a ``Note`` in one of our rooms is
+        kept in the inbox as the chat API's message (same key, so a message also polled is handled
+        once) and handled; anything else (the bot joined or left, reactions) is acknowledged."""
+        secret = self._secret()
+        random = headers.get("x-nextcloud-talk-random", "")
+        signature = headers.get("x-nextcloud-talk-signature", "").lower()
+        expected = hmac.new(secret.encode(), random.encode() + body, hashlib.sha256).hexdigest() if secret else ""
+        if not secret or not random or not hmac.compare_digest(signature.encode(), expected.encode()):
+            return 403
+        try:
+            payload = json.loads(body)
+            kind = payload["type"]
+            note, room, who = payload.get("object") or {}, payload.get("target") or {}, payload.get("actor") or {}
+        except (ValueError, TypeError, KeyError, AttributeError):
+            return 400
+        if kind != "Create" or note.get("type") != "Note" or str(room.get("id")) not in self.rooms:
+            return 200
+        try:
+            content = json.loads(note["content"])
+            message_id = int(note["id"])
+        except (ValueError, TypeError, KeyError):
+            return 400
+        actor_type, _, actor_id = str(who.get("id", "")).partition("/")
+        message = {
+            "id": message_id, "token": str(room["id"]), "actorType": actor_type, "actorId": actor_id,
+            "actorDisplayName": str(who.get("name", "")), "messageType": "comment", "systemMessage": "",
+            "message": str(content.get("message", "")), "messageParameters": content.get("parameters") or {},
+        }
+        self.inbox.store(self.channel, [(_key(str(room["id"]), message_id), message)])
+        await self.drain()
+        return 200
 
     @staticmethod
     def policy(rooms: list[str], admins: frozenset[str] = frozenset(), language: str | None = None) -> ChannelPolicy:
@@ -193,6 +238,9 @@ class TalkFrontend:
     async def run(self, stop: asyncio.Event, *, backoff: float = 5.0) -> None:
         await self.start()
         await self.drain()
+        if self._secret():  # the webhook bot pushes the messages (receive)
+            await stop.wait()
+            return
         while not stop.is_set():
             try:
                 await self.poll_once()

@@ -32,6 +32,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import re
 import threading
 import time
 import urllib.parse
@@ -162,6 +163,8 @@ class FakeTelegram:
         self._pins: dict[int, SentMessage] = {}
         self._holds: list[tuple[str, int | None, threading.Event]] = []
         self._released = threading.Event()
+        #: The webhook set by ``setWebhook`` (url, secret_token), or None: getUpdates answers 409 then.
+        self.webhook: dict[str, str] | None = None
 
     # test-side API ---------------------------------------------------------------------------
     @property
@@ -316,6 +319,9 @@ class FakeTelegram:
             if token != self.token:
                 raise ApiError(401, "Unauthorized")
             if method == "getUpdates":
+                if self.webhook is not None:
+                    raise ApiError(409, "Conflict: can't use getUpdates method while webhook is active; "
+                                        "use deleteWebhook to delete the webhook first")
                 result = await self._get_updates(params)
             else:
                 with self._lock:
@@ -399,6 +405,19 @@ class FakeTelegram:
     def _m_deleteWebhook(self, params: dict[str, Any]) -> bool:
         if params.get("drop_pending_updates"):
             self._updates.clear()
+        self.webhook = None
+        return True
+
+    def _m_setWebhook(self, params: dict[str, Any]) -> bool:
+        """Bot API: ``url`` (https in production), ``secret_token`` of 1-256 ``A-Za-z0-9_-``."""
+        secret = str(params.get("secret_token", ""))
+        if secret and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", secret):
+            raise ApiError(400, "Bad Request: secret token contains unallowed characters")
+        if not params.get("url"):
+            raise ApiError(400, "Bad Request: bad webhook: An HTTPS URL must be provided for webhook")
+        if params.get("drop_pending_updates"):
+            self._updates.clear()
+        self.webhook = {"url": str(params["url"]), "secret_token": secret}
         return True
 
     def _m_getChat(self, params: dict[str, Any]) -> dict[str, Any]:
