@@ -195,6 +195,10 @@ class _Responder:
         elif q.command == "search" or (intents & {"search"} and not q.has_time):
             return self.ask_for("search.empty")
 
+        if subject is not None and subject.kind != "venue" and intents & {"where", "address"} and q.clock is None:
+            # "where is lunch on sunday": the place, for that day's one
+            on_day = [s for s in subject.sessions if q.day is None or s.start.astimezone(self.index.tz).date() == q.day]
+            return self.about(Subject(subject.kind, tuple(on_day or subject.sessions), subject.entity))
         if q.clock is not None:
             return self.at_clock(subject)
         if q.day is not None or q.part is not None:
@@ -458,12 +462,13 @@ class _Responder:
         relation = q.relation or "after"
         reference = self._reference()
         tz = self.index.tz
+        asked_day = q.day or self.at.date()
         if (
             reference is not None
             and relation == "after"
-            and q.day is not None
             and self._meal() is not None
-            and reference.start.astimezone(tz).date() != q.day
+            and reference.start.astimezone(tz).date() != asked_day
+            and (q.day is not None or asked_day in self.index.days)
         ):
             reference = None  # "after lunch tomorrow" on a day without a lunch: after the lunch hour
         if reference is None:
@@ -480,10 +485,6 @@ class _Responder:
                 empty = Message("day.none", {"day": say_date(day, self.lang)})
                 return self.listing("after", heading, later, day=day, empty=empty)
             if q.terms:
-                if q.relation_word and self.index.is_vocabulary(q.relation_word.split()[-1]):
-                    q.terms = [*content_tokens(q.relation_word), *q.terms]
-                    q.relation, q.same_venue = None, False
-                    return None
                 answer = self.not_found()
                 note = Message(
                     "rel.unknown",
@@ -559,7 +560,8 @@ class _Responder:
             s
             for s in self.index.starting_from(after)
             if s.venue == venue_id and s.status != "cancelled" and (reference is None or s.id != reference.id)
-        ][:MAX_LINES]
+        ]
+        later = [s for s in later if s.start == later[0].start]  # the next one (or ones starting with it)
         values = {"venue": name, "title": reference.title if reference is not None else ""}
         if reference is None:
             heading = Message("venue.sessions", {"venue": name})
@@ -610,6 +612,12 @@ class _Responder:
         if q.statuses & {"changed", "moved"}:
             return self.changed(subject)
         wanted = "cancelled" if "cancelled" in q.statuses else "tentative"
+        if subject is not None and len(subject.sessions) > 1:
+            # "des ateliers à confirmer ?": those of them that are
+            matching = [s for s in subject.sessions if s.status == wanted]
+            return self.listing(
+                "status", Message(f"status.{wanted}"), matching, empty=Message(f"status.{wanted}.none")
+            )
         if subject is not None:
             sessions = list(subject.sessions)
             statuses = {s.status for s in sessions}
@@ -630,8 +638,10 @@ class _Responder:
 
     def _refers_back(self) -> bool:
         """« c'est annulé ? », "is it cancelled?": a question about what was just said."""
-        words = set(self.query.text.lower().replace("'", " ").replace("?", " ").split())
-        return bool(words & {"c", "c'est", "cest", "it", "il", "elle", "ça", "ca", "that"})
+        words = set(self.query.text.lower().replace("'", " ").replace("?", " ").replace("-", " ").split())
+        if words & {"qui", "quoi", "des", "les", "what", "anything", "something", "which", "any"}:
+            return False  # "qu'est-ce qui est annulé ?", "is anything cancelled?": the whole programme
+        return bool(words & {"c", "ce", "cest", "it", "il", "elle", "ça", "ca", "that", "this"})
 
     def changed(self, subject: Subject | None) -> Answer:
         q = self.query

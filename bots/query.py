@@ -45,7 +45,7 @@ _AFTER = re.compile(r"\b(apres|after|from|a partir de|des)\s*$")
 _DAY_MONTH = re.compile(rf"\b(\d{{1,2}})(?:er|st|nd|rd|th)?\s+({MONTHS_RE})\b")
 _MONTH_DAY = re.compile(rf"\b({MONTHS_RE})\s+(\d{{1,2}})(?:st|nd|rd|th)?\b")
 _NUMERIC_DATE = re.compile(r"\b(\d{1,2})/(\d{1,2})(?:/(\d{2,4}))?\b")
-_THE_DAY = re.compile(r"\b(?:le|the|on the)\s+(\d{1,2})(?:er|st|nd|rd|th)?\b(?!\s*(?:h|:))")
+_THE_DAY = re.compile(r"\b(?:le|du|the|on the)\s+(\d{1,2})(?:er|st|nd|rd|th)?\b(?!\s*(?:h|:))")
 _COMMAND = re.compile(r"^/([a-zA-Z_]+)(?:@\w+)?(?=\s|$)")
 #: Commands whose argument is a name or a text, never parsed for dates and times.
 ARGUMENT_COMMANDS = frozenset({"where", "when", "search", "follow", "unfollow", "announce"})

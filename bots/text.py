@@ -49,7 +49,8 @@ FRENCH_MARKERS: frozenset[str] = _wordset(
     cest qu que adresse cherche aide suivre prochain prochaine atelier ateliers janvier fevrier
     avril mai juin juillet aout septembre octobre novembre decembre pour avec sur dans heure
     bonjour salut coucou bonsoir merci il elle nous vous je tu y a au aux ce cette ces anime
-    animee parcours hier soiree matinee commence
+    animee parcours hier soiree matinee commence annule annulee annules annulation annulations
+    avant pendant deplace deplacee change confirmer maintenu reste journee meme endroit
     """
 )
 FRENCH_WEAK: frozenset[str] = _wordset("le la les des du de un une et l d c")
@@ -60,7 +61,8 @@ ENGLISH_MARKERS: frozenset[str] = _wordset(
     address search help follow workshop workshops january february march april may june july
     august september october november december and for with about which time program
     schedule going of i you can does do please there my me hello hi hey thanks by track
-    yesterday hosted run starts start begin
+    yesterday hosted run starts start begin anything cancelled canceled moved confirmed changed
+    yet not since after before lunch later rest same alongside during while
     """
 )
 ENGLISH_WEAK: frozenset[str] = _wordset("s a an")

@@ -305,6 +305,8 @@ RELATION_WORDS: dict[str, tuple[str, ...]] = {
         "en parallele de",
         "en parallele a",
         "en parallele",
+        "en meme temps",
+        "au meme moment",
         "pendant",
         "durant",
         "at the same time as",

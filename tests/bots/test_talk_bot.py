@@ -70,7 +70,7 @@ async def test_history_is_skipped_then_questions_are_answered_in_markdown(fake: 
     answers = [m for m in fake.messages(ROOM) if m["actorId"] == fake.user]
     where = "**Culture juridique** · samedi 13 novembre, 14 h – 16 h 30 · Les 8 Pillards, 13014 "
     assert [m["message"] for m in answers] == [
-        f"**Où**\n- {where}Marseille",
+        f"**Où**\n- {where}Marseille\nCarte : https://www\\.openstreetmap\\.org/search?query=13014%20Marseille",
         "Je n'ai rien trouvé au programme pour « \\_rien\\_ \\[x\\]\\(y\\) ».\n"
         "Essayez « c'est où Culture juridique ? », « et ensuite ? », « demain matin », ou /aide.",
     ]

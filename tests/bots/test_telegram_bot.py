@@ -107,7 +107,7 @@ async def test_a_question_in_the_group_is_answered_there(fake: FakeTelegram, dep
     answers = texts(fake, GROUP)
     assert len(answers) == 2, answers
     where = "Culture juridique · samedi 13 novembre, 14 h – 16 h 30 · Les 8 Pillards, 13014 Marseille"
-    assert answers[0] == f"Où\n• {where}"
+    assert answers[0] == f"Où\n• {where}\nCarte : https://www.openstreetmap.org/search?query=13014%20Marseille"
     assert "Clôture : quel imaginaire portons-nous en commun ?" in answers[1]
     bold = fake.messages(GROUP)[0].entities
     assert {"type": "bold", "offset": 0, "length": 2} in bold
