@@ -18,36 +18,16 @@ point.
 from __future__ import annotations
 
 import json
-import os
 import time
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from tests.caldav.conftest import CalDAVServer
 from tests.conftest import LONG
-from tests.doubles.zygote import Zygote
-from tests.etherpad.conftest import EtherpadServer
-from tests.fakes.signal import FakeSignal
-from tests.fakes.telegram import FakeTelegram
-from tests.helpers import REPO, reference_programme, write_config
-from tests.reliability.world import (
-    DAY_PREFIX,
-    DAYS,
-    MOVE,
-    MOVED,
-    NEWS_PREFIX,
-    SESSIONS,
-    Peers,
-    Runner,
-    World,
-    pad_markers,
-)
-from tests.wordpress.site import Site
+from tests.helpers import write_config
+from tests.reliability.world import DAY_PREFIX, SESSIONS, Peers, Runner, World, check_converged
 
 pytestmark = [pytest.mark.peer("radicale"), pytest.mark.peer("etherpad"), pytest.mark.peer("wordpress")]
 
@@ -56,7 +36,6 @@ SAMPLE = 10
 #: Worlds crashed at the same time (each waits on its servers half the time).
 PARALLEL = 2
 FIRST, SECOND = "first", "second"
-CHAT_CONNECTORS = ("telegram", "signal")
 
 
 @dataclass(frozen=True)
@@ -71,25 +50,6 @@ class Point:
 
     def __str__(self) -> str:
         return f"{self.sync}-{self.n}-{self.stage}-{self.kind}"
-
-
-@pytest.fixture(scope="module")
-def runner(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runner]:
-    """``hub`` commands as processes of their own, forked from one that imported the hub once."""
-    zygote = Zygote(tmp_path_factory.mktemp("hub-runs"))
-    with zygote.running(REPO):
-        def run(argv: list[str], env: Any) -> tuple[int, str, str]:
-            return zygote.run(argv, {**os.environ, **env}, REPO)
-
-        yield run
-
-
-@pytest.fixture(scope="module")
-def peers(
-    radicale: CalDAVServer, etherpad_server: EtherpadServer, wordpress_site: Site,
-    telegram_server: FakeTelegram, signal_server: FakeSignal,
-) -> Peers:
-    return Peers(radicale, etherpad_server, wordpress_site, telegram_server, signal_server)
 
 
 def count_points(folder: Path, peers: Peers, runner: Runner) -> list[Point]:
@@ -127,13 +87,14 @@ def sample(points: list[Point], size: int) -> list[Point]:
 
 
 @pytest.fixture(scope="module")
-def points(tmp_path_factory: pytest.TempPathFactory, peers: Peers, runner: Runner) -> list[Point]:
-    return count_points(tmp_path_factory.mktemp("count"), peers, runner)
+def points(tmp_path_factory: pytest.TempPathFactory, hub_peers: Peers, hub_runner: Runner) -> list[Point]:
+    return count_points(tmp_path_factory.mktemp("count"), hub_peers, hub_runner)
 
 
 def test_every_chosen_crash_point_converges(
-    tmp_path: Path, peers: Peers, runner: Runner, points: list[Point]
+    tmp_path: Path, hub_peers: Peers, hub_runner: Runner, points: list[Point]
 ) -> None:
+    peers, runner = hub_peers, hub_runner
     started = time.monotonic()
     first = sum(1 for p in points if p.sync == FIRST)
     chosen = points if LONG else sample(points, SAMPLE)
@@ -155,8 +116,9 @@ def test_every_chosen_crash_point_converges(
 
 
 def test_a_day_message_posted_just_before_a_crash_is_flagged_not_posted_twice_silently(
-    tmp_path: Path, peers: Peers, runner: Runner
+    tmp_path: Path, hub_peers: Peers, hub_runner: Runner
 ) -> None:
+    peers, runner = hub_peers, hub_runner
     """Killed as Telegram's answer to the first day message comes in, before its id is kept:
     the next run cannot know whether the message is there, posts the day again and flags it."""
     world = World(tmp_path, peers, runner=runner)
@@ -182,8 +144,9 @@ def test_a_day_message_posted_just_before_a_crash_is_flagged_not_posted_twice_si
     assert report["connectors"]["telegram"].get("in_doubt", 0) == 0
 
 
-def test_a_first_sync_killed_while_it_creates_the_state_database(tmp_path: Path, runner: Runner) -> None:
+def test_a_first_sync_killed_while_it_creates_the_state_database(tmp_path: Path, hub_runner: Runner) -> None:
     """The first commit of a fresh database is the schema's: killed there, the next run starts over."""
+    runner = hub_runner
     config = write_config(tmp_path, '[connectors.exports]\ntype = "files"\npath = "public"\n')
     code, _out, _err = runner(["sync", "--config", str(config)], {"HUB_TEST_KILL_AT": "1"})
     assert code == -9
@@ -216,69 +179,6 @@ def crash_and_recover(folder: Path, peers: Peers, runner: Runner, point: Point) 
         wrote = {k: figures.get(k, 0) for k in ("created", "updated", "deleted", "failed", "sent", "in_doubt")}
         assert not any(wrote.values()), f"the run after recovery still wrote to {name}: {wrote}"
     assert world.status()["in_doubt"] == status["in_doubt"]
-
-
-def check_converged(world: World, *, moved: bool) -> dict[str, Any]:
-    """Every sink holds exactly the programme; returns ``hub status``'s view, in doubt included."""
-    status = world.status()
-    doubts = [(d["connector"], str(d["target"])) for d in status["in_doubt"]]
-    assert len(doubts) == len(set(doubts)), f"more than one message in doubt in one chat: {doubts}"
-    assert all(name in (*CHAT_CONNECTORS, "site") for name, _ in doubts), doubts
-    sinks = world.sinks()
-    programme = reference_programme()
-    moved_start = f"{MOVE['start']}:00+01:00" if moved else programme.sessions[MOVED].start.isoformat()
-
-    # Calendar: one event per session, none twice, the move made.
-    assert sinks.event_count == SESSIONS, f"{sinks.event_count} calendar events for {SESSIONS} sessions"
-    assert len(sinks.events) == SESSIONS
-    moved_uid = next(uid for uid in sinks.events if uid.startswith(f"{MOVED}@"))
-    assert sinks.events[moved_uid] == moved_start, sinks.events[moved_uid]
-
-    # Pad: one programme, each session's block once.
-    markers = pad_markers(sinks.pad)
-    assert set(markers) == set(programme.sessions), sorted(set(programme.sessions) ^ set(markers))
-    assert set(markers.values()) == {1}, {k: v for k, v in markers.items() if v != 1}
-    assert sinks.pad.count("programme détaillé") == 1
-    hours = f"{MOVE['start'][-5:]}-{MOVE['end'][-5:]}" if moved else "14:00-16:30"
-    assert f"{hours} Culture juridique [#{MOVED}]" in sinks.pad
-
-    # WordPress: one page, the move on it; one news post for the announcement (none if in doubt).
-    assert len(sinks.pages) == 1, [(p["id"], p["status"]) for p in sinks.pages]
-    assert sinks.pages[0]["status"] == "publish"
-    assert f'data-time="{moved_start}"' in sinks.pages[0]["content"]["raw"]
-    news = len(sinks.news)
-    if moved:
-        in_doubt = any(name == "site" for name, _ in doubts)
-        assert news == 1 or (news == 0 and in_doubt), f"{news} news posts, in doubt: {doubts}"
-    else:
-        assert news == 0
-
-    # Chats: each day shown, current, pinned; the announcement once, at most once more in doubt.
-    shown: dict[tuple[str, str], list[str]] = {("telegram", str(c)): t for c, t in sinks.telegram.items()}
-    shown[("signal", world.group)] = sinks.signal
-    for (connector, chat), texts in shown.items():
-        check_chat(texts, moved=moved, in_doubt=(connector, chat) in doubts, where=f"{connector} {chat}")
-    for chat in world.chats:
-        pinned = world.peers.telegram.pinned(chat)
-        assert pinned is not None and pinned.text.startswith(DAY_PREFIX), f"nothing pinned in {chat}"
-    return status
-
-
-def check_chat(texts: list[str], *, moved: bool, in_doubt: bool, where: str) -> None:
-    days = [t for t in texts if t.startswith(DAY_PREFIX)]
-    announcements = [t for t in texts if t.startswith(NEWS_PREFIX)]
-    extra = 1 if in_doubt else 0
-    assert DAYS <= len(days) <= DAYS + extra, f"{where}: {len(days)} day messages (in doubt: {in_doubt})"
-    heads = sorted({t.splitlines()[0] for t in days})
-    assert len(heads) == DAYS, f"{where}: days shown {heads}"
-    saturday = [t for t in days if "13 novembre" in t.splitlines()[0]][-1]
-    line = "15 h – 17 h 30 · Culture juridique" if moved else "14 h – 16 h 30 · Culture juridique"
-    assert line in saturday, f"{where}: {saturday!r}"
-    if moved:
-        assert 1 - extra <= len(announcements) <= 1, f"{where}: {len(announcements)} announcements"
-        assert all("Culture juridique" in a for a in announcements)
-    else:
-        assert announcements == []
 
 
 def test_the_sample_spreads_over_every_stage_of_both_syncs() -> None:

@@ -14,7 +14,7 @@ import json
 import re
 import secrets
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,7 +27,7 @@ from tests.caldav.conftest import CalDAVServer
 from tests.etherpad.conftest import EtherpadServer
 from tests.fakes.signal import FakeSignal
 from tests.fakes.telegram import FakeTelegram
-from tests.helpers import edit_programme, run_hub, write_config
+from tests.helpers import edit_programme, reference_programme, run_hub, write_config
 from tests.wordpress.site import Site
 
 #: The session every scenario moves, and where it goes (the announcement the chats receive).
@@ -84,7 +84,8 @@ class Sinks:
 class World:
     """A configuration in ``folder`` whose every sink is its own."""
 
-    def __init__(self, folder: Path, peers: Peers, *, hub_extra: str = "", runner: Runner | None = None) -> None:
+    def __init__(self, folder: Path, peers: Peers, *, hub_extra: str = "", runner: Runner | None = None,
+                 urls: Mapping[str, str] | None = None, sections: Mapping[str, str] | None = None) -> None:
         self.folder = folder
         self.peers = peers
         self.runner = runner or subprocess_runner
@@ -98,13 +99,16 @@ class World:
             peers.telegram.add_chat(chat)
         self.group = peers.signal.add_group(f"Assemblée {token}", members=["+4917612345678"])
         self.hub_extra = hub_extra
+        #: Addresses standing in for servers' (a proxy in front of one), and lines added to sections.
+        self.urls = dict(urls or {})
+        self.sections = dict(sections or {})
         self.config = self.write()
 
     # configuration -------------------------------------------------------------------------
-    def write(self, urls: dict[str, str] | None = None) -> Path:
-        """The configuration, with ``urls`` standing in for servers' addresses (a proxy)."""
+    def write(self) -> Path:
+        """The configuration, written in the world's folder."""
         peers = self.peers
-        urls = urls or {}
+        urls = self.urls
         secrets_dir = self.folder / "secrets"
         secrets_dir.mkdir(parents=True, exist_ok=True)
         (secrets_dir / "caldav").write_text(peers.radicale.password + "\n")
@@ -151,6 +155,8 @@ number = "{peers.signal.number}"
 groups = ["{self.group}"]
 pace_seconds = 0
 """
+        for name, lines in self.sections.items():
+            body = body.replace(f"[connectors.{name}]\n", f"[connectors.{name}]\n{lines}\n", 1)
         keep = (self.folder / "programme.yaml").read_text(encoding="utf-8") \
             if (self.folder / "programme.yaml").exists() else None
         config = write_config(self.folder, body, hub_extra=self.hub_extra)
@@ -208,3 +214,85 @@ pace_seconds = 0
 def pad_markers(pad: str) -> Counter[str]:
     """How often each session's marker (``[#id]``) stands in the pad."""
     return Counter(re.findall(r"\[#([a-z0-9-]+)\]", pad))
+
+
+CHAT_CONNECTORS = ("telegram", "signal")
+
+
+def check_converged(world: World, *, moved: bool, skip: Collection[str] = ()) -> dict[str, Any]:
+    """Every sink (but those in ``skip``) holds exactly the programme; returns ``hub status``'s
+    view, messages in doubt included."""
+    status = world.status()
+    doubts = [(d["connector"], str(d["target"])) for d in status["in_doubt"]]
+    assert len(doubts) == len(set(doubts)), f"more than one message in doubt in one chat: {doubts}"
+    assert all(name in (*CHAT_CONNECTORS, "site") for name, _ in doubts), doubts
+    sinks = world.sinks()
+    programme = reference_programme()
+    moved_start = f"{MOVE['start']}:00+01:00" if moved else programme.sessions[MOVED].start.isoformat()
+
+    if "calendar" not in skip:
+        check_calendar(sinks, moved_start)
+    if "pad" not in skip:
+        check_pad(sinks, moved)
+    if "site" not in skip:
+        check_site(sinks, moved_start, moved, in_doubt=any(name == "site" for name, _ in doubts))
+    shown: dict[tuple[str, str], list[str]] = {("telegram", str(c)): t for c, t in sinks.telegram.items()}
+    shown[("signal", world.group)] = sinks.signal
+    for (connector, chat), texts in shown.items():
+        if connector not in skip:
+            check_chat(texts, moved=moved, in_doubt=(connector, chat) in doubts, where=f"{connector} {chat}")
+    if "telegram" not in skip:
+        for chat in world.chats:
+            pinned = world.peers.telegram.pinned(chat)
+            assert pinned is not None and pinned.text.startswith(DAY_PREFIX), f"nothing pinned in {chat}"
+    return status
+
+
+def check_calendar(sinks: Sinks, moved_start: str) -> None:
+    """One event per session, none twice, the move made."""
+    assert sinks.event_count == SESSIONS, f"{sinks.event_count} calendar events for {SESSIONS} sessions"
+    assert len(sinks.events) == SESSIONS
+    moved_uid = next(uid for uid in sinks.events if uid.startswith(f"{MOVED}@"))
+    assert sinks.events[moved_uid] == moved_start, sinks.events[moved_uid]
+
+
+def check_pad(sinks: Sinks, moved: bool) -> None:
+    """One programme, each session's block once."""
+    programme = reference_programme()
+    markers = pad_markers(sinks.pad)
+    assert set(markers) == set(programme.sessions), sorted(set(programme.sessions) ^ set(markers))
+    assert set(markers.values()) == {1}, {k: v for k, v in markers.items() if v != 1}
+    assert sinks.pad.count("programme détaillé") == 1
+    hours = f"{MOVE['start'][-5:]}-{MOVE['end'][-5:]}" if moved else "14:00-16:30"
+    assert f"{hours} Culture juridique [#{MOVED}]" in sinks.pad
+
+
+def check_site(sinks: Sinks, moved_start: str, moved: bool, *, in_doubt: bool) -> None:
+    """One page, the move on it; one news post for the announcement (perhaps none if in doubt)."""
+    assert len(sinks.pages) == 1, [(p["id"], p["status"]) for p in sinks.pages]
+    assert sinks.pages[0]["status"] == "publish"
+    assert f'data-time="{moved_start}"' in sinks.pages[0]["content"]["raw"]
+    news = len(sinks.news)
+    if moved:
+        assert news == 1 or (news == 0 and in_doubt), f"{news} news posts (in doubt: {in_doubt})"
+    else:
+        assert news == 0
+
+
+def check_chat(texts: list[str], *, moved: bool, in_doubt: bool, where: str) -> None:
+    """Each day shown and current; the announcement once (perhaps not at all if in doubt); one
+    day message more at most, when it is flagged in doubt."""
+    days = [t for t in texts if t.startswith(DAY_PREFIX)]
+    announcements = [t for t in texts if t.startswith(NEWS_PREFIX)]
+    extra = 1 if in_doubt else 0
+    assert DAYS <= len(days) <= DAYS + extra, f"{where}: {len(days)} day messages (in doubt: {in_doubt})"
+    heads = sorted({t.splitlines()[0] for t in days})
+    assert len(heads) == DAYS, f"{where}: days shown {heads}"
+    saturday = [t for t in days if "13 novembre" in t.splitlines()[0]][-1]
+    line = "15 h – 17 h 30 · Culture juridique" if moved else "14 h – 16 h 30 · Culture juridique"
+    assert line in saturday, f"{where}: {saturday!r}"
+    if moved:
+        assert 1 - extra <= len(announcements) <= 1, f"{where}: {len(announcements)} announcements"
+        assert all("Culture juridique" in a for a in announcements)
+    else:
+        assert announcements == []
