@@ -33,8 +33,9 @@ from sync.model import Programme, format_time
 
 MARKER = "commons-hub"
 _MARKER_LINE = re.compile(r"^\s*\[" + MARKER + r"\]:\s*#(\S+)\s*$", re.MULTILINE)
-#: Markdown's special characters: a backslash before each makes it show as typed.
-_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|>~<])")
+#: Markdown's special characters: a backslash before each makes it show as typed (``&`` too:
+#: ``&lt;script&gt;`` typed in a pad would otherwise show as ``<script>``).
+_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|>~<&])")
 #: CommonMark: a backslash before any ASCII punctuation is an escape.
 _ESCAPED = re.compile(r"\\([!-/:-@\[-`{-~])")
 DB = "%Y-%m-%d %H:%M:%S"

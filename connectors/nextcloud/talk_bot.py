@@ -200,7 +200,9 @@ class TalkFrontend:
         for room in self.rooms:
             last = self._last_id(room) or 0
             messages = await self._fetch(room, last, wait)
-            items = [(_key(room, int(m["id"])), m) for m in messages]
+            # A message without a numeric id cannot be kept in order: skipped, not a crash.
+            items = [(_key(room, int(m["id"])), m) for m in messages
+                     if isinstance(m, dict) and str(m.get("id", "")).isdecimal()]
             self.inbox.store(self.channel, items)
         return await self.drain()
 
