@@ -10,6 +10,7 @@ HTML parser for the page, icalendar for the ICS.
 from __future__ import annotations
 
 import json
+import re
 from datetime import datetime, timedelta
 from html.parser import HTMLParser
 from pathlib import Path
@@ -220,3 +221,50 @@ def test_ics_export(exports: Path) -> None:
         assert str(event["DESCRIPTION"]) == lf(session.description)
         assert str(event["LOCATION"]).startswith(lf(PROGRAMME.venues[str(session.venue)].name))
     assert "X-EVIL" not in json.dumps([list(e.keys()) for e in events])
+
+
+# WordPress (what the hub stores as post_content) ------------------------------------------
+
+
+WORDPRESS_TAGS = {"br", "section", "h2", "h3", "p", "ol", "ul", "li", "time", "a", "strong", "em", "del", "span", "div"}
+#: WordPress's shortcode syntax as its parser finds it: [name ...] or [/name].
+SHORTCODE = re.compile(r"\[/?[A-Za-z][\w-]*[\s\]/]")
+
+
+def wordpress_reads(content: str) -> Page:
+    """post_content as WordPress shows it: no shortcode may remain for do_shortcode, and the HTML
+    holds only the hub's own elements, no event handler and no script URL."""
+    assert not SHORTCODE.search(content), SHORTCODE.search(content)
+    page = Page()
+    page.feed(content)
+    tags = {tag for tag, _ in page.tags}
+    assert tags <= WORDPRESS_TAGS, f"elements from a payload: {tags - WORDPRESS_TAGS}"
+    for tag, attrs in page.tags:
+        for name, value in attrs:
+            assert not name.startswith("on"), (tag, name, value)
+            if name in ("href", "src"):
+                assert value is not None and not value.lower().lstrip().startswith(("javascript:", "data:")), value
+    return page
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_wordpress_page(lang: str) -> None:
+    from connectors.wordpress.render import render_page
+
+    page = wordpress_reads(render_page(PROGRAMME, lang, "Programme"))
+    text = " ".join("".join(page.text).split())
+    for payload in PAYLOADS:
+        assert " ".join(payload.split()) in text, payload
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_wordpress_news(lang: str) -> None:
+    from connectors.wordpress.render import render_news
+
+    changes = [c for s in PROGRAMME.sorted_sessions() if (c := classify(None, s.to_record())) is not None]
+    announcement = announcement_for(changes, PROGRAMME.venues)
+    assert announcement is not None
+    page = wordpress_reads(render_news(announcement.lines(lang, "html"), "announcement-1"))
+    text = " ".join("".join(page.text).split())
+    for payload in PAYLOADS:
+        assert " ".join(payload.split()) in text, payload
