@@ -3,34 +3,22 @@ run posts the day again and hands the possible double to the engine as a Doubt."
 
 from __future__ import annotations
 
-from typing import Any
+from pathlib import Path
 
 import pytest
 
-from connectors.chat_board import Board, Posted, digest
+from connectors.chat_board import Board, BoardStore, Posted, digest
+from sync.announce import Format
 from sync.errors import DeliveryUnknown, TransientError
 from sync.model import Programme
 from sync.protocol import Op, RemoteRef
 from tests.chat.support import reference_programme
 
 
-class MemoryBoardStore:
-    """Where a board keeps its ids, kept as the JSON a real store holds between processes."""
-
-    def __init__(self) -> None:
-        self.data: dict[str, Any] = {}
-
-    def load(self) -> dict[str, Any]:
-        return dict(self.data)
-
-    def save(self, data: Any) -> None:
-        self.data = dict(data)
-
-
 class Chat:
     """A chat platform: messages posted, and a way to fail the next post."""
 
-    fmt = "text"
+    fmt: Format = "text"
     limit = 4096
 
     def __init__(self) -> None:
@@ -61,9 +49,9 @@ def ops(programme: Programme) -> list[Op]:
     return [Op("create", key, session.to_record(), None) for key, session in programme.sessions.items()]
 
 
-async def test_a_post_cut_short_by_a_stop_is_posted_again_and_flagged() -> None:
+async def test_a_post_cut_short_by_a_stop_is_posted_again_and_flagged(tmp_path: Path) -> None:
     programme = reference_programme()
-    store, chat = MemoryBoardStore(), Chat()
+    store, chat = BoardStore(tmp_path / "board.json"), Chat()
     board = Board(chat, ["-1001"], "fr", store)
     # The process stops while the first post is on its way: the note is saved, the id is not.
     board.posting["-1001"] = {"day": "2021-11-12", "part": 0, "at": 0.0}
@@ -79,28 +67,28 @@ async def test_a_post_cut_short_by_a_stop_is_posted_again_and_flagged() -> None:
     assert "2021-11-12" in doubt.reason and "deux fois" in doubt.reason
     assert all(isinstance(r, RemoteRef) and not r.doubts for r in results[1:])
     assert len(chat.posted) == 4, "the three days posted, one of them perhaps twice"
-    assert store.data["posting"] == {} and store.data["doubts"] == []
+    assert store.load()["posting"] == {} and store.load()["doubts"] == []
 
     again = Board(chat, ["-1001"], "fr", store)
     assert not any(isinstance(r, RemoteRef) and r.doubts for r in await again.apply(ops(programme), programme))
 
 
-async def test_a_post_whose_answer_was_lost_is_flagged_once_and_a_refused_one_not_at_all() -> None:
+async def test_a_post_whose_answer_was_lost_is_flagged_once_and_a_refused_one_not_at_all(tmp_path: Path) -> None:
     programme = reference_programme()
-    store, chat = MemoryBoardStore(), Chat()
+    store, chat = BoardStore(tmp_path / "board.json"), Chat()
     board = Board(chat, ["-1001"], "en", store)
     chat.fail_next, chat.deliver_failed = TransientError("server down"), False
     with pytest.raises(TransientError):
         await board.apply(ops(programme), programme)
-    assert store.data["posting"] == {} and store.data["doubts"] == [], "refused: nothing went out"
+    assert store.load()["posting"] == {} and store.load()["doubts"] == [], "refused: nothing went out"
 
     chat.fail_next, chat.deliver_failed = DeliveryUnknown("connection broke after sending"), True
     with pytest.raises(DeliveryUnknown):
         await board.apply(ops(programme), programme)
-    assert [d["target"] for d in store.data["doubts"]] == ["-1001"]
+    assert [d["target"] for d in store.load()["doubts"]] == ["-1001"]
 
     results = await Board(chat, ["-1001"], "en", store).apply(ops(programme), programme)
     first = results[0]
     assert isinstance(first, RemoteRef) and [d.target for d in first.doubts] == ["-1001"]
     assert "may show twice" in first.doubts[0].reason
-    assert store.data["doubts"] == []
+    assert store.load()["doubts"] == []

@@ -242,9 +242,9 @@ def check_converged(world: World, *, moved: bool, skip: Collection[str] = ()) ->
         if connector not in skip:
             check_chat(texts, moved=moved, in_doubt=(connector, chat) in doubts, where=f"{connector} {chat}")
     if "telegram" not in skip:
-        for chat in world.chats:
-            pinned = world.peers.telegram.pinned(chat)
-            assert pinned is not None and pinned.text.startswith(DAY_PREFIX), f"nothing pinned in {chat}"
+        for chat_id in world.chats:
+            pinned = world.peers.telegram.pinned(chat_id)
+            assert pinned is not None and pinned.text.startswith(DAY_PREFIX), f"nothing pinned in {chat_id}"
     return status
 
 
