@@ -197,7 +197,8 @@ class ProgrammeIndex:
             for term in self.vocabulary[start : start + 50]:
                 if not term.startswith(query):
                     break
-                found.setdefault(term, 0.7)
+                # most of a long word typed is as good as a close typo of it
+                found.setdefault(term, 0.8 if len(query) >= 5 and len(word) >= 0.8 * len(term) else 0.7)
             cutoff = 80.0 if len(query) <= 5 else 75.0
             for term, score, _ in process.extract(
                 query, self.vocabulary, scorer=fuzz.ratio, score_cutoff=cutoff, limit=5
@@ -205,6 +206,10 @@ class ProgrammeIndex:
                 if term.isdigit():
                     continue
                 found.setdefault(term, 0.8 * score / 100)
+        if found:
+            # a word typed nearly whole names that word, not the looser look-alikes of other names
+            best = max(found.values())
+            found = {term: sim for term, sim in found.items() if sim >= best - 0.1}
         for other in synonyms(query) or synonyms(word):
             if stem(other) in self._postings:
                 found.setdefault(stem(other), 0.9)

@@ -367,6 +367,11 @@ STATUS_WORDS: dict[str, tuple[str, ...]] = {
         "not confirmed",
         "to be confirmed",
         "tbc",
+        "confirme",
+        "confirmee",
+        "confirmes",
+        "confirmees",
+        "confirmed",
     ),
     "moved": (
         "change de salle",
