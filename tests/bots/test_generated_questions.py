@@ -105,7 +105,7 @@ def _ids(sessions: list[Session], limit: int = MAX_LINES) -> tuple[str, ...]:
 
 
 def _at(day: date, hour: int = 7) -> str:
-    return datetime(day.year, day.month, day.day, hour).isoformat(timespec="minutes")
+    return f"{day.isoformat()}T{hour:02d}:00"  # read in the programme's zone, as ``hub ask --at``
 
 
 def _rows() -> Iterator[Row]:

@@ -376,11 +376,12 @@ def test_the_table_is_large_and_bilingual() -> None:
 def ask(programme: Programme, row: Row) -> Answer:
     """The answer to ``row``, after its earlier questions in the same conversation."""
     changes: ChangeReader | None = read_changelog if row.changed else None
+    at = datetime.fromisoformat(row.at).replace(tzinfo=programme.tz)  # as ``hub ask --at`` reads it
     context: Context | None = None
     for earlier in row.after:
-        said = answer(programme, earlier, at=paris(row.at), context=context, changes=changes)
+        said = answer(programme, earlier, at=at, context=context, changes=changes)
         context = Context.of(said) or context
-    return answer(programme, row.question, at=paris(row.at), context=context, changes=changes)
+    return answer(programme, row.question, at=at, context=context, changes=changes)
 
 
 def problems(programme: Programme, row: Row, reply: Answer) -> list[str]:
