@@ -95,6 +95,7 @@ MESSAGES = Catalogue({
     "tool.etherpad": {"fr": "Pad Etherpad / Framapad", "en": "Etherpad / Framapad pad"},
     "tool.wordpress": {"fr": "Site WordPress", "en": "WordPress site"},
     "tool.telegram": {"fr": "Groupe Telegram", "en": "Telegram group"},
+    "tool.signal": {"fr": "Groupe Signal", "en": "Signal group"},
     "tool.files": {"fr": "Exports (ICS, JSON, page HTML) dans un dossier",
                    "en": "Exports (ICS, JSON, HTML page) to a folder"},
     "tool.start": {"fr": "\n— {tool} —", "en": "\n— {tool} —"},
@@ -241,6 +242,40 @@ MESSAGES = Catalogue({
     "telegram.chats.comment": {"fr": "trouvés par hub init", "en": "found by hub init"},
     "telegram.admins.comment": {"fr": "identifiants numériques, jamais des @noms",
                                 "en": "numeric ids, never @usernames"},
+    # --- Signal -------------------------------------------------------------------------------
+    "signal.url": {"fr": "Adresse de signal-cli-rest-api", "en": "signal-cli-rest-api address"},
+    "signal.url.help": {
+        "fr": "Le service qui parle à Signal pour le hub (bbernhard/signal-cli-rest-api, mode json-rpc).",
+        "en": "The service that talks to Signal for the hub (bbernhard/signal-cli-rest-api, json-rpc mode).",
+    },
+    "signal.account": {"fr": "Compte Signal du hub", "en": "The hub's Signal account"},
+    "signal.account.help": {
+        "fr": "Un numéro déjà enregistré sur ce service, ou « lier » : votre téléphone scannera un code QR "
+              "et le hub écrira comme un appareil lié.",
+        "en": "A number already on this service, or “link”: your phone scans a QR code and the hub writes "
+              "as a linked device.",
+    },
+    "signal.link_new": {"fr": "lier un nouvel appareil (code QR)", "en": "link a new device (QR code)"},
+    "signal.scan": {
+        "fr": "Sur votre téléphone : Signal → Réglages → Appareils liés → +, puis scannez ce code :",
+        "en": "On your phone: Signal → Settings → Linked devices → +, then scan this code:",
+    },
+    "signal.linked": {"fr": "Appareil lié : {number}", "en": "Device linked: {number}"},
+    "signal.not_scanned": {"fr": "le code QR n'a pas été scanné à temps ; recommencez",
+                           "en": "the QR code was not scanned in time; start again"},
+    "signal.groups": {"fr": "Groupes où annoncer (numéros)", "en": "Groups to announce in (numbers)"},
+    "signal.groups.help": {"fr": "Les groupes de ce compte ; le hub n'écrit que dans ceux choisis.",
+                           "en": "This account's groups; the hub writes only in those you pick."},
+    "signal.members": {"fr": "{n} membres", "en": "{n} members"},
+    "signal.no_group": {"fr": "{number} n'est dans aucun groupe : ajoutez-le à votre groupe depuis un téléphone",
+                        "en": "{number} is in no group: add it to your group from a phone"},
+    "signal.ready": {"fr": "Appuyez sur Entrée une fois le compte ajouté au groupe",
+                     "en": "Press Enter once the account is in the group"},
+    "signal.ready.help": {"fr": "Les groupes seront lus à nouveau.", "en": "The groups are read again."},
+    "signal.title": {"fr": "Signal : annonces et programme du jour",
+                     "en": "Signal: announcements and the day's programme"},
+    "signal.number.comment": {"fr": "le compte du hub", "en": "the hub's account"},
+    "signal.groups.comment": {"fr": "trouvés par hub init", "en": "found by hub init"},
     # --- exports ------------------------------------------------------------------------------
     "files.path": {"fr": "Dossier des exports", "en": "Exports folder"},
     "files.path.help": {

@@ -141,7 +141,7 @@ class Asker:
 
         def pick(text: str) -> list[str]:
             picked: list[str] = []
-            for word in [w.strip() for w in text.replace(",", " ").split()] if many else [text.strip()]:
+            for word in _words(text) if many else [text.strip()]:
                 match = _match(word, options)
                 if match is None:
                     raise Invalid(self.say("answer.not_an_option", answer=word,
@@ -156,12 +156,22 @@ class Asker:
         return chosen
 
 
+def _words(text: str) -> list[str]:
+    """``1 3``, ``1,3`` or ``Assemblée des communs, 3``: pieces between commas, and a piece that
+    is not one name split at its spaces (numbers typed with spaces)."""
+    words: list[str] = []
+    for piece in (p.strip() for p in text.split(",")):
+        if piece:
+            words.extend(piece.split() if all(w.isdigit() for w in piece.split()) else [piece])
+    return words
+
+
 def _match(word: str, options: Sequence[tuple[str, str]]) -> str | None:
     if word.isdigit() and 1 <= int(word) <= len(options):
         return options[int(word) - 1][0]
     lowered = word.lower()
     for value, label in options:
-        if lowered in (value.lower(), label.lower()):
+        if lowered in (value.lower(), label.lower(), label.split(" (")[0].lower()):
             return value
     return None
 

@@ -32,6 +32,7 @@ TOOLS: dict[str, str] = {
     "etherpad": "hub.init.etherpad",
     "wordpress": "hub.init.wordpress",
     "telegram": "hub.init.telegram",
+    "signal": "hub.init.signal",
     "files": "hub.init.files",
 }
 CONFIG = "hub.toml"

@@ -4,7 +4,9 @@ signalbot validates every answer with pydantic models generated from the real AP
 so each answer here carries every required key. Request bodies are JSON whatever the
 Content-Type (signalbot sends ``text/plain``), as the real server parses them.
 
-Endpoints: ``GET /v1/health`` (204), ``GET /v1/about``, ``GET /v1/groups/<number>[/<id>]``,
+Endpoints: ``GET /v1/health`` (204), ``GET /v1/about``, ``GET /v1/accounts`` (the numbers held),
+``GET /v1/qrcodelink/raw?device_name=`` (``{"device_link_uri": "sgnl://linkdevice?…"}``; 400
+without a device name), ``GET /v1/groups/<number>[/<id>]``,
 ``POST /v2/send`` (201 with a one-element list ``[{"timestamp": "<ms>"}]``, optional
 ``errors.recipients`` for members that did not get it; 400 ``{"error"}``; 429 with
 ``challenge_tokens`` when Signal rate-limits or asks for a CAPTCHA), ``DELETE
@@ -25,6 +27,8 @@ Test-side API (thread-safe)::
         sig.advance(hours=25)                    # the fake's clock (edit window) moves on
         sig.shown(gid)                           # texts members see now, oldest first
         sig.sent                                 # every accepted send: SignalSent(...)
+        FakeSignal(linked=False)                 # no account yet: /v1/accounts is []
+        sig.scan_link()                          # the phone scanned the last device link
 """
 
 from __future__ import annotations
@@ -105,8 +109,12 @@ class _Group:
 class FakeSignal:
     """State and HTTP face of the fake signal-cli-rest-api; see the module docstring."""
 
-    def __init__(self, number: str = "+4915112345678") -> None:
+    def __init__(self, number: str = "+4915112345678", *, linked: bool = True) -> None:
         self.number = number
+        #: The account is there (registered or linked); else /v1/accounts is empty until a
+        #: device link is asked for and :meth:`scan_link` says the phone scanned it.
+        self.linked = linked
+        self.link_requested: str | None = None
         self.service = ""
         self.sent: list[SignalSent] = []
         self.requests: list[tuple[str, str, int]] = []
@@ -134,6 +142,12 @@ class FakeSignal:
                 yield self
             finally:
                 self._stopping = True
+
+    def scan_link(self) -> None:
+        """The phone scanned the QR code of the last ``/v1/qrcodelink/raw``: the account is linked."""
+        with self._lock:
+            assert self.link_requested is not None, "no device link was asked for"
+            self.linked = True
 
     def add_group(self, name: str, members: list[str] | None = None) -> str:
         """Create a group the bot belongs to; returns its public ``group.…`` id."""
@@ -244,6 +258,8 @@ class FakeSignal:
             routes=[
                 Route("/v1/health", self._health),
                 Route("/v1/about", self._about),
+                Route("/v1/accounts", self._accounts),
+                Route("/v1/qrcodelink/raw", self._qrcodelink_raw),
                 Route("/v1/groups/{number}", self._groups_list),
                 Route("/v1/groups/{number}/{group}", self._group_one),
                 Route("/v2/send", self._send, methods=["POST"]),
@@ -267,6 +283,21 @@ class FakeSignal:
     async def _about(self, request: Request) -> Response:
         self._log(request, 200)
         return JSONResponse(ABOUT)
+
+    async def _accounts(self, request: Request) -> Response:
+        self._log(request, 200)
+        return JSONResponse([self.number] if self.linked else [])
+
+    async def _qrcodelink_raw(self, request: Request) -> Response:
+        name = request.query_params.get("device_name", "")
+        if not name:
+            return self._error(request, 400, "Please provide a name for the device")
+        key = base64.urlsafe_b64encode(os.urandom(33)).decode()
+        uri = f"sgnl://linkdevice?uuid={uuid_module.uuid4().hex[:22]}&pub_key={key}"
+        with self._lock:
+            self.link_requested = name
+        self._log(request, 200)
+        return JSONResponse({"device_link_uri": uri})
 
     async def _groups_list(self, request: Request) -> Response:
         if request.path_params["number"] != self.number:
