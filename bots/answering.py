@@ -248,7 +248,7 @@ class _Responder:
         return Subject(entity.kind, sessions, entity)
 
     def _narrow(
-        self, sessions: Sequence[Session], scores: dict[int, tuple[float, frozenset[str]]]
+        self, sessions: Sequence[Session], scores: dict[int, tuple[float, tuple[str, ...]]]
     ) -> tuple[Session, ...]:
         wanted = {s.id for s in sessions}
         hits = {

@@ -202,6 +202,17 @@ BOT_MESSAGES = Catalogue({
         "en": "I understood: {day}. I did not recognise “{query}” on the programme.",
     },
     "closest": {"fr": "Les plus proches : {names}", "en": "The closest: {names}"},
+    # the benchmark command (python -m bots.bench)
+    "bench.index": {
+        "fr": "Index de {sessions} rendez-vous construit en {ms} ms",
+        "en": "Index of {sessions} sessions built in {ms} ms",
+    },
+    "bench.result": {
+        "fr": "{count} questions : p50 {p50} ms, p99 {p99} ms, max {max} ms",
+        "en": "{count} questions: p50 {p50} ms, p99 {p99} ms, max {max} ms",
+    },
+    "bench.ok": {"fr": "p99 sous la cible de {target} ms", "en": "p99 under the {target} ms target"},
+    "bench.slow": {"fr": "p99 AU-DESSUS de la cible de {target} ms", "en": "p99 OVER the {target} ms target"},
     # following, reminders
     "reminder": {"fr": "Dans {minutes} minutes", "en": "In {minutes} minutes"},
     "followed.changed": {
