@@ -90,6 +90,8 @@ MESSAGES = Catalogue({
         "en": "Pick every tool the programme should appear in; for each, the wizard asks only an address "
               "and a login, and finds the rest.",
     },
+    "tool.nextcloud": {"fr": "Nextcloud (agenda, dossier partagé, Talk)",
+                       "en": "Nextcloud (calendar, shared folder, Talk)"},
     "tool.caldav": {"fr": "Agenda CalDAV (Radicale, Xandikos, SOGo…)",
                     "en": "CalDAV calendar (Radicale, Xandikos, SOGo…)"},
     "tool.etherpad": {"fr": "Pad Etherpad / Framapad", "en": "Etherpad / Framapad pad"},
@@ -125,6 +127,46 @@ MESSAGES = Catalogue({
     "review.mass": {"fr": "un changement massif attend « hub review »", "en": "a mass change waits for 'hub review'"},
     "review.deletions": {"fr": "pad public : toute séance retirée attend « hub review »",
                          "en": "public pad: any session removed waits for 'hub review'"},
+    # --- Nextcloud ----------------------------------------------------------------------------
+    "nextcloud.url": {"fr": "Adresse du Nextcloud", "en": "Nextcloud address"},
+    "nextcloud.url.help": {
+        "fr": "L'adresse de votre Nextcloud, comme https://nuage.example.org ; vous vous connecterez ensuite "
+              "dans votre navigateur (aucun mot de passe à taper ici).",
+        "en": "Your Nextcloud's address, like https://cloud.example.org; you then log in in your browser "
+              "(no password to type here).",
+    },
+    "nextcloud.open": {
+        "fr": "Ouvrez ce lien dans votre navigateur, connectez-vous avec le compte du hub et accordez l'accès :\n"
+              "  {link}\nLe hub attend votre accord…",
+        "en": "Open this link in your browser, log in with the hub's account and grant access:\n"
+              "  {link}\nThe hub waits for your approval…",
+    },
+    "nextcloud.granted": {"fr": "Accès accordé pour « {user} » (mot de passe d'application rangé dans secrets/).",
+                          "en": "Access granted for “{user}” (app password kept in secrets/)."},
+    "nextcloud.not_granted": {"fr": "l'accès n'a pas été accordé à temps ; recommencez",
+                              "en": "access was not granted in time; start again"},
+    "nextcloud.calendar": {"fr": "Agenda du programme", "en": "Programme calendar"},
+    "nextcloud.calendar.help": {
+        "fr": "Un numéro de la liste, ou le nom d'un nouvel agenda à créer.",
+        "en": "A number from the list, or the name of a new calendar to create.",
+    },
+    "nextcloud.talk_room": {"fr": "Conversation Talk où annoncer", "en": "Talk conversation to announce in"},
+    "nextcloud.talk_room.help": {
+        "fr": "Les conversations du compte ; le hub y annonce les changements et y répond aux questions.",
+        "en": "The account's conversations; the hub announces changes there and answers questions.",
+    },
+    "nextcloud.no_room": {"fr": "aucune", "en": "none"},
+    "nextcloud.folder": {"fr": "Dossier des exports dans Nextcloud", "en": "Exports folder in Nextcloud"},
+    "nextcloud.folder.help": {
+        "fr": "Un dossier du compte (partagé avec le collectif) ; créé à la première synchronisation s'il "
+              "n'existe pas.",
+        "en": "A folder of the account (shared with the collective); created by the first sync if missing.",
+    },
+    "nextcloud.title": {"fr": "Nextcloud : agenda « {name} », exports dans un dossier partagé (et Talk)",
+                        "en": "Nextcloud: calendar “{name}”, exports in a shared folder (and Talk)"},
+    "nextcloud.calendar.comment": {"fr": "« {name} », trouvé par hub init", "en": "“{name}”, found by hub init"},
+    "nextcloud.talk_room.comment": {"fr": "jeton de la conversation Talk", "en": "the Talk conversation's token"},
+    "nextcloud.folder.comment": {"fr": "dossier des exports", "en": "the exports' folder"},
     # --- CalDAV -------------------------------------------------------------------------------
     "caldav.url": {"fr": "Adresse du serveur d'agenda", "en": "Calendar server address"},
     "caldav.url.help": {

@@ -28,6 +28,7 @@ from sync.model import Programme
 
 #: The tools, in the order they are offered: answer key -> module (its ``configure(setup)``).
 TOOLS: dict[str, str] = {
+    "nextcloud": "hub.init.nextcloud",
     "caldav": "hub.init.caldav",
     "etherpad": "hub.init.etherpad",
     "wordpress": "hub.init.wordpress",

@@ -14,6 +14,11 @@ Radicale and a real WsgiDAV, so conditional writes, etags, sync-tokens and 412s 
 - ``GET /ocs/v{1,2}.php/cloud/capabilities`` and ``/cloud/user``: the OCS envelope (v1: HTTP 200,
   statuscode 100; v2: HTTP = statuscode), 412 "CSRF check failed" without ``OCS-APIRequest``,
   401 (OCS 997) for bad credentials;
+- Login Flow v2 (``ClientFlowLoginV2Controller``): ``POST /index.php/login/v2`` starts a flow
+  (``{"poll": {"token", "endpoint"}, "login"}``); ``POST /index.php/login/v2/poll`` with
+  ``token`` answers 404 ``[]`` until :meth:`FakeNextcloud.grant` (the person approved in their
+  browser), then once ``{"server", "loginName", "appPassword"}``, then 404 again;
+- ``GET /ocs/v2.php/apps/spreed/api/v4/room``: the Talk conversations in ``talk_rooms``;
 - a session cookie is set on every authenticated answer, and a request carrying it is served as
   that session's user whatever its Basic header says (Nextcloud does this: one client per
   account).
@@ -24,6 +29,8 @@ Test-side API (thread-safe)::
         nc.fail("/remote.php/dav/files/", status=503, times=1, retry_after=2)
         nc.permissions["Assemblée/Programme"] = "RGDNV"    # read-only share
         nc.requests                                      # (method, path) seen, in order
+        nc.grant()                  # the person approved the last login flow in their browser
+        nc.talk_rooms.append({"token": "abcd1234", "displayName": "Assemblée", "type": 2})
 """
 
 from __future__ import annotations
@@ -31,12 +38,13 @@ from __future__ import annotations
 import base64
 import contextlib
 import hashlib
+import json
 import secrets
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import quote, unquote, urlsplit
+from urllib.parse import parse_qs, quote, unquote, urlsplit
 from xml.etree import ElementTree
 
 import httpx
@@ -133,6 +141,9 @@ class FakeNextcloud:
     permissions: dict[str, str] = field(default_factory=dict)
     requests: list[tuple[str, str]] = field(default_factory=list)
     url: str = ""
+    talk_rooms: list[dict[str, Any]] = field(default_factory=list)
+    #: Login Flow v2: poll token -> granted (None while the person has not approved).
+    logins: dict[str, bool] = field(default_factory=dict)
     _failures: list[_Failure] = field(default_factory=list)
     _sessions: dict[str, str] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -143,6 +154,12 @@ class FakeNextcloud:
     ) -> None:
         with self._lock:
             self._failures.append(_Failure(prefix, status, times, retry_after))
+
+    def grant(self) -> None:
+        """The person logged in and granted access on the last flow's page."""
+        with self._lock:
+            assert self.logins, "no login flow was started"
+            self.logins[list(self.logins)[-1]] = True
 
     @contextlib.contextmanager
     def running(self) -> Iterator[FakeNextcloud]:
@@ -170,6 +187,10 @@ class FakeNextcloud:
         return Starlette(
             routes=[
                 Route("/status.php", self.status),
+                Route("/index.php/login/v2", self.login_start, methods=["POST"]),
+                Route("/index.php/login/v2/poll", self.login_poll, methods=["POST"]),
+                Route("/index.php/login/v2/flow/{token}", self.login_page, methods=["GET"]),
+                Route("/ocs/v2.php/apps/spreed/api/v4/room", self.rooms, methods=["GET"]),
                 Route("/ocs/v{version:int}.php/cloud/{what}", self.ocs, methods=["GET"]),
                 Route(
                     "/remote.php/dav/calendars/{user}/{path:path}", self.calendars, methods=methods
@@ -239,6 +260,49 @@ class FakeNextcloud:
                 "productname": "Nextcloud",
             }
         )
+
+    async def login_start(self, request: Request) -> Response:
+        poll = secrets.token_urlsafe(96)[:128]
+        login = secrets.token_urlsafe(96)[:128]
+        with self._lock:
+            self.requests.append((request.method, request.url.path))
+            self.logins[poll] = False
+        return JSONResponse({
+            "poll": {"token": poll, "endpoint": f"{self.url}/index.php/login/v2/poll"},
+            "login": f"{self.url}/index.php/login/v2/flow/{login}",
+        })
+
+    async def login_poll(self, request: Request) -> Response:
+        # Nextcloud reads ``token`` from the form body, a JSON body or the query string.
+        body = (await request.body()).decode("utf-8", "replace")
+        if body.lstrip().startswith("{"):
+            token = str(json.loads(body).get("token", ""))
+        else:
+            token = (parse_qs(body).get("token") or [request.query_params.get("token", "")])[0]
+        with self._lock:
+            self.requests.append((request.method, request.url.path))
+            if not self.logins.get(token):
+                return JSONResponse([], status_code=404)
+            del self.logins[token]  # the credentials are given once
+        return JSONResponse({"server": self.url, "loginName": self.user, "appPassword": self.app_password})
+
+    async def login_page(self, request: Request) -> Response:
+        return Response("<html><body>Connect to your account</body></html>", media_type="text/html")
+
+    async def rooms(self, request: Request) -> Response:
+        failed = self._injected(request.method, request.url.path)
+        if failed is not None:
+            return failed
+        if request.headers.get("ocs-apirequest", "").lower() != "true":
+            return JSONResponse({"message": "CSRF check failed"}, status_code=412)
+        user, _ = self._login(request)
+        if user is None:
+            return self._unauthorized(ocs=True)
+        meta = {"status": "ok", "statuscode": 200, "message": "OK"}
+        with self._lock:
+            rooms = [{"participantType": 3, "readOnly": 0, "name": r.get("displayName", ""), **r}
+                     for r in self.talk_rooms]
+        return JSONResponse({"ocs": {"meta": meta, "data": rooms}})
 
     async def ocs(self, request: Request) -> Response:
         version = int(request.path_params["version"])
