@@ -73,6 +73,7 @@ LOG_TEXTS = log_texts({
     "configuration read again": "configuration relue",
     "new configuration refused, the old one is kept: %s": "nouvelle configuration refusée, l'ancienne est gardée : %s",
     "daemon stopped": "démon arrêté",
+    "the bots stopped on an error: %s": "les bots se sont arrêtés sur une erreur : %s",
     "daemon stopped: %s": "démon arrêté : %s",
 })
 
@@ -570,7 +571,7 @@ class Daemon:
             except TimeoutError:
                 pass
             except Exception as exc:
-                log.error("sync %d failed: %s", self.syncs, f"{type(exc).__name__}: {exc}")
+                log.error("the bots stopped on an error: %s", f"{type(exc).__name__}: {exc}")
             self._bots = None
 
     async def _restart_bots(self) -> None:

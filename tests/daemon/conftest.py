@@ -3,6 +3,7 @@ WordPress servers and the Telegram fake; one daemon per test module where the te
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import secrets
@@ -17,12 +18,15 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.caldav.conftest import CalDAVServer
-from tests.etherpad.conftest import EtherpadServer
+from tests.caldav.conftest import CalDAVServer, radicale
+from tests.etherpad.conftest import EtherpadServer, etherpad_server
 from tests.fakes.loopback import free_port
 from tests.fakes.telegram import FakeTelegram
 from tests.helpers import REPO, write_config
+from tests.wordpress.conftest import wordpress_site
 from tests.wordpress.site import Site
+
+__all__ = ["etherpad_server", "radicale", "wordpress_site"]
 
 CHAT = -1001
 ADMIN = 4242
@@ -178,8 +182,8 @@ pace_seconds = 0
 """)
 
 
-@pytest.fixture(scope="module")
-def telegram() -> Iterator[FakeTelegram]:
+@contextlib.contextmanager
+def telegram_fake() -> Iterator[FakeTelegram]:
     fake = FakeTelegram()
     with fake.running():
         fake.add_chat(CHAT)
@@ -187,6 +191,28 @@ def telegram() -> Iterator[FakeTelegram]:
         # The fake answers a long poll only when an update comes or its timeout ends; one update
         # ends the poll the stopped daemon left open, so the fake's server stops at once.
         fake.inject_message(CHAT, "fin")
+
+
+@pytest.fixture(scope="package")
+def telegram() -> Iterator[FakeTelegram]:
+    with telegram_fake() as fake:
+        yield fake
+
+
+@pytest.fixture(scope="package")
+def world(
+    tmp_path_factory: pytest.TempPathFactory, radicale: CalDAVServer,
+    etherpad_server: EtherpadServer, wordpress_site: Site, telegram: FakeTelegram,
+) -> Iterator[tuple[DaemonProcess, dict[str, str]]]:
+    """One daemon over every kind of channel, shared by the directory's modules (its first sync
+    on fresh remotes is the costly part): test_daemon.py, then test_stop.py, which stops it."""
+    folder = tmp_path_factory.mktemp("daemon")
+    daemon, names = new_daemon(folder, radicale, etherpad_server, wordpress_site, telegram)
+    daemon.start()
+    try:
+        yield daemon, names
+    finally:
+        daemon.close()
 
 
 def new_daemon(folder: Path, caldav: CalDAVServer, pad: EtherpadServer, site: Site, chat: FakeTelegram,

@@ -16,35 +16,18 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.caldav.conftest import CalDAVServer, radicale  # noqa: F401  (fixture)
-from tests.daemon.conftest import CHAT, TRIGGER, DaemonProcess, new_daemon
-from tests.etherpad.conftest import EtherpadServer, Person, etherpad_server  # noqa: F401  (fixture)
+from tests.caldav.conftest import CalDAVServer
+from tests.daemon.conftest import CHAT, TRIGGER, DaemonProcess
+from tests.etherpad.conftest import EtherpadServer, Person
 from tests.fakes.telegram import FakeTelegram
 from tests.helpers import REPO, edit_programme
-from tests.wordpress.conftest import wordpress_site  # noqa: F401  (fixture)
 from tests.wordpress.site import Site
-
-
-@pytest.fixture(scope="module")
-def world(
-    tmp_path_factory: pytest.TempPathFactory, radicale: CalDAVServer,  # noqa: F811
-    etherpad_server: EtherpadServer, wordpress_site: Site, telegram: FakeTelegram,  # noqa: F811
-) -> Iterator[tuple[DaemonProcess, dict[str, str]]]:
-    folder = tmp_path_factory.mktemp("daemon")
-    daemon, names = new_daemon(folder, radicale, etherpad_server, wordpress_site, telegram)
-    daemon.start()
-    try:
-        yield daemon, names
-    finally:
-        daemon.close()
 
 
 def ics_event(folder: Path, session: str) -> str:
@@ -87,8 +70,8 @@ def metric_values(daemon: DaemonProcess) -> dict[tuple[str, tuple[tuple[str, str
 
 
 def test_a_programme_file_change_is_on_every_sink_within_one_probe_interval(
-    world: tuple[DaemonProcess, dict[str, str]], radicale: CalDAVServer,  # noqa: F811
-    etherpad_server: EtherpadServer, wordpress_site: Site, telegram: FakeTelegram,  # noqa: F811
+    world: tuple[DaemonProcess, dict[str, str]], radicale: CalDAVServer,
+    etherpad_server: EtherpadServer, wordpress_site: Site, telegram: FakeTelegram,
 ) -> None:
     daemon, names = world
     folder = daemon.config.parent
@@ -114,7 +97,7 @@ def test_a_programme_file_change_is_on_every_sink_within_one_probe_interval(
 
 
 def test_a_pad_edit_is_found_by_the_probe_which_costs_one_request_per_source(
-    world: tuple[DaemonProcess, dict[str, str]], etherpad_server: EtherpadServer,  # noqa: F811
+    world: tuple[DaemonProcess, dict[str, str]], etherpad_server: EtherpadServer,
 ) -> None:
     daemon, names = world
     folder = daemon.config.parent

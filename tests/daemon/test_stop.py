@@ -11,33 +11,14 @@ from __future__ import annotations
 
 import signal
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-
-from tests.caldav.conftest import CalDAVServer, radicale  # noqa: F401  (fixture)
-from tests.daemon.conftest import CHAT, DaemonProcess, new_daemon
+from tests.caldav.conftest import CalDAVServer
+from tests.daemon.conftest import CHAT, DaemonProcess
 from tests.daemon.test_daemon import calendar_has, ics_event, metric_values, pad_text
-from tests.etherpad.conftest import EtherpadServer, etherpad_server  # noqa: F401  (fixture)
+from tests.etherpad.conftest import EtherpadServer
 from tests.fakes.telegram import FakeTelegram
 from tests.helpers import edit_programme
-from tests.wordpress.conftest import wordpress_site  # noqa: F401  (fixture)
-from tests.wordpress.site import Site
-
-
-@pytest.fixture(scope="module")
-def world(
-    tmp_path_factory: pytest.TempPathFactory, radicale: CalDAVServer,  # noqa: F811
-    etherpad_server: EtherpadServer, wordpress_site: Site, telegram: FakeTelegram,  # noqa: F811
-) -> Iterator[tuple[DaemonProcess, dict[str, str]]]:
-    folder = tmp_path_factory.mktemp("daemon-stop")
-    daemon, names = new_daemon(folder, radicale, etherpad_server, wordpress_site, telegram)
-    daemon.start()
-    try:
-        yield daemon, names
-    finally:
-        daemon.close()
 
 
 def test_sighup_keeps_the_old_configuration_when_the_new_one_is_bad(
@@ -63,14 +44,15 @@ def test_sighup_keeps_the_old_configuration_when_the_new_one_is_bad(
 
 
 def test_sigterm_during_a_sync_loses_nothing_and_the_next_start_finishes_the_work(
-    world: tuple[DaemonProcess, dict[str, str]], radicale: CalDAVServer,  # noqa: F811
-    etherpad_server: EtherpadServer, telegram: FakeTelegram,  # noqa: F811
+    world: tuple[DaemonProcess, dict[str, str]], radicale: CalDAVServer,
+    etherpad_server: EtherpadServer, telegram: FakeTelegram,
 ) -> None:
     daemon, names = world
     folder: Path = daemon.config.parent
     sent = len(telegram.sends(CHAT))
+    telegram.rearm()  # a hold of the earlier module was released
     held = telegram.hold("sendMessage", chat_id=CHAT)
-    edit_programme(folder, "accueil-meteo", start="2021-11-12T09:30")
+    edit_programme(folder, "accueil-meteo", start="2021-11-12T09:15")
     assert held.wait(30), "the daemon's sync is sending the announcement"
 
     code, took = daemon.stop()
@@ -80,10 +62,10 @@ def test_sigterm_during_a_sync_loses_nothing_and_the_next_start_finishes_the_wor
 
     daemon.start()
     folder_ics = ics_event(folder, "accueil-meteo")
-    assert "DTSTART;TZID=Europe/Paris:20211112T093000" in folder_ics
-    assert calendar_has(radicale, names["calendar"], "accueil-meteo", "20211112T093000")
+    assert "DTSTART;TZID=Europe/Paris:20211112T091500" in folder_ics
+    assert calendar_has(radicale, names["calendar"], "accueil-meteo", "20211112T091500")
     line = next(x for x in pad_text(etherpad_server, names["pad"]).splitlines() if "[#accueil-meteo]" in x)
-    assert line.strip().startswith("09:30")
+    assert line.strip().startswith("09:15")
     values = metric_values(daemon)
     for name in ("calendar", "pad", "site", "telegram", "exports"):
         assert values.get(("hub_outbox_depth", (("connector", name),)), 0) == 0, name

@@ -29,7 +29,7 @@ from connectors.nextcloud.talk_bot import TalkFrontend
 from sync.state import StateStore
 from tests.bots.conftest import paris
 from tests.bots.test_service import RecordingOperations
-from tests.daemon.conftest import CHAT, DaemonProcess
+from tests.daemon.conftest import CHAT, DaemonProcess, telegram_fake
 from tests.daemon.test_daemon import metric_values
 from tests.doubles.bots import ManualClock, MemoryFollowStore
 from tests.fakes.loopback import free_port
@@ -40,6 +40,13 @@ from tests.helpers import reference_programme, write_config
 SECRET = "Telegram_webhook-" + secrets.token_hex(8)
 TALK_SECRET = secrets.token_hex(24)  # Talk wants 40 to 128 characters
 ROOM = "abcd1234"
+
+
+@pytest.fixture(scope="module")
+def telegram() -> Iterator[FakeTelegram]:
+    """A fake of its own: this daemon sets a webhook on it, which stops polling there (409)."""
+    with telegram_fake() as fake:
+        yield fake
 
 
 @pytest.fixture(scope="module")

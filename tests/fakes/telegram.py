@@ -280,6 +280,10 @@ class FakeTelegram:
     def release(self) -> None:
         self._released.set()
 
+    def rearm(self) -> None:
+        """Forget an earlier :meth:`release`: the next :meth:`hold` keeps its answer back again."""
+        self._released = threading.Event()
+
     def messages(self, chat_id: int, *, include_deleted: bool = False) -> list[SentMessage]:
         """Messages the bot sent to ``chat_id``, oldest first."""
         with self._lock:
