@@ -48,7 +48,9 @@ def synthetic_programme(n_sessions: int = 10_000, *, per_day: int = 250, seed: i
     days = max(1, n_sessions // per_day)
     first = date(2032, 5, 3)
     taken: set[str] = set()
-    venues = {f"v{v}": Venue(f"v{v}", f"Maison {_word(rng, taken).title()}", f"{v + 1} rue Haute, Paris") for v in range(80)}
+    venues = {
+        f"v{v}": Venue(f"v{v}", f"Maison {_word(rng, taken).title()}", f"{v + 1} rue Haute, Paris") for v in range(80)
+    }
     sessions = []
     for i in range(n_sessions):
         day = first + timedelta(days=i % days)
@@ -65,7 +67,9 @@ def synthetic_programme(n_sessions: int = 10_000, *, per_day: int = 250, seed: i
             )
         )
     event = Event("bench", "Banc d'essai", ZONE, language="fr")
-    return Programme(event, tuple(Day(first + timedelta(days=d)) for d in range(days)), venues, {s.id: s for s in sessions})
+    return Programme(
+        event, tuple(Day(first + timedelta(days=d)) for d in range(days)), venues, {s.id: s for s in sessions}
+    )
 
 
 def questions(programme: Programme, count: int, *, seed: int = 3) -> list[tuple[str, tuple[str, ...]]]:
@@ -123,7 +127,9 @@ def main(argv: Sequence[str] = ()) -> int:
     values = sorted(t for t, _ in timings)
     p50, p99 = statistics.median(values), values[int(len(values) * 0.99) - 1]
     print(say("bench.index", lang, sessions=str(sessions), ms=f"{built:.0f}"))
-    print(say("bench.result", lang, count=str(len(values)), p50=f"{p50:.1f}", p99=f"{p99:.1f}", max=f"{values[-1]:.1f}"))
+    print(
+        say("bench.result", lang, count=str(len(values)), p50=f"{p50:.1f}", p99=f"{p99:.1f}", max=f"{values[-1]:.1f}")
+    )
     for ms, question in timings[:5]:
         print(f"  {ms:6.1f} ms  {question}")
     ok = p99 < TARGET_MS
