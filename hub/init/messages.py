@@ -98,6 +98,8 @@ MESSAGES = Catalogue({
     "tool.wordpress": {"fr": "Site WordPress", "en": "WordPress site"},
     "tool.telegram": {"fr": "Groupe Telegram", "en": "Telegram group"},
     "tool.signal": {"fr": "Groupe Signal", "en": "Signal group"},
+    "tool.humhub": {"fr": "Espace HumHub", "en": "HumHub space"},
+    "tool.framadate": {"fr": "Sondages Framadate", "en": "Framadate polls"},
     "tool.files": {"fr": "Exports (ICS, JSON, page HTML) dans un dossier",
                    "en": "Exports (ICS, JSON, HTML page) to a folder"},
     "tool.start": {"fr": "\n— {tool} —", "en": "\n— {tool} —"},
@@ -318,6 +320,37 @@ MESSAGES = Catalogue({
                      "en": "Signal: announcements and the day's programme"},
     "signal.number.comment": {"fr": "le compte du hub", "en": "the hub's account"},
     "signal.groups.comment": {"fr": "trouvés par hub init", "en": "found by hub init"},
+    # --- HumHub -------------------------------------------------------------------------------
+    "humhub.url": {"fr": "Adresse du réseau HumHub", "en": "HumHub network address"},
+    "humhub.url.help": {"fr": "L'adresse du réseau, comme https://reseau.example.org.",
+                        "en": "The network's address, like https://network.example.org."},
+    "humhub.token": {"fr": "Jeton d'accès de l'API", "en": "API access token"},
+    "humhub.token.help": {
+        "fr": "Un jeton « Bearer » du module REST API : {link} (Administration → Modules → REST API), "
+              "pour le compte du hub, membre de l'espace.",
+        "en": "A Bearer token of the REST API module: {link} (Administration → Modules → REST API), for "
+              "the hub's account, a member of the space.",
+    },
+    "humhub.space": {"fr": "Espace du programme", "en": "Programme space"},
+    "humhub.space.help": {"fr": "Les espaces que ce compte voit ; le hub publie dans celui choisi.",
+                          "en": "The spaces this account sees; the hub publishes in the one you pick."},
+    "humhub.title": {"fr": "HumHub : l'agenda de l'espace et un message par changement",
+                     "en": "HumHub: the space's calendar and one post per change"},
+    "humhub.space.comment": {"fr": "nom d'URL de l'espace (/s/<nom>/)", "en": "the space's URL name (/s/<name>/)"},
+    # --- Framadate ----------------------------------------------------------------------------
+    "framadate.url": {"fr": "Adresse de l'instance Framadate", "en": "Framadate instance address"},
+    "framadate.url.help": {
+        "fr": "Framadate n'a ni compte ni API : les sondages sont créés par « hub poll create ».",
+        "en": "Framadate has no account and no API: polls are made by 'hub poll create'.",
+    },
+    "framadate.admin_email": {"fr": "Adresse e-mail des organisateurs", "en": "The organisers' e-mail address"},
+    "framadate.admin_email.help": {
+        "fr": "La plupart des instances y envoient le lien d'administration de chaque sondage.",
+        "en": "Most instances send each poll's admin link there.",
+    },
+    "framadate.admin_email.comment": {"fr": "reçoit les liens d'administration", "en": "receives the admin links"},
+    "framadate.title": {"fr": "Framadate : sondages de dates et inscriptions",
+                        "en": "Framadate: date polls and sign-ups"},
     # --- exports ------------------------------------------------------------------------------
     "files.path": {"fr": "Dossier des exports", "en": "Exports folder"},
     "files.path.help": {

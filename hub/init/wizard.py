@@ -34,6 +34,8 @@ TOOLS: dict[str, str] = {
     "wordpress": "hub.init.wordpress",
     "telegram": "hub.init.telegram",
     "signal": "hub.init.signal",
+    "humhub": "hub.init.humhub",
+    "framadate": "hub.init.framadate",
     "files": "hub.init.files",
 }
 CONFIG = "hub.toml"

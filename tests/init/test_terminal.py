@@ -33,7 +33,7 @@ def test_the_reference_setup_typed_at_a_terminal(
     term.answer("Language / Langue [en]: ")
     term.answer("Programme file [programme.yaml]: ")
     term.expect("Pick every tool the programme should appear in")
-    term.answer("The collective's tools (numbers separated by spaces): ", "2 3 4 5 7")
+    term.answer("The collective's tools (numbers separated by spaces): ", "2 3 4 5 9")
     # CalDAV: the server's address, not a calendar's; a wrong password first.
     term.expect("Your CalDAV server's address")
     term.answer("Calendar server address: ", radicale.base_url)
