@@ -97,6 +97,7 @@ class ProgrammeIndex:
             term: math.log(1 + total / len(posting)) for term, posting in self._postings.items()
         }
         self._match_cache: dict[str, tuple[WordMatch, ...]] = {}
+        self._by_initial: dict[str, list[str]] | None = None  # built on the first suggestion
         self._lock = threading.Lock()
 
     # -- building ---------------------------------------------------------------------------
@@ -230,13 +231,22 @@ class ProgrammeIndex:
         return (first, second) in self._name_pairs
 
     def near_words(self, word: str, limit: int = 3) -> list[str]:
-        """Looser matches, for 'did you mean' suggestions only."""
+        """Looser matches, for 'did you mean' suggestions only.
+
+        Only among the words with the same first letter (a slip there is rare, and a scan of
+        the whole vocabulary of a 10,000-session programme costs more than an answer may).
+        """
         query = stem(word)
         if len(query) < 3:
             return []
+        if self._by_initial is None:
+            buckets: dict[str, list[str]] = defaultdict(list)
+            for term in self.vocabulary:
+                buckets[term[0]].append(term)
+            self._by_initial = dict(buckets)
+        candidates = self._by_initial.get(query[0], [])
         return [
-            term
-            for term, _, _ in process.extract(query, self.vocabulary, scorer=fuzz.ratio, score_cutoff=70, limit=limit)
+            term for term, _, _ in process.extract(query, candidates, scorer=fuzz.ratio, score_cutoff=70, limit=limit)
         ]
 
     def score(self, matches: Iterable[WordMatch]) -> dict[int, tuple[float, tuple[str, ...]]]:
