@@ -58,7 +58,7 @@ def configure(setup: Setup) -> Section:
             if granted is not None:
                 ask.tell("nextcloud.granted", user=granted.login_name)
                 return url, granted.login_name, granted.app_password
-            time.sleep(1.0)
+            time.sleep(0.5)
         raise Invalid(setup.say("nextcloud.not_granted"))
 
     url, user, password = setup.attempt(("nextcloud.url",), login)

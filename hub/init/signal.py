@@ -74,7 +74,7 @@ def _link(setup: Setup, section: Section, before: list[str]) -> str:
         if new:
             ask.tell("signal.linked", number=new[0])
             return new[0]
-        time.sleep(1.0)
+        time.sleep(0.5)
     raise Invalid(setup.say("signal.not_scanned"))
 
 

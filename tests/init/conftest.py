@@ -15,6 +15,36 @@ import pytest
 from tests.fakes.telegram import FakeTelegram
 from tests.helpers import REFERENCE, REPO
 
+#: A programme of three sessions on one day, for the tests of a single tool: their first sync
+#: proves the writes, at a fraction of the reference programme's 22 sessions.
+SMALL_PROGRAMME = """\
+event:
+  id: assemblee-communs-2021
+  title: Assemblée des communs
+  timezone: Europe/Paris
+  language: fr
+days:
+  - date: 2021-11-13
+venues:
+  - id: huit-pillards
+    name: Les 8 Pillards
+sessions:
+  - id: ouverture
+    title: Ouverture
+    start: 2021-11-13T10:00
+    end: 2021-11-13T11:00
+    venue: huit-pillards
+  - id: atelier-culture-juridique
+    title: Culture juridique
+    start: 2021-11-13T14:00
+    end: 2021-11-13T16:30
+    venue: huit-pillards
+  - id: cloture
+    title: Clôture
+    start: 2021-11-13T17:00
+    end: 2021-11-13T18:00
+    venue: huit-pillards
+"""
 GROUP = -1009001
 ORGANISER = 4242
 
@@ -88,6 +118,14 @@ def hub(*args: str, stdin: str | None = None, timeout: float = 120) -> subproces
     return subprocess.run([sys.executable, "-m", "hub", *args], capture_output=True, text=True, cwd=REPO,
                           input=stdin if stdin is not None else "", timeout=timeout,
                           env={**os.environ, "HUB_LANGUAGE": "en", "PYTHONUNBUFFERED": "1"})
+
+
+def small_programme(folder: Path) -> Path:
+    """Write :data:`SMALL_PROGRAMME` in ``folder``; its path."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "programme.yaml"
+    path.write_text(SMALL_PROGRAMME, encoding="utf-8")
+    return path
 
 
 def secret_files(folder: Path) -> dict[str, int]:

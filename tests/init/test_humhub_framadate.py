@@ -13,8 +13,7 @@ import pytest
 
 from tests.fakes.framadate import FakeFramadate
 from tests.fakes.humhub import FakeHumHub, Space
-from tests.helpers import REFERENCE
-from tests.init.conftest import hub, secret_files
+from tests.init.conftest import hub, secret_files, small_programme
 
 TOKEN = "hh-token-0123456789abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ_-"
 
@@ -39,7 +38,7 @@ def test_the_space_is_picked_from_the_list_and_polls_need_only_the_instance(
         answers = tmp_path / "answers.toml"
         answers.write_text(f"""
 [hub]
-programme = "{REFERENCE}"
+programme = "{small_programme(tmp_path)}"
 tools = ["humhub", "framadate"]
 [humhub]
 url = "{fake.url}"
@@ -58,5 +57,5 @@ admin_email = "orga@example.org"
     assert config["sondages"] == {"type": "framadate", "url": polls.url.rstrip("/"), "admin_email": "orga@example.org"}
     assert secret_files(tmp_path / "hub") == {"reseau-token": 0o600}
     assert TOKEN not in done.stdout + done.stderr
-    assert json.loads(sync.stdout)["connectors"]["reseau"]["created"] == 22
-    assert len(fake.space_entries(space)) == 22
+    assert json.loads(sync.stdout)["connectors"]["reseau"]["created"] == 3
+    assert len(fake.space_entries(space)) == 3

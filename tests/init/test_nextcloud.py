@@ -19,8 +19,7 @@ import pytest
 from connectors.nextcloud.setup import poll_login, start_login, talk_rooms
 from tests.caldav.conftest import CalDAVServer, WebDAVServer, radicale, wsgidav  # noqa: F401  (fixtures)
 from tests.fakes.nextcloud import FakeNextcloud, Upstream
-from tests.helpers import REFERENCE
-from tests.init.conftest import hub, secret_files
+from tests.init.conftest import hub, secret_files, small_programme
 
 APP_PASSWORD = "Nc-app-password-from-login-flow-0001"
 
@@ -75,7 +74,7 @@ def test_from_the_address_alone_to_a_first_sync(tmp_path: Path, nextcloud: FakeN
     answers.write_text(f"""
 [hub]
 language = "fr"
-programme = "{REFERENCE}"
+programme = "{small_programme(tmp_path)}"
 tools = ["nextcloud"]
 [nextcloud]
 url = "{nextcloud.url}"
@@ -98,6 +97,6 @@ folder = "{folder}"
 
     sync = hub("sync", "--config", str(tmp_path / "hub" / "hub.toml"), "--json")
     assert sync.returncode == 0, sync.stdout + sync.stderr
-    assert json.loads(sync.stdout)["connectors"]["nuage"]["created"] == 22
+    assert json.loads(sync.stdout)["connectors"]["nuage"]["created"] == 3
     assert ("PUT", f"/remote.php/dav/files/hub/{folder}/programme.ics") in [
         (m, httpx.URL(p).path) for m, p in nextcloud.requests]

@@ -51,11 +51,15 @@ def test_a_missing_answer_names_the_key_and_its_help(tmp_path: Path) -> None:
     assert "no answer for 'wordpress.url'" in done.stderr and "https://assemblee.example.org" in done.stderr
 
 
-def test_an_existing_configuration_is_added_to_never_overwritten(tmp_path: Path) -> None:
+def test_a_first_programme_is_written_and_a_configuration_is_added_to_never_overwritten(tmp_path: Path) -> None:
     folder = tmp_path / "hub"
     first = tmp_path / "first.toml"
-    first.write_text(f'[hub]\nprogramme = "{REFERENCE}"\ntools = ["files"]\n[files]\npath = "public"\n')
-    assert hub("init", str(folder), "--answers", str(first)).returncode == 0
+    # No programme yet: a first one is written from the event's title and first day.
+    first.write_text('[hub]\nprogramme = "programme.yaml"\nstarter = true\nevent = "Fête du quartier"\n'
+                     'first_day = "2027-05-01"\ntools = ["files"]\n[files]\npath = "public"\n')
+    done = hub("init", str(folder), "--answers", str(first))
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "id: fete-du-quartier" in (folder / "programme.yaml").read_text(encoding="utf-8")
     before = (folder / "hub.toml").read_text(encoding="utf-8")
 
     refused = tmp_path / "no.toml"

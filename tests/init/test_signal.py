@@ -13,8 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.fakes.signal import FakeSignal
-from tests.helpers import REFERENCE
-from tests.init.conftest import hub
+from tests.init.conftest import hub, small_programme
 
 
 @pytest.fixture
@@ -44,7 +43,7 @@ def test_a_device_is_linked_by_qr_code_and_the_group_picked_from_the_list(tmp_pa
     answers.write_text(f"""
 [hub]
 language = "fr"
-programme = "{REFERENCE}"
+programme = "{small_programme(tmp_path)}"
 tools = ["signal", "files"]
 [signal]
 url = "{signal.url}"
