@@ -725,6 +725,8 @@ class _Responder:
         if len(sessions) <= 3:
             for session in sessions:
                 notes.extend(Message(f"link.{link_kind(url)}", {"url": url}) for url in session.links)
+        if "host" in self.query.intents and sessions and not any(s.hosts for s in sessions):
+            notes.append(Message("host.none"))
         if where and len(sessions) == 1:
             venue = self.index.venue(sessions[0])
             url = map_link(venue) if venue is not None else ""
@@ -834,6 +836,7 @@ class _Responder:
             "help.follow",
         )
         notes = [Message(key) for key in keys]
+        notes.append(self.hint("help.relations"))
         notes.append(self.hint("help.free"))
         return Answer(self.lang, "help", Message("help"), notes=tuple(notes))
 

@@ -312,6 +312,16 @@ BOT_MESSAGES = Catalogue({
         "en": "/follow followed by a session: a reminder 15 minutes before and a message "
         "if it changes; /unfollow to stop",
     },
+    "help.relations": {
+        "fr": "« après {example} », « en même temps que … », « et après ? », « c'est où ? », "
+        "« qu'est-ce qui est annulé ? », « qu'est-ce qui a changé depuis hier ? »",
+        "en": "“after {example}”, “at the same time as …”, “and after?”, “where is it?”, "
+        "“is anything cancelled?”, “what changed since yesterday?”",
+    },
+    "host.none": {
+        "fr": "Personne n'est indiqué pour l'animer.",
+        "en": "No host is given for it.",
+    },
     "help.free": {
         "fr": "Ou demandez simplement : « c'est où {example} ? », "
         "« qu'est-ce qui se passe demain matin ? », « et à 11 h 30 ? »",
