@@ -296,7 +296,10 @@ def index_for(programme: Programme) -> ProgrammeIndex:
     # A large programme and its index are hundreds of thousands of long-lived objects: left in
     # the collector's generations, every full collection (which answering's allocations set
     # off now and then) walks them all, a 50-100 ms pause on 10,000 sessions. Frozen, they are
-    # still freed by reference counting when the version is dropped, just never walked.
+    # still freed by reference counting when the version is dropped, just never walked; and
+    # each new version first thaws everything, so what became cyclic garbage meanwhile (in the
+    # whole process, not only here) is collected rather than kept forever.
+    gc.unfreeze()
     gc.collect()
     gc.freeze()
     with _CACHE_LOCK:
