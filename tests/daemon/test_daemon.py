@@ -209,3 +209,22 @@ def test_a_hand_run_sync_during_the_daemons_sync_waits_and_applies_nothing_twice
             (name, figures)
     announced = [c for c in telegram.sends(CHAT)[sent:] if "Accueil et météo" in str(c.params.get("text"))]
     assert len(announced) == 1, "announced once, by the daemon"
+
+
+def test_no_secret_in_metrics_readiness_or_the_daemons_log(world: tuple[DaemonProcess, dict[str, str]]) -> None:
+    """The daemon's own outputs hold none of the configured secrets, in any encoding a request
+    carries them (the same scan as tests/reliability/test_secrets_scan.py)."""
+    from tests.reliability.test_secrets_scan import forms
+
+    daemon, _ = world
+    folder = daemon.config.parent
+    secrets_in_use = [path.read_text(encoding="utf-8").strip() for path in (folder / "secrets").iterdir()]
+    said = {
+        "/metrics": daemon.http.get("/metrics").text,
+        "/readyz": daemon.http.get("/readyz").text,
+        "/healthz": daemon.http.get("/healthz").text,
+        "log": daemon.log_text(),
+    }
+    leaks = [(where, form) for where, text in said.items() for secret in secrets_in_use
+             for form in forms(secret) if form in text]
+    assert not leaks, leaks
