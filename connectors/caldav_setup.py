@@ -18,7 +18,7 @@ from urllib.parse import urljoin
 
 from connectors.calstore import map_error, remote_errors
 from connectors.http import DEFAULT_LANGUAGE
-from sync.errors import AuthError, ConnectorError, NotFound
+from sync.errors import ConnectorError
 
 
 @dataclass(frozen=True)
@@ -61,6 +61,13 @@ def _listing(client: Any) -> CalendarHome:
     return CalendarHome(str(home.url), tuple(sorted(found, key=lambda c: c.name.lower())))
 
 
+def _unanswered(exc: BaseException) -> bool:
+    """The request got no answer (refused connection, timeout, name not found)."""
+    from caldav.lib.http_sync import requests
+
+    return isinstance(exc, requests.exceptions.RequestException)
+
+
 def find_calendars(
     url: str, username: str | None, password: str | None, *, verify: bool | str = True, timeout: float = 30.0,
     lang: str = DEFAULT_LANGUAGE,
@@ -76,11 +83,12 @@ def find_calendars(
             return _listing(client)
         except remote_errors() as exc:
             error = map_error(exc, "", "CalDAV", lang=lang, method="PROPFIND", url=candidate)
-            if isinstance(error, AuthError):
+            status = getattr(exc, "status", None)
+            if status == 401:  # the login is refused: the well-known path would say the same
                 raise error from None
             tried.append(error)
-            if not isinstance(error, NotFound) and "404" not in str(error):
-                break
+            if _unanswered(exc):
+                break  # no answer at all: the server is not reachable
         finally:
             client.close()
     raise tried[0]

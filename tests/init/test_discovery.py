@@ -31,3 +31,9 @@ def test_refused_credentials_and_no_server_are_said_without_the_password(radical
     with pytest.raises(ConnectorError) as unreachable:
         find_calendars("http://127.0.0.1:9/", "hub", "pw", timeout=2)
     assert "127.0.0.1:9" in str(unreachable.value)
+
+
+def test_an_address_that_is_not_the_dav_root_falls_back_to_the_well_known_path(radicale: CalDAVServer) -> None:  # noqa: F811
+    """A person may give the address of the site's front page: the well-known redirect leads on."""
+    home = find_calendars(radicale.base_url.rstrip("/") + "/nothing-here/", radicale.username, radicale.password)
+    assert home.home.rstrip("/").endswith(radicale.home_path.rstrip("/"))
