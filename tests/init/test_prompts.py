@@ -24,7 +24,7 @@ def _asked() -> set[str]:
             if isinstance(first, ast.Constant) and isinstance(first.value, str):
                 keys.add(first.value)
             elif isinstance(first, ast.JoinedStr):  # f"{tool}.calendar": the calendar of caldav and nextcloud
-                tail = "".join(v.value for v in first.values if isinstance(v, ast.Constant))
+                tail = "".join(str(v.value) for v in first.values if isinstance(v, ast.Constant))
                 keys |= {f"{tool}{tail}" for tool in ("caldav", "nextcloud")}
     return keys
 
