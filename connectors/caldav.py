@@ -495,7 +495,10 @@ class CalendarConnector(Connector[Any]):
         if listing is not None:
             for href, etag in listing.changed.items():
                 if etag is not None and batch.written.get(href) == etag:
-                    after.changed.pop(href, None)  # exactly what the hub wrote
+                    # Exactly what the hub wrote: kept with its etag, so the next pull passes
+                    # over it once the engine recorded the write (the link holds that etag), and
+                    # reads it back when the process stopped first (the link holds the old one).
+                    after.changed[href] = etag
                     continue
                 after.changed[href] = etag  # changed by someone else too: fetched next time
                 after.deleted.discard(href)
