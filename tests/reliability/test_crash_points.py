@@ -22,12 +22,13 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from tests.conftest import LONG
-from tests.helpers import write_config
-from tests.reliability.world import DAY_PREFIX, SESSIONS, Peers, Runner, World, check_converged
+from tests.helpers import edit_programme, write_config
+from tests.reliability.world import DAY_PREFIX, MOVE, MOVED, SESSIONS, Peers, Runner, World, check_converged
 
 pytestmark = [pytest.mark.peer("radicale"), pytest.mark.peer("etherpad"), pytest.mark.peer("wordpress")]
 
@@ -154,6 +155,51 @@ def test_a_first_sync_killed_while_it_creates_the_state_database(tmp_path: Path,
     code, out, err = runner(["sync", "--config", str(config), "--json"], {})
     assert code == 0, err
     assert json.loads(out)["connectors"]["exports"]["created"] == SESSIONS
+
+
+def test_a_calendar_write_recorded_by_the_connector_but_not_by_the_outbox(
+    tmp_path: Path, hub_peers: Peers, hub_runner: Runner
+) -> None:
+    """Killed after the calendar kept where it stands past the hub's write (its sync report read
+    after writing) and before the outbox recorded the write: the next run reads the event back
+    instead of sending the update again with the old etag, refused (412) on every run."""
+    radicale, runner = hub_peers.radicale, hub_runner
+
+    def calendar_world(folder: Path) -> Path:
+        (folder / "secrets").mkdir(parents=True)
+        (folder / "secrets" / "caldav").write_text(radicale.password + "\n")
+        return write_config(folder, f"""
+[connectors.calendar]
+type = "caldav"
+url = "{radicale.new_calendar()}"
+username = "{radicale.username}"
+password_file = "secrets/caldav"
+owns = ["start", "end", "venue", "status"]
+""")
+
+    def sync(config: Path, env: dict[str, str] | None = None) -> tuple[int, dict[str, Any] | None]:
+        code, out, _err = runner(["sync", "--config", str(config), "--json"], env or {})
+        return code, (json.loads(out) if out.strip() else None)
+
+    configs = [calendar_world(tmp_path / name) for name in ("count", "crash")]
+    for config in configs:
+        assert sync(config)[0] == 0
+        edit_programme(config.parent, MOVED, **MOVE)
+    log = tmp_path / "points"
+    assert sync(configs[0], {"HUB_TEST_POINTS": str(log)})[0] == 0
+    points = [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines()]
+    after_writes = next(p["n"] for p in points if p["stage"] == "apply" and p["detail"].startswith("REPORT"))
+    assert [p["kind"] for p in points[after_writes:after_writes + 2]] == ["commit", "commit"], points
+    # The first commit keeps the calendar's position past the write; the second is the outbox's.
+    assert sync(configs[1], {"HUB_TEST_KILL_AT": str(after_writes + 2)})[0] == -9
+
+    code, report = sync(configs[1])
+    assert code == 0 and report is not None
+    assert report["connectors"]["calendar"]["failed"] == 0, report["connectors"]["calendar"]
+    code, report = sync(configs[1])
+    assert code == 0 and report is not None
+    figures = report["connectors"]["calendar"]
+    assert (figures["created"], figures["updated"], figures["failed"], figures["requests"]) == (0, 0, 0, 1)
 
 
 def crash_and_recover(folder: Path, peers: Peers, runner: Runner, point: Point) -> None:
