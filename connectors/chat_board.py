@@ -337,7 +337,9 @@ class Board:
             posted = await self.platform.post(target, text, silent=True)
         except BaseException as exc:
             self.posting.pop(target, None)
-            if isinstance(exc, DeliveryUnknown):
+            # Only the hub's errors that mean "refused" say nothing went out; a lost answer, or a
+            # library's own error while reading it (a connection cut mid-answer), may hide a post.
+            if not isinstance(exc, ConnectorError) or isinstance(exc, DeliveryUnknown):
                 self.doubts.append({"target": target, **note})  # sent, perhaps: flagged, posted again
             self._save()
             raise

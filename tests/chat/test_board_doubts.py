@@ -92,3 +92,16 @@ async def test_a_post_whose_answer_was_lost_is_flagged_once_and_a_refused_one_no
     assert isinstance(first, RemoteRef) and [d.target for d in first.doubts] == ["-1001"]
     assert "may show twice" in first.doubts[0].reason
     assert store.load()["doubts"] == []
+
+
+async def test_a_library_error_while_reading_the_answer_is_a_doubt_too(tmp_path: Path) -> None:
+    """A connection cut mid-answer surfaces as the library's own error, not the hub's: the post
+    may be out, so it is flagged like a lost answer."""
+    programme = reference_programme()
+    store, chat = BoardStore(tmp_path / "board.json"), Chat()
+    chat.fail_next, chat.deliver_failed = ConnectionResetError("answer cut"), True
+    with pytest.raises(ConnectionResetError):
+        await Board(chat, ["-1001"], "en", store).apply(ops(programme), programme)
+    results = await Board(chat, ["-1001"], "en", store).apply(ops(programme), programme)
+    first = results[0]
+    assert isinstance(first, RemoteRef) and [d.target for d in first.doubts] == ["-1001"]
