@@ -228,6 +228,10 @@ class SignalConnector(ChatConnector[SignalConfig]):
                 answers = await self.api.messages.send(request)
             except SignalAPIError as exc:
                 raise self._error(exc, target, sending=True) from None
+            except aiohttp.ClientPayloadError:
+                # signalbot reads the answer's body outside its own error wrapping: a cut there
+                # means the send went out and only its answer was lost.
+                raise self._delivery_unknown(target) from None
             except ValidationError:
                 raise PermanentError(
                     f"group {target}: unexpected answer from signal-cli-rest-api (is it 0.101 or newer?)",
@@ -265,6 +269,10 @@ class SignalConnector(ChatConnector[SignalConfig]):
                                     connector=self.name, retry_after=after, conditional=False)
         if not sending or isinstance(cause, aiohttp.ClientConnectorError):
             return TransientError(f"{where}cannot reach signal-cli-rest-api", connector=self.name)
+        return self._delivery_unknown(target)
+
+    def _delivery_unknown(self, target: str | None) -> DeliveryUnknown:
+        where = f"group {target}: " if target else ""
         return DeliveryUnknown(
             f"{where}delivery unknown: the connection broke after sending (not resent, to avoid a duplicate)",
             connector=self.name,

@@ -103,6 +103,7 @@ def test_one_faulty_server_holds_up_only_its_own_sink(
         assert report is not None, err[-3000:]
         assert code == 1, f"exit {code}: {report['connectors']}"
         assert took < RUN_LIMIT, f"the run took {took:.0f} s"
+        assert "Traceback" not in err, f"a faulty server is said in a sentence, not a traceback:\n{err[-3000:]}"
         failed = report["connectors"][name]
         assert failed.get("error") or failed.get("failed") or failed.get("in_doubt"), failed
         for other, figures in report["connectors"].items():
