@@ -19,6 +19,7 @@ import click
 
 from hub.export import export
 from hub.help import HubGroup, h
+from hub.hosting.cli import collective, database_option, hosting_option, worker
 
 config_option = click.option(
     "--config", "config_path", type=click.Path(dir_okay=False), default=None, help=h("opt.config"),
@@ -256,7 +257,13 @@ def bots_command(config_path: str | None) -> None:
 @cli.command("daemon", help=h("daemon"))
 @config_option
 @click.option("--listen", default=None, metavar="HOST:PORT", help=h("daemon.listen"))
-def daemon_command(config_path: str | None, listen: str | None) -> None:
+@hosting_option
+@database_option
+def daemon_command(config_path: str | None, listen: str | None, hosting: bool, database: str | None) -> None:
+    if hosting:
+        from hub.hosting.web import hosting_command
+
+        sys.exit(hosting_command(database, listen))
     from hub.daemon import daemon_command as run
 
     sys.exit(run(config_path, listen))
@@ -272,6 +279,8 @@ def init_command(directory: str | None, answers: str | None) -> None:
 
 
 cli.add_command(export)
+cli.add_command(collective)
+cli.add_command(worker)
 
 
 def main() -> None:

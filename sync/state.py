@@ -46,6 +46,8 @@ from sync.schema import (
 )
 
 MIGRATIONS = Path(__file__).with_name("migrations")
+#: A schema name a store accepts (it goes into ``search_path`` and ``CREATE SCHEMA`` as is).
+SCHEMA_NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
 _REVISION = re.compile(r"^(down_revision|revision)\s*(?::[^=]*)?=\s*[\"']?(\w+)?[\"']?", re.MULTILINE)
 
 
@@ -162,13 +164,17 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 class StateStore:
     """Typed access to the state tables. Open with :meth:`open`; close with :meth:`close`."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, schema: str | None = None) -> None:
         self.engine = engine
+        #: The PostgreSQL schema holding this store's tables (one hosted collective's), or None.
+        self.schema = schema
 
     @classmethod
-    def open(cls, url: str, *, lang: str = "en") -> StateStore:
+    def open(cls, url: str, *, lang: str = "en", schema: str | None = None) -> StateStore:
         """Connect and bring the schema to the newest migration; a database that cannot be used
-        is one clear error said in ``lang``."""
+        is one clear error said in ``lang``. With ``schema`` (PostgreSQL only), the tables live
+        in that schema, created when missing: every connection's ``search_path`` names it alone,
+        so several stores share one database without seeing each other's rows."""
         try:
             parsed = make_url(url)
         except ArgumentError:
@@ -177,10 +183,21 @@ class StateStore:
             parsed = parsed.set(drivername="postgresql+psycopg")
         if parsed.drivername.startswith("sqlite") and parsed.database not in (None, "", ":memory:"):
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(parsed, future=True)
+        connect_args: dict[str, Any] = {}
+        if schema is not None:
+            if not parsed.drivername.startswith("postgresql") or not SCHEMA_NAME.fullmatch(schema):
+                raise ConfigError(STATE_TEXTS.say("not_url", lang, url=f"{_safe_url(url)} ({schema})"))
+            connect_args["options"] = f"-c search_path={schema}"
+        engine = create_engine(parsed, future=True, connect_args=connect_args)
+        if schema is not None:
+            try:
+                with engine.begin() as connection:
+                    connection.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{schema}"'))
+            except DatabaseError:
+                pass  # a concurrent creation, or a database that cannot be reached: said just below
         if parsed.drivername.startswith("sqlite"):
             event.listen(engine, "connect", _sqlite_pragmas)
-        store = cls(engine)
+        store = cls(engine, schema)
         file = Path(parsed.database) if parsed.drivername.startswith("sqlite") and parsed.database \
             not in (None, "", ":memory:") else None
         try:
@@ -784,6 +801,8 @@ class WriterLock:
     def __init__(self, store: StateStore, lock_path: Path | None) -> None:
         self.store = store
         self.lock_path = lock_path
+        #: One lock per store: stores in different schemas of one database do not exclude each other.
+        self.key = self.KEY if store.schema is None else zlib.crc32(f"commons-hub writer {store.schema}".encode())
         self._fd: int | None = None
         self._conn: Connection | None = None
 
@@ -804,7 +823,7 @@ class WriterLock:
     def _try(self) -> None:
         if self.store.engine.dialect.name == "postgresql":
             self._conn = self.store.engine.connect()
-            got = self._conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": self.KEY}).scalar()
+            got = self._conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": self.key}).scalar()
             self._conn.commit()
             if not got:
                 self._conn.close()
@@ -825,7 +844,7 @@ class WriterLock:
     def release(self) -> None:
         if self._conn is not None:
             with contextlib.suppress(Exception):
-                self._conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": self.KEY})
+                self._conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": self.key})
                 self._conn.commit()
             self._conn.close()
             self._conn = None

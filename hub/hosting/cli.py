@@ -1,0 +1,269 @@
+"""``hub collective ...`` and ``hub worker``: the command line of a hosting deployment.
+
+Only click and the help texts are imported here (``hub --help`` stays fast, and single-collective
+commands never load procrastinate); each command imports what it runs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import click
+
+from hub.help import HELP as COMMAND_LINE_HELP
+from hub.help import LANGUAGE, HubCommand, HubGroup
+from sync.i18n import Catalogue
+
+HELP = Catalogue({
+    "collective": {"fr": "Gérer les collectifs d'un hébergement (une base PostgreSQL, des travailleurs).",
+                   "en": "Manage the collectives of a hosting deployment (one PostgreSQL, workers)."},
+    "opt.database": {"fr": "Base PostgreSQL de l'hébergement (par défaut $HUB_HOSTING_DATABASE).",
+                     "en": "The hosting PostgreSQL database (default $HUB_HOSTING_DATABASE)."},
+    "add": {"fr": "Ajouter un collectif : son identifiant et son fichier de configuration (vérifié).",
+            "en": "Add a collective: its id and its configuration file (checked)."},
+    "add.config": {"fr": "Fichier de configuration du collectif (hub.toml, ses secrets à côté).",
+                   "en": "The collective's configuration file (hub.toml, its secrets beside it)."},
+    "list": {"fr": "Lister les collectifs, leur dernier passage et leur pause.",
+             "en": "List the collectives, their last sync and whether they are paused."},
+    "remove": {"fr": "Retirer un collectif (son état reste, sauf avec --drop-state).",
+               "en": "Remove a collective (its state stays, unless --drop-state)."},
+    "remove.drop": {"fr": "Effacer aussi son état (son schéma dans la base).",
+                    "en": "Drop its state too (its schema in the database)."},
+    "check": {"fr": "Relire la configuration de chaque collectif (ou d'un seul) ; 2 si l'une est refusée.",
+              "en": "Read each collective's configuration again (or one's); 2 when one is refused."},
+    "pause": {"fr": "Mettre un collectif en pause : plus aucune tâche pour lui.",
+              "en": "Pause a collective: no job runs for it any more."},
+    "resume": {"fr": "Reprendre un collectif en pause (une synchronisation suit).",
+               "en": "Resume a paused collective (a sync follows)."},
+    "sync": {"fr": "Demander une synchronisation d'un collectif (mise en file).",
+             "en": "Ask for a sync of a collective (queued)."},
+    "worker": {"fr": "Exécuter les tâches des collectifs (autant de travailleurs que voulu, sur toute machine).",
+               "en": "Run the collectives' jobs (as many workers as wanted, on any machine)."},
+    "worker.concurrency": {"fr": "Tâches menées à la fois par ce processus.",
+                           "en": "Jobs this process runs at once."},
+    "worker.stalled": {"fr": "Secondes sans signe de vie après lesquelles un travailleur est tenu pour mort "
+                             "et ses tâches remises en file.",
+                       "en": "Seconds without a heartbeat after which a worker is taken for dead and its "
+                             "jobs are queued again."},
+    "daemon.hosting": {"fr": "Mode hébergement : servir les collectifs de la base d'hébergement (webhooks, "
+                             "/metrics, /readyz) et mettre leurs tâches en file ; --config est alors ignoré.",
+                       "en": "Hosting mode: serve the hosting database's collectives (webhooks, /metrics, "
+                             "/readyz) and queue their jobs; --config is then ignored."},
+    "worker.once": {"fr": "S'arrêter quand la file est vide.", "en": "Stop when the queue is empty."},
+    # what the commands print
+    "added": {"fr": "collectif « {id} » ajouté (état dans le schéma {schema})",
+              "en": "collective {id!r} added (state in schema {schema})"},
+    "removed": {"fr": "collectif « {id} » retiré", "en": "collective {id!r} removed"},
+    "paused": {"fr": "collectif « {id} » en pause", "en": "collective {id!r} paused"},
+    "resumed": {"fr": "collectif « {id} » repris", "en": "collective {id!r} resumed"},
+    "queued": {"fr": "synchronisation de « {id} » mise en file", "en": "sync of {id!r} queued"},
+    "already": {"fr": "une synchronisation de « {id} » est déjà en file", "en": "a sync of {id!r} is already queued"},
+    "ok": {"fr": "{id} : configuration valide", "en": "{id}: configuration valid"},
+    "refused": {"fr": "{id} : configuration refusée : {error}", "en": "{id}: configuration refused: {error}"},
+    "none": {"fr": "aucun collectif", "en": "no collective"},
+    "row": {"fr": "{id}{paused} : {result} ({syncs} synchronisation(s), {probes} sondage(s)) {config}",
+            "en": "{id}{paused}: {result} ({syncs} sync(s), {probes} probe(s)) {config}"},
+    "paused.mark": {"fr": " [en pause]", "en": " [paused]"},
+    "never": {"fr": "jamais synchronisé", "en": "never synced"},
+})
+
+# The command line's help texts all live in one catalogue (its tests walk every command): these
+# join it under a prefix, the way modules' log texts join config.words.LOGGED.
+COMMAND_LINE_HELP.update({f"hosting.{key}": texts for key, texts in HELP.items()})
+
+
+def _h(key: str) -> str:
+    return COMMAND_LINE_HELP.say(f"hosting.{key}", LANGUAGE)
+
+
+def _say(key: str, **values: object) -> str:
+    return HELP.say(key, LANGUAGE, **values)
+
+
+database_option = click.option("--database", "database", envvar="HUB_HOSTING_DATABASE", default=None,
+                               metavar="URL", help=_h("opt.database"))
+
+hosting_option = click.option("--hosting", is_flag=True, help=_h("daemon.hosting"))
+
+
+def _run(action: str, database: str | None, *args: object) -> int:
+    """Run one registry action; 2 with the reason on a refusal."""
+    from hub.console import fail
+    from hub.hosting.registry import Registry
+    from sync.errors import HubError
+
+    try:
+        registry = Registry(database or "", lang=LANGUAGE)
+    except HubError as exc:
+        return fail(exc, LANGUAGE, False)
+    try:
+        actions: dict[str, Callable[..., int]] = {
+            "add": _add, "list": _list, "remove": _remove, "check": _check, "pause": _pause,
+            "resume": _resume, "sync": _sync}
+        return actions[action](registry, *args)
+    except HubError as exc:
+        return fail(exc, LANGUAGE, False)
+    finally:
+        registry.close()
+
+
+def _add(registry: object, collective_id: str, config: str) -> int:
+    from hub.hosting.registry import Registry, check_id
+    from hub.runtime import load_settings
+
+    assert isinstance(registry, Registry)
+    check_id(collective_id, LANGUAGE)
+    load_settings(config)  # a configuration that would be refused is not added
+    row = registry.add(collective_id, Path(config))
+    click.echo(_say("added", id=row.id, schema=row.schema))
+    return 0
+
+
+def _list(registry: object, as_json: bool) -> int:
+    from hub.hosting.jobs import describe
+    from hub.hosting.registry import Registry
+
+    assert isinstance(registry, Registry)
+    rows = registry.all()
+    if as_json:
+        click.echo(json.dumps({"collectives": [describe(r) for r in rows]}, ensure_ascii=False))
+        return 0
+    if not rows:
+        click.echo(_say("none"))
+    for r in rows:
+        click.echo(_say("row", id=r.id, paused=_say("paused.mark") if r.paused else "",
+                        result=r.last_result or _say("never"), syncs=r.syncs, probes=r.probes, config=r.config))
+    return 0
+
+
+def _remove(registry: object, collective_id: str, drop_state: bool) -> int:
+    from hub.hosting.registry import Registry
+
+    assert isinstance(registry, Registry)
+    registry.remove(collective_id, drop_state=drop_state)
+    click.echo(_say("removed", id=collective_id))
+    return 0
+
+
+def _check(registry: object, collective_id: str | None) -> int:
+    from hub.hosting.registry import Registry
+    from hub.runtime import load_settings
+    from sync.errors import HubError
+
+    assert isinstance(registry, Registry)
+    rows = [registry.get(collective_id)] if collective_id else registry.all()
+    code = 0
+    for row in rows:
+        try:
+            load_settings(row.config)
+            click.echo(_say("ok", id=row.id))
+        except HubError as exc:
+            click.echo(_say("refused", id=row.id, error=exc), err=True)
+            code = 2
+    return code
+
+
+def _pause(registry: object, collective_id: str) -> int:
+    from hub.hosting.registry import Registry
+
+    assert isinstance(registry, Registry)
+    registry.set_paused(collective_id, True)
+    click.echo(_say("paused", id=collective_id))
+    return 0
+
+
+def _resume(registry: object, collective_id: str) -> int:
+    from hub.hosting.registry import Registry
+
+    assert isinstance(registry, Registry)
+    registry.set_paused(collective_id, False)
+    click.echo(_say("resumed", id=collective_id))
+    return 0
+
+
+def _sync(registry: object, collective_id: str) -> int:
+    from hub.hosting.queue import defer_sync, make_app, prepare
+    from hub.hosting.registry import Registry
+
+    assert isinstance(registry, Registry)
+    registry.get(collective_id)
+    prepare(registry.url)
+
+    async def go() -> bool:
+        app = make_app(registry.url, pool_size=1)
+        async with app.open_async():
+            return await defer_sync(app, collective_id, "asked")
+
+    click.echo(_say("queued" if asyncio.run(go()) else "already", id=collective_id))
+    return 0
+
+
+@click.group("collective", cls=HubGroup, help=_h("collective"))
+def collective() -> None:
+    pass
+
+
+@collective.command("add", cls=HubCommand, help=_h("add"))
+@click.argument("collective_id", metavar="ID")
+@click.option("--config", "config", required=True, type=click.Path(dir_okay=False, exists=True), help=_h("add.config"))
+@database_option
+def add_command(collective_id: str, config: str, database: str | None) -> None:
+    sys.exit(_run("add", database, collective_id, config))
+
+
+@collective.command("list", cls=HubCommand, help=_h("list"))
+@click.option("--json", "as_json", is_flag=True, help=COMMAND_LINE_HELP.say("opt.json", LANGUAGE))
+@database_option
+def list_command(as_json: bool, database: str | None) -> None:
+    sys.exit(_run("list", database, as_json))
+
+
+@collective.command("remove", cls=HubCommand, help=_h("remove"))
+@click.argument("collective_id", metavar="ID")
+@click.option("--drop-state", is_flag=True, help=_h("remove.drop"))
+@database_option
+def remove_command(collective_id: str, drop_state: bool, database: str | None) -> None:
+    sys.exit(_run("remove", database, collective_id, drop_state))
+
+
+@collective.command("check", cls=HubCommand, help=_h("check"))
+@click.argument("collective_id", metavar="ID", required=False)
+@database_option
+def check_command(collective_id: str | None, database: str | None) -> None:
+    sys.exit(_run("check", database, collective_id))
+
+
+@collective.command("pause", cls=HubCommand, help=_h("pause"))
+@click.argument("collective_id", metavar="ID")
+@database_option
+def pause_command(collective_id: str, database: str | None) -> None:
+    sys.exit(_run("pause", database, collective_id))
+
+
+@collective.command("resume", cls=HubCommand, help=_h("resume"))
+@click.argument("collective_id", metavar="ID")
+@database_option
+def resume_command(collective_id: str, database: str | None) -> None:
+    sys.exit(_run("resume", database, collective_id))
+
+
+@collective.command("sync", cls=HubCommand, help=_h("sync"))
+@click.argument("collective_id", metavar="ID")
+@database_option
+def sync_command(collective_id: str, database: str | None) -> None:
+    sys.exit(_run("sync", database, collective_id))
+
+
+@click.command("worker", cls=HubCommand, help=_h("worker"))
+@database_option
+@click.option("--concurrency", default=1, type=click.IntRange(1, 64), help=_h("worker.concurrency"))
+@click.option("--stalled-after", "stalled_after", default=30.0, type=click.FloatRange(1.0), help=_h("worker.stalled"))
+@click.option("--once", is_flag=True, help=_h("worker.once"))
+def worker(database: str | None, concurrency: int, stalled_after: float, once: bool) -> None:
+    from hub.hosting.queue import worker_command
+
+    sys.exit(worker_command(database, concurrency, stalled_after, wait=not once))
