@@ -263,6 +263,14 @@ BOT_MESSAGES = Catalogue({
         "fr": "Annonce envoyée ({count} discussion(s)).",
         "en": "Announcement sent ({count} chat(s)).",
     },
+    "signin.link": {
+        "fr": "Votre lien vers la page des organisateurs, valable {minutes} minutes et une seule fois : {url}",
+        "en": "Your link to the organisers' page, valid for {minutes} minutes and once only: {url}",
+    },
+    "signin.private": {
+        "fr": "Écrivez-moi /connexion en message privé : le lien ne se donne pas dans un groupe.",
+        "en": "Send me /login in a private message: the link is not given in a group.",
+    },
     "status": {"fr": "État du hub", "en": "Hub status"},
     "status.last": {"fr": "Dernière synchronisation : {at}", "en": "Last sync: {at}"},
     "status.outbox": {

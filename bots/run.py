@@ -23,6 +23,7 @@ from bots.follow import Clock, FollowStore, Reminders, SystemClock, change_notic
 from bots.inbox import SqlInbox
 from bots.live import live_programme
 from bots.service import Bot, HubStatus, SyncSummary
+from bots.signin import SignInLinks, admin_url
 from bots.store import SqlFollowStore, create_tables
 from config.settings import Settings
 from sync.announce import diff_versions
@@ -148,6 +149,7 @@ async def run_bots(
     announcers: dict[str, Announcer] = {}
     bot = Bot(policies, follows, programme, clock, None, settings.hub.language)
     bot.changes = lambda since: store.history(since=since)  # "what changed since yesterday?"
+    bot.links = SignInLinks(store, admin_url(settings.daemon.listen, settings.daemon.admin_url))
 
     for connector in connectors:
         policy = connector.chat_policy()

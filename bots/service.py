@@ -9,10 +9,12 @@ Rules, the same on every channel:
   who wrote to it; anything else is ignored without a word;
 - in groups it answers commands and messages addressed to it (mention, reply), not the
   chatter; in private it answers everything;
-- ``/sync``, ``/annonce``, ``/statut`` run only for the channel's configured admins, matched on
+- ``/sync``, ``/annonce``, ``/statut``, ``/connexion`` run only for the channel's configured admins, matched on
   the identity the platform vouches for (the connector's ``Incoming.sender``); anyone else gets
   a polite refusal, and the log names the identity refused, which is how an organiser finds
   what to put in the configuration;
+- ``/connexion`` (``/login``) answers an admin, in private only, with a one-time link to the
+  organisers' web page (:mod:`bots.signin`);
 - ``/suivre`` needs a private chat to send reminders to: in a group, the person is asked to
   write to the bot first.
 """
@@ -31,6 +33,7 @@ from bots.follow import REMINDER_LEAD, Clock, FollowStore
 from bots.index import index_for
 from bots.memory import Conversations
 from bots.query import split_command
+from bots.signin import LIFETIME, SignInLinks
 from bots.text import detect_language, fold
 from sync.chat import ChannelPolicy, Incoming, Outgoing
 from sync.i18n import say_moment
@@ -40,7 +43,7 @@ __all__ = ["ADMIN_COMMANDS", "Bot", "ChannelPolicy", "HubStatus", "Incoming", "O
 
 log = logging.getLogger(__name__)
 
-ADMIN_COMMANDS = frozenset({"sync", "announce", "status"})
+ADMIN_COMMANDS = frozenset({"sync", "announce", "status", "signin"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +91,8 @@ class Bot:
     changes: ChangeReader | None = None
     #: What each conversation (channel, chat, person) was about, for follow-ups.
     conversations: Conversations = field(init=False)
+    #: The one-time links to the organisers' page (None: ``/connexion`` is not available).
+    links: SignInLinks | None = None
 
     def __post_init__(self) -> None:
         self.conversations = Conversations(self.clock.now)
@@ -140,6 +145,8 @@ class Bot:
         if msg.sender not in policy.admins:
             log.warning("[%s] /%s refused: %r is not one of this channel's admins", msg.channel, command, msg.sender)
             return _say(lang, "admin.refused")
+        if command == "signin":
+            return self._sign_in(msg, lang)
         if self.operations is None:
             return _say(lang, "admin.unavailable")
         if command == "sync":
@@ -166,6 +173,15 @@ class Bot:
         ]
         notes += [Message("status.held", {"name": name}) for name in status.held]
         return Answer(lang, "status", Message("status"), notes=tuple(notes))
+
+    def _sign_in(self, msg: Incoming, lang: str) -> Answer:
+        if self.links is None:
+            return _say(lang, "admin.unavailable")
+        if not msg.private:
+            return _say(lang, "signin.private")
+        url = self.links.issue(f"{msg.channel}:{msg.sender}")
+        log.info("[%s] sign-in link given to %r", msg.channel, msg.sender)
+        return _say(lang, "signin.link", url=url, minutes=str(int(LIFETIME // 60)))
 
     # -- following --------------------------------------------------------------------------
 

@@ -37,6 +37,8 @@ COMMANDS: dict[str, tuple[str, str | None]] = {
     "announce": ("announce", "en"),
     "statut": ("status", "fr"),
     "status": ("status", "en"),
+    "connexion": ("signin", "fr"),
+    "login": ("signin", "en"),
 }
 
 FR_WEEKDAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")

@@ -142,6 +142,10 @@ class DaemonSection(BaseModel):
         None, description="Folder served under /public/ with ETag and Last-Modified (the exports); "
         "relative to the config file.",
     )
+    admin_url: str | None = Field(
+        None, pattern=r"^https?://", description="Address of the organisers' page as they reach it (behind a "
+        "proxy: https://hub.example.org/admin/), for the sign-in links the bot gives; default: the listen address.",
+    )
     stop_timeout: float = Field(
         7.0, ge=0, le=9, description="Seconds a sync in flight gets to finish on SIGTERM before it is abandoned "
         "(the outbox settles it at the next start).",

@@ -253,6 +253,7 @@ class Daemon:
         self._wake = asyncio.Event()
         self._reasons: list[str] = []
         self._waiters: list[asyncio.Future[Report]] = []
+        self._reverts: list[int] = []  # runs to undo (the organisers' page), one per sync
         self._syncing = False
         self.syncs = 0
         self.last: SyncOutcome | None = None
@@ -274,9 +275,12 @@ class Daemon:
         self._reasons.append(reason)
         self._wake.set()
 
-    async def sync_now(self, reason: str = "asked") -> Report:
-        """Ask for a sync and wait for its report (an admin's ``/sync`` from a chat)."""
+    async def sync_now(self, reason: str = "asked", *, revert: int | None = None) -> Report:
+        """Ask for a sync and wait for its report (an admin's ``/sync`` from a chat); with
+        ``revert``, a sync that also undoes that numbered run (``hub revert``)."""
         future: asyncio.Future[Report] = asyncio.get_running_loop().create_future()
+        if revert is not None:
+            self._reverts.append(revert)
         self._waiters.append(future)
         self.request_sync(reason)
         return await future
@@ -393,7 +397,8 @@ class Daemon:
             quick = dataclasses.replace(settings, hub=settings.hub.model_copy(update={"lock_wait": 1.0}))
             counter = RequestCounter()
             connectors = build_connectors(quick, counter, store=self.store, only=lambda s: s.config.sync)
-            engine = Engine(quick, self.store, connectors, counter, redact=daemon_redactor(settings))
+            revert = self._reverts.pop(0) if self._reverts else None
+            engine = Engine(quick, self.store, connectors, counter, redact=daemon_redactor(settings), revert=revert)
             report = await engine.sync()
             with self.store.transaction() as conn:
                 stamp = datetime.now().astimezone().isoformat()
@@ -425,6 +430,8 @@ class Daemon:
             SYNC_ID.reset(token)
             self._next_probe.clear()  # every source was just read
             self._schedule_retry(failed=result != "ok")
+            if self._reverts:
+                self._wake.set()
         return report
 
     async def _writer_free(self) -> None:
@@ -602,6 +609,11 @@ class Daemon:
     def public_dir(self) -> Path | None:
         public = self.settings.daemon.public
         return self.settings.resolve(public) if public else None
+
+    def next_probes(self) -> dict[str, float]:
+        """When (wall clock) each source is probed next."""
+        now_wall, now = time.time(), self.clock()
+        return {name: now_wall + max(0.0, at - now) for name, at in self._next_probe.items()}
 
 
 def daemon_command(config_path: str | None, listen: str | None) -> int:

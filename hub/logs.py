@@ -34,6 +34,7 @@ LOG_TEXTS = log_texts({
         "day message not edited, replying instead: %s": "message du jour non modifié, réponse à la place : %s",
         "[%s] /%s refused: %r is not one of this channel's admins":
             "[%s] /%s refusé : %r n'est pas parmi les admins de ce canal",
+        "[%s] sign-in link given to %r": "[%s] lien de connexion donné à %r",
         "bots running on %s": "bots en route sur %s",
         "announcement from %s": "annonce de %s",
         "[%s] the bot stopped on an error (%s: %s); restarting in 10 s":

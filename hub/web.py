@@ -8,6 +8,7 @@
   HMAC signature). Each front-end checks its own secret; 403 when none accepts.
 * ``GET /healthz``: the process answers. ``GET /readyz``: the state store answers (503 if not),
   with each connector's breaker. ``GET /metrics``: Prometheus text.
+* ``/admin/``: the organisers' page (:mod:`hub.admin`).
 * ``/public/``: the folder of ``[daemon] public`` (the exports), with ETag and Last-Modified, and
   304 to a conditional request.
 """
@@ -56,6 +57,8 @@ class Daemon(Protocol):
     def readiness(self) -> tuple[bool, dict[str, Any]]: ...
     def request_sync(self, reason: str) -> None: ...
     def public_dir(self) -> Path | None: ...
+    async def sync_now(self, reason: str = "asked", *, revert: int | None = None) -> Report: ...
+    def next_probes(self) -> dict[str, float]: ...
 
 log = logging.getLogger(__name__)
 
@@ -212,6 +215,9 @@ def build_app(daemon: Daemon) -> Starlette:
     public = daemon.public_dir()
     if public is not None:
         routes.append(Mount("/public", app=StaticFiles(directory=public, html=True, check_dir=False)))
+    from hub.admin import build_admin
+
+    routes.append(Mount("/admin", app=build_admin(daemon)))
     return Starlette(routes=routes)
 
 
