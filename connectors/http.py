@@ -12,11 +12,20 @@ or right missing``, ``cannot reach http://127.0.0.1:9001/api/1.2.15/getText: con
 refused``. URLs are shown through :func:`config.secrets.redact_url` (no user or password, the
 values of ``apikey=``-like parameters masked). Connectors whose library is not httpx (caldav,
 nc-py-api) build the same messages with :func:`request_error` and :func:`network_error`.
+
+TLS: one :class:`ssl.SSLContext` per way of verifying (:func:`ssl_context`) serves every client
+the process makes. Building a context loads the whole CA bundle (about 0.8 MiB of OpenSSL
+memory that glibc seldom gives back once freed), and a long-running daemon builds its
+connectors' clients again at every sync and probe. caldav's and nc-py-api's niquests sessions
+need nothing of this: urllib3-future keeps one context per set of TLS parameters already.
 """
 
 from __future__ import annotations
 
 import email.utils
+import functools
+import os
+import ssl
 import time
 from collections.abc import Collection, Mapping
 from typing import Any
@@ -82,6 +91,46 @@ MESSAGES = Catalogue({
 say = MESSAGES.say
 
 
+def ssl_context(verify: bool | str | ssl.SSLContext = True) -> ssl.SSLContext:
+    """The process's TLS context for ``verify`` (a connector's ``verify``: True for the usual
+    authorities, False for none, or the path of a CA bundle file or folder), made once and shared.
+
+    The same trust as httpx's own: with True, ``SSL_CERT_FILE`` or ``SSL_CERT_DIR`` when set,
+    else certifi's bundle. Read again after :func:`forget_ssl_contexts` (a reloaded configuration,
+    a CA bundle replaced on disk).
+    """
+    if isinstance(verify, ssl.SSLContext):
+        return verify
+    if verify is True:
+        return _ssl_context(True, os.environ.get("SSL_CERT_FILE") or None, os.environ.get("SSL_CERT_DIR") or None)
+    return _ssl_context(verify, None, None)
+
+
+@functools.lru_cache(maxsize=16)
+def _ssl_context(verify: bool | str, cert_file: str | None, cert_dir: str | None) -> ssl.SSLContext:
+    if verify is False:
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+        return context
+    if verify is True:
+        if cert_file:
+            return ssl.create_default_context(cafile=cert_file)
+        if cert_dir:
+            return ssl.create_default_context(capath=cert_dir)
+        import certifi
+
+        return ssl.create_default_context(cafile=certifi.where())
+    if os.path.isdir(verify):
+        return ssl.create_default_context(capath=verify)
+    return ssl.create_default_context(cafile=verify)
+
+
+def forget_ssl_contexts() -> None:
+    """Drop the shared TLS contexts: the next client reads its CA bundle again."""
+    _ssl_context.cache_clear()
+
+
 class _RetryableResponse(Exception):
     def __init__(self, response: httpx.Response) -> None:
         self.response = response
@@ -119,7 +168,7 @@ class CountingRetryTransport(httpx.AsyncBaseTransport):
         self.connector = connector
         self.counter = counter
         self.language = language
-        self.inner = inner or httpx.AsyncHTTPTransport(verify=verify)
+        self.inner = inner or httpx.AsyncHTTPTransport(verify=ssl_context(verify))
         self.attempts = attempts
         self.max_retry_wait = max_retry_wait
         self.backoff = wait_exponential_jitter(initial=backoff_initial, max=backoff_max)
