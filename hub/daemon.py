@@ -46,7 +46,7 @@ from config.secrets import Redactor, encodings, install, secret_values
 from config.settings import ConnectorSettings, Settings
 from hub.logs import speak
 from hub.runtime import announcing_connectors, build_connectors, load_settings, open_store, source_sections
-from sync.engine import Engine
+from sync.engine import Engine, writer_lock_path
 from sync.errors import ConfigError, HubError, LockBusy, Problem
 from sync.i18n import Catalogue, log_texts
 from sync.protocol import RequestCounter
@@ -436,7 +436,7 @@ class Daemon:
 
     async def _writer_free(self) -> None:
         """Wait, without blocking the loop, until no other process holds the writer lock."""
-        lock = WriterLock(self.store, Engine(self.settings, self.store, [], RequestCounter())._lock_path())
+        lock = WriterLock(self.store, writer_lock_path(self.settings))
         said = False
         while True:
             try:

@@ -19,7 +19,6 @@ import hashlib
 import json
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime, time, timedelta
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -36,7 +35,7 @@ from hub.console import language as _lang
 from hub.console import settings as _settings
 from hub.runtime import build_connector, open_store
 from sync.apply import OutboxWorker
-from sync.engine import programme_from
+from sync.engine import programme_from, writer_lock_path
 from sync.errors import ConfigError, HubError, InputError
 from sync.i18n import Catalogue
 from sync.model import Event, Programme
@@ -169,7 +168,7 @@ class PollRun:
             worker = OutboxWorker(self.store, lambda: _now().timestamp(), str, lambda r, e: None,
                                   lambda p, d, t: None,
                                   RetryPolicy(self.settings.hub.retry_delay, self.settings.hub.retry_max_delay))
-            with WriterLock(self.store, self._lock_path()):
+            with WriterLock(self.store, writer_lock_path(self.settings)):
                 for name, connector in built.items():
                     await connector.open()
                     await worker.send_messages(Runtime(name, connector, ConnectorReport()), programme, {key})
@@ -178,14 +177,6 @@ class PollRun:
                 await connector.close()
                 await connector.ctx.http.aclose()
         return len(pairs)
-
-    def _lock_path(self) -> Path | None:
-        """The lock ``hub sync`` takes (see :class:`sync.engine.Engine`)."""
-        hub = self.settings.hub
-        if hub.lock_file:
-            return self.settings.resolve(hub.lock_file)
-        url = self.settings.database_url
-        return self.settings.resolve(url[len("sqlite:///"):] + ".lock") if url.startswith("sqlite:///") else None
 
     # the workflow -----------------------------------------------------------------------
     async def close_poll(self, record: dict[str, Any]) -> dict[str, Any] | None:

@@ -132,14 +132,9 @@ class Engine:
         return await self._run(apply=False)
 
     # the run ---------------------------------------------------------------------------------
-    def _lock_path(self) -> Path | None:
-        hub = self.settings.hub
-        if hub.lock_file:
-            return self.settings.resolve(hub.lock_file)
-        url = self.settings.database_url
-        if url.startswith("sqlite:///"):
-            return self.settings.resolve(url[len("sqlite:///"):] + ".lock")
-        return None
+    def lock_path(self) -> Path | None:
+        """The file of the writer lock a sync takes (see :func:`writer_lock_path`)."""
+        return writer_lock_path(self.settings)
 
     async def _run(self, apply: bool) -> Report:
         store = self.store
@@ -148,7 +143,7 @@ class Engine:
         for connector in self.connectors:
             report.connectors[connector.name] = ConnectorReport()
             runtimes.append(Runtime(connector.name, connector, report.connectors[connector.name]))
-        lock = WriterLock(store, self._lock_path()) if apply else None
+        lock = WriterLock(store, self.lock_path()) if apply else None
         if lock is not None:
             lock.acquire(wait=self.settings.hub.lock_wait)
         try:
@@ -435,6 +430,19 @@ class Engine:
 
 
 _EMPTY = Programme(Event(id="", title="", timezone="UTC"), (), {}, {})
+
+
+def writer_lock_path(settings: Settings) -> Path | None:
+    """The file every writer of this configuration's state locks (``[hub] lock_file``, else
+    beside a SQLite database), or None: no file (PostgreSQL's lock is in the database, see
+    :class:`sync.state.WriterLock`). Whoever waits for a sync to end locks the same."""
+    hub = settings.hub
+    if hub.lock_file:
+        return settings.resolve(hub.lock_file)
+    url = settings.database_url
+    if url.startswith("sqlite:///"):
+        return settings.resolve(url[len("sqlite:///"):] + ".lock")
+    return None
 
 
 def programme_from(meta: Mapping[str, Any], sessions: Mapping[str, Mapping[str, Any]]) -> Programme:

@@ -60,10 +60,12 @@ def ask_link(world: World, chat: int, user: int) -> str:
 
 
 def photograph(driver: Any, shots: Path, name: str) -> None:
+    """The page on a phone-sized and a desktop-sized screen (the viewport exactly)."""
     for size, (width, height) in SIZES.items():
-        driver.set_window_size(width, height)
+        driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
+            "width": width, "height": height, "deviceScaleFactor": 1, "mobile": size == "phone"})
         driver.save_screenshot(str(shots / f"{name}-{size}.png"))
-    driver.set_window_size(*SIZES["desktop"])
+    driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
 
 
 def click(driver: Any, element_id: str) -> None:
@@ -149,8 +151,63 @@ def test_the_admin_signs_in_with_the_bots_link_once(world: World, browser: Any, 
     token = STATE["link"].rsplit("=", 1)[1]
     again = world.daemon.http.post("/admin/login", data={"token": token})
     assert again.status_code == 403 and "hub_admin" not in again.headers.get("set-cookie", ""), "used once only"
-    behind_tls = world.daemon.http.get("/admin/login", headers={"X-Forwarded-Proto": "https"})
-    assert behind_tls.status_code == 200
+
+    db = store(world)
+    try:
+        link = SignInLinks(db, admin_url(f"127.0.0.1:{world.daemon.port}", None)).issue(f"telegram:{ADMIN}")
+    finally:
+        db.close()
+    behind_tls = world.daemon.http.post("/admin/login", data={"token": link.rsplit("=", 1)[1]},
+                                        headers={"X-Forwarded-Proto": "https"})
+    cookie = behind_tls.headers["set-cookie"].lower()
+    assert behind_tls.status_code == 303 and "secure" in cookie and "httponly" in cookie and "samesite=strict" in cookie
+
+
+def test_an_in_doubt_message_is_marked_sent_and_a_failed_one_sent_again(
+    world: World, browser: Any, shots: Path,
+) -> None:
+    driver = browser
+    db = store(world)
+    try:
+        with db.transaction() as conn:
+            db.enqueue(conn, idem_key=f"doubt-{time.time()}", connector="telegram", target=str(GROUP), op="post",
+                       key="accueil-cafe", payload=None, supersede=False, state="in_doubt",
+                       error="DeliveryUnknown: the connection broke after the message was sent")
+            db.enqueue(conn, idem_key=f"failed-{time.time()}", connector="telegram", target=str(GROUP),
+                       op="notice", key="organisers-note", supersede=False, state="failed",
+                       payload={"texts": {"fr": "Note des organisateurs", "en": "Organisers' note"}},
+                       error="ConnectorError: 502 Bad Gateway")
+        doubt, failed = (e.id for e in db.outbox_entries(states=("in_doubt", "failed")))
+    finally:
+        db.close()
+
+    def state_of(entry: int) -> str:
+        db = store(world)
+        try:
+            return next(e.state for e in db.outbox_entries(states=("pending", "sending", "failed", "in_doubt",
+                                                                    "done")) if e.id == entry)
+        finally:
+            db.close()
+
+    driver.get(world.daemon.url + "/admin/")
+    page = text_of(driver)
+    assert "incertain" in page and "502 Bad Gateway" in page
+    photograph(driver, shots, "status")
+    with pytest.raises(Exception, match="no such element"):
+        click(driver, f"retry-{doubt}")  # a message in doubt is never sent again blindly
+
+    before = len(world.telegram.messages(GROUP))
+    click(driver, f"retry-{failed}")
+    shows(driver, f"Envoi n°{failed} remis en file", "the retry")
+    wait(lambda: any("Note des organisateurs" in str(m.text) for m in world.telegram.messages(GROUP)[before:]), 20,
+         "the message sent again")
+    wait(lambda: state_of(failed) == "done", 10, "the entry done")
+
+    click(driver, f"sent-{doubt}")
+    shows(driver, f"Envoi n°{doubt} marqué comme envoyé", "the mark as sent")
+    assert state_of(doubt) == "done"
+    log = world.daemon.messages()
+    assert f"page des organisateurs : telegram:{ADMIN} a marqué l'envoi {doubt} comme envoyé" in log
 
 
 def test_a_vandalised_pad_is_held_then_rejected_from_the_page(
@@ -241,5 +298,23 @@ def test_the_admin_signs_out(world: World, browser: Any) -> None:
     wait(lambda: "Vous êtes déconnecté" in text_of(driver), 10, "the sign-out")
     assert driver.get_cookie("hub_admin") is None
     assert httpx.get(f"{world.daemon.url}/admin/", cookies=cookies).status_code == 401, "the session is closed"
-    page = httpx.get(f"{world.daemon.url}/admin/", cookies=cookies).text
-    assert world.telegram.token not in page
+
+
+def test_no_page_shows_a_secret(world: World, radicale: CalDAVServer, etherpad_server: EtherpadServer) -> None:
+    db = store(world)
+    try:
+        link = SignInLinks(db, admin_url(f"127.0.0.1:{world.daemon.port}", None)).issue(f"telegram:{ADMIN}")
+        with db.transaction() as conn:  # an error that quotes the request, token and all
+            db.enqueue(conn, idem_key=f"leak-{time.time()}", connector="telegram", target=str(GROUP), op="post",
+                       key="x", payload=None, supersede=False, state="failed",
+                       error=f"401 from {world.telegram.url}/bot{world.telegram.token}/sendMessage")
+    finally:
+        db.close()
+    with httpx.Client(base_url=world.daemon.url) as client:
+        assert client.post("/admin/login", data={"token": link.rsplit("=", 1)[1]}).status_code == 303
+        secrets = (world.telegram.token, radicale.password, etherpad_server.api_key)
+        for path in ("/admin/", "/admin/held", "/admin/history", "/admin/programme", "/admin/nowhere"):
+            page = client.get(path).text
+            assert "<html" in page
+            assert not [s for s in secrets if s in page], path
+        assert "/sendMessage" in client.get("/admin/").text, "the error is shown, masked"
