@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from datetime import date, datetime
+from datetime import date, datetime, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -248,8 +248,8 @@ def build_admin(daemon: Daemon) -> Starlette:
                 "head": TEXTS.say("held.batch", lang, batch=batch.id, connector=batch.connector,
                                   at=say_moment(batch.created_at.astimezone(zone), lang)),
                 "changes": [{"session": c.get("title") or c["session"], "field": field_label(c["field"], lang),
-                             "before": shown(c.get("ours"), lang, zone, 200),
-                             "after": shown(c.get("theirs"), lang, zone, 200)} for c in summary.changes],
+                             "before": _value(c["field"], c.get("ours"), lang, zone),
+                             "after": _value(c["field"], c.get("theirs"), lang, zone)} for c in summary.changes],
                 "added": [a.get("title") or a["id"] for a in summary.added],
                 "removed": [r.get("title") or r["id"] for r in summary.removed],
             })
@@ -303,7 +303,7 @@ def build_admin(daemon: Daemon) -> Starlette:
                 before = after = ""
             else:
                 field = field_label(row.field, lang)
-                before, after = shown(row.old, lang, zone, 200), shown(row.new, lang, zone, 200)
+                before, after = _value(row.field, row.old, lang, zone), _value(row.field, row.new, lang, zone)
             group["rows"].append({"session": row.session, "title": titles.get(row.session, row.session),
                                   "field": field, "before": before, "after": after, "origin": row.origin,
                                   "at": say_time(row.at.astimezone(zone), lang)})
@@ -369,6 +369,13 @@ def build_admin(daemon: Daemon) -> Starlette:
         Mount("/static", app=StaticFiles(directory=HERE / "static")),
     ]
     return Starlette(routes=routes, exception_handlers={404: not_found, 405: not_found})
+
+
+def _value(field: str, value: Any, lang: str, zone: tzinfo) -> str:
+    """A field's value for a person: times in words in the event's zone, a status in words."""
+    if field == "status" and isinstance(value, str) and f"status.{value}" in TEXTS:
+        return TEXTS.say(f"status.{value}", lang)
+    return shown(value, lang, zone, 200)
 
 
 def _titles(settings: Any, store: StateStore) -> dict[str, str]:

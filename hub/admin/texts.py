@@ -106,6 +106,7 @@ TEXTS = Catalogue({
     "programme.title": {"fr": "Le programme", "en": "The programme"},
     "programme.exports": {"fr": "Exports publics :", "en": "Public exports:"},
     "programme.none": {"fr": "Pas encore de programme.", "en": "No programme yet."},
+    "status.scheduled": {"fr": "prévu", "en": "scheduled"},
     "status.cancelled": {"fr": "annulé", "en": "cancelled"},
     "status.tentative": {"fr": "à confirmer", "en": "to be confirmed"},
     # what an action did
