@@ -6,7 +6,6 @@ commands never load procrastinate); each command imports what it runs.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import sys
 from collections.abc import Callable
@@ -186,6 +185,8 @@ def _resume(registry: object, collective_id: str) -> int:
 
 
 def _sync(registry: object, collective_id: str) -> int:
+    import asyncio  # here, not above: `hub --help` does not load the event loop
+
     from hub.hosting.queue import defer_sync, make_app, prepare
     from hub.hosting.registry import Registry
 

@@ -60,6 +60,8 @@ REDACT = Redactor()
 
 #: The probe a collective gets before its own settings were read (its first probe sets its own).
 FIRST_PROBE_DELAY = 60.0
+#: How often a refused configuration is read again (a file read, no request): mended, it syncs.
+REFUSED_RECHECK = 5.0
 
 
 def remember_secrets(settings: Settings) -> Redactor:
@@ -113,10 +115,10 @@ async def _sync(registry: Registry, url: str, row: Collective, reason: str) -> O
     except HubError as exc:
         log.warning("[%s] configuration refused: %s", row.id, exc)
         registry.update(row.id, last_result="refused", last_error=str(exc), last_at=time.time(),
-                        next_sync_at=None)
+                        next_sync_at=None, next_probe_at=time.time() + jittered(REFUSED_RECHECK, 0.5))
         return Outcome("refused")
     redact = remember_secrets(settings)
-    stamp = programme_stamp(settings)  # before the file is read: an edit made during the sync is probed
+    file_stamp = programme_stamp(settings)  # before the file is read: an edit made during the sync is probed
     log.info("[%s] sync started (%s)", row.id, reason)
     store = None
     try:
@@ -136,7 +138,8 @@ async def _sync(registry: Registry, url: str, row: Collective, reason: str) -> O
         registry.update(row.id, last_result=result, last_error=redact("; ".join(
             f"{n}: {report.connectors[n].error or report.connectors[n].failed}" for n in failed)) or None,
             last_at=time.time(), last_seconds=seconds, last_changes=len(report.changes),
-            syncs=row.syncs + 1, next_sync_at=next_due(store, settings, failed=bool(failed)), programme_stamp=stamp)
+            syncs=row.syncs + 1, next_sync_at=next_due(store, settings, failed=bool(failed)),
+            programme_stamp=file_stamp)
         log.info("[%s] sync done in %.1f s: %d change(s), %d failed connector(s)", row.id, seconds,
                  len(report.changes), len(failed))
         return Outcome(result, len(report.changes), seconds)
@@ -209,7 +212,7 @@ async def probe_collective(registry: Registry, url: str, collective_id: str) -> 
             if row.last_result != "refused":
                 log.warning("[%s] configuration refused: %s", row.id, exc)
             registry.update(row.id, last_result="refused", last_error=str(exc),
-                            next_probe_at=time.time() + jittered(FIRST_PROBE_DELAY, 0.5))
+                            next_probe_at=time.time() + jittered(REFUSED_RECHECK, 0.5))
             return None
         redact = remember_secrets(settings)
         stamp = programme_stamp(settings)
@@ -217,7 +220,7 @@ async def probe_collective(registry: Registry, url: str, collective_id: str) -> 
         if row.last_result == "refused":
             reason = "configuration"  # the configuration was mended: sync it at once
         requests = 0
-        if reason is None:
+        if reason is None and row.last_result is not None:  # before the first sync, there is nothing to compare
             reason, requests = await _plan(url, row, settings, redact)
         registry.add_probe(row.id, requests, time.time() + jittered(probe_interval(settings),
                                                                     settings.daemon.jitter), stamp)
