@@ -364,7 +364,8 @@ class Daemon:
             self._wake.clear()
             reasons, self._reasons = sorted(set(self._reasons)), []
             waiters, self._waiters = self._waiters, []
-            report = await self._sync(", ".join(reasons) or "retry")
+            revert = self._reverts.pop(0) if self._reverts else None  # with the waiters that asked for it
+            report = await self._sync(", ".join(reasons) or "retry", revert)
             for waiter in waiters:
                 if waiter.done():
                     continue
@@ -379,7 +380,7 @@ class Daemon:
             return None
         return max(0.0, self._next_retry - self.clock())
 
-    async def _sync(self, reason: str) -> Report | None:
+    async def _sync(self, reason: str, revert: int | None = None) -> Report | None:
         """One whole sync, after the writer lock is seen free (waiting without blocking the loop)."""
         self._syncing = True
         self.syncs += 1
@@ -397,7 +398,6 @@ class Daemon:
             quick = dataclasses.replace(settings, hub=settings.hub.model_copy(update={"lock_wait": 1.0}))
             counter = RequestCounter()
             connectors = build_connectors(quick, counter, store=self.store, only=lambda s: s.config.sync)
-            revert = self._reverts.pop(0) if self._reverts else None
             engine = Engine(quick, self.store, connectors, counter, redact=daemon_redactor(settings), revert=revert)
             report = await engine.sync()
             with self.store.transaction() as conn:

@@ -240,6 +240,7 @@ def build_admin(daemon: Daemon) -> Starlette:
         lang = language(request)
         db = store()
         zone = event_zone(db)
+        venues = _names(daemon.settings, db)[1]
         batches = []
         for batch in db.held_batches():
             summary = HeldSummary.from_json(batch.summary)
@@ -248,8 +249,9 @@ def build_admin(daemon: Daemon) -> Starlette:
                 "head": TEXTS.say("held.batch", lang, batch=batch.id, connector=batch.connector,
                                   at=say_moment(batch.created_at.astimezone(zone), lang)),
                 "changes": [{"session": c.get("title") or c["session"], "field": field_label(c["field"], lang),
-                             "before": _value(c["field"], c.get("ours"), lang, zone),
-                             "after": _value(c["field"], c.get("theirs"), lang, zone)} for c in summary.changes],
+                             "before": _value(c["field"], c.get("ours"), lang, zone, venues),
+                             "after": _value(c["field"], c.get("theirs"), lang, zone, venues)}
+                            for c in summary.changes],
                 "added": [a.get("title") or a["id"] for a in summary.added],
                 "removed": [r.get("title") or r["id"] for r in summary.removed],
             })
@@ -282,7 +284,7 @@ def build_admin(daemon: Daemon) -> Starlette:
         db = store()
         zone = event_zone(db)
         only = request.query_params.get("session") or None
-        titles = _titles(daemon.settings, db)
+        titles, venues = _names(daemon.settings, db)
         rows = db.history(session=only, limit=500)
         groups: dict[int | None, dict[str, Any]] = {}
         for row in reversed(rows):  # newest first
@@ -303,7 +305,8 @@ def build_admin(daemon: Daemon) -> Starlette:
                 before = after = ""
             else:
                 field = field_label(row.field, lang)
-                before, after = _value(row.field, row.old, lang, zone), _value(row.field, row.new, lang, zone)
+                before = _value(row.field, row.old, lang, zone, venues)
+                after = _value(row.field, row.new, lang, zone, venues)
             group["rows"].append({"session": row.session, "title": titles.get(row.session, row.session),
                                   "field": field, "before": before, "after": after, "origin": row.origin,
                                   "at": say_time(row.at.astimezone(zone), lang)})
@@ -371,17 +374,21 @@ def build_admin(daemon: Daemon) -> Starlette:
     return Starlette(routes=routes, exception_handlers={404: not_found, 405: not_found})
 
 
-def _value(field: str, value: Any, lang: str, zone: tzinfo) -> str:
-    """A field's value for a person: times in words in the event's zone, a status in words."""
+def _value(field: str, value: Any, lang: str, zone: tzinfo, venues: dict[str, str]) -> str:
+    """A field's value for a person: times in words in the event's zone, a status in words, a
+    venue by its name."""
     if field == "status" and isinstance(value, str) and f"status.{value}" in TEXTS:
         return TEXTS.say(f"status.{value}", lang)
+    if field == "venue" and isinstance(value, str) and value in venues:
+        return venues[value]
     return shown(value, lang, zone, 200)
 
 
-def _titles(settings: Any, store: StateStore) -> dict[str, str]:
-    """Each session's title, to name a session the history only knows by its id."""
+def _names(settings: Any, store: StateStore) -> tuple[dict[str, str], dict[str, str]]:
+    """Each session's title and each venue's name, to name what the store knows by its id."""
     try:
         current = live_programme(settings, store)
     except HubError:
-        return {}
-    return {key: s.title for key, s in current.sessions.items()}
+        return {}, {}
+    return ({key: s.title for key, s in current.sessions.items()},
+            {key: v.name for key, v in current.venues.items()})
