@@ -49,10 +49,10 @@ def test_a_worker_killed_mid_sync_loses_nothing_and_sends_nothing_twice(tmp_path
                      logs)
             wait_for(lambda: registry.get(victim.id).syncs >= 2, 30, "the victim's interrupted sync run again", logs)
             assert any("stalled job(s) handed back" in e["message"] for e in second.logs()), second.text()[-3000:]
-            assert announced(chat, victim, sent[victim.id]) == 1, "the announcement whose fate was unknown is not sent again"
+            assert announced(chat, victim, sent[victim.id]) == 1, "a message whose fate was unknown is not sent again"
             with registry.engine.connect() as conn:
                 states = dict(conn.execute(text(
-                    f"SELECT state, count(*) FROM {victim.id and 'c_' + victim.id}.outbox GROUP BY state")).all())
+                    f"SELECT state, count(*) FROM c_{victim.id}.outbox GROUP BY state")).all())
             assert states.get("pending", 0) == 0 and states.get("sending", 0) == 0, states
             assert states.get("in_doubt", 0) <= 1, states
             assert registry.get(victim.id).last_result == "ok"
