@@ -59,16 +59,25 @@ def run_phase(config: Path) -> dict[str, float]:
 
 def change_one_session(programme: Path) -> None:
     """Move the first session one hour later (start and end), as an organiser would."""
+    move_sessions(programme, 1, 60)
+
+
+def move_sessions(programme: Path, count: int, minutes: int) -> None:
+    """Move the first ``count`` sessions by ``minutes`` (start and end), editing the file's text as an
+    organiser's editor would (other lines are left as they are)."""
     text = programme.read_text(encoding="utf-8")
     position = text.index("sessions:")
-    for key in ("start: ", "end: "):
-        index = text.index(key, position)
-        line_end = text.index("\n", index)
-        value = text[index + len(key):line_end].split("#")[0].strip().strip("'\"")
-        new = (datetime.fromisoformat(value) + timedelta(hours=1)).isoformat(timespec="minutes")
-        text = text[:index] + key + new + text[line_end:]
-        position = index + 1
-    programme.write_text(text, encoding="utf-8")
+    parts: list[str] = []
+    for _ in range(count):
+        for key in ("start: ", "end: "):
+            index = text.index(key, position)
+            line_end = text.index("\n", index)
+            value = text[index + len(key):line_end].split("#")[0].strip().strip("'\"")
+            new = (datetime.fromisoformat(value) + timedelta(minutes=minutes)).isoformat(timespec="minutes")
+            parts += [text[position:index], key, new]
+            position = line_end
+    parts.append(text[position:])
+    programme.write_text(text[:text.index("sessions:")] + "".join(parts), encoding="utf-8")
 
 
 def bench(label: str, make_programme: object) -> dict[str, dict[str, float]]:

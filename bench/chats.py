@@ -1,0 +1,98 @@
+"""Chats: one announcement to 20 chats of the Telegram fake (``tests/fakes/telegram.py``), by
+``hub sync`` after one session moved (default pacing kept: one message a second per chat, 20 a
+minute in a group) and by Apprise's ``tgram://`` with the same HTML text to the same chats.
+
+Apprise has no setting for the Bot API's address (its Telegram plugin holds it in the class
+attribute ``NotifyTelegram.notify_url``), so its run is a small script in the benchmark's venv
+that points that attribute at the fake before sending: everything else is Apprise's own code.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from bench import tools
+from bench.measure import Sample, median, run
+from bench.sync_bench import REPO, move_sessions
+from bench.sync_cases import HUB
+from tests.fakes.telegram import DEFAULT_TOKEN, FakeTelegram
+
+CHATS = [-1001000000001 - n for n in range(20)]
+CONFIG = """[hub]
+programme = "programme.yaml"
+database = "sqlite:///state/hub.db"
+announce_delay = 0
+programme_review = "never"
+
+[connectors.telegram]
+type = "telegram"
+api_url = "{url}"
+token_file = "token"
+chats = {chats}
+board = false  # announcements only: Apprise keeps no programme message either
+"""
+APPRISE = """
+import json, sys, time
+started = time.perf_counter()
+import apprise
+from apprise.plugins.telegram import NotifyTelegram
+NotifyTelegram.notify_url = sys.argv[1]  # the fake, instead of https://api.telegram.org/bot
+body = sys.stdin.read()
+notifier = apprise.Apprise()
+notifier.add(sys.argv[2])
+sending = time.perf_counter()
+ok = bool(notifier.notify(body=body))
+done = time.perf_counter()
+print(json.dumps({"ok": ok, "import_s": sending - started, "send_s": done - sending}))
+sys.exit(0 if ok else 1)
+"""
+
+
+def _sent(fake: FakeTelegram, since: int) -> int:
+    return sum(1 for call in fake.calls[since:] if call.method == "sendMessage" and call.status == 200)
+
+
+def chats(work: Path, runs: int, apprise: bool, say: Callable[[str], None]) -> dict[str, Any]:
+    folder = work / "chats"
+    shutil.rmtree(folder, ignore_errors=True)
+    (folder / "state").mkdir(parents=True)
+    shutil.copy(REPO / "config" / "examples" / "programme.yaml", folder / "programme.yaml")
+    (folder / "token").write_text(DEFAULT_TOKEN, encoding="utf-8")
+    (folder / "send_with_apprise.py").write_text(APPRISE, encoding="utf-8")
+    found: dict[str, list[Sample]] = {}
+    sent: dict[str, list[int]] = {}
+    extra: list[dict[str, Any]] = []
+    fake = FakeTelegram()
+    with fake.running():
+        for chat in CHATS:
+            fake.add_chat(chat, title=f"Groupe {chat}")
+        (folder / "hub.toml").write_text(CONFIG.format(url=fake.url, chats=json.dumps(CHATS)), encoding="utf-8")
+        hub = [HUB, "sync", "--config", str(folder / "hub.toml")]
+        run(hub, cwd=folder)  # the first sync announces nothing: the programme is new
+        for n in range(runs):
+            move_sessions(folder / "programme.yaml", 1, 60 if n % 2 == 0 else -60)
+            since = len(fake.calls)
+            found.setdefault("hub", []).append(run(hub, cwd=folder))
+            sent.setdefault("hub", []).append(_sent(fake, since))
+            if not apprise:
+                continue
+            text = fake.messages(CHATS[0])[-1].html or ""
+            url = f"tgram://{DEFAULT_TOKEN}/{'/'.join(map(str, CHATS))}/?format=html&preview=no"
+            since = len(fake.calls)
+            script = str(folder / "send_with_apprise.py")
+            sample = run([str(tools.python()), script, f"{fake.url}/bot", url], stdin=text)
+            found.setdefault("apprise", []).append(sample)
+            sent.setdefault("apprise", []).append(_sent(fake, since))
+            extra.append(json.loads(sample.output.strip().splitlines()[-1]))
+    out: dict[str, Any] = {
+        tool: {"median": median(samples), "samples": [s.figures() for s in samples], "sent": sent[tool]}
+        for tool, samples in found.items()
+    }
+    if extra:
+        out["apprise"]["in_process_send_s"] = sorted(e["send_s"] for e in extra)[len(extra) // 2]
+    say("chats: " + ", ".join(f"{tool} {v['median']['wall']} s ({v['sent']} sent)" for tool, v in out.items()))
+    return out

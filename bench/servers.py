@@ -1,0 +1,101 @@
+"""A real Radicale for the benchmark, started as the test suite starts it (same configuration as
+``tests/caldav/conftest.py``, through the suite's process harness), behind a counting proxy."""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+import sys
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import unquote
+from xml.etree import ElementTree
+
+import httpx
+
+from bench.measure import CountingProxy
+from tests.caldav.conftest import PASSWORD, USER
+from tests.peers.process import free_port, running
+
+QUERY = (
+    '<?xml version="1.0" encoding="utf-8"?><C:calendar-query xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav">'
+    '<D:prop><D:getetag/><C:calendar-data/></D:prop><C:filter><C:comp-filter name="VCALENDAR"/></C:filter>'
+    '</C:calendar-query>'
+)
+
+
+@dataclass
+class Radicale:
+    root: Path
+    port: int
+    proxy: CountingProxy
+
+    @property
+    def user(self) -> str:
+        return USER
+
+    @property
+    def password(self) -> str:
+        return PASSWORD
+
+    def calendar(self, slug: str | None = None) -> str:
+        """A new empty calendar; its URL through the proxy."""
+        slug = slug or f"cal-{uuid.uuid4().hex[:10]}"
+        url = f"http://127.0.0.1:{self.port}/{USER}/{slug}/"
+        answer = httpx.request("MKCALENDAR", url, auth=(USER, PASSWORD), timeout=60)
+        answer.raise_for_status()
+        return f"{self.proxy.url}{USER}/{slug}/"
+
+    def folder(self, calendar_url: str) -> Path:
+        """Where Radicale keeps that calendar's items (one file per event, as uploaded)."""
+        slug = calendar_url.rstrip("/").rsplit("/", 1)[-1]
+        return self.root / "collections" / "collection-root" / USER / slug
+
+    def served(self, calendar_url: str) -> dict[str, str]:
+        """Every event of the calendar as the server serves it (its own serialisation, which is
+        not always the bytes it keeps): object name -> text, in one calendar-query REPORT."""
+        slug = calendar_url.rstrip("/").rsplit("/", 1)[-1]
+        answer = httpx.request(
+            "REPORT", f"http://127.0.0.1:{self.port}/{USER}/{slug}/", auth=(USER, PASSWORD), timeout=600,
+            headers={"Depth": "1", "Content-Type": "application/xml"}, content=QUERY)
+        answer.raise_for_status()
+        found: dict[str, str] = {}
+        for response in ElementTree.fromstring(answer.content).iter("{DAV:}response"):
+            href = response.findtext("{DAV:}href")
+            data = response.findtext(".//{urn:ietf:params:xml:ns:caldav}calendar-data")
+            if href and data:
+                found[unquote(href.rstrip("/").rsplit("/", 1)[-1])] = data
+        return found
+
+    def drop(self, calendar_url: str) -> None:
+        slug = calendar_url.rstrip("/").rsplit("/", 1)[-1]
+        with contextlib.suppress(httpx.HTTPError):
+            httpx.delete(f"http://127.0.0.1:{self.port}/{USER}/{slug}/", auth=(USER, PASSWORD), timeout=120)
+
+
+@contextlib.contextmanager
+def radicale(root: Path) -> Iterator[Radicale]:
+    if root.exists():
+        shutil.rmtree(root)
+    root.mkdir(parents=True)
+    port = free_port()
+    (root / "users").write_text(f"{USER}:{PASSWORD}\n")
+    (root / "config").write_text(
+        "[server]\n"
+        f"hosts = 127.0.0.1:{port}\n"
+        "[auth]\n"
+        "type = htpasswd\n"
+        f"htpasswd_filename = {root / 'users'}\n"
+        "htpasswd_encryption = plain\n"
+        "[rights]\n"
+        "type = owner_only\n"
+        "[storage]\n"
+        f"filesystem_folder = {root / 'collections'}\n"
+        "[logging]\n"
+        "level = warning\n"
+    )
+    argv = [str(Path(sys.executable).parent / "radicale"), "--config", str(root / "config")]
+    with running("radicale", argv, port, log=root / "radicale.log"), CountingProxy(port).running() as proxy:
+        yield Radicale(root, port, proxy)
