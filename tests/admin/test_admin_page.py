@@ -51,10 +51,10 @@ def store(world: World) -> StateStore:
     return StateStore.open(f"sqlite:///{world.folder / 'state' / 'hub.db'}")
 
 
-def ask_link(world: World, chat: int, user: int) -> str:
-    """Send /connexion to the bot from ``user`` in ``chat``; the bot's answer."""
+def ask_link(world: World, chat: int, user: int, command: str = "/connexion") -> str:
+    """Send ``command`` to the bot from ``user`` in ``chat``; the bot's answer."""
     before = len(world.telegram.messages(chat))
-    world.telegram.inject_message(chat, "/connexion", user_id=user)
+    world.telegram.inject_message(chat, command, user_id=user)
     sent = wait(lambda: world.telegram.messages(chat)[before:], 15, "the bot's answer")
     return str(sent[-1].text)
 
@@ -103,6 +103,8 @@ def test_the_bot_gives_a_link_only_to_an_admin_in_private(world: World) -> None:
     assert found and "10 minutes" in answer, answer
     STATE["link"] = found.group(0)
     assert found.group(0).startswith(world.daemon.url + "/admin/login?token=")
+    english = ask_link(world, ADMIN, ADMIN, "/login")
+    assert "valid for 10 minutes and once only" in english and LINK.search(english)
     db = store(world)
     try:
         stored = str(db.get_meta("admin.links"))
