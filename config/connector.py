@@ -7,7 +7,7 @@ layer knows only this base, never a concrete connector.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 
@@ -25,6 +25,10 @@ class ConnectorConfig(BaseModel):
     """Settings shared by every connector section (``[connectors.<name>]``)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
+    #: The session fields this connector type carries, which ``owns`` may name; None: every
+    #: session field. Declared here, beside the settings, so a configuration is checked without
+    #: importing the connector (and its client library); the connector's ``fields`` is the same.
+    carries: ClassVar[tuple[str, ...] | None] = None
 
     type: str
     owns: list[str] = Field(

@@ -20,8 +20,6 @@ from collections.abc import Iterable
 from urllib.parse import quote, quote_plus, unquote, urlsplit, urlunsplit
 
 from pydantic import SecretStr
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
 
 from config.connector import SECRET_MIN_LENGTH
 from config.errors import ConfigError
@@ -76,6 +74,19 @@ def redact_url(url: object) -> str:
     return urlunsplit((parts.scheme, netloc, path, query, ""))
 
 
+#: A database URL as SQLAlchemy reads one (``dialect+driver://user:password@host:port/database``):
+#: its password runs to the last ``@`` before the host and may hold ``:`` and ``/``.
+_DATABASE_URL = re.compile(r"^[\w+]+://(?:[^:/]*(?::(?P<password>[^@]*))?@)?")
+
+
+def database_password(url: str) -> str | None:
+    """The password of a database URL, percent-decoded as SQLAlchemy gives it, or None; read
+    without SQLAlchemy, which every command would otherwise import just for this."""
+    match = _DATABASE_URL.match(url)
+    password = match["password"] if match else None
+    return unquote(password) if password else None
+
+
 def secret_values(settings: Settings) -> set[str]:
     """Every secret value in the configuration, in every encoding a request can carry it
     (:func:`encodings`); unreadable secret files are skipped here."""
@@ -97,12 +108,9 @@ def secret_values(settings: Settings) -> set[str]:
                     continue
                 if secret:
                     found.add(secret)
-    try:
-        password = make_url(settings.database_url).password
-    except ArgumentError:
-        password = None
+    password = database_password(settings.database_url)
     if password:
-        found.add(str(password))
+        found.add(password)
     return {form for value in found if len(value) >= MIN_LENGTH for form in encodings(value, usernames)}
 
 

@@ -30,8 +30,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal, TypeVar
 
-from pydantic import SecretStr
-
+from connectors.caldav_config import CalDAVConfig
 from connectors.calstore import (
     CalendarMissing,
     CalendarStore,
@@ -53,7 +52,6 @@ from sync.model import Programme, Session
 from sync.protocol import (
     Capability,
     Connector,
-    ConnectorConfig,
     Link,
     Op,
     OpResult,
@@ -111,17 +109,6 @@ MESSAGES = Catalogue({
 
 
 say = MESSAGES.say
-
-
-class CalDAVConfig(ConnectorConfig):
-    """``[connectors.<name>]`` with ``type = "caldav"``: one calendar collection."""
-
-    type: Literal["caldav"] = "caldav"
-    url: str
-    username: str | None = None
-    password: SecretStr | None = None
-    password_file: str | None = None
-    verify: bool | str = True  # or the path of a CA bundle (self-signed servers)
 
 
 # --- the connector ------------------------------------------------------------------------

@@ -5,53 +5,18 @@ admin's text posted as is (the bots' ``/annonce``)."""
 from __future__ import annotations
 
 import abc
-from collections.abc import Callable, Iterable, Sequence
-from typing import ClassVar, Literal, TypeVar
+from collections.abc import Sequence
+from typing import ClassVar, TypeVar
 
-from pydantic import Field
-from pydantic_core import PydanticCustomError
-
-from config.words import Refusal
 from connectors.chat_board import Board, Posted, SentParts, board_store
+from connectors.chat_config import CHAT_FIELDS, ChatConfig
 from connectors.chat_render import announcement_parts, say
 from sync.announce import Announcement, Format, escape
 from sync.errors import PermanentError
 from sync.model import Programme
-from sync.protocol import Capability, Connector, ConnectorConfig, ConnectorContext, Op, OpResult, RemoteRef
-
-
-class ChatConfig(ConnectorConfig):
-    """Settings every chat connector has."""
-
-    language: Literal["fr", "en"] | None = None
-    board: bool = Field(True, description="Keep a programme message per day in each chat.")
-    board_file: str | None = Field(None, description="Where the board's message ids are kept (default: state store).")
-
+from sync.protocol import Capability, Connector, ConnectorContext, Op, OpResult, RemoteRef
 
 ChatC = TypeVar("ChatC", bound=ChatConfig)
-Raw = TypeVar("Raw")
-Identity = TypeVar("Identity", int, str)
-
-
-def admin_identities(values: Iterable[Raw], identity: Callable[[Raw], Identity]) -> list[Identity]:
-    """Each configured admin as the one platform identity a sender must show to be that admin
-    (``identity`` checks and normalises one value, raising ``ValueError`` with the reason),
-    duplicates dropped. Bad values are one configuration error naming the setting and each value."""
-    found: list[Identity] = []
-    problems: list[ValueError] = []
-    for value in values:
-        try:
-            ident = identity(value)
-        except ValueError as exc:
-            problems.append(exc)
-            continue
-        if ident not in found:
-            found.append(ident)
-    if problems:
-        said = {lang: "; ".join(p.say(lang) if isinstance(p, Refusal) else str(p) for p in problems)
-                for lang in ("fr", "en")}
-        raise PydanticCustomError("admin_identity", "{en}", said)
-    return found
 
 
 class ChatConnector(Connector[ChatC], abc.ABC):
@@ -59,7 +24,7 @@ class ChatConnector(Connector[ChatC], abc.ABC):
 
     capabilities = Capability.WRITE | Capability.DELETE | Capability.ANNOUNCE
     #: What the programme message shows: only these fields make an op.
-    fields: ClassVar[tuple[str, ...]] = ("title", "start", "end", "venue", "status")
+    fields: ClassVar[tuple[str, ...]] = CHAT_FIELDS
     collection: ClassVar[str] = "board"
     fmt: Format = "text"
     limit: int = 4096

@@ -29,8 +29,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from pydantic import Field
-
 from connectors.exports import (
     FRAB_VERSION,
     PageLinks,
@@ -42,13 +40,13 @@ from connectors.exports import (
     ics_fragment,
     same_page,
 )
+from connectors.files_config import FilesConfig
 from sync.errors import PermanentError
 from sync.i18n import Catalogue
 from sync.model import Programme, Session, content_hash
 from sync.protocol import (
     Capability,
     Connector,
-    ConnectorConfig,
     ConnectorContext,
     ConnectorState,
     Op,
@@ -73,21 +71,6 @@ say = MESSAGES.say
 def utc_now() -> datetime:
     """The default clock of the sink."""
     return datetime.now(UTC)
-
-
-class FilesConfig(ConnectorConfig):
-    type: str = "files"
-    path: str = Field(description="Folder the exports are written to (created if missing).")
-    ics: str = "programme.ics"
-    json_name: str = Field("programme.json", alias="json")
-    html: str = "index.html"
-    language: str | None = Field(None, description="Language of the HTML page; default [hub] language.")
-    base_url: str | None = Field(
-        None,
-        pattern=r"^https?://[^\s/]+",
-        description="Public address of the folder (https://example.org/programme/): the page then "
-        "offers a webcal:// link to subscribe to the calendar.",
-    )
 
 
 class FragmentCache:

@@ -21,12 +21,12 @@ import base64
 import contextlib
 import json
 import logging
-import re
 from collections.abc import Sequence
 from typing import Any, Protocol
 
 from signalbot._client import SignalAPIError
 
+from connectors.signal_config import UUID
 from sync.chat import Inbox, Incoming, Outgoing, Responder, drain_inbox
 from sync.errors import ConnectorError
 
@@ -55,10 +55,6 @@ class SignalLink(Protocol):
 
 log = logging.getLogger(__name__)
 
-#: A phone number as Signal gives it: ``+``, the country code, the number (E.164, 15 digits at most).
-E164 = re.compile(r"\+[1-9][0-9]{6,14}")
-#: A Signal account's ACI, as signal-cli prints it (any case accepted; lower case is canonical).
-UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 
 
 def identities(envelope: dict[str, Any]) -> list[str]:

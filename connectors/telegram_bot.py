@@ -131,7 +131,7 @@ class TelegramFrontend:
 
         The sender is ``from.id``, the numeric user id Telegram vouches for: never a username, a
         name or the chat's id. Anonymous group admins and posts on behalf of a channel carry one
-        of Telegram's stand-in accounts there (:data:`connectors.telegram.STAND_INS`), which no
+        of Telegram's stand-in accounts there (:data:`connectors.telegram_config.STAND_INS`), which no
         configuration may name as an admin.
         """
         try:

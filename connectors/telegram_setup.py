@@ -12,7 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from connectors.telegram import STAND_INS, TelegramConnector
+from connectors.telegram import TelegramConnector
+from connectors.telegram_config import STAND_INS
 
 
 @dataclass

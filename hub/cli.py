@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import logging
 import sys
-from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
 import click
@@ -28,15 +27,23 @@ json_option = click.option("--json", "as_json", is_flag=True, help=h("opt.json")
 
 
 def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version  # a tenth of a second: only for --version
+
     try:
         return version("commons-hub")
     except PackageNotFoundError:  # run from a source tree that was not installed
         return "0+unknown"
 
 
+def _show_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    if value and not ctx.resilient_parsing:
+        click.echo(f"hub {_version()}")
+        ctx.exit()
+
+
 @click.group(cls=HubGroup, help=h("hub"), context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(_version(), "--version", "-V", prog_name="hub", help=h("click.version"),
-                      message="%(prog)s %(version)s")
+@click.option("--version", "-V", is_flag=True, expose_value=False, is_eager=True, callback=_show_version,
+              help=h("click.version"))
 @click.option("--debug", is_flag=True, help=h("opt.debug"))
 def cli(debug: bool) -> None:
     if debug:  # secrets are still masked: the redactor goes on this handler with the settings

@@ -6,19 +6,13 @@ connectors are imported when a command runs.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
-from typing import Any
-
-from rich.console import Console
-from rich.markup import escape
-from rich.progress import BarColumn, Progress, TextColumn
-from rich.table import Table
+from typing import TYPE_CHECKING, Any
 
 from config.settings import Settings
 from hub.console import EXIT_FAILED, EXIT_OK
@@ -27,14 +21,14 @@ from hub.console import fail as _fail
 from hub.console import language as _lang
 from hub.console import settings as _settings
 from hub.messages import MESSAGES, say
-from hub.outcome import closing_lines
 from hub.review import batch_json, describe_batch, event_zone, find_batch, history_json, history_line, parse_since
 from hub.review import decide as decide_batch
 from hub.runtime import build_engine, load_settings, open_store
 from sync.errors import HubError, UsageError
-from sync.protocol import RequestCounter
-from sync.report import Report
-from sync.review import HeldSummary
+from sync.state_reader import ReadState, open_reader
+
+if TYPE_CHECKING:  # the engine, the report and rich are imported by the commands that use them
+    from sync.report import Report
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +38,9 @@ def _progress(enabled: bool, lang: str) -> Iterator[Callable[[str, int, int], No
     if not enabled:
         yield lambda phase, done, total: None
         return
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TextColumn
+
     tasks: dict[str, Any] = {}
     with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
                   transient=True, console=Console(stderr=True)) as bar:
@@ -71,6 +68,8 @@ def _run_engine(
             said = decide(settings, lang)
         with _progress(not as_json and sys.stderr.isatty(), lang) as progress:
             engine = build_engine(settings, force_delete=force_delete, progress=progress, revert=revert)
+            import asyncio
+
             report = asyncio.run(engine.sync() if action == "sync" else engine.plan())
             if action == "sync":
                 store = engine.store
@@ -89,6 +88,12 @@ def _run_engine(
 
 
 def _print_report(report: Report, lang: str, planned: bool) -> None:
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.table import Table
+
+    from hub.outcome import closing_lines
+
     console = Console()
     table = Table(title=say("plan.title" if planned else "sync.title", lang))
     columns = ("connector", "merged", "created", "updated", "deleted", "unchanged", "failed", "requests")
@@ -133,9 +138,17 @@ def status_command(config_path: str | None, as_json: bool) -> int:
     try:
         settings = _settings(config_path)
         lang = _lang(settings)
-        store = open_store(settings)
+        # Looking needs no SQLAlchemy: a current SQLite state file is read with sqlite3.
+        store: ReadState = open_reader(settings.database_url) or open_store(settings)
     except HubError as exc:
         return _fail(exc, lang, as_json)
+    try:
+        return _show_status(settings, store, lang, as_json)
+    finally:
+        store.close()
+
+
+def _show_status(settings: Settings, store: ReadState, lang: str, as_json: bool) -> int:
     zone = event_zone(store)
     last = store.get_meta("last_report") or {"connectors": {}, "changes": [], "conflicts": []}
     in_doubt = store.outbox_entries(states=("in_doubt",))
@@ -147,34 +160,35 @@ def status_command(config_path: str | None, as_json: bool) -> int:
         "open_conflicts": len(store.open_conflicts()),
         "review": [batch_json(b) for b in store.held_batches()],
     }
-    from hub.poll import status_lines
+    from hub.signups import status_lines
 
     extra["facilitation"] = status_lines(settings, store, lang)
     if as_json:
         _echo(json.dumps({"connectors": last["connectors"], "changes": last["changes"],
                                "conflicts": last["conflicts"], "status": extra}, ensure_ascii=False))
         return EXIT_OK
-    console = Console()
+    # Plain lines, unwrapped and through the redactor like everything a command prints.
     when = say_when(extra["last_sync"], zone, lang) if extra["last_sync"] else say("never", lang)
-    console.print(say("status.last", lang, at=when), markup=False)
+    _echo(say("status.last", lang, at=when))
     for name, figures in last["connectors"].items():
         shown = ", ".join(f"{say('col.' + k, lang) if 'col.' + k in MESSAGES else k} {v}" for k, v in figures.items())
-        console.print(f"  {name}: {shown}", markup=False)
+        _echo(f"  {name}: {shown}")
     for name, states in extra["outbox"].items():
         listed = ", ".join(f"{say('state.' + k, lang) if 'state.' + k in MESSAGES else k} {v}"
                            for k, v in states.items())
-        console.print(say("status.outbox", lang, name=name, states=listed), markup=False)
+        _echo(say("status.outbox", lang, name=name, states=listed))
     for entry in extra["in_doubt"]:
         line = say("status.in_doubt", lang, connector=entry["connector"], target=entry["target"])
-        console.print(line, markup=False)
+        _echo(line)
     for name, reason in extra["held"].items():
-        console.print(say("status.held", lang, name=name, reason=reason), markup=False)
+        _echo(say("status.held", lang, name=name, reason=reason))
     for batch in store.held_batches():
+        from sync.review import HeldSummary
+
         sessions = HeldSummary.from_json(batch.summary).sessions
-        console.print(say("status.review", lang, batch=batch.id, connector=batch.connector, sessions=sessions),
-                      markup=False)
+        _echo(say("status.review", lang, batch=batch.id, connector=batch.connector, sessions=sessions))
     for line in extra["facilitation"]:
-        console.print(line, markup=False)
+        _echo(line)
     return EXIT_OK
 
 
@@ -305,6 +319,8 @@ def check_command(config_path: str | None) -> int:
         settings = _settings(config_path)
         lang = _lang(settings)
         # A check line quotes what a server answered, which may echo the request: masked too.
+        import asyncio
+
         return asyncio.run(run_checks(settings, lang, _echo))
     except HubError as exc:
         return _fail(exc, lang, False)
@@ -330,6 +346,8 @@ def pad_new_command(title: str, config_path: str | None, as_json: bool, connecto
     try:
         settings = _settings(config_path)
         out = _lang(settings)
+        import asyncio
+
         url = asyncio.run(new_meeting_pad(settings, title, connector=connector_name, lang=lang))
     except HubError as exc:
         return _fail(exc, out, as_json)
@@ -340,6 +358,7 @@ def pad_new_command(title: str, config_path: str | None, as_json: bool, connecto
 def bots_command(config_path: str | None) -> int:
     from bots.run import main as run_bots
     from hub.runtime import announcing_connectors, sync_once
+    from sync.protocol import RequestCounter
 
     lang = _lang()
     try:

@@ -27,7 +27,6 @@ import click
 from config.settings import ConnectorSettings, Settings
 from connectors.framadate import FramadateConfig, FramadateConnector
 from connectors.framadate.connector import Slot
-from connectors.framadate.meetings import TEXTS as MEETING_TEXTS
 from connectors.framadate.meetings import hold_meeting, over_limits, poll_texts, proposals_to_tell
 from hub.console import EXIT_OK
 from hub.console import fail as _fail
@@ -43,7 +42,7 @@ from sync.programme_reader import load_programme
 from sync.protocol import Connector, RequestCounter
 from sync.report import ConnectorReport, Runtime
 from sync.retry import RetryPolicy
-from sync.state import StateStore, WriterLock
+from sync.state import WriterLock
 
 MESSAGES = Catalogue({
     "created": {"fr": "Sondage créé : {url}", "en": "Poll created: {url}"},
@@ -386,36 +385,3 @@ def status_command(config_path: str | None, as_json: bool, connector_name: str |
         return done
 
     return _run(config_path, as_json, connector_name, work)
-
-
-def status_lines(settings: Settings, store: StateStore, lang: str) -> list[str]:
-    """What ``hub status`` adds: the sessions whose sign-ups pass their limit (split proposed)."""
-    lines = []
-    for section in settings.connectors:
-        if not isinstance(section.config, FramadateConfig):
-            continue
-        ids = store.load_connector_state(section.name, "polls").get("ids", [])
-        for poll_id in ids:
-            record = store.load_connector_state(section.name, f"poll:{poll_id}")
-            for session, count in (record.get("flags") or {}).items():
-                option: dict[str, Any] = next((o for o in record["options"] if o.get("session") == session), {})
-                lines.append(MEETING_TEXTS.say("split.status", lang, connector=section.name,
-                                               title=option.get("label", session), count=count,
-                                               limit=_limit(settings, store, session)))
-    return lines
-
-
-def _limit(settings: Settings, store: StateStore, session: str) -> str:
-    meta = store.get_meta("programme") or {}
-    rules = (meta.get("event") or {}).get("rules") or {}
-    kind = (store.load_sessions().get(session) or {}).get("kind")
-    if not rules and settings.hub.programme:
-        try:
-            programme = load_programme(settings.resolve(settings.hub.programme),
-                                       max_bytes=settings.hub.max_programme_bytes)
-        except HubError:
-            return "?"
-        rules = dict(programme.event.rules)
-        kind = programme.sessions[session].kind if session in programme.sessions else kind
-    value = rules.get("split_workshop_above" if kind == "workshop" else "split_plenary_above")
-    return str(value) if value is not None else "?"

@@ -12,20 +12,22 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta, tzinfo
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from hub.messages import say
 from sync.errors import UsageError
 from sync.i18n import say_moment
 from sync.model import EXISTENCE, Programme
-from sync.review import change_lines, field_label, shown
-from sync.state import HeldBatch, HistoryRow, StateStore
+from sync.state_reader import HeldBatch, HistoryRow, ReadState
+
+if TYPE_CHECKING:
+    from sync.state import StateStore
 
 _DURATION = re.compile(r"^\s*(\d+)\s*([mhdj])\s*$")
 
 
-def event_zone(store: StateStore) -> tzinfo:
+def event_zone(store: ReadState) -> tzinfo:
     """The event's time zone (where the sessions happen), else UTC before any programme."""
     meta = store.get_meta("programme")
     if not meta:
@@ -44,6 +46,8 @@ def describe_batch(batch: HeldBatch, lang: str, zone: tzinfo) -> list[str]:
     head = say("review.row", lang, batch=batch.id, connector=batch.connector,
                at=say_moment(batch.created_at.astimezone(zone), lang),
                state=say(f"review.state.{batch.state}", lang))
+    from sync.review import change_lines  # with the merge code: not for `hub status`
+
     return [head, *(f"    {line}" for line in change_lines(batch.summary, lang))]
 
 
@@ -85,6 +89,8 @@ def history_json(row: HistoryRow) -> dict[str, Any]:
 
 
 def history_line(row: HistoryRow, lang: str, zone: tzinfo) -> str:
+    from sync.review import field_label, shown
+
     when = say_moment(row.at.astimezone(zone), lang)
     number = say("history.sync", lang, sync=row.sync) if row.sync is not None else "   "
     if row.field == EXISTENCE:

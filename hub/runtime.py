@@ -11,20 +11,22 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from config.secrets import Redactor, secret_values
+from config.connector import ConnectorConfig
 from config.settings import ConnectorSettings, Settings
 from config.settings import load_settings as read_settings
-from connectors.http import build_client
-from connectors.programme_file import ProgrammeFileConfig
-from connectors.registry import connector_class
+from connectors.registry import connector_class, settings_class
 from hub.messages import MESSAGES
-from sync.engine import Engine, Progress
 from sync.errors import ConfigError, Problem
-from sync.protocol import Capability, Connector, ConnectorConfig, ConnectorContext, RequestCounter
-from sync.report import Report
-from sync.state import StateStore, StoredConnectorState
+from sync.model import SESSION_FIELDS
+
+if TYPE_CHECKING:  # imported where used: reading the settings needs none of them
+    from config.secrets import Redactor
+    from sync.engine import Engine, Progress
+    from sync.protocol import Connector, RequestCounter
+    from sync.report import Report
+    from sync.state import StateStore
 
 #: The name the programme file goes by in reports, links and cursors.
 PROGRAMME_SOURCE = "programme"
@@ -32,14 +34,16 @@ PROGRAMME_SOURCE = "programme"
 
 def validate_section(name: str, section: Mapping[str, Any], lang: str = "en") -> ConnectorConfig:
     """One ``[connectors.<name>]`` table checked by its type's own settings class; problems said
-    in ``lang``."""
-    cls = connector_class(str(section.get("type")), section=name, lang=lang)
-    config = cls.config_model.model_validate(section)
-    bad_owns = sorted(set(config.owns) - set(cls.fields) - {"existence"})
+    in ``lang``. Only the settings class is imported, never the connector and its library."""
+    type_name = str(section.get("type"))
+    model = settings_class(type_name, section=name, lang=lang)
+    config = model.model_validate(section)
+    carried = SESSION_FIELDS if model.carries is None else model.carries
+    bad_owns = sorted(set(config.owns) - set(carried) - {"existence"})
     if bad_owns:
         raise ConfigError(Problem(
-            MESSAGES.say("owns.not_carried", lang, fields=", ".join(bad_owns), type=cls.type,
-                         carried=", ".join(cls.fields)),
+            MESSAGES.say("owns.not_carried", lang, fields=", ".join(bad_owns), type=type_name,
+                         carried=", ".join(carried)),
             field=f"connectors.{name}.owns", lang=lang,
         ))
     return config
@@ -52,11 +56,15 @@ def load_settings(path: str | Path | None = None, environ: Mapping[str, str] | N
 
 def open_store(settings: Settings) -> StateStore:
     """The state store the configuration names (migrated to the current schema)."""
+    from sync.state import StateStore
+
     return StateStore.open(settings.database_url, lang=settings.hub.language)
 
 
 def programme_section(settings: Settings) -> ConnectorSettings | None:
     """The programme file of ``[hub] programme`` as a source section, or None."""
+    from connectors.programme_file import ProgrammeFileConfig
+
     if not settings.hub.programme:
         return None
     options: dict[str, Any] = {"path": settings.hub.programme, "review": settings.hub.programme_review,
@@ -76,6 +84,10 @@ def build_connector(
     attempts: int = 4,
 ) -> Connector[Any]:
     """One connector, ready to open: its class from the registry, its context made here."""
+    from connectors.http import build_client
+    from sync.protocol import ConnectorContext
+    from sync.state import StoredConnectorState
+
     cls = connector_class(section.config.type, section=section.name)
     state = StoredConnectorState(store, section.name) if store is not None else None
     timeout = section.config.timeout or settings.hub.timeout
@@ -105,6 +117,8 @@ def build_connectors(
 
 def announcing_connectors(settings: Settings, counter: RequestCounter) -> list[Connector[Any]]:
     """The connectors that post to chats: the bots ask each for its chat front-end."""
+    from sync.protocol import Capability
+
     return build_connectors(
         settings, counter, with_programme=False,
         only=lambda s: Capability.ANNOUNCE in connector_class(s.config.type).capabilities,
@@ -113,12 +127,16 @@ def announcing_connectors(settings: Settings, counter: RequestCounter) -> list[C
 
 def source_sections(settings: Settings) -> list[ConnectorSettings]:
     """The synced sections that read (the sources): what the daemon's probes look at."""
+    from sync.protocol import Capability
+
     return [s for s in settings.connectors
             if s.config.sync and Capability.READ in connector_class(s.config.type).capabilities]
 
 
 def redactor(settings: Settings) -> Redactor:
     """Masks every secret of the configuration (reads the secret files once)."""
+    from config.secrets import Redactor, secret_values
+
     return Redactor(secret_values(settings))
 
 
@@ -133,6 +151,9 @@ def build_engine(
 ) -> Engine:
     """An engine over every configured connector, for one run (``sync``, ``plan``; with
     ``revert``, a sync that also undoes that numbered run)."""
+    from sync.engine import Engine
+    from sync.protocol import RequestCounter
+
     store = store or open_store(settings)
     counter = RequestCounter()
     connectors = build_connectors(settings, counter, store=store, only=lambda s: s.config.sync)
@@ -154,6 +175,7 @@ async def new_meeting_pad(
 ) -> str:
     """What ``hub pad new`` does: create the pad with the configured Etherpad, return its URL."""
     from connectors.etherpad.meeting import create_meeting_pad, etherpad_section
+    from sync.protocol import RequestCounter
 
     pad = build_connector(etherpad_section(settings, connector), settings, RequestCounter())
     try:

@@ -30,13 +30,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, Literal, TypeVar
 
-import httpx
-
 from config.connector import ConnectorConfig
 from sync.errors import CapabilityError, ConnectorError, PermanentError, PreconditionFailed
 from sync.model import SESSION_FIELDS, Programme, Session, content_hash
 
 if TYPE_CHECKING:
+    import httpx
+
     from sync.announce import Announcement
     from sync.chat import ChannelPolicy, ChatFrontend, Inbox, Responder
 

@@ -9,14 +9,12 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import functools
 import os
 import re
 import sqlite3
 import time
 import zlib
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -44,11 +42,13 @@ from sync.schema import (
     sessions,
     syncs,
 )
+from sync.state_reader import MIGRATIONS, schema_head
+from sync.state_reader import HeldBatch as HeldBatch
+from sync.state_reader import HistoryRow as HistoryRow
+from sync.state_reader import OutboxEntry as OutboxEntry
 
-MIGRATIONS = Path(__file__).with_name("migrations")
 #: A schema name a store accepts (it goes into ``search_path`` and ``CREATE SCHEMA`` as is).
 SCHEMA_NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
-_REVISION = re.compile(r"^(down_revision|revision)\s*(?::[^=]*)?=\s*[\"']?(\w+)?[\"']?", re.MULTILINE)
 
 
 #: What a person reads when the state database cannot be used, in French and English.
@@ -79,23 +79,6 @@ class _NewerSchema(Exception):
     """The database is at a revision this version does not know (a newer hub wrote it)."""
 
 
-@functools.cache
-def schema_head() -> str:
-    """The newest migration's revision, read from the migration files' ``revision`` and
-    ``down_revision`` lines: knowing it needs no Alembic import (a third of a second on every
-    command), and ``tests/engine/test_state_store.py`` checks it is Alembic's own head."""
-    revisions: set[str] = set()
-    parents: set[str] = set()
-    for path in (MIGRATIONS / "versions").glob("*.py"):
-        for name, value in _REVISION.findall(path.read_text(encoding="utf-8")):
-            if value and value != "None":
-                (revisions if name == "revision" else parents).add(value)
-    heads = revisions - parents
-    if len(heads) != 1:
-        raise RuntimeError(f"the migrations have {len(heads)} heads: {sorted(heads)}")
-    return heads.pop()
-
-
 def _current_revision(connection: Connection) -> str | None:
     """The revision the database is at (None for a new one), as Alembic records it."""
     if not inspect(connection).has_table("alembic_version"):
@@ -106,51 +89,6 @@ def _current_revision(connection: Connection) -> str | None:
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
-
-
-@dataclass(frozen=True)
-class HeldBatch:
-    """A source's changes waiting for an organiser's review (``hub review``)."""
-
-    id: int
-    connector: str
-    state: str
-    reason: str
-    digest: str
-    summary: Mapping[str, Any]
-    created_at: datetime
-    updated_at: datetime
-
-
-@dataclass(frozen=True)
-class HistoryRow:
-    """One merged field change, with the run that made it (``hub history``)."""
-
-    sync: int | None
-    at: datetime
-    origin: str
-    session: str
-    field: str
-    old: Any
-    new: Any
-
-
-@dataclass(frozen=True)
-class OutboxEntry:
-    """One row of the outbox, as the apply step sees it."""
-
-    id: int
-    idem_key: str
-    connector: str
-    target: str
-    op: str
-    key: str
-    payload: Mapping[str, Any] | None
-    state: str
-    attempts: int
-    next_at: float
-    remote_ref: str | None
-    error: str | None
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

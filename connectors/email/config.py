@@ -12,11 +12,11 @@ import re
 from datetime import time
 from email.headerregistry import Address
 from email.utils import getaddresses, parseaddr
-from typing import Literal
+from typing import ClassVar, Literal
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 
-from sync.protocol import ConnectorConfig
+from config.connector import ConnectorConfig
 
 #: ``digest = "18:00"``: hours and minutes, 24-hour clock.
 DIGEST = re.compile(r"^(?:[01]\d|2[0-3]):[0-5]\d$")
@@ -36,6 +36,9 @@ def mailbox(value: str) -> str:
 
 class EmailConfig(ConnectorConfig):
     """A mailing list (Sympa, Mailman, a plain alias): announcements by SMTP submission."""
+
+    #: A list is told of changes, it carries no session field.
+    carries: ClassVar[tuple[str, ...] | None] = ()
 
     type: Literal["email"] = "email"
     host: str = Field(min_length=1, description="SMTP submission server, e.g. smtp.example.org.")

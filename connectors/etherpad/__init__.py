@@ -4,6 +4,25 @@
 format is described in ``docs/etherpad.md`` and in :mod:`connectors.etherpad.padtext`.
 """
 
-from connectors.etherpad.connector import EtherpadConfig, EtherpadConnector
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from connectors.etherpad.config import EtherpadConfig
+    from connectors.etherpad.connector import EtherpadConnector
 
 __all__ = ["EtherpadConfig", "EtherpadConnector"]
+#: Where each name lives: imported on first use, so reading the settings does not load the
+#: connector's client code.
+_WHERE = {
+    "EtherpadConfig": "connectors.etherpad.config",
+    "EtherpadConnector": "connectors.etherpad.connector",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _WHERE:
+        return getattr(importlib.import_module(_WHERE[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -13,7 +13,8 @@ from typing import Any
 from urllib.parse import quote
 
 from config.settings import ConnectorSettings, Settings
-from connectors.etherpad.connector import PAD_ID_MAX, EtherpadConfig, EtherpadConnector
+from connectors.etherpad.config import PAD_ID_MAX, EtherpadConfig
+from connectors.etherpad.connector import EtherpadConnector
 from connectors.etherpad.padtext import clean_line
 from sync.errors import ConfigError, InputError, PermanentError
 from sync.i18n import say_date

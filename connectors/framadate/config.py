@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from sync.protocol import ConnectorConfig
+from config.connector import ConnectorConfig
 
 
 class FramadateConfig(ConnectorConfig):

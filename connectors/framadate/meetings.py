@@ -56,10 +56,6 @@ TEXTS = Catalogue({
         "({rule}).\nProposal: split it into two sessions in the same slot, {first} and {second}, venues to "
         "fill in.\nNothing is changed automatically: edit the programme if you agree.",
     },
-    "split.status": {
-        "fr": "{connector} : « {title} » compte {count} inscrit·es (limite {limit}) : dédoublement proposé",
-        "en": "{connector}: “{title}” has {count} sign-ups (limit {limit}): split proposed",
-    },
 })
 say = TEXTS.say
 

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Literal, Self
+from typing import ClassVar, Literal, Self
 
 from pydantic import Field, SecretStr, model_validator
 
+from config.connector import ConnectorConfig
 from config.words import Refusal
-from sync.protocol import ConnectorConfig
 
 Auth = Literal["bearer", "basic", "jwt"]
+#: The session fields a calendar entry shows (and reads back): what ``owns`` may name.
+HUMHUB_FIELDS: tuple[str, ...] = ("title", "start", "end", "venue", "description", "status")
 
 
 class HumHubConfig(ConnectorConfig):
     """One space of a HumHub network, through the REST API module (0.11) and the calendar module."""
+
+    carries: ClassVar[tuple[str, ...] | None] = HUMHUB_FIELDS
 
     type: Literal["humhub"] = "humhub"
     url: str = Field(description="The network's address, e.g. https://reseau.example.org (the API is /api/v1/).")

@@ -38,7 +38,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from connectors.humhub.api import HumHubAPI
-from connectors.humhub.config import HumHubConfig
+from connectors.humhub.config import HUMHUB_FIELDS, HumHubConfig
 from connectors.humhub.entries import (
     Stored,
     entry_body,
@@ -101,7 +101,7 @@ class HumHubConnector(Connector[HumHubConfig]):
     config_model = HumHubConfig
     #: What an entry shows of a session (and reads back); hosts, links, track, format, kind and
     #: capacity have no field of their own in the calendar module.
-    fields: ClassVar[tuple[str, ...]] = ("title", "start", "end", "venue", "description", "status")
+    fields: ClassVar[tuple[str, ...]] = HUMHUB_FIELDS
 
     def __init__(self, name: str, config: HumHubConfig, ctx: ConnectorContext) -> None:
         super().__init__(name, config, ctx)

@@ -7,6 +7,25 @@ into a folder of the account over WebDAV, in place, so share links keep working.
 Talk (chat announcements) lives in :mod:`connectors.nextcloud.talk`.
 """
 
-from connectors.nextcloud.connector import NextcloudConfig, NextcloudConnector
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from connectors.nextcloud.config import NextcloudConfig
+    from connectors.nextcloud.connector import NextcloudConnector
 
 __all__ = ["NextcloudConfig", "NextcloudConnector"]
+#: Where each name lives: imported on first use, so reading the settings does not load the
+#: connector's client code.
+_WHERE = {
+    "NextcloudConfig": "connectors.nextcloud.config",
+    "NextcloudConnector": "connectors.nextcloud.connector",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _WHERE:
+        return getattr(importlib.import_module(_WHERE[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

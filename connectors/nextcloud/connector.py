@@ -22,22 +22,22 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar
 from urllib.parse import quote
 
 import httpx
-from pydantic import Field, SecretStr, field_validator
 
 from connectors.caldav import CalendarConnector
 from connectors.calstore import CalendarMissing
-from connectors.chat_base import admin_identities
 from connectors.chat_board import board_store
-from connectors.files import FilesConfig, FilesConnector
+from connectors.files import FilesConnector
+from connectors.files_config import FilesConfig
 from connectors.http import build_client
 from connectors.nextcloud import ocs
+from connectors.nextcloud.config import NextcloudConfig
 from connectors.nextcloud.folder import SharedFolder
 from connectors.nextcloud.talk import TalkChannel, TalkClient, reference_id
-from connectors.nextcloud.talk_bot import TalkFrontend, talk_admin
+from connectors.nextcloud.talk_bot import TalkFrontend
 from connectors.vevent import ReadEvent
 from sync.announce import Announcement, escape
 from sync.chat import ChannelPolicy, Inbox, Responder
@@ -51,7 +51,7 @@ from sync.errors import (
 )
 from sync.i18n import Catalogue
 from sync.model import Programme, Session
-from sync.protocol import Capability, ConnectorConfig, Op, OpResult, RemoteRef
+from sync.protocol import Capability, Op, OpResult, RemoteRef
 
 MESSAGES = Catalogue({
     "account": {
@@ -104,39 +104,6 @@ def _without_exported(fields: Mapping[str, Any]) -> dict[str, Any]:
 
 
 say = MESSAGES.say
-
-
-class NextcloudConfig(ConnectorConfig):
-    """``[connectors.<name>]`` with ``type = "nextcloud"``."""
-
-    type: Literal["nextcloud"] = "nextcloud"
-    url: str = Field(description="Base URL of the Nextcloud server, e.g. https://nuage.example.org")
-    username: str
-    app_password: SecretStr | None = None
-    app_password_file: str | None = None
-    calendar: str = Field(description="URL segment of the calendar (not its display name).")
-    folder: str | None = Field(
-        None, description="Folder of the account the exports are published into."
-    )
-    talk_room: str | None = Field(None, description="Talk room token for announcements.")
-    talk_admins: list[str] = Field(
-        default_factory=list,
-        description="Nextcloud accounts allowed admin commands in the Talk room: users/<user id> "
-        "(a bare user id means the same). Guests, bridged and federated users never are.",
-    )
-    staging: str | None = Field(None, description="Local folder where the exports are rendered.")
-    verify: bool | str = True
-    talk_bot_secret: SecretStr | None = Field(
-        None, description="Secret of the Talk webhook bot installed with 'occ talk:bot:install' (40 to 128 "
-        "characters): Talk then pushes the room's messages to the daemon's POST /webhooks/talk, signed with it, "
-        "instead of being long-polled.",
-    )
-    talk_bot_secret_file: str | None = None
-
-    @field_validator("talk_admins")
-    @classmethod
-    def _talk_admins(cls, values: list[str]) -> list[str]:
-        return admin_identities(values, talk_admin)
 
 
 class NextcloudConnector(CalendarConnector):

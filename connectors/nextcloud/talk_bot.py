@@ -28,16 +28,14 @@ from typing import Any
 
 import httpx
 
-from config.words import Refusal
 from connectors.http import describe_transport_error, request_error, request_language
+from connectors.nextcloud.config import USERS, talk_admin
 from connectors.nextcloud.talk import CHAT, HEADERS, TalkClient, reference_id
 from sync.chat import ChannelPolicy, Inbox, Incoming, Outgoing, Responder, drain_inbox
 from sync.errors import AuthError, ConnectorError, TransientError
 
 log = logging.getLogger(__name__)
 
-#: The actor type of the server's own accounts: the only actors an admin can be.
-USERS = "users"
 
 
 def actor(message: dict[str, Any]) -> str:
@@ -46,25 +44,6 @@ def actor(message: dict[str, Any]) -> str:
     return f"{kind}/{ident}" if kind and ident else ""
 
 
-def talk_admin(value: str) -> str:
-    """A configured Talk admin as the sender it must match: ``users/<id>``.
-
-    A bare ``<id>`` means ``users/<id>`` (Nextcloud user ids never contain ``/``); any other
-    actor type (``guests/…``, ``bridged/…``, ``federated_users/…``...) is refused, since anyone
-    can take such an id.
-    """
-    text = value.strip()
-    kind, _, ident = text.rpartition("/") if "/" in text else (USERS, "", text)
-    if kind != USERS or not ident:
-        raise Refusal(
-            f"{value!r} ne peut pas être admin : seul un compte du serveur Nextcloud le peut, donné sous "
-            "la forme users/<identifiant> ou par son seul identifiant (un invité, un utilisateur relayé ou "
-            "fédéré ou un bot peut porter n'importe quel identifiant)",
-            f"{value!r} cannot be an admin: only an account of the Nextcloud server can, given as "
-            "users/<user id> or its bare user id (a guest, a bridged or federated user or a bot can "
-            "have any id)",
-        )
-    return f"{USERS}/{ident}"
 
 
 def _key(room: str, message_id: int) -> str:

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import ClassVar, Literal
 
 from pydantic import Field, SecretStr
 
-from sync.protocol import ConnectorConfig
+from config.connector import ConnectorConfig
 
 SLUG = r"^[a-z0-9][a-z0-9-]*$"
+#: What the page shows of a session (and reads back); track, format, kind and capacity are not
+#: on the page. What ``owns`` may name.
+WORDPRESS_FIELDS: tuple[str, ...] = ("title", "start", "end", "venue", "hosts", "description", "status", "links")
 
 
 class WordPressConfig(ConnectorConfig):
     """One WordPress site: the programme page and, optionally, news posts for changes."""
+
+    carries: ClassVar[tuple[str, ...] | None] = WORDPRESS_FIELDS
 
     type: Literal["wordpress"] = "wordpress"
     url: str = Field(description="Site address, e.g. https://assemblee.example.org")

@@ -24,7 +24,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
 from connectors.wordpress.api import Page, SiteAPI
-from connectors.wordpress.config import WordPressConfig
+from connectors.wordpress.config import WORDPRESS_FIELDS, WordPressConfig
 from connectors.wordpress.messages import say
 from connectors.wordpress.parse import parse_page
 from connectors.wordpress.render import (
@@ -74,18 +74,7 @@ class WordPressConnector(Connector[WordPressConfig]):
         | Capability.ANNOUNCE
     )
     config_model = WordPressConfig
-    #: What the page shows of a session (and reads back); track, format, kind and capacity
-    #: are not on the page.
-    fields: ClassVar[tuple[str, ...]] = (
-        "title",
-        "start",
-        "end",
-        "venue",
-        "hosts",
-        "description",
-        "status",
-        "links",
-    )
+    fields: ClassVar[tuple[str, ...]] = WORDPRESS_FIELDS
 
     def __init__(self, name: str, config: WordPressConfig, ctx: ConnectorContext) -> None:
         super().__init__(name, config, ctx)

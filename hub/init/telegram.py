@@ -8,7 +8,7 @@ import asyncio
 import time
 from typing import Any
 
-from connectors.telegram import PUBLIC_API
+from connectors.telegram_config import PUBLIC_API
 from connectors.telegram_setup import FoundChat, chats_that_wrote
 from hub.init.prompt import Invalid
 from hub.init.section import Section, opened

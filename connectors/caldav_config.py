@@ -1,0 +1,25 @@
+"""``[connectors.<name>]`` with ``type = "caldav"``: one calendar collection.
+
+Pydantic only: checking a configuration does not import the connector's code
+(:mod:`connectors.caldav` is imported when the connector is built).
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import SecretStr
+
+from config.connector import ConnectorConfig
+
+
+class CalDAVConfig(ConnectorConfig):
+    """``[connectors.<name>]`` with ``type = "caldav"``: one calendar collection."""
+
+    type: Literal["caldav"] = "caldav"
+    url: str
+    username: str | None = None
+    password: SecretStr | None = None
+    password_file: str | None = None
+    verify: bool | str = True  # or the path of a CA bundle (self-signed servers)
+
