@@ -20,7 +20,8 @@ SIGTERM stops taking work, gives the sync in flight ``[daemon] stop_timeout`` se
 abandons it after that (what was sent but not recorded is settled by the outbox at the next
 start: re-applied when harmless, flagged ``in_doubt`` for a chat message), and exits 0. SIGHUP
 reads the configuration again: a valid one replaces the old (the bots restart on it), a bad one
-is refused and the old one kept.
+is refused and the old one kept; a changed ``[daemon] listen`` is said in the log and waits for a
+restart (the socket stays where it is).
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ from typing import Any, Protocol
 from config.connector import SECRET_MIN_LENGTH
 from config.secrets import Redactor, encodings, install, secret_values
 from config.settings import ConnectorSettings, Settings
+from connectors.http import forget_ssl_contexts
 from hub.logs import speak
 from hub.runtime import announcing_connectors, build_connectors, load_settings, open_store, source_sections
 from sync.engine import Engine, writer_lock_path
@@ -71,6 +73,8 @@ LOG_TEXTS = log_texts({
     "the sync in flight was abandoned; the next start settles it from the outbox":
         "la synchronisation en cours est abandonnée ; le prochain démarrage la termine depuis la file d'envoi",
     "configuration read again": "configuration relue",
+    "[daemon] listen changed to %s: the daemon keeps listening on %s until it restarts":
+        "[daemon] listen changé en %s : le démon reste à l'écoute sur %s jusqu'à son redémarrage",
     "new configuration refused, the old one is kept: %s": "nouvelle configuration refusée, l'ancienne est gardée : %s",
     "daemon stopped": "démon arrêté",
     "the bots stopped on an error: %s": "les bots se sont arrêtés sur une erreur : %s",
@@ -262,7 +266,8 @@ class Daemon:
         self._next_probe: dict[str, float] = {}
         self._probe_failing: set[str] = set()
         self._file_stamp: tuple[int, int] | None = self._programme_stamp()
-        self._next_retry: float | None = None
+        #: When the outbox's retry or the quiet period's announcements want a sync, and which.
+        self._next_retry: tuple[float, str] | None = None
         self._bots_stop = asyncio.Event()
         self._bots: asyncio.Task[None] | None = None
         #: Chat front-ends that take webhooks, by their path under /webhooks/.
@@ -342,8 +347,14 @@ class Daemon:
         except HubError as exc:
             log.warning("new configuration refused, the old one is kept: %s", exc)
             return
+        if address != self.address:
+            # The socket stays: rebinding would drop webhooks in flight and could fail (a port
+            # in use) after the old one was let go; the container's healthcheck and port mapping
+            # name the old address anyway. Said, and the rest of the configuration applies.
+            log.warning("[daemon] listen changed to %s: the daemon keeps listening on %s until it restarts",
+                        f"{address[0]}:{address[1]}", f"{self.address[0]}:{self.address[1]}")
         self.settings, self.token = settings, token
-        del address  # checked only: the listening socket stays until a restart
+        forget_ssl_contexts()  # a CA bundle replaced on disk is read again
         install(daemon_redactor(settings))
         speak(settings.hub.language)
         self._next_probe.clear()
@@ -359,8 +370,8 @@ class Daemon:
                 await asyncio.wait_for(self._wake.wait(), timeout)
             if self.stopping.is_set():
                 break
-            if not self._wake.is_set():
-                self._reasons.append("retry")
+            if not self._wake.is_set() and self._next_retry is not None:
+                self._reasons.append(self._next_retry[1])
             self._wake.clear()
             reasons, self._reasons = sorted(set(self._reasons)), []
             waiters, self._waiters = self._waiters, []
@@ -378,7 +389,7 @@ class Daemon:
         """Seconds until the outbox or the quiet period wants a sync (None: nothing waits)."""
         if self._next_retry is None:
             return None
-        return max(0.0, self._next_retry - self.clock())
+        return max(0.0, self._next_retry[0] - self.clock())
 
     async def _sync(self, reason: str, revert: int | None = None) -> Report | None:
         """One whole sync, after the writer lock is seen free (waiting without blocking the loop)."""
@@ -453,17 +464,18 @@ class Daemon:
     def _schedule_retry(self, *, failed: bool) -> None:
         """When the outbox's next retry or the quiet period's next announcement falls due."""
         now_wall, now = time.time(), self.clock()
-        moments: list[float] = []
+        moments: list[tuple[float, str]] = []
         pending = self.store.outbox_entries(states=("pending",))
         if pending:
             # next_at is wall-clock time; a retry comes no sooner than one probe interval, so a
             # server that keeps failing is not hammered when retry_delay is 0.
             due = min(e.next_at for e in pending)
-            moments.append(now + max(due - now_wall, self.settings.daemon.probe_interval if failed else 0.0))
+            moments.append((now + max(due - now_wall, self.settings.daemon.probe_interval if failed else 0.0),
+                            "outbox retry"))
         waiting = self.store.get_meta(WAITING) or {}
         if waiting:
             due = min(float(v) for v in waiting.values()) + self.settings.hub.announce_delay
-            moments.append(now + max(0.0, due - now_wall) + 0.05)
+            moments.append((now + max(0.0, due - now_wall) + 0.05, "announcements due"))
         self._next_retry = min(moments) if moments else None
 
     # probes ---------------------------------------------------------------------------------
