@@ -15,6 +15,7 @@ import hashlib
 import hmac
 import json
 import secrets
+import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
@@ -203,3 +204,67 @@ async def test_talk_webhook_refuses_a_bad_signature_and_answers_a_signed_message
     assert await frontend.receive(*joined) == 200
     assert await frontend.receive(*signed({"no": "type"})) == 400
     assert len(answers(talk)) == 1
+
+
+def test_the_daemons_talk_route_refuses_a_bad_signature_and_answers_a_signed_message(
+    tmp_path: Path, talk: FakeTalk,
+) -> None:
+    """The same signature check, through the daemon's ``POST /webhooks/talk``: a Nextcloud section
+    that only chats (``sync = false``) with ``talk_bot_secret_file``."""
+    (tmp_path / "secrets").mkdir()
+    (tmp_path / "secrets" / "nuage").write_text(talk.password + "\n")
+    (tmp_path / "secrets" / "talk-bot").write_text(TALK_SECRET + "\n")
+    port = free_port()
+    config = write_config(tmp_path, f"""
+[daemon]
+listen = "127.0.0.1:{port}"
+probe_interval = 0.5
+file_interval = 0.2
+stop_timeout = 2
+
+[connectors.exports]
+type = "files"
+path = "public"
+
+[connectors.nuage]
+type = "nextcloud"
+sync = false
+url = "{talk.url}"
+username = "{talk.user}"
+app_password_file = "secrets/nuage"
+calendar = "assemblee"
+talk_room = "{ROOM}"
+talk_bot_secret_file = "secrets/talk-bot"
+""")
+    daemon = DaemonProcess(config, port).start()
+    try:
+        http = daemon.http
+        joined = signed({"type": "Join", "actor": {"type": "Application", "id": "bots/bot-1", "name": "hub"},
+                         "object": {"type": "Collection", "id": ROOM, "name": "Assemblée"}})
+        daemon.wait_for(lambda: http.post("/webhooks/talk", content=joined[1], headers=joined[0]).status_code == 200,
+                        20, "the Talk front-end taking webhooks")
+        question = talk.inject_message(ROOM, "/ou culture juridique", actor="bob")
+        headers, body = signed(created(int(question["id"]), "/ou culture juridique"))
+        forged = signed(created(int(question["id"]), "/ou culture juridique"), "another-secret-" * 3)[0]
+        assert http.post("/webhooks/talk", content=body, headers=forged).status_code == 403
+        assert http.post("/webhooks/talk", content=body.replace(b"culture", b"cultura"),
+                         headers=headers).status_code == 403
+        no_random = {k: v for k, v in headers.items() if k != "x-nextcloud-talk-random"}
+        assert http.post("/webhooks/talk", content=body, headers=no_random).status_code == 403
+        assert answers(talk) == []
+
+        assert http.post("/webhooks/talk", content=body, headers=headers).status_code == 200
+        daemon.wait_for(lambda: answers(talk), 10, "the bot's answer in the room")
+        assert len(answers(talk)) == 1 and "Les 8 Pillards" in answers(talk)[0]
+        assert http.post("/webhooks/talk", content=body, headers=headers).status_code == 200  # pushed again
+        time.sleep(0.5)
+        assert len(answers(talk)) == 1, "answered once"
+
+        values = metric_values(daemon)
+        assert values[("hub_webhooks_total", (("kind", "talk"), ("status", "403")))] == 3
+        assert values[("hub_bot_questions_total", (("channel", "nuage"),))] == 1
+        assert TALK_SECRET not in daemon.log_text()
+        code, took = daemon.stop()
+        assert code == 0 and took < 10
+    finally:
+        daemon.close()
