@@ -1,22 +1,25 @@
 """How one run is measured: a child process's wall time, CPU (user + system) and peak resident
-memory from ``wait4`` (that child only), and the HTTP requests and bytes it exchanged, counted
-at a loopback proxy in front of the server."""
+memory from ``wait4`` (that child only, started through :mod:`bench.launch`), and the HTTP
+requests and bytes it exchanged, counted at a loopback proxy in front of the server."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import os
 import socket
 import statistics
 import subprocess
+import sys
 import tempfile
 import threading
-import time
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
+
+LAUNCH = Path(__file__).with_name("launch.py")
 
 
 @dataclass
@@ -46,24 +49,22 @@ def run(argv: Sequence[str], *, cwd: Path | None = None, env: Mapping[str, str] 
     """Run ``argv`` once; its figures (requests and bytes through ``proxy`` when given)."""
     if proxy is not None:
         proxy.reset()
-    with tempfile.TemporaryFile("w+") as log:
-        started = time.perf_counter()
-        proc = subprocess.Popen(list(argv), cwd=cwd, env={**os.environ, **(env or {})}, text=True,
+    with tempfile.TemporaryFile("w+") as log, tempfile.TemporaryDirectory() as scratch:
+        figures = Path(scratch) / "figures.json"
+        proc = subprocess.Popen([sys.executable, "-S", str(LAUNCH), str(figures), *map(str, argv)], cwd=cwd,
+                                env={**os.environ, **(env or {})}, text=True,
                                 stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
                                 stdout=log, stderr=subprocess.STDOUT)
         if stdin is not None and proc.stdin is not None:
             proc.stdin.write(stdin)
             proc.stdin.close()
-        # wait4 reaps this child and gives its own usage (not that of every child so far).
-        _, status, usage = os.wait4(proc.pid, 0)
-        wall = time.perf_counter() - started
-        proc.returncode = code = os.waitstatus_to_exitcode(status)
+        code = proc.wait()
         log.seek(0)
         out = log.read()
-    if code not in ok:
-        raise Failed(f"{' '.join(map(str, argv))} exited {code}:\n{out[-3000:]}")
-    sample = Sample(round(wall, 4), round(usage.ru_utime + usage.ru_stime, 4), round(usage.ru_maxrss / 1024, 1),
-                    output=out)
+        if code not in ok:
+            raise Failed(f"{' '.join(map(str, argv))} exited {code}:\n{out[-3000:]}")
+        found = json.loads(figures.read_text(encoding="utf-8"))
+    sample = Sample(round(found["wall"], 4), round(found["cpu"], 4), round(found["maxrss_kib"] / 1024, 1), output=out)
     if proxy is not None:
         sample.requests, sample.bytes_up, sample.bytes_down = proxy.requests, proxy.bytes_up, proxy.bytes_down
     return sample

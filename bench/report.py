@@ -173,8 +173,10 @@ def markdown(results: Results) -> str:
         "process), peak resident memory in MiB, requests and bytes counted at a loopback proxy in front of "
         "the server. Seconds drift with the machine's load; ratios hold better.",
         "",
+        f"Code: `{machine.get('revision', 'unknown')}` (\"-dirty\": with changes not yet committed). "
         f"Machine: {machine['cores']} cores, load average {machine['load_before']} before and "
-        f"{machine['load_after']} after; {machine['platform']}; Python {machine['python']}. Versions: "
+        f"{machine['load_after']} after; {machine['platform']}; Python {machine['python']}; Radicale's storage on "
+        f"{machine.get('radicale_storage', 'disk')}. Versions: "
         + ", ".join(f"{name} {version}" for name, version in machine["versions"].items()) + ".",
         "",
         "## Targets (issue 20)",
@@ -241,3 +243,47 @@ def _case_table(case: dict[str, Any]) -> list[str]:
             f"| {_size(h['bytes_up'])} / {_size(h['bytes_down'])} "
             f"| {_size(v and v['bytes_up'])} / {_size(v and v['bytes_down'])} |")
     return lines
+
+
+def headline(results: Results) -> str:
+    """The README's table: the headline ratios, quoted from a run's results."""
+    rows = ["| case | hub: wall / CPU / peak MiB | other tool: wall / CPU / peak MiB | hub / other (wall, CPU) |",
+            "|---|---|---|---|"]
+
+    def row(label: str, hub: dict[str, Any] | None, other: dict[str, Any] | None) -> None:
+        if hub is None:
+            return
+        theirs = f"{other['wall']:.2f} s / {other['cpu']:.2f} s / {other['rss_mib']:.0f}" if other else "—"
+        rows.append(f"| {label} | {hub['wall']:.2f} s / {hub['cpu']:.2f} s / {hub['rss_mib']:.0f} | {theirs} | "
+                    f"{_ratio(hub['wall'], other and other['wall'])}, {_ratio(hub['cpu'], other and other['cpu'])} |")
+
+    sessions = max((c["sessions"] for c in results.get("sync", []) if c["sink"] == "radicale"), default=0)
+    seeded = bool((_case(results, "radicale", sessions) or {}).get("seeded"))
+    for phase, label in PHASE_LABELS.items():
+        if phase == "first" and seeded:
+            label = "first sync, the calendar already holding the events"
+        row(f"{sessions:,} sessions, {label} (vdirsyncer)", _phase(results, "radicale", sessions, phase, "hub"),
+            _phase(results, "radicale", sessions, phase, "vdirsyncer"))
+    case = _case(results, "radicale", 1_000)
+    if case is not None and not case.get("seeded"):
+        row("1,000 sessions, first sync into an empty calendar (vdirsyncer)",
+            _phase(results, "radicale", 1_000, "first", "hub"),
+            _phase(results, "radicale", 1_000, "first", "vdirsyncer"))
+    if "chats" in results:
+        row("one announcement to 20 Telegram chats (Apprise)", results["chats"]["hub"]["median"],
+            results["chats"].get("apprise", {}).get("median"))
+    for name, found in results.get("startup", {}).items():
+        row(f"`{name}`, {results['startup_sessions']:,} sessions", found["median"], None)
+    return "\n".join(rows) + "\n"
+
+
+PHASE_LABELS = {"first": "first sync", "no-op": "no-op", "1 change": "one change", "100 changes": "100 changes"}
+
+
+if __name__ == "__main__":
+    import json
+    import sys
+    from pathlib import Path
+
+    source = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).with_name("results.json")
+    print(headline(json.loads(source.read_text(encoding="utf-8"))), end="")
