@@ -13,10 +13,14 @@ import signal
 import time
 from pathlib import Path
 
+import httpx
+import pytest
+
 from tests.caldav.conftest import CalDAVServer
 from tests.daemon.conftest import CHAT, DaemonProcess
 from tests.daemon.test_daemon import calendar_has, ics_event, metric_values, pad_text
 from tests.etherpad.conftest import EtherpadServer
+from tests.fakes.loopback import free_port
 from tests.fakes.telegram import FakeTelegram
 from tests.helpers import edit_programme
 
@@ -41,6 +45,30 @@ def test_sighup_keeps_the_old_configuration_when_the_new_one_is_bad(
     daemon.wait_for(lambda: "configuration relue" in daemon.messages(), 10, "the reload")
     daemon.wait_for(lambda: daemon.syncs() > before, 30, "a sync on the new configuration")
     daemon.config.write_text(good, encoding="utf-8")
+
+
+def test_sighup_with_a_new_listen_address_says_it_keeps_the_old_one_until_a_restart(
+    world: tuple[DaemonProcess, dict[str, str]],
+) -> None:
+    daemon, _ = world
+    good = daemon.config.read_text(encoding="utf-8")
+    old, new = f"127.0.0.1:{daemon.port}", f"127.0.0.1:{free_port()}"
+    daemon.config.write_text(good.replace(f'listen = "{old}"', f'listen = "{new}"'), encoding="utf-8")
+    reloads = daemon.messages().count("configuration relue")
+    try:
+        daemon.signal(signal.SIGHUP)
+        daemon.wait_for(lambda: daemon.messages().count("configuration relue") > reloads, 10, "the reload")
+        said = [e for e in daemon.logs() if e["message"].startswith("[daemon] listen")]
+        assert said and said[-1]["level"] == "ATTENTION"  # WARNING, in the configuration's language
+        assert said[-1]["message"] == (f"[daemon] listen changé en {new} : le démon reste à l'écoute sur {old} "
+                                       "jusqu'à son redémarrage")
+        assert daemon.http.get("/healthz").status_code == 200
+        with pytest.raises(httpx.ConnectError):
+            httpx.get(f"http://{new}/healthz", timeout=2)
+    finally:
+        daemon.config.write_text(good, encoding="utf-8")
+    daemon.signal(signal.SIGHUP)
+    daemon.wait_for(lambda: daemon.messages().count("configuration relue") > reloads + 1, 10, "the reload back")
 
 
 def test_sigterm_during_a_sync_loses_nothing_and_the_next_start_finishes_the_work(
