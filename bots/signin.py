@@ -6,8 +6,9 @@ state store (so the daemon's page accepts a link the bots of another process gav
 who asked and until when it is valid (10 minutes). The page redeems it once: a used, expired or
 unknown token is refused, and nobody can rebuild a token from the store.
 
-The daemon is the only process that redeems links, one at a time in its loop, so a token cannot
-be redeemed twice by two requests racing each other.
+The list of links is read and written back under a row lock (``get_meta(for_update=True)``):
+a link given out by one process while another redeems one cannot bring the used link back, and
+two requests racing to redeem one link find it once.
 """
 
 from __future__ import annotations
@@ -47,7 +48,7 @@ class SignInLinks:
         token = secrets.token_urlsafe(32)
         now = self.clock()
         with self.store.transaction() as conn:
-            links = self._live(self.store.get_meta(LINKS, {}, conn=conn), now)
+            links = self._live(self.store.get_meta(LINKS, {}, conn=conn, for_update=True), now)
             links[token_hash(token)] = {"who": who, "expires": now + self.lifetime}
             self.store.set_meta(conn, LINKS, links)
         return f"{self.base_url.rstrip('/')}/login?token={token}"
@@ -58,7 +59,7 @@ class SignInLinks:
             return None
         now = self.clock()
         with self.store.transaction() as conn:
-            stored = self.store.get_meta(LINKS, {}, conn=conn)
+            stored = self.store.get_meta(LINKS, {}, conn=conn, for_update=True)
             links = self._live(stored, now)
             entry = links.pop(token_hash(token), None)
             if entry is not None or len(links) != len(stored):

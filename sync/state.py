@@ -229,9 +229,21 @@ class StateStore:
             yield connection
 
     # meta ------------------------------------------------------------------------------------
-    def get_meta(self, key: str, default: Any = None, conn: Connection | None = None) -> Any:
+    def get_meta(self, key: str, default: Any = None, conn: Connection | None = None, *,
+                 for_update: bool = False) -> Any:
+        """A meta value. ``for_update`` (inside a transaction about to write it back) makes two
+        processes' read-modify-write of one key wait for each other instead of losing an update:
+        the row is locked on PostgreSQL; on SQLite the transaction takes the database's write
+        lock before reading (Python's sqlite3 would otherwise read outside any transaction and
+        begin one only at the write)."""
+        query = select(meta.c.value).where(meta.c.key == key)
+        if for_update:
+            query = query.with_for_update()
         with self._conn(conn) as c:
-            row = c.execute(select(meta.c.value).where(meta.c.key == key)).first()
+            raw = c.connection.dbapi_connection if for_update and c.dialect.name == "sqlite" else None
+            if raw is not None and not getattr(raw, "in_transaction", True):
+                c.exec_driver_sql("BEGIN IMMEDIATE")
+            row = c.execute(query).first()
         return default if row is None else row[0]
 
     def set_meta(self, conn: Connection, key: str, value: Any) -> None:
