@@ -203,6 +203,28 @@ def daemon_redactor(settings: Settings) -> Redactor:
     return Redactor(found)
 
 
+def open_current_store(settings: Settings) -> StateStore:
+    """The state store, its schema first brought up to date by a forked child.
+
+    An upgrade imports Alembic and Mako (about 8 MiB that stay resident once imported); a
+    one-off command does not care, but the daemon runs for weeks and would carry them from its
+    first start on a new database, or after an upgrade, until its next restart. The child pays
+    for them and exits; here the schema is found current and Alembic is never imported. If the
+    child could not migrate, opening here tries again and says why.
+    """
+    import multiprocessing
+
+    child = multiprocessing.get_context("fork").Process(target=_migrate, args=(settings,), daemon=True)
+    child.start()
+    child.join()
+    return open_store(settings)
+
+
+def _migrate(settings: Settings) -> None:
+    with contextlib.suppress(Exception):  # said by the parent, which opens the store again
+        open_store(settings).close()
+
+
 # --- metrics -----------------------------------------------------------------------------------
 
 
@@ -249,7 +271,7 @@ class Daemon:
         self.config_path = config_path
         self.listen = listen
         self.clock = clock
-        self.store: StateStore = open_store(settings)
+        self.store: StateStore = open_current_store(settings)
         self.token = trigger_token(settings)
         self.address = listen_address(settings, listen)
         self.metrics: Recorder = _NoMetrics()
