@@ -27,8 +27,9 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
+from functools import partial
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -105,7 +106,8 @@ def parse(argv: Sequence[str] | None) -> argparse.Namespace:
 
 def main(argv: Sequence[str] | None = None) -> int:
     from bench.chats import chats
-    from bench.servers import radicale
+    from bench.measure import Failed
+    from bench.servers import Radicale, radicale
     from bench.startup import startup
     from bench.sync_cases import files_case, radicale_case
 
@@ -123,34 +125,58 @@ def main(argv: Sequence[str] | None = None) -> int:
     shm = Path("/dev/shm")
     server_root = Path(tempfile.mkdtemp(prefix="hub-bench-radicale-", dir=shm if shm.is_dir() else None))
     results["machine"]["radicale_storage"] = "tmpfs" if shm.is_dir() else "disk"
-    try:
-        if "sync" in args.only:
-            for sessions in args.sizes:
-                results["sync"].append(files_case(work, sessions, args.runs, _say).summary())
-            with radicale(server_root / "radicale") as server:
-                for sessions in args.sizes:
-                    seeded = sessions > args.seed_above
-                    # A first sync of 1,000 events or more is minutes of the server's time, the
-                    # same for both tools run after run: one run each (the table says so).
-                    first_runs = 1 if sessions >= 1_000 else None
-                    case = radicale_case(work, server, sessions, args.runs, not args.no_vdirsyncer, _say,
-                                         seeded=seeded, first_runs=first_runs).summary()
-                    case["seeded"] = seeded
-                    results["sync"].append(case)
-        if "startup" in args.only:
-            largest = max(args.sizes)
-            config = work / f"files-{largest}" / "hub.toml"
-            if not config.exists():
-                from bench.sync_cases import FILES_CONFIG, HubSetup
+    failed: list[str] = []
 
-                HubSetup(config.parent, largest, FILES_CONFIG).sync()
-            results["startup_sessions"] = largest
-            results["startup"] = startup(config, max(3, args.runs * 2 - 1), _say)
-        if "chats" in args.only:
-            results["chats"] = chats(work, max(3, args.runs), not args.no_apprise, _say)
-        if "bots" in args.only:
-            results["bots"] = bots(10_000)
-            _say(f"bots: p99 {results['bots']['p99_ms']} ms")
+    def attempt(part: str, step: Callable[[], None]) -> None:
+        """One part; a command that fails is reported in the results and the others still run."""
+        try:
+            step()
+        except Failed as exc:
+            failed.append(part)
+            results["notes"].append(f"{part}: not measured, a command failed: {str(exc).splitlines()[0]}")
+            _say(f"{part} failed:\n{exc}")
+
+    def sync() -> None:
+        for sessions in args.sizes:
+            attempt(f"files sink, {sessions:,} sessions", partial(files_part, sessions))
+        with radicale(server_root / "radicale") as server:
+            for sessions in args.sizes:
+                attempt(f"Radicale, {sessions:,} sessions", partial(radicale_part, server, sessions))
+
+    def files_part(sessions: int) -> None:
+        results["sync"].append(files_case(work, sessions, args.runs, _say).summary())
+
+    def radicale_part(server: Radicale, sessions: int) -> None:
+        seeded = sessions > args.seed_above
+        # A first sync of 1,000 events or more is minutes of the server's time, the same for
+        # both tools run after run: one run each (the table says so).
+        first_runs = 1 if sessions >= 1_000 else None
+        case = radicale_case(work, server, sessions, args.runs, not args.no_vdirsyncer, _say,
+                             seeded=seeded, first_runs=first_runs).summary()
+        case["seeded"] = seeded
+        results["sync"].append(case)
+
+    def start() -> None:
+        largest = max(args.sizes)
+        config = work / f"files-{largest}" / "hub.toml"
+        if not config.exists():
+            from bench.sync_cases import FILES_CONFIG, HubSetup
+
+            HubSetup(config.parent, largest, FILES_CONFIG).sync()
+        results["startup_sessions"] = largest
+        results["startup"] = startup(config, max(3, args.runs * 2 - 1), _say)
+
+    def chat() -> None:
+        results["chats"] = chats(work, max(3, args.runs), not args.no_apprise, _say)
+
+    def answer() -> None:
+        results["bots"] = bots(10_000)
+        _say(f"bots: p99 {results['bots']['p99_ms']} ms")
+
+    try:
+        for part, step in (("sync", sync), ("startup", start), ("chats", chat), ("bots", answer)):
+            if part in args.only:
+                attempt(part, step)
     finally:
         shutil.rmtree(work, ignore_errors=True)
         shutil.rmtree(server_root, ignore_errors=True)
@@ -162,7 +188,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                                               encoding="utf-8")
     (args.output / "results.md").write_text(markdown(results), encoding="utf-8")
     _say(f"wrote {args.output / 'results.md'} ({results['seconds'] / 60:.1f} min)")
-    return 0
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":

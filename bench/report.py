@@ -123,10 +123,11 @@ def targets(results: Results) -> list[Check]:
         vdir = _per_write(_phase(results, "radicale", sessions, "100 changes", "vdirsyncer"), 100)
         if hub is None or vdir is None:
             return None
-        return (f"{hub:,.0f} B per request (hub) vs {vdir:,.0f} B (vdirsyncer), 100 changes at {sessions:,}",
+        return (f"{hub:,.0f} B sent per request (hub) vs {vdir:,.0f} B (vdirsyncer), 100 changes at {sessions:,}",
                 hub <= vdir)
 
-    add("Events no larger than vdirsyncer sends for the same session", sizes)
+    add("Events no larger than vdirsyncer sends for the same session (it sends the hub's events as Radicale "
+        "keeps them)", sizes)
 
     def first() -> tuple[str, bool] | None:
         hub, vdir = _phase(results, "radicale", 1_000, "first", "hub"), _phase(
