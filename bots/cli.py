@@ -14,13 +14,12 @@ from pathlib import Path
 import click
 
 from bots.answering import ChangeReader, answer
-from bots.live import live_programme, synced_changes
+from bots.live import indexed_programme, synced_changes
 from bots.memory import Context
 from bots.messages import say
 from config.settings import Settings
 from sync.announce import Format
 from sync.errors import HubError
-from sync.programme_reader import load_programme
 
 EXIT_OK, EXIT_BAD_INPUT = 0, 2
 
@@ -57,11 +56,14 @@ def run_ask(
     changes: ChangeReader | None = None
     try:
         if programme_path is not None:
+            from sync.programme_reader import load_programme
+
             programme = load_programme(Path(programme_path))
         else:
             configured = settings()
             default = configured.hub.language
-            programme = live_programme(configured)
+            # The index kept beside the state store when it is current, else built and kept.
+            programme = indexed_programme(configured)
             changes = synced_changes(configured)
     except HubError as exc:
         click.echo(str(exc), err=True)

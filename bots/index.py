@@ -16,14 +16,21 @@ from __future__ import annotations
 
 import bisect
 import gc
+import hashlib
+import json
 import math
+import os
+import pickle
+import sys
+import tempfile
 import threading
 from collections import OrderedDict, defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from itertools import pairwise
-from typing import Literal
+from pathlib import Path
+from typing import Any, Literal
 
 from rapidfuzz import fuzz, process
 
@@ -98,6 +105,19 @@ class ProgrammeIndex:
         }
         self._match_cache: dict[str, tuple[WordMatch, ...]] = {}
         self._by_initial: dict[str, list[str]] | None = None  # built on the first suggestion
+        self._lock = threading.Lock()
+
+    # -- persisting (:func:`save_index`) ------------------------------------------------------
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        del state["_lock"]
+        state["_match_cache"] = {}
+        state["_by_initial"] = None
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
         self._lock = threading.Lock()
 
     # -- building ---------------------------------------------------------------------------
@@ -307,3 +327,73 @@ def index_for(programme: Programme) -> ProgrammeIndex:
         while len(_CACHE) > 2:
             _CACHE.popitem(last=False)
     return built
+
+
+def adopt(index: ProgrammeIndex) -> ProgrammeIndex:
+    """Make :func:`index_for` return ``index`` for its programme (one read from a file)."""
+    with _CACHE_LOCK:
+        _CACHE[id(index.programme)] = (index.programme, index)
+        while len(_CACHE) > 2:
+            _CACHE.popitem(last=False)
+    return index
+
+
+# --- the index kept in a file, for ``hub ask`` -------------------------------------------------
+#
+# Building the index of 10,000 sessions takes most of a second; reading it back a tenth. The file
+# is the hub's own, beside its state database (whoever can write there can change the state
+# itself), and it is read only when its first line names the programme version asked for and the
+# code that wrote it: any other file, or one that cannot be read, is rebuilt, never trusted.
+
+#: Bumped when what the file holds changes shape beyond what the code stamp sees.
+INDEX_FORMAT = 1
+#: The modules whose classes the file holds: a change to any of them makes older files stale.
+_PICKLED_MODULES = ("bots.index", "bots.text", "sync.model")
+
+
+def _code_stamp() -> str:
+    digest = hashlib.sha256(f"{INDEX_FORMAT} {sys.version_info[:2]}".encode())
+    for name in _PICKLED_MODULES:
+        module = sys.modules.get(name)
+        source = getattr(module, "__file__", None)
+        digest.update(Path(source).read_bytes() if source else name.encode())
+    return digest.hexdigest()
+
+
+def save_index(index: ProgrammeIndex, path: Path, version: str) -> None:
+    """Write ``index`` for programme ``version`` to ``path``, whole or not at all (a reader never
+    sees half a file: it is written beside and renamed over)."""
+    header = json.dumps({"code": _code_stamp(), "version": version}).encode() + b"\n"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(header)
+            pickle.dump(index, out, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def load_index(path: Path, version: str) -> ProgrammeIndex | None:
+    """The index written by :func:`save_index` for programme ``version``, or None: no file, one
+    for another version or written by other code, or one that cannot be read."""
+    try:
+        with path.open("rb") as data:
+            header = json.loads(data.readline())
+            if header != {"code": _code_stamp(), "version": version}:
+                return None
+            # Hundreds of thousands of objects: no collection while they arrive, and frozen after
+            # (as index_for does), so later collections do not walk them.
+            enabled = gc.isenabled()
+            gc.disable()
+            try:
+                index = pickle.load(data)
+            finally:
+                gc.freeze()
+                if enabled:
+                    gc.enable()
+    except Exception:  # a missing, truncated or foreign file is rebuilt: the caller says nothing
+        return None
+    return index if isinstance(index, ProgrammeIndex) else None

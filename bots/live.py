@@ -3,31 +3,50 @@
 The state store holds the merged programme (event, days and venues in the ``programme`` meta
 entry, one record per session); when nothing has been synced yet, the programme file of the
 configuration is read instead. Reading never creates a database.
+
+``hub ask`` runs once per question, so it keeps the programme's index in a file beside the state
+database (:func:`indexed_programme`): read back when the store's programme is still the version it
+was built from, rebuilt from the store (and written again) when anything changed since.
 """
 
 from __future__ import annotations
 
+import hashlib
+import logging
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
-
-from sqlalchemy.engine import make_url
+from typing import TYPE_CHECKING
 
 from config.settings import Settings
 from sync.errors import ConfigError
-from sync.model import Programme, Session
-from sync.programme_reader import load_programme
-from sync.state import HistoryRow, StateStore
+from sync.model import Programme, Session, canonical_json
+from sync.state_reader import ReadState, open_reader, sqlite_file
+
+if TYPE_CHECKING:
+    from sync.state import HistoryRow
+
+log = logging.getLogger(__name__)
 
 
 def _database_exists(url: str) -> bool:
-    parsed = make_url(url)
-    if not parsed.drivername.startswith("sqlite"):
+    if not url.startswith("sqlite"):
         return True
-    return parsed.database not in (None, "", ":memory:") and Path(parsed.database).exists()
+    file = sqlite_file(url)
+    return file is not None and file.exists()
 
 
-def synced_programme(settings: Settings, store: StateStore | None = None) -> Programme | None:
+def _open(settings: Settings) -> ReadState:
+    """The state store for reading: a current SQLite file through sqlite3, else the full store."""
+    reader = open_reader(settings.database_url)
+    if reader is not None:
+        return reader
+    from sync.state import StateStore
+
+    return StateStore.open(settings.database_url, lang=settings.hub.language)
+
+
+def synced_programme(settings: Settings, store: ReadState | None = None) -> Programme | None:
     """The merged programme of the latest sync, or None if there has been none.
 
     ``store``: an open state store to read from (else one is opened and closed here).
@@ -35,7 +54,7 @@ def synced_programme(settings: Settings, store: StateStore | None = None) -> Pro
     if store is None:
         if not _database_exists(settings.database_url):
             return None
-        opened = StateStore.open(settings.database_url, lang=settings.hub.language)
+        opened = _open(settings)
         try:
             return synced_programme(settings, opened)
         finally:
@@ -48,14 +67,61 @@ def synced_programme(settings: Settings, store: StateStore | None = None) -> Pro
     return Programme(event, days, venues, {key: Session.from_record(r) for key, r in records.items()})
 
 
-def live_programme(settings: Settings, store: StateStore | None = None) -> Programme:
+def live_programme(settings: Settings, store: ReadState | None = None) -> Programme:
     """The programme after the latest sync, else the configured programme file."""
     synced = synced_programme(settings, store)
     if synced is not None:
         return synced
     if not settings.hub.programme:
         raise ConfigError("hub.programme: no programme file, and no sync has run yet")
+    from sync.programme_reader import load_programme
+
     return load_programme(settings.resolve(settings.hub.programme), max_bytes=settings.hub.max_programme_bytes)
+
+
+def programme_version(store: ReadState) -> str | None:
+    """Which version of the merged programme the store holds (it changes with every session
+    written and with the event, days and venues), or None before the first sync."""
+    meta = store.get_meta("programme")
+    if not meta:
+        return None
+    return f"{store.max_seq()}:{hashlib.sha256(canonical_json(meta).encode()).hexdigest()}"
+
+
+def index_path(settings: Settings) -> Path:
+    """Where ``hub ask`` keeps the programme's index: beside a SQLite state file, else beside
+    the configuration."""
+    file = sqlite_file(settings.database_url)
+    return file.with_name(f"{file.name}.ask-index") if file is not None else settings.resolve("hub.ask-index")
+
+
+def indexed_programme(settings: Settings) -> Programme:
+    """The programme to answer from, its index ready for :func:`bots.index.index_for`: the
+    index file when it was built from the store's current version, else the store's programme
+    indexed now (and the file written for the next question). Before any sync: the programme
+    file, read and indexed as always."""
+    from bots.index import ProgrammeIndex, adopt, index_for, load_index, save_index
+
+    if not _database_exists(settings.database_url):
+        return live_programme(settings)
+    store = _open(settings)
+    try:
+        version = programme_version(store)
+        if version is None:
+            return live_programme(settings, store)
+        path = index_path(settings)
+        index: ProgrammeIndex | None = load_index(path, version)
+        if index is not None:
+            return adopt(index).programme
+        programme = live_programme(settings, store)
+    finally:
+        store.close()
+    index = index_for(programme)
+    try:
+        save_index(index, path, version)
+    except OSError as exc:  # a read-only folder: the next question builds it again
+        log.debug("the programme index was not kept in %s: %s", path, exc)
+    return programme
 
 
 def synced_changes(settings: Settings) -> Callable[[datetime], Sequence[HistoryRow]] | None:
@@ -65,6 +131,8 @@ def synced_changes(settings: Settings) -> Callable[[datetime], Sequence[HistoryR
         return None
 
     def read(since: datetime) -> Sequence[HistoryRow]:
+        from sync.state import StateStore
+
         store = StateStore.open(settings.database_url, lang=settings.hub.language)
         try:
             return store.history(since=since)

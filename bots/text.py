@@ -68,11 +68,23 @@ ENGLISH_MARKERS: frozenset[str] = _wordset(
 ENGLISH_WEAK: frozenset[str] = _wordset("s a an")
 
 
+class _Marks(dict[int, int | None]):
+    """``str.translate``'s table that drops combining marks: a code point maps to None when it is
+    one, else to itself, each looked up in Unicode's data once, the first time it is met."""
+
+    def __missing__(self, point: int) -> int | None:
+        kept = None if unicodedata.combining(chr(point)) else point
+        self[point] = kept
+        return kept
+
+
+_MARKS = _Marks()
+
+
 def strip_accents(text: str) -> str:
     """'Clôture' -> 'Cloture' (and 'œ' -> 'oe', which NFKD alone leaves alone)."""
     text = text.replace("œ", "oe").replace("Œ", "OE").replace("æ", "ae").replace("Æ", "AE")
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return unicodedata.normalize("NFKD", text).translate(_MARKS)
 
 
 def fold(text: str) -> str:
