@@ -144,15 +144,18 @@ def main(argv: Sequence[str] | None = None) -> int:
                 attempt(f"Radicale, {sessions:,} sessions", partial(radicale_part, server, sessions))
 
     def files_part(sessions: int) -> None:
-        results["sync"].append(files_case(work, sessions, args.runs, _say).summary())
+        results["sync"].append(files_case(work, sessions, args.runs, _say, first_runs(sessions)).summary())
+
+    def first_runs(sessions: int) -> int | None:
+        """A first sync of 1,000 sessions or more is long and much the same run after run (into
+        Radicale it is mostly the server's time, the same for both tools): one run (the tables
+        say how many runs each median has)."""
+        return 1 if sessions >= 1_000 else None
 
     def radicale_part(server: Radicale, sessions: int) -> None:
         seeded = sessions > args.seed_above
-        # A first sync of 1,000 events or more is minutes of the server's time, the same for
-        # both tools run after run: one run each (the table says so).
-        first_runs = 1 if sessions >= 1_000 else None
         case = radicale_case(work, server, sessions, args.runs, not args.no_vdirsyncer, _say,
-                             seeded=seeded, first_runs=first_runs).summary()
+                             seeded=seeded, first_runs=first_runs(sessions)).summary()
         case["seeded"] = seeded
         results["sync"].append(case)
 

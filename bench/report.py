@@ -223,10 +223,11 @@ def _case_table(case: dict[str, Any]) -> list[str]:
     sessions, phases = case["sessions"], case["phases"]
     if case["sink"] == "files":
         lines = [f"## {sessions:,} sessions into the files sink (hub only)", "",
-                 "| phase | wall | CPU | peak MiB | requests |", "|---|---|---|---|---|"]
+                 "| phase | wall | CPU | peak MiB | requests | runs |", "|---|---|---|---|---|---|"]
         for phase, tools in phases.items():
             m = tools["hub"]["median"]
-            lines.append(f"| {phase} | {_num(m['wall'], 3)} | {_num(m['cpu'], 3)} | {_num(m['rss_mib'], 0)} | n/a |")
+            lines.append(f"| {phase} | {_num(m['wall'], 3)} | {_num(m['cpu'], 3)} | {_num(m['rss_mib'], 0)} | n/a "
+                         f"| {m['runs']} |")
         return lines
     lines = [f"## {sessions:,} sessions into Radicale: hub and vdirsyncer", ""]
     lines += [f"{note}." for note in case["notes"]] + ([""] if case["notes"] else [])

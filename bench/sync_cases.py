@@ -194,12 +194,13 @@ class VdirSetup:
                    proxy=server.proxy)
 
 
-def files_case(work: Path, sessions: int, runs: int, say: Callable[[str], None]) -> Case:
+def files_case(work: Path, sessions: int, runs: int, say: Callable[[str], None],
+               first_runs: int | None = None) -> Case:
     """Hub only: the files sink makes no request (its counts are n/a, not 0)."""
     case = Case(sessions, "files")
     hub = HubSetup(work / f"files-{sessions}", sessions, FILES_CONFIG)
     for phase in PHASES:
-        for _ in range(runs):
+        for _ in range(runs if phase != "first" or first_runs is None else first_runs):
             if phase == "first":
                 hub.fresh()
             elif changed(phase, sessions):
