@@ -256,8 +256,9 @@ def headline(results: Results) -> str:
         if hub is None:
             return
         theirs = f"{other['wall']:.2f} s / {other['cpu']:.2f} s / {other['rss_mib']:.0f}" if other else "—"
-        rows.append(f"| {label} | {hub['wall']:.2f} s / {hub['cpu']:.2f} s / {hub['rss_mib']:.0f} | {theirs} | "
-                    f"{_ratio(hub['wall'], other and other['wall'])}, {_ratio(hub['cpu'], other and other['cpu'])} |")
+        ratios = f"{_ratio(hub['wall'], other['wall'])}, {_ratio(hub['cpu'], other['cpu'])}" if other else "—"
+        rows.append(f"| {label} | {hub['wall']:.2f} s / {hub['cpu']:.2f} s / {hub['rss_mib']:.0f} | {theirs} "
+                    f"| {ratios} |")
 
     sessions = max((c["sessions"] for c in results.get("sync", []) if c["sink"] == "radicale"), default=0)
     seeded = bool((_case(results, "radicale", sessions) or {}).get("seeded"))
