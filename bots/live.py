@@ -90,9 +90,12 @@ def programme_version(store: ReadState) -> str | None:
 
 def index_path(settings: Settings) -> Path:
     """Where ``hub ask`` keeps the programme's index: beside a SQLite state file, else beside
-    the configuration."""
+    the configuration, named after the database (configurations side by side may each have one)."""
     file = sqlite_file(settings.database_url)
-    return file.with_name(f"{file.name}.ask-index") if file is not None else settings.resolve("hub.ask-index")
+    if file is not None:
+        return file.with_name(f"{file.name}.ask-index")
+    database = hashlib.sha256(settings.database_url.encode()).hexdigest()[:16]
+    return settings.resolve(f"hub-{database}.ask-index")
 
 
 def indexed_programme(settings: Settings) -> Programme:

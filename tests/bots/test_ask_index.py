@@ -138,3 +138,13 @@ assert out.getvalue() == {first!r}, out.getvalue()
 """
     loaded = loaded_after(body, tmp_path)
     assert loaded & {"sqlalchemy", "alembic", "yaml", "ruamel", "httpx"} == set()
+
+
+def test_the_index_file_of_another_database_is_named_after_it(tmp_path: Path) -> None:
+    paths = set()
+    for url in ("postgresql://hub@127.0.0.1/a", "postgresql://hub@127.0.0.1/b"):
+        (tmp_path / "hub.toml").write_text(f'[hub]\ndatabase = "{url}"\n', encoding="utf-8")
+        path = index_path(load_settings(tmp_path / "hub.toml", environ={}))
+        assert path.parent == tmp_path and path.name.endswith(".ask-index")
+        paths.add(path)
+    assert len(paths) == 2
