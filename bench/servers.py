@@ -1,11 +1,10 @@
-"""A real Radicale for the benchmark, started as the test suite starts it (same configuration as
-``tests/caldav/conftest.py``, through the suite's process harness), behind a counting proxy."""
+"""A real Radicale for the benchmark, started by the test suite's own code
+(``tests/caldav/conftest.py``), behind a counting proxy."""
 
 from __future__ import annotations
 
 import contextlib
 import shutil
-import sys
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -16,8 +15,7 @@ from xml.etree import ElementTree
 import httpx
 
 from bench.measure import CountingProxy
-from tests.caldav.conftest import PASSWORD, USER
-from tests.peers.process import free_port, running
+from tests.caldav.conftest import PASSWORD, USER, radicale_at
 
 QUERY = (
     '<?xml version="1.0" encoding="utf-8"?><C:calendar-query xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav">'
@@ -80,22 +78,5 @@ def radicale(root: Path) -> Iterator[Radicale]:
     if root.exists():
         shutil.rmtree(root)
     root.mkdir(parents=True)
-    port = free_port()
-    (root / "users").write_text(f"{USER}:{PASSWORD}\n")
-    (root / "config").write_text(
-        "[server]\n"
-        f"hosts = 127.0.0.1:{port}\n"
-        "[auth]\n"
-        "type = htpasswd\n"
-        f"htpasswd_filename = {root / 'users'}\n"
-        "htpasswd_encryption = plain\n"
-        "[rights]\n"
-        "type = owner_only\n"
-        "[storage]\n"
-        f"filesystem_folder = {root / 'collections'}\n"
-        "[logging]\n"
-        "level = warning\n"
-    )
-    argv = [str(Path(sys.executable).parent / "radicale"), "--config", str(root / "config")]
-    with running("radicale", argv, port, log=root / "radicale.log"), CountingProxy(port).running() as proxy:
+    with radicale_at(root) as port, CountingProxy(port).running() as proxy:
         yield Radicale(root, port, proxy)

@@ -16,6 +16,7 @@ its own empty calendar collection (``new_calendar``), so tests do not see each o
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import shutil
 import subprocess
@@ -82,9 +83,10 @@ def _bin(name: str) -> str:
     return str(path)
 
 
-@pytest.fixture(scope="session")
-def radicale(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CalDAVServer]:
-    root = tmp_path_factory.mktemp("radicale")
+@contextlib.contextmanager
+def radicale_at(root: Path) -> Iterator[int]:
+    """Radicale with its configuration and data under ``root``, until the block ends; its port.
+    (The benchmark, ``python -m bench``, starts it this way too.)"""
     port = free_port()
     (root / "users").write_text(f"{USER}:{PASSWORD}\n")
     (root / "config").write_text(
@@ -103,6 +105,12 @@ def radicale(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CalDAVServer]
     )
     argv = [_bin("radicale"), "--config", str(root / "config")]
     with running("radicale", argv, port, log=root / "radicale.log"):
+        yield port
+
+
+@pytest.fixture(scope="session")
+def radicale(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CalDAVServer]:
+    with radicale_at(tmp_path_factory.mktemp("radicale")) as port:
         yield CalDAVServer(
             "radicale", f"http://127.0.0.1:{port}/", f"/{USER}/", USER, PASSWORD, True
         )
