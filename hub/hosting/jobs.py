@@ -25,12 +25,13 @@ import time
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import create_engine, update
+from sqlalchemy.engine import Engine as Database
 
 from config.secrets import Redactor, secret_values
 from config.settings import Settings
 from hub.daemon import daemon_redactor
-from hub.hosting.registry import Collective, Registry, collectives
+from hub.hosting.registry import Collective, Registry, collectives, postgresql_url
 from hub.runtime import build_connectors, load_settings, source_sections
 from sync.engine import Engine
 from sync.errors import HubError, LockBusy
@@ -81,19 +82,66 @@ class Outcome:
     seconds: float = 0.0
 
 
-def collective_settings(row: Collective) -> Settings:
-    """The collective's configuration, read again for each job (an edit takes effect at the next)."""
+def collective_settings(row: Collective) -> tuple[Settings, Redactor]:
+    """The collective's configuration and its redactor, read again when its file changed (an
+    edit takes effect at the next job)."""
+    try:
+        info = os.stat(row.config)
+        stamp = (info.st_mtime_ns, info.st_size)
+    except OSError:
+        stamp = (0, 0)
+    cached = _SETTINGS.get(row.config)
+    if cached is not None and cached[0] == stamp:
+        return cached[1], cached[2]
     settings = load_settings(row.config)
     # The procrastinate lock already keeps other jobs of this collective away: the writer lock
     # is only ever held by a `hub sync` run by hand, and the job is retried rather than waiting.
-    return dataclasses.replace(settings, hub=settings.hub.model_copy(update={"lock_wait": 1.0}))
+    settings = dataclasses.replace(settings, hub=settings.hub.model_copy(update={"lock_wait": 1.0}))
+    redact = remember_secrets(settings)
+    _SETTINGS[row.config] = (stamp, settings, redact)
+    return settings, redact
 
 
-def open_state(url: str, row: Collective, settings: Settings) -> StateStore:
-    return StateStore.open(url, lang=settings.hub.language, schema=row.schema)
+class Stores:
+    """Every collective's state store in one worker process, over one connection pool.
+
+    A collective's schema is made and migrated the first time this process meets it (the state
+    store's own ``open``); after that its store is the shared engine with the collective's schema
+    put in front of every table name (SQLAlchemy's ``schema_translate_map``), so a job costs no
+    new connection and no migration check, and a worker holds a few connections in all, not one
+    per collective.
+    """
+
+    def __init__(self, url: str, pool_size: int = 4) -> None:
+        self.url = url
+        self.pool_size = pool_size
+        self._engine: Database | None = None
+        self._ready: set[str] = set()
+
+    def get(self, row: Collective, lang: str) -> StateStore:
+        if row.schema not in self._ready:
+            StateStore.open(self.url, lang=lang, schema=row.schema).close()
+            self._ready.add(row.schema)
+        if self._engine is None:
+            self._engine = create_engine(postgresql_url(self.url), pool_size=self.pool_size, max_overflow=2)
+        return StateStore(self._engine.execution_options(schema_translate_map={None: row.schema}), row.schema)
+
+    def forget(self, row: Collective) -> None:
+        """After an error: the next job opens (and checks) the schema afresh."""
+        self._ready.discard(row.schema)
+
+    def close(self) -> None:
+        if self._engine is not None:
+            self._engine.dispose()
+            self._engine = None
 
 
-async def sync_collective(registry: Registry, url: str, collective_id: str, reason: str) -> Outcome:
+#: The last settings read per configuration file, by its (mtime, size): a file read and
+#: validated once per change, not once per job.
+_SETTINGS: dict[str, tuple[tuple[int, int], Settings, Redactor]] = {}
+
+
+async def sync_collective(registry: Registry, stores: Stores, collective_id: str, reason: str) -> Outcome:
     """One whole sync of one collective; the outcome recorded on its row."""
     token = COLLECTIVE.set(collective_id)
     try:
@@ -103,26 +151,24 @@ async def sync_collective(registry: Registry, url: str, collective_id: str, reas
         if row.paused:
             log.info("[%s] paused: the job is skipped", collective_id)
             return Outcome("skipped")
-        return await _sync(registry, url, row, reason)
+        return await _sync(registry, stores, row, reason)
     finally:
         COLLECTIVE.reset(token)
 
 
-async def _sync(registry: Registry, url: str, row: Collective, reason: str) -> Outcome:
+async def _sync(registry: Registry, stores: Stores, row: Collective, reason: str) -> Outcome:
     start = time.monotonic()
     try:
-        settings = collective_settings(row)
+        settings, redact = collective_settings(row)
     except HubError as exc:
         log.warning("[%s] configuration refused: %s", row.id, exc)
         registry.update(row.id, last_result="refused", last_error=str(exc), last_at=time.time(),
                         next_sync_at=None, next_probe_at=time.time() + jittered(REFUSED_RECHECK, 0.5))
         return Outcome("refused")
-    redact = remember_secrets(settings)
     file_stamp = programme_stamp(settings)  # before the file is read: an edit made during the sync is probed
     log.info("[%s] sync started (%s)", row.id, reason)
-    store = None
     try:
-        store = open_state(url, row, settings)
+        store = stores.get(row, settings.hub.language)
         counter = RequestCounter()
         connectors = build_connectors(settings, counter, store=store, only=lambda s: s.config.sync)
         report = await Engine(settings, store, connectors, counter, redact=redact).sync()
@@ -147,15 +193,14 @@ async def _sync(registry: Registry, url: str, row: Collective, reason: str) -> O
         raise  # a `hub sync` by hand holds this collective's writer lock: the job is retried
     except HubError as exc:
         log.warning("[%s] sync failed: %s", row.id, exc)
+        stores.forget(row)
         _record_error(registry, row, redact(str(exc)), settings, start)
         return Outcome("error", seconds=time.monotonic() - start)
     except Exception as exc:  # a bug or a server's nonsense: this collective's row says so, no other's
         log.error("[%s] sync failed: %s", row.id, f"{type(exc).__name__}: {exc}", exc_info=True)
+        stores.forget(row)
         _record_error(registry, row, redact(f"{type(exc).__name__}: {exc}"), settings, start)
         return Outcome("error", seconds=time.monotonic() - start)
-    finally:
-        if store is not None:
-            store.close()
 
 
 def _record_error(registry: Registry, row: Collective, error: str, settings: Settings, start: float) -> None:
@@ -199,7 +244,7 @@ def jittered(interval: float, jitter: float) -> float:
     return interval * (1 + random.uniform(0, jitter))  # spreading, not a secret
 
 
-async def probe_collective(registry: Registry, url: str, collective_id: str) -> str | None:
+async def probe_collective(registry: Registry, stores: Stores, collective_id: str) -> str | None:
     """Look for a change without writing; the reason to sync, or None."""
     token = COLLECTIVE.set(collective_id)
     try:
@@ -207,21 +252,20 @@ async def probe_collective(registry: Registry, url: str, collective_id: str) -> 
         if row is None or row.paused:
             return None
         try:
-            settings = collective_settings(row)
+            settings, redact = collective_settings(row)
         except HubError as exc:
             if row.last_result != "refused":
                 log.warning("[%s] configuration refused: %s", row.id, exc)
             registry.update(row.id, last_result="refused", last_error=str(exc),
                             next_probe_at=time.time() + jittered(REFUSED_RECHECK, 0.5))
             return None
-        redact = remember_secrets(settings)
         stamp = programme_stamp(settings)
         reason = "programme file" if row.programme_stamp is not None and stamp != row.programme_stamp else None
         if row.last_result == "refused":
             reason = "configuration"  # the configuration was mended: sync it at once
         requests = 0
         if reason is None and row.last_result is not None:  # before the first sync, there is nothing to compare
-            reason, requests = await _plan(url, row, settings, redact)
+            reason, requests = await _plan(stores, row, settings, redact)
         registry.add_probe(row.id, requests, time.time() + jittered(probe_interval(settings),
                                                                     settings.daemon.jitter), stamp)
         if reason:
@@ -231,24 +275,21 @@ async def probe_collective(registry: Registry, url: str, collective_id: str) -> 
         COLLECTIVE.reset(token)
 
 
-async def _plan(url: str, row: Collective, settings: Settings, redact: Redactor) -> tuple[str | None, int]:
+async def _plan(stores: Stores, row: Collective, settings: Settings, redact: Redactor) -> tuple[str | None, int]:
     sections = source_sections(settings)
     if not sections:
         return None, 0
     names = {s.name for s in sections}
     counter = RequestCounter()
-    store = None
     try:
-        store = open_state(url, row, settings)
+        store = stores.get(row, settings.hub.language)
         connectors = build_connectors(settings, counter, store=store, with_programme=False,
                                       only=lambda s: s.name in names)
         report = await Engine(settings, store, connectors, counter, redact=redact).plan()
     except Exception as exc:  # the probe says so and tries again at the next interval
         log.warning("[%s] probe failed: %s", row.id, redact(f"{type(exc).__name__}: {exc}"))
+        stores.forget(row)
         return None, sum(counter.total.values())
-    finally:
-        if store is not None:
-            store.close()
     requests = sum(counter.total.values())
     found = sorted(n for n, f in report.connectors.items() if not f.error and (f.merged or f.conflicts or f.held))
     if found or report.changes or report.conflicts or report.held:

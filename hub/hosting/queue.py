@@ -63,6 +63,7 @@ class Hosting:
 
     url: str
     registry: Registry
+    stores: jobs.Stores
     stalled_after: float = STALLED_AFTER
 
 
@@ -109,13 +110,13 @@ def _register(app: procrastinate.App) -> None:
     @app.task(name="hub.sync", pass_context=True, retry=retry)
     async def sync_task(context: procrastinate.JobContext, collective: str, reason: str = "asked") -> str:
         hosting = _hosting(context)
-        outcome = await jobs.sync_collective(hosting.registry, hosting.url, collective, reason)
+        outcome = await jobs.sync_collective(hosting.registry, hosting.stores, collective, reason)
         return outcome.result
 
     @app.task(name="hub.probe", pass_context=True)
     async def probe_task(context: procrastinate.JobContext, collective: str) -> str | None:
         hosting = _hosting(context)
-        reason = await jobs.probe_collective(hosting.registry, hosting.url, collective)
+        reason = await jobs.probe_collective(hosting.registry, hosting.stores, collective)
         if reason:
             await defer_sync(app, collective, reason)
         return reason
@@ -185,7 +186,8 @@ async def run_worker(url: str, *, concurrency: int = 1, stalled_after: float = S
     prepare(url)
     registry = Registry(url, lang=lang)
     app = make_app(url, pool_size=concurrency + 3)
-    hosting = Hosting(url, registry, stalled_after)
+    stores = jobs.Stores(url, pool_size=concurrency + 1)
+    hosting = Hosting(url, registry, stores, stalled_after)
     try:
         async with app.open_async():
             await recover_stalled(app, stalled_after)
@@ -202,6 +204,7 @@ async def run_worker(url: str, *, concurrency: int = 1, stalled_after: float = S
             with contextlib.suppress(asyncio.CancelledError):
                 await worker
     finally:
+        stores.close()
         registry.close()
         log.info("worker stopped")
 
