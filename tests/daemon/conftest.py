@@ -52,9 +52,14 @@ class DaemonProcess:
                 stdout=log, stderr=subprocess.STDOUT, cwd=REPO,
                 env={**os.environ, "PYTHONUNBUFFERED": "1"},
             )
-        self.wait_for(lambda: self._answers(), 30, "the daemon's /healthz")
-        if synced:
-            self.wait_for(lambda: self.ready().get("last_sync", {}).get("result") == "ok", 90, "the first sync")
+        try:
+            self.wait_for(lambda: self._answers(), 30, "the daemon's /healthz")
+            if synced:
+                self.wait_for(lambda: self.ready().get("last_sync", {}).get("result") == "ok", 90, "the first sync")
+        except BaseException:
+            self.proc.kill()  # not left running when it never got ready
+            self.proc.wait()
+            raise
         return self
 
     def _answers(self) -> bool:
