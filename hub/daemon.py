@@ -566,6 +566,7 @@ class Daemon:
                       exc_info=True)
             return
         found = []
+        unseen = self._unseen_holds(report)
         for name, figures in report.connectors.items():
             self.metrics.probed(name, figures.requests)
             if figures.error:
@@ -574,14 +575,27 @@ class Daemon:
                 self._probe_failing.add(name)
                 continue
             self._probe_failing.discard(name)
-            if figures.merged or figures.conflicts or figures.held:
+            if figures.merged or figures.conflicts or name in unseen:
                 found.append(name)
-        if report.changes or report.conflicts or report.held:
+        if report.changes or report.conflicts or unseen:
             found += [n for n in names if n not in found and not report.connectors[n].error]
         for name in sorted(set(found)):
             log.info("[%s] change found by the probe", name)
         if found:
             self.request_sync("probe: " + ", ".join(sorted(set(found))))
+
+    def _unseen_holds(self, report: Report) -> set[str]:
+        """The sources whose held changes are not the batch already waiting for review: a held
+        source that nobody touched since is probed every interval, but its batch was recorded
+        and told already, so it starts no sync (one would change nothing)."""
+        waiting = {b.connector: _plain(b.summary) for b in self.store.held_batches(("open",))}
+        unseen = set()
+        for entry in report.held:
+            name = str(entry["connector"])
+            summary = waiting.get(name)
+            if summary is None or {k: _plain(entry.get(k)) for k in summary} != summary:
+                unseen.add(name)
+        return unseen
 
     # bots -----------------------------------------------------------------------------------
     def _start_bots(self) -> None:
@@ -648,6 +662,11 @@ class Daemon:
         """When (wall clock) each source is probed next."""
         now_wall, now = time.time(), self.clock()
         return {name: now_wall + max(0.0, at - now) for name, at in self._next_probe.items()}
+
+
+def _plain(value: Any) -> Any:
+    """``value`` as JSON gives it back (tuples as lists), to compare a plan's summary with a stored one."""
+    return json.loads(json.dumps(value, default=str))
 
 
 def daemon_command(config_path: str | None, listen: str | None) -> int:
