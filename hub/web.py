@@ -21,8 +21,7 @@ import hmac
 import logging
 import socket
 from collections.abc import Iterator
-from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import uvicorn
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
@@ -34,31 +33,9 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from config.settings import Settings
+from hub.served import Daemon
 from sync.i18n import log_texts
 from sync.report import Report
-from sync.state import StateStore
-
-
-class Daemon(Protocol):
-    """What the web front needs of the running daemon (:class:`hub.daemon.Daemon`): described
-    here so the daemon builds the app and the app never imports the daemon back."""
-
-    settings: Settings
-    store: StateStore
-    token: str | None
-    address: tuple[str, int]
-    metrics: Any
-    last_success: dict[str, float]
-    receivers: dict[str, list[Any]]
-
-    @property
-    def busy(self) -> bool: ...
-    def readiness(self) -> tuple[bool, dict[str, Any]]: ...
-    def request_sync(self, reason: str) -> None: ...
-    def public_dir(self) -> Path | None: ...
-    async def sync_now(self, reason: str = "asked", *, revert: int | None = None) -> Report: ...
-    def next_probes(self) -> dict[str, float]: ...
 
 log = logging.getLogger(__name__)
 

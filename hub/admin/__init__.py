@@ -45,7 +45,7 @@ from sync.review import HeldSummary, field_label, shown
 from sync.state import StateStore
 
 if TYPE_CHECKING:
-    from hub.web import Daemon
+    from hub.served import Daemon
 
 __all__ = ["LOG_TEXTS", "build_admin"]
 
@@ -67,7 +67,7 @@ Handler = Callable[[Request, Session], Awaitable[Response]]
 
 
 def build_admin(daemon: Daemon) -> Starlette:
-    """The ``/admin`` application over a running daemon (:class:`hub.web.Daemon`)."""
+    """The ``/admin`` application over a running daemon (:class:`hub.served.Daemon`)."""
     env = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(["j2", "html"]),
                       trim_blocks=True, lstrip_blocks=True)
     flashes: dict[str, str] = {}  # a session's message after an action, shown once
