@@ -2,7 +2,9 @@
 
 It is a source like any other: its sessions are pulled and merged three-way, so an edit made in
 the calendar is not undone by a file that did not change. An unchanged file costs no parsing:
-the cursor is the sha256 of its bytes.
+the cursor is the sha256 of its bytes. A changed one hands the merge only the sessions whose
+version (the hash of their fields) differs from their link's, and the ids no longer there as
+deletions: an edit of one session of a large programme is merged as one.
 
 With ``write_back`` (a YAML file only) it is a sink too: after a merge, the sessions another
 source changed are written into the file, so it never shows 14:00 while the site shows 15:00.
@@ -28,6 +30,7 @@ from pydantic import Field
 
 from sync.errors import InputError, PermanentError, PreconditionFailed
 from sync.i18n import Catalogue
+from sync.lazy import link_heads
 from sync.model import EXISTENCE, SESSION_FIELDS, Programme, Session, content_hash
 from sync.programme_reader import MAX_PROGRAMME_BYTES, load_programme, parse_programme_bytes, read_programme_file
 from sync.programme_writer import NOT_YAML, SessionWrite, rewrite_programme
@@ -138,12 +141,21 @@ class ProgrammeFileConnector(Connector[ProgrammeFileConfig]):
         if digest == cursor:
             return PullResult(cursor=cursor)
         parsed = parse_programme_bytes(data, str(self.path))
+        # Since a cursor, the version each session had when last merged (its link's): a session
+        # whose version is unchanged is left out, so merging one edited session of a large file
+        # costs one. Without a cursor, the whole programme.
+        known = {} if cursor is None else {key: head.remote_version for key, head in link_heads(links).items()}
         items = []
         for session in parsed.sessions.values():
             fields = self.project(session, parsed)
             # Each session's own version, so one edit leaves the other links untouched.
-            items.append(RemoteItem(key=session.id, fields=fields, remote_id=session.id, version=content_hash(fields)))
-        return PullResult(items=items, cursor=digest, complete=True, meta=parsed.meta_record())
+            version = content_hash(fields)
+            if cursor is None or known.get(session.id) != version:
+                items.append(RemoteItem(key=session.id, fields=fields, remote_id=session.id, version=version))
+        if cursor is None:
+            return PullResult(items=items, cursor=digest, complete=True, meta=parsed.meta_record())
+        deleted = sorted(key for key in known if key not in parsed.sessions)
+        return PullResult(items=items, deleted=deleted, cursor=digest, meta=parsed.meta_record())
 
     async def apply(self, ops: Sequence[Op], programme: Programme) -> list[OpResult]:
         """Write the ops' sessions into the file at once, if it still holds what was read."""

@@ -95,7 +95,7 @@ class OutboxWorker:
     ) -> bool:
         """Carry out the planned ops the entries hold, exactly as planned."""
         collection = runtime.connector.collection
-        links = store.links(runtime.name, collection)
+        links = store.links(runtime.name, collection, {entry.key for entry in entries})
         ops: list[Op] = []
         live: list[OutboxEntry] = []
         with store.transaction() as conn:

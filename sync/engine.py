@@ -35,8 +35,9 @@ from sync.apply import OutboxWorker
 from sync.commit import Hold, RoundDecisions, RunNumber, commit_round
 from sync.errors import HubError, InputError, StorageEmpty
 from sync.i18n import Catalogue
+from sync.lazy import Lazy, SessionView
 from sync.merge import MergeResult, SourceOutcome, examine_source, is_mass_deletion, reconcile
-from sync.model import EXISTENCE, Event, Programme, Session, content_hash
+from sync.model import EXISTENCE, Event, Programme, content_hash
 from sync.plan import ConnectorPlan, held_sessions, plan_sinks
 from sync.protocol import DATA_OPS, Capability, Connector, Link, PullResult, RequestCounter
 from sync.pull import is_bug, pull_all
@@ -65,8 +66,8 @@ class Snapshot:
     """What the state store holds at the start of a round."""
 
     meta: Mapping[str, Any] | None
-    canonical: dict[str, dict[str, Any]]
-    links: dict[str, dict[str, Link]]
+    canonical: Lazy[dict[str, Any]]
+    links: dict[str, Lazy[Link]]
 
     @property
     def programme(self) -> Programme | None:
@@ -205,9 +206,10 @@ class Engine:
         self._hold_broken(runtimes)
         snapshot = Snapshot(
             store.get_meta("programme"),
-            store.load_sessions(),
-            # Links are read once per round: on a large programme they are the costliest read.
-            {r.name: store.links(r.name, r.connector.collection) for r in runtimes},
+            # Read as far as the round looks: what the sources changed, what the sinks must
+            # hear of. A round where nothing changed decodes no session and no link.
+            store.stored_sessions(),
+            {r.name: store.stored_links(r.name, r.connector.collection) for r in runtimes},
         )
         readers = [r for r in runtimes if Capability.READ in r.caps and not r.failed
                    and (only is None or r.name in only or r.connector.whole_programme)]
@@ -224,6 +226,10 @@ class Engine:
             pulls.update(await pull_all(rest, store, programme, snapshot.links, self._fail, self.progress))
         else:
             pulls = await pull_all(readers, store, programme, snapshot.links, self._fail, self.progress)
+        for name, result in pulls.items():
+            keys = [item.key for item in result.items if item.key is not None] + list(result.deleted)
+            snapshot.links[name].prefetch(keys)
+            snapshot.canonical.prefetch(keys)
         merged = self._merge(readers, pulls, snapshot, report)
         if merged is None:
             return set()
@@ -413,7 +419,7 @@ class Engine:
         meta = self.store.get_meta("programme")
         if meta is None or not waiting:
             return
-        programme = programme_from(meta, self.store.load_sessions())
+        programme = programme_from(meta, self.store.stored_sessions())
         for runtime in waiting:
             if runtime.failed or not runtime.caps & (Capability.WRITE | Capability.ANNOUNCE):
                 continue
@@ -448,5 +454,4 @@ def writer_lock_path(settings: Settings) -> Path | None:
 def programme_from(meta: Mapping[str, Any], sessions: Mapping[str, Mapping[str, Any]]) -> Programme:
     """The typed programme from its stored records."""
     event, days, venues = Programme.meta_from_record(meta)
-    tz = event.tz
-    return Programme(event, days, venues, {k: Session.from_record(r, tz) for k, r in sessions.items()})
+    return Programme(event, days, venues, SessionView(sessions, event.tz))

@@ -18,6 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from sync.lazy import Overlay
 from sync.model import EXISTENCE, SESSION_FIELDS, Conflict
 from sync.programme_reader import slugify
 from sync.protocol import Link, PullResult
@@ -46,7 +47,7 @@ class SourceOutcome:
 class MergeResult:
     """The new canonical sessions and everything to record with them."""
 
-    sessions: dict[str, dict[str, Any]]
+    sessions: Mapping[str, Mapping[str, Any]]
     changed: dict[str, tuple[dict[str, Any] | None, dict[str, Any] | None]]
     field_changes: list[tuple[str, str, Any, Any, str]]
     conflicts: list[Conflict]
@@ -144,7 +145,9 @@ def examine_source(
     stale = {key for key in gone if key not in canonical}
     out.dropped_links |= stale
     gone -= stale
-    out.known = sum(1 for key in links if key in canonical)
+    # The guard against mass deletion compares with what was known; counting it reads every
+    # key, so only when something vanished.
+    out.known = sum(1 for key in links if key in canonical) if gone else len(links)
     out.vanished = len(gone)
     for key in gone:
         out.dropped_links.add(key)
@@ -182,8 +185,18 @@ def _new_record(
 def reconcile(
     canonical: Mapping[str, Mapping[str, Any]], outcomes: list[SourceOutcome]
 ) -> MergeResult:
-    """Combine every source's outcome into the new canonical sessions."""
-    sessions = {key: dict(record) for key, record in canonical.items()}
+    """Combine every source's outcome into the new canonical sessions.
+
+    Only the sessions an outcome touches are copied and looked at: ``sessions`` is the
+    canonical mapping with the changes laid over it.
+    """
+    touched: dict[str, dict[str, Any] | None] = {}
+
+    def current(key: str) -> dict[str, Any] | None:
+        if key not in touched:
+            touched[key] = dict(canonical[key]) if key in canonical else None
+        return touched[key]
+
     conflicts: list[Conflict] = [c for o in outcomes for c in o.conflicts]
     conflicted = {(c.session, c.field) for c in conflicts}
 
@@ -193,33 +206,38 @@ def reconcile(
             proposals.setdefault(slot, {})[outcome.connector] = value
     field_changes: list[tuple[str, str, Any, Any, str]] = []
     for (key, name), by_source in proposals.items():
+        record = current(key)
+        if record is None:
+            raise KeyError(key)
         values = list(by_source.values())
         if any(v != values[0] for v in values) or (key, name) in conflicted:
             for source, value in by_source.items():
-                current = sessions[key].get(name)
-                conflicts.append(Conflict(key, name, source, current, current, value))
+                now = record.get(name)
+                conflicts.append(Conflict(key, name, source, now, now, value))
             continue
-        old = sessions[key].get(name)
-        sessions[key][name] = values[0]
+        old = record.get(name)
+        record[name] = values[0]
         field_changes.append((key, name, old, values[0], next(iter(by_source))))
 
     modified = {key for key, _ in proposals}
     for outcome in outcomes:
         for key, record in outcome.additions.items():
-            if key not in sessions:
-                sessions[key] = record
+            if current(key) is None:
+                touched[key] = record
                 field_changes.append((key, EXISTENCE, None, "added", outcome.connector))
         for key in outcome.removals:
-            if key in sessions and key not in modified:
+            gone = current(key)
+            if gone is not None and key not in modified:
                 # The whole record is logged, so ``hub revert`` can bring the session back.
-                field_changes.append((key, EXISTENCE, sessions.pop(key), None, outcome.connector))
+                touched[key] = None
+                field_changes.append((key, EXISTENCE, gone, None, outcome.connector))
 
     changed: dict[str, tuple[dict[str, Any] | None, dict[str, Any] | None]] = {}
-    for key in set(canonical) | set(sessions):
+    for key, after in touched.items():
         before = dict(canonical[key]) if key in canonical else None
-        after = sessions.get(key)
         if before != after:
             changed[key] = (before, after)
+    sessions = Overlay(canonical, {key: after for key, (_before, after) in changed.items()})
     return MergeResult(
         sessions=sessions,
         changed=changed,

@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from sync.lazy import Overlay, SessionView
 from sync.merge import MergeResult
 from sync.model import Conflict, Programme, content_hash
 from sync.protocol import Capability, Connector, Link, Op, OpAction
@@ -94,9 +95,11 @@ def plan_sinks(
             continue
         if Capability.READ in runtime.caps and runtime.name not in pulled:
             continue
-        links = {**known_links[runtime.name], **merged.links.get(runtime.name, {})}
-        for key in merged.dropped_links.get(runtime.name, set()):
-            links.pop(key, None)
+        # The stored links with this round's laid over: looked up per planned key only.
+        links: Mapping[str, Link] = Overlay(known_links[runtime.name], {
+            **merged.links.get(runtime.name, {}),
+            **dict.fromkeys(merged.dropped_links.get(runtime.name, set())),
+        })
         _token, synced = store.cursor(runtime.name, runtime.connector.collection)
         # Never planned, or the event itself changed since this sink was last planned (every
         # page shows it; a sink that sat out the run where it changed still gets it).
@@ -104,6 +107,11 @@ def plan_sinks(
         everything = synced == 0 or meta_changed or (programme_digest is not None and seen != programme_digest)
         keys = set(programme.sessions) | set(links) if everything else set(store.changed_since(synced))
         keys |= set(merged.changed) | merged.drift.get(runtime.name, set())
+        if isinstance(links, Overlay):
+            links.prefetch(keys)
+        sessions = programme.sessions
+        if isinstance(sessions, SessionView):
+            sessions.prefetch(keys)
         plans[runtime.name] = plan_connector(runtime.connector, links, programme, keys,
                                              held.get(runtime.name, set()))
     return plans

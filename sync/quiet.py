@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from sync.announce import Announcement, diff_versions
+from sync.lazy import SessionView
 from sync.model import Programme
 from sync.state import StateStore
 
@@ -48,6 +49,8 @@ def settle(
     quiet = QuietPeriod(initialized, waiting, due)
     if initialized and due:
         keys = sorted(due)
+        if isinstance(programme.sessions, SessionView):
+            programme.sessions.prefetch(keys)  # one read for them all, not one per session
         published = store.published_records(keys)
         current = {k: programme.sessions[k].to_record() for k in keys if k in programme.sessions}
         changes = diff_versions(published, current)

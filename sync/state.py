@@ -14,7 +14,7 @@ import re
 import sqlite3
 import time
 import zlib
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -25,6 +25,7 @@ from sqlalchemy.exc import ArgumentError, DatabaseError, OperationalError
 
 from sync.errors import ConfigError, LockBusy, StateUnreadable
 from sync.i18n import Catalogue
+from sync.lazy import Lazy, LinkHead
 from sync.model import Conflict
 from sync.protocol import ConnectorState, Link
 from sync.review import LoggedChange
@@ -259,6 +260,28 @@ class StateStore:
             rows = c.execute(select(sessions.c.id, sessions.c.record).where(sessions.c.record.is_not(None)))
             return {row.id: row.record for row in rows if row.record is not None}
 
+    def stored_sessions(self) -> Lazy[dict[str, Any]]:
+        """Every live session record, by id, read only as far as it is looked at (its hash is
+        the cheap column: :meth:`Lazy.light`)."""
+
+        def keys() -> dict[str, Any]:
+            with self._conn() as c:
+                rows = c.execute(select(sessions.c.id, sessions.c.hash).where(sessions.c.record.is_not(None)))
+                return {row.id: row.hash for row in rows}
+
+        def fetch(wanted: Collection[str] | None) -> dict[str, dict[str, Any]]:
+            if wanted is None:
+                return self.load_sessions()
+            found: dict[str, dict[str, Any]] = {}
+            with self._conn() as c:
+                for chunk in _chunks(sorted(wanted)):
+                    rows = c.execute(select(sessions.c.id, sessions.c.record).where(
+                        sessions.c.id.in_(chunk), sessions.c.record.is_not(None)))
+                    found.update({row.id: row.record for row in rows if row.record is not None})
+            return found
+
+        return Lazy(keys, fetch)
+
     def max_seq(self, conn: Connection | None = None) -> int:
         with self._conn(conn) as c:
             return int(c.execute(select(func.coalesce(func.max(sessions.c.seq), 0))).scalar_one())
@@ -412,25 +435,40 @@ class StateStore:
                 conn.execute(insert(published).values(id=session_id, record=dict(record)))
 
     # links and cursors ----------------------------------------------------------------------
-    def links(self, connector: str, collection: str) -> dict[str, Link]:
+    def links(self, connector: str, collection: str, keys: Collection[str] | None = None) -> dict[str, Link]:
+        """The links of one connector's collection (only those of ``keys`` when given)."""
+        where = (links.c.connector == connector) & (links.c.collection == collection)
+        found: dict[str, Link] = {}
         with self._conn() as c:
-            rows = c.execute(
-                select(links).where(links.c.connector == connector, links.c.collection == collection)
-            )
-            return {
-                row.key: Link(
-                    connector=row.connector,
-                    collection=row.collection,
-                    key=row.key,
-                    remote_id=row.remote_id,
-                    remote_version=row.remote_version,
-                    pushed_hash=row.pushed_hash,
-                    seen_hash=row.seen_hash,
-                    base=row.base,
-                    sequence=row.sequence or 0,
-                )
-                for row in rows
-            }
+            for chunk in [None] if keys is None else _chunks(sorted(keys)):
+                query = select(links).where(where if chunk is None else where & links.c.key.in_(chunk))
+                found.update({
+                    row.key: Link(
+                        connector=row.connector,
+                        collection=row.collection,
+                        key=row.key,
+                        remote_id=row.remote_id,
+                        remote_version=row.remote_version,
+                        pushed_hash=row.pushed_hash,
+                        seen_hash=row.seen_hash,
+                        base=row.base,
+                        sequence=row.sequence or 0,
+                    )
+                    for row in c.execute(query)
+                })
+        return found
+
+    def stored_links(self, connector: str, collection: str) -> Lazy[Link]:
+        """One connector's links, read only as far as they are looked at (where each item is and
+        its version are the cheap column: :meth:`Lazy.light`)."""
+
+        def keys() -> dict[str, Any]:
+            with self._conn() as c:
+                rows = c.execute(select(links.c.key, links.c.remote_id, links.c.remote_version).where(
+                    links.c.connector == connector, links.c.collection == collection))
+                return {row.key: LinkHead(row.remote_id, row.remote_version) for row in rows}
+
+        return Lazy(keys, lambda wanted: self.links(connector, collection, wanted))
 
     def save_link(self, conn: Connection, link: Link) -> None:
         values = {
