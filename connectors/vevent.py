@@ -81,6 +81,8 @@ def render_event(
 ) -> str:
     """The iCalendar object for one session (VCALENDAR with its VTIMEZONE and one VEVENT)."""
     tz = programme.tz
+    start = datetime.fromisoformat(projection["start"]).astimezone(tz)
+    end = datetime.fromisoformat(projection["end"]).astimezone(tz)
     cal = icalendar.Calendar()
     cal.add("prodid", PRODID)
     cal.add("version", "2.0")
@@ -89,8 +91,8 @@ def render_event(
     ev.add("dtstamp", datetime.now(UTC).replace(microsecond=0))
     ev.add("sequence", max(0, int(sequence)))
     ev.add("summary", projection.get("title") or "")
-    ev.add("dtstart", datetime.fromisoformat(projection["start"]).astimezone(tz))
-    ev.add("dtend", datetime.fromisoformat(projection["end"]).astimezone(tz))
+    ev.add("dtstart", start)
+    ev.add("dtend", end)
     location = location_text(projection.get("venue_name"), projection.get("venue_address"))
     if location:
         ev.add("location", location)
@@ -110,9 +112,13 @@ def render_event(
     if projection.get("capacity") is not None:
         ev.add("x-hub-capacity", str(projection["capacity"]))
     cal.add_component(ev)
-    # The zone's rules around the event only: 1970-2038 would make every event ~10 KiB.
-    year = datetime.fromisoformat(projection["start"]).year
-    cal.add_missing_timezones(first_date=date(year - 1, 1, 1), last_date=date(year + 2, 1, 1))
+    # The zone's rules over the event's own days, as RFC 5545 asks of a VTIMEZONE (the
+    # observances its DATE-TIMEs fall in): 1970-2038 would make every event ~10 KiB, and even
+    # three years would make the zone twice the event. A person who moves the event in an app
+    # gets that app's own VTIMEZONE; the TZID is the IANA name every client knows.
+    cal.add_missing_timezones(first_date=start.date(), last_date=max(end, start).date() + timedelta(days=1))
+    for zone in cal.walk("VTIMEZONE"):
+        zone.pop("COMMENT", None)  # "This timezone only works from ...": for people, not clients
     text: bytes = cal.to_ical()
     return text.decode()
 
