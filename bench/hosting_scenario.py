@@ -58,6 +58,13 @@ def _cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def _machine_ticks() -> tuple[int, int]:
+    """(busy, total) CPU ticks of the whole machine so far (``/proc/stat``)."""
+    fields = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    idle = fields[3] + fields[4]
+    return sum(fields) - idle, sum(fields)
+
+
 def _percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
@@ -128,6 +135,7 @@ def _round(url: str, base: str, folder: Path, registry: Registry, collectives: l
     for process in workers:  # started and listening: the round times the jobs, not Python's start-up
         wait_for(lambda p=process: any("worker started" in e["message"] for e in p.logs()), 60, "a worker's start")  # type: ignore[misc]
     cpu_start = {p.pid: _cpu_seconds(p.pid) for p in workers}
+    machine_start = _machine_ticks()
     start = time.time()
     for hosted in collectives:
         asked[hosted.id] = time.time()
@@ -139,6 +147,8 @@ def _round(url: str, base: str, folder: Path, registry: Registry, collectives: l
         rows = registry.all()
     took = time.time() - start
     cpu = sum(_cpu_seconds(p.pid) - cpu_start[p.pid] for p in workers)
+    machine_end = _machine_ticks()
+    busy = (machine_end[0] - machine_start[0]) / max(1, machine_end[1] - machine_start[1])
     _stop(workers)
     delays = [r.last_at - asked[r.id] for r in rows if r.last_at]
     changed = sum(1 for h in collectives if h.ics_has("accueil-meteo", stamp.replace("-", "").replace(":", "")))
@@ -147,9 +157,11 @@ def _round(url: str, base: str, folder: Path, registry: Registry, collectives: l
         "delay_p50": round(statistics.median(delays), 2), "delay_p95": round(_percentile(delays, 0.95), 2),
         "delay_max": round(max(delays), 2), "worker_cpu_seconds": round(cpu, 1),
         "cpu_seconds_per_sync": round(cpu / len(collectives), 3), "changed_on_sink": changed,
+        "machine_busy": round(busy, 2), "load_average": os.getloadavg()[0],
     }
     print(f"{count} worker(s): {len(collectives)} collectives synced in {took:.1f} s "
-          f"({result['collectives_per_second']}/s), delay p95 {result['delay_p95']} s")
+          f"({result['collectives_per_second']}/s), delay p95 {result['delay_p95']} s, "
+          f"machine busy {busy:.0%}, load {os.getloadavg()[0]:.1f}")
     return result
 
 

@@ -24,6 +24,7 @@ from sqlalchemy import (
     Connection,
     Engine,
     Float,
+    Index,
     Integer,
     MetaData,
     String,
@@ -80,6 +81,9 @@ collectives = Table(
     Column("probes", Integer, nullable=False, default=0),
     Column("probe_requests", Integer, nullable=False, default=0),
     Column("requested_at", Float, nullable=True),
+    # The tick looks every two seconds for what is due: an index each, not a scan of every collective.
+    Index("collectives_next_probe", "next_probe_at"),
+    Index("collectives_next_sync", "next_sync_at"),
 )
 
 
