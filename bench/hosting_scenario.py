@@ -58,6 +58,19 @@ def _cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def _postgres_cpu() -> float:
+    """CPU seconds used so far by the PostgreSQL server's processes (its backends included)."""
+    total = 0.0
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if (entry / "comm").read_text().strip() == "postgres":
+                    total += _cpu_seconds(int(entry.name))
+            except OSError:
+                continue  # gone meanwhile
+    return total
+
+
 def _machine_ticks() -> tuple[int, int]:
     """(busy, total) CPU ticks of the whole machine so far (``/proc/stat``)."""
     fields = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
@@ -136,6 +149,7 @@ def _round(url: str, base: str, folder: Path, registry: Registry, collectives: l
         wait_for(lambda p=process: any("worker started" in e["message"] for e in p.logs()), 60, "a worker's start")  # type: ignore[misc]
     cpu_start = {p.pid: _cpu_seconds(p.pid) for p in workers}
     machine_start = _machine_ticks()
+    database_start, own_start = _postgres_cpu(), time.process_time()
     start = time.time()
     for hosted in collectives:
         asked[hosted.id] = time.time()
@@ -148,6 +162,7 @@ def _round(url: str, base: str, folder: Path, registry: Registry, collectives: l
     took = time.time() - start
     cpu = sum(_cpu_seconds(p.pid) - cpu_start[p.pid] for p in workers)
     machine_end = _machine_ticks()
+    database, own = _postgres_cpu() - database_start, time.process_time() - own_start
     busy = (machine_end[0] - machine_start[0]) / max(1, machine_end[1] - machine_start[1])
     _stop(workers)
     delays = [r.last_at - asked[r.id] for r in rows if r.last_at]
@@ -158,10 +173,14 @@ def _round(url: str, base: str, folder: Path, registry: Registry, collectives: l
         "delay_max": round(max(delays), 2), "worker_cpu_seconds": round(cpu, 1),
         "cpu_seconds_per_sync": round(cpu / len(collectives), 3), "changed_on_sink": changed,
         "machine_busy": round(busy, 2), "load_average": os.getloadavg()[0],
+        "postgres_cpu_seconds_per_sync": round(database / len(collectives), 3),
+        "bench_and_fakes_cpu_seconds_per_sync": round(own / len(collectives), 3),
     }
     print(f"{count} worker(s): {len(collectives)} collectives synced in {took:.1f} s "
           f"({result['collectives_per_second']}/s), delay p95 {result['delay_p95']} s, "
-          f"machine busy {busy:.0%}, load {os.getloadavg()[0]:.1f}")
+          f"machine busy {busy:.0%}, load {os.getloadavg()[0]:.1f}; "
+          f"CPU per sync: workers {cpu / len(collectives):.3f} s, "
+          f"PostgreSQL {database / len(collectives):.3f} s, this process and the fakes {own / len(collectives):.3f} s")
     return result
 
 

@@ -163,6 +163,9 @@ def test_two_workers_never_apply_one_collective_at_once(world: World) -> None:
     spans = _spans(world)
     both = {n for runs in spans.values() for _, _, n in runs}
     assert both == {0, 1}, "both workers ran syncs"
+    every = [(start, end, worker) for runs in spans.values() for start, end, worker in runs]
+    assert any(a[2] != b[2] and a[0] < b[1] and b[0] < a[1] for a in every for b in every), \
+        "the two workers ran syncs (of different collectives) at the same time"
     for collective, runs in spans.items():
         runs.sort()
         for (_, end, _), (start, _, _) in itertools.pairwise(runs):
