@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import SecretStr
+from pydantic import Field, SecretStr
 
 from config.connector import ConnectorConfig
 
@@ -22,4 +22,9 @@ class CalDAVConfig(ConnectorConfig):
     password: SecretStr | None = None
     password_file: str | None = None
     verify: bool | str = True  # or the path of a CA bundle (self-signed servers)
+    writes_in_flight: int | None = Field(
+        None, ge=1, le=32,
+        description="Writes sent to the calendar at once (default 1): more helps only a server that "
+        "writes in parallel (Radicale gains nothing, Xandikos refuses them: 423 Locked).",
+    )
 
