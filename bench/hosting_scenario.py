@@ -44,6 +44,9 @@ IDLE_COLLECTIVES = int(os.environ.get("HUB_BENCH_IDLE_COLLECTIVES", "20"))
 IDLE_SECONDS = float(os.environ.get("HUB_BENCH_IDLE", "60"))
 PROBE = float(os.environ.get("HUB_BENCH_PROBE", "5"))
 DEFAULT_PROBE = 60.0
+#: ``HUB_BENCH_CHAT=0``: the throughput's collectives on the files sink only (no shared fake
+#: server in the chain: what is left shared is PostgreSQL).
+WITH_CHAT = os.environ.get("HUB_BENCH_CHAT", "1") != "0"
 
 
 @pytest.fixture
@@ -103,7 +106,7 @@ def _save(key: str, value: Any) -> None:
 def test_throughput_with_1_2_4_workers(tmp_path: Path, chat: FakeTelegram) -> None:
     with new_database() as url:
         registry = Registry(url)
-        collectives = [make_collective(tmp_path, i, chat, None, probe_interval=DEFAULT_PROBE)
+        collectives = [make_collective(tmp_path, i, chat if WITH_CHAT else None, None, probe_interval=DEFAULT_PROBE)
                        for i in range(COLLECTIVES)]
         for hosted in collectives:
             registry.add(hosted.id, hosted.config)
@@ -112,7 +115,7 @@ def test_throughput_with_1_2_4_workers(tmp_path: Path, chat: FakeTelegram) -> No
         daemon.start()
         base = f"http://127.0.0.1:{port}"
         wait_for(lambda: _answers(base), 30, "the hosting daemon")
-        results: dict[str, Any] = {"collectives": COLLECTIVES, "rounds": []}
+        results: dict[str, Any] = {"collectives": COLLECTIVES, "chat": WITH_CHAT, "rounds": []}
         try:
             start = time.monotonic()
             first = _workers(url, tmp_path, max(WORKERS), "first")
@@ -127,7 +130,7 @@ def test_throughput_with_1_2_4_workers(tmp_path: Path, chat: FakeTelegram) -> No
         finally:
             daemon.stop()
             registry.close()
-        _save("throughput", results)
+        _save("throughput" if WITH_CHAT else "throughput_files_only", results)
 
 
 def _answers(base: str) -> bool:

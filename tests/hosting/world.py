@@ -39,18 +39,29 @@ class Hosted:
         return stamp in event
 
 
-def make_collective(root: Path, index: int, chat: FakeTelegram, caldav: CalDAVServer | None,
+def make_collective(root: Path, index: int, chat: FakeTelegram | None, caldav: CalDAVServer | None,
                     *, probe_interval: float = 1.0) -> Hosted:
-    """A collective's folder: hub.toml, the reference programme, its secrets; its chat on the fake."""
+    """A collective's folder: hub.toml, the reference programme, its secrets; its chat on the fake
+    (none without a fake)."""
     collective_id = f"coll_{index:03d}"
     folder = root / collective_id
     secret = folder / "secrets"
     secret.mkdir(parents=True)
     chat_id = -100_000 - index
-    chat.add_chat(chat_id, title=f"Collectif {index}")
     token = f"trigger-{secrets.token_hex(12)}"
-    (secret / "telegram").write_text(chat.token + "\n")
     (secret / "trigger").write_text(token + "\n")
+    chat_section = ""
+    if chat is not None:
+        chat.add_chat(chat_id, title=f"Collectif {index}")
+        (secret / "telegram").write_text(chat.token + "\n")
+        chat_section = f"""
+[connectors.telegram]
+type = "telegram"
+api_url = "{chat.url}"
+token_file = "secrets/telegram"
+chats = [{chat_id}]
+pace_seconds = 0
+"""
     calendar_section = ""
     calendar = None
     if caldav is not None:
@@ -71,14 +82,7 @@ trigger_token_file = "secrets/trigger"
 [connectors.exports]
 type = "files"
 path = "public"
-
-[connectors.telegram]
-type = "telegram"
-api_url = "{chat.url}"
-token_file = "secrets/telegram"
-chats = [{chat_id}]
-pace_seconds = 0
-{calendar_section}""", database="sqlite:///unused-when-hosted.db")
+{chat_section}{calendar_section}""", database="sqlite:///unused-when-hosted.db")
     return Hosted(collective_id, folder, chat_id, token, calendar)
 
 
