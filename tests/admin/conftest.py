@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from tests.caldav.conftest import CalDAVServer, radicale
-from tests.daemon.conftest import DaemonProcess
+from tests.daemon.conftest import DaemonProcess, daemon_sections
 from tests.etherpad.conftest import EtherpadServer, etherpad_server
 from tests.fakes.loopback import free_port
 from tests.fakes.telegram import FakeTelegram
@@ -71,18 +71,7 @@ def config(folder: Path, caldav: CalDAVServer, calendar: str, pad: EtherpadServe
     (secret / "pad").write_text(pad.api_key + "\n")
     (secret / "telegram").write_text(chat.token + "\n")
     verify = "true" if caldav.verify is True else json.dumps(caldav.verify)
-    return write_config(folder, f"""
-[daemon]
-listen = "127.0.0.1:{port}"
-probe_interval = 0.5
-file_interval = 0.2
-stop_timeout = 2
-public = "public"
-
-[connectors.exports]
-type = "files"
-path = "public"
-
+    return write_config(folder, daemon_sections(port, extra='public = "public"') + f"""
 [connectors.calendar]
 type = "caldav"
 url = "{calendar}"

@@ -128,6 +128,23 @@ class DaemonProcess:
         self.http.close()
 
 
+def daemon_sections(port: int, *, extra: str = "") -> str:
+    """The ``[daemon]`` section of every test daemon (probes every half second, a short stop,
+    ``extra`` lines added) and its files sink; the connectors under test follow it."""
+    return f"""
+[daemon]
+listen = "127.0.0.1:{port}"
+probe_interval = 0.5
+file_interval = 0.2
+stop_timeout = 2
+{extra}
+
+[connectors.exports]
+type = "files"
+path = "public"
+"""
+
+
 def daemon_config(
     folder: Path, caldav: CalDAVServer, calendar: str, pad: EtherpadServer, pad_id: str, site: Site, page: str,
     prefix: str, chat: FakeTelegram, port: int, *, extra: str = "",
@@ -141,20 +158,8 @@ def daemon_config(
     (secret / "telegram").write_text(chat.token + "\n")
     (secret / "trigger").write_text(TRIGGER + "\n")
     verify = "true" if caldav.verify is True else json.dumps(caldav.verify)
-    return write_config(folder, f"""
-[daemon]
-listen = "127.0.0.1:{port}"
-probe_interval = 0.5
-file_interval = 0.2
-stop_timeout = 2
-public = "public"
-trigger_token_file = "secrets/trigger"
-{extra}
-
-[connectors.exports]
-type = "files"
-path = "public"
-
+    sections = daemon_sections(port, extra=f'public = "public"\ntrigger_token_file = "secrets/trigger"\n{extra}')
+    return write_config(folder, sections + f"""
 [connectors.calendar]
 type = "caldav"
 url = "{calendar}"

@@ -19,7 +19,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 
 from sync.state import StateStore
-from tests.daemon.conftest import DaemonProcess
+from tests.daemon.conftest import DaemonProcess, daemon_sections
 from tests.daemon.test_daemon import metric_values
 from tests.engine.conftest import POSTGRES_ADMIN
 from tests.fakes.loopback import free_port
@@ -57,16 +57,7 @@ def test_readyz_is_503_while_the_state_store_is_unreachable_and_shows_open_break
 ) -> None:
     url, role, admin = database
     port = free_port()
-    config = write_config(tmp_path, f"""
-[daemon]
-listen = "127.0.0.1:{port}"
-probe_interval = 0.5
-file_interval = 0.2
-stop_timeout = 2
-
-[connectors.exports]
-type = "files"
-path = "public"
+    config = write_config(tmp_path, daemon_sections(port) + """
 """, database=url)
     daemon = DaemonProcess(config, port).start()
     try:

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.daemon.conftest import CHAT, DaemonProcess, telegram_fake
+from tests.daemon.conftest import CHAT, DaemonProcess, daemon_sections, telegram_fake
 from tests.fakes.loopback import free_port
 from tests.fakes.telegram import FakeTelegram
 from tests.helpers import edit_programme, write_config
@@ -34,16 +34,7 @@ def daemon(tmp_path_factory: pytest.TempPathFactory, telegram: FakeTelegram) -> 
     (folder / "secrets").mkdir()
     (folder / "secrets" / "telegram").write_text(telegram.token + "\n")
     port = free_port()
-    config = write_config(folder, f"""
-[daemon]
-listen = "127.0.0.1:{port}"
-probe_interval = 0.5
-file_interval = 0.2
-stop_timeout = 2
-
-[connectors.exports]
-type = "files"
-path = "public"
+    config = write_config(folder, daemon_sections(port) + f"""
 
 [connectors.telegram]
 type = "telegram"

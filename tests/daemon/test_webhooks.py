@@ -30,7 +30,7 @@ from connectors.nextcloud.talk_bot import TalkFrontend
 from sync.state import StateStore
 from tests.bots.conftest import paris
 from tests.bots.test_service import RecordingOperations
-from tests.daemon.conftest import CHAT, DaemonProcess, telegram_fake
+from tests.daemon.conftest import CHAT, DaemonProcess, daemon_sections, telegram_fake
 from tests.daemon.test_daemon import metric_values
 from tests.doubles.bots import ManualClock, MemoryFollowStore
 from tests.fakes.loopback import free_port
@@ -57,16 +57,7 @@ def daemon(tmp_path_factory: pytest.TempPathFactory, telegram: FakeTelegram) -> 
     (folder / "secrets" / "telegram").write_text(telegram.token + "\n")
     (folder / "secrets" / "webhook").write_text(SECRET + "\n")
     port = free_port()
-    config = write_config(folder, f"""
-[daemon]
-listen = "127.0.0.1:{port}"
-probe_interval = 0.5
-file_interval = 0.2
-stop_timeout = 2
-
-[connectors.exports]
-type = "files"
-path = "public"
+    config = write_config(folder, daemon_sections(port) + f"""
 
 [connectors.telegram]
 type = "telegram"
@@ -215,16 +206,7 @@ def test_the_daemons_talk_route_refuses_a_bad_signature_and_answers_a_signed_mes
     (tmp_path / "secrets" / "nuage").write_text(talk.password + "\n")
     (tmp_path / "secrets" / "talk-bot").write_text(TALK_SECRET + "\n")
     port = free_port()
-    config = write_config(tmp_path, f"""
-[daemon]
-listen = "127.0.0.1:{port}"
-probe_interval = 0.5
-file_interval = 0.2
-stop_timeout = 2
-
-[connectors.exports]
-type = "files"
-path = "public"
+    config = write_config(tmp_path, daemon_sections(port) + f"""
 
 [connectors.nuage]
 type = "nextcloud"
