@@ -1,7 +1,7 @@
 """``python -m bench``: every benchmark of the hub in one command, side by side with the tools
 people use today, written to ``bench/results.md`` and ``bench/results.json``.
 
-    python -m bench              # 22, 1,000 and 10,000 sessions, 3 runs per phase (~20 min on 2 cores)
+    python -m bench              # 22, 1,000 and 10,000 sessions, 3 runs per phase (12 to 25 min on 2 cores)
     python -m bench --quick      # 22 and 1,000 sessions, 1 run (a few minutes)
     python -m bench --sizes 22 --runs 1 --output /tmp/bench   # the smallest case
 
@@ -116,7 +116,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     need_tools = not (args.no_vdirsyncer and args.no_apprise) and bool(args.only & {"sync", "chats"})
     versions = tools.ensure() if need_tools else {}
     results: dict[str, Any] = {
-        "command": "python -m bench " + " ".join(sys.argv[1:] if argv is None else argv),
+        "command": " ".join(["python -m bench", *(sys.argv[1:] if argv is None else argv)]),
         "runs": args.runs, "machine": _machine(versions), "sync": [], "notes": [],
     }
     work = Path(tempfile.mkdtemp(prefix="hub-bench-"))
