@@ -72,6 +72,10 @@ MESSAGES = Catalogue({
         "en": "the server stopped waiting for the request",
     },
     "status.rate": {"fr": "trop de requêtes", "en": "too many requests"},
+    "status.locked": {
+        "fr": "verrouillé par un autre client, réessayé plus tard",
+        "en": "locked by another client, tried again later",
+    },
     "status.rate_after": {
         "fr": "trop de requêtes, réessayer dans {seconds} s",
         "en": "too many requests, try again in {seconds} s",
@@ -272,8 +276,10 @@ def error_for_status(
 
     ``auth`` lists the statuses meaning "credentials or rights" for this API; ``conditional``
     says whether 404/410/412 answer a conditional write (re-pull and re-plan) or are plain
-    refusals; ``transient`` says whether 408/429/5xx mean "try again later" (False for an
-    application's fault codes that borrow HTTP numbers for a definite answer).
+    refusals; ``transient`` says whether 408/423/429/5xx mean "try again later" (False for an
+    application's fault codes that borrow HTTP numbers for a definite answer). 423 is WebDAV's
+    "Locked" (RFC 4918): another client holds the resource for now, as Xandikos answers a
+    write racing another.
     """
     if status in auth:
         return AuthError(message, connector=connector)
@@ -281,7 +287,7 @@ def error_for_status(
         return NotFound(message, connector=connector)
     if conditional and status == 412:
         return PreconditionFailed(message, connector=connector)
-    if transient and (status in (408, 429) or status >= 500):
+    if transient and (status in (408, 423, 429) or status >= 500):
         return TransientError(message, connector=connector, retry_after=retry_after)
     return PermanentError(message, connector=connector)
 
@@ -296,6 +302,8 @@ def status_meaning(status: int, lang: str, retry_after: float | None = None) -> 
         return say("status.changed", lang)
     if status == 408:
         return say("status.timeout", lang)
+    if status == 423:
+        return say("status.locked", lang)
     if status == 429:
         if retry_after:
             return say("status.rate_after", lang, seconds=f"{retry_after:.0f}")

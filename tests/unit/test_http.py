@@ -160,6 +160,7 @@ def test_the_table_takes_each_api_s_meaning_of_a_status() -> None:
     assert kind(404, conditional=False) is PermanentError and kind(412, conditional=False) is PermanentError
     assert kind(403, auth=(401,)) is PermanentError and kind(404, auth=(401, 404)) is AuthError
     assert kind(500, transient=False) is PermanentError and kind(429, transient=False) is PermanentError
+    assert kind(423) is TransientError, "a WebDAV lock is released: the write is tried again later"
     after = error_for_status(429, "x", connector="c", retry_after=12.0)
     assert isinstance(after, TransientError) and after.retry_after == 12.0
 
