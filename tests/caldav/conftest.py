@@ -49,9 +49,9 @@ class CalDAVServer:
 
     def client(self) -> object:
         """A ``caldav.DAVClient`` as a person's calendar app would use it."""
-        import caldav
+        from caldav.davclient import DAVClient
 
-        return caldav.DAVClient(
+        return DAVClient(
             url=self.base_url,
             username=self.username,
             password=self.password,

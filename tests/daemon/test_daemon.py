@@ -36,10 +36,9 @@ def ics_event(folder: Path, session: str) -> str:
 
 
 def calendar_has(caldav: CalDAVServer, url: str, session: str, stamp: str) -> bool:
-    import caldav as caldav_library
+    from caldav.davclient import DAVClient
 
-    client = caldav_library.DAVClient(url=url, username=caldav.username, password=caldav.password,
-                                      ssl_verify_cert=caldav.verify)
+    client = DAVClient(url=url, username=caldav.username, password=caldav.password, ssl_verify_cert=caldav.verify)
     for event in client.calendar(url=url).events():
         data = str(event.data)
         if f"X-HUB-ID:{session}" in data:
