@@ -185,6 +185,10 @@ class Settings:
     hub: HubSection
     connectors: tuple[ConnectorSettings, ...]
     daemon: DaemonSection = dataclasses.field(default_factory=DaemonSection)
+    #: The PostgreSQL schema holding the state, or None: the database's own. Set for a hosted
+    #: collective (its ``c_<id>``), never by the file: its state and its writer lock are that
+    #: schema's.
+    state_schema: str | None = None
 
     @property
     def base_dir(self) -> Path:

@@ -18,7 +18,7 @@ import click
 
 from hub.export import export
 from hub.help import HubGroup, h
-from hub.hosting.cli import collective, database_option, hosting_option, worker
+from hub.hosting.cli import collective, database_option, for_collective, for_collective_writing, hosting_option, worker
 
 config_option = click.option(
     "--config", "config_path", type=click.Path(dir_okay=False), default=None, help=h("opt.config"),
@@ -51,6 +51,7 @@ def cli(debug: bool) -> None:
 
 
 @cli.command(help=h("sync"))
+@for_collective_writing()
 @config_option
 @json_option
 @click.option("--force-delete", is_flag=True, help=h("sync.force_delete"))
@@ -61,6 +62,7 @@ def sync(config_path: str | None, as_json: bool, force_delete: bool) -> None:
 
 
 @cli.command(help=h("plan"))
+@for_collective
 @config_option
 @json_option
 def plan(config_path: str | None, as_json: bool) -> None:
@@ -70,6 +72,7 @@ def plan(config_path: str | None, as_json: bool) -> None:
 
 
 @cli.command(help=h("status"))
+@for_collective
 @config_option
 @json_option
 def status(config_path: str | None, as_json: bool) -> None:
@@ -79,6 +82,7 @@ def status(config_path: str | None, as_json: bool) -> None:
 
 
 @cli.command(help=h("conflicts"))
+@for_collective_writing("resolve_id")
 @config_option
 @json_option
 @click.option("--resolve", "resolve_id", type=int, default=None, help=h("conflicts.resolve"))
@@ -90,6 +94,7 @@ def conflicts(config_path: str | None, as_json: bool, resolve_id: int | None, ke
 
 
 @cli.command(help=h("review"))
+@for_collective_writing("accept_id", "reject_id")
 @config_option
 @json_option
 @click.argument("batch", type=int, required=False)
@@ -103,6 +108,7 @@ def review(config_path: str | None, as_json: bool, batch: int | None, accept_id:
 
 
 @cli.command(help=h("history"))
+@for_collective
 @config_option
 @json_option
 @click.option("--session", "session_id", default=None, help=h("history.session"))
@@ -115,6 +121,7 @@ def history(config_path: str | None, as_json: bool, session_id: str | None, sinc
 
 
 @cli.command(help=h("revert"))
+@for_collective_writing()
 @config_option
 @json_option
 @click.argument("sync_id", type=int)
@@ -138,6 +145,7 @@ def connector() -> None:
 
 
 @connector.command("reset", help=h("connector.reset"))
+@for_collective_writing()
 @config_option
 @click.argument("name")
 def connector_reset(config_path: str | None, name: str) -> None:
@@ -201,7 +209,7 @@ poll_options = [
 def _poll_options(func: Any) -> Any:
     for option in reversed(poll_options):
         func = option(func)
-    return func
+    return for_collective_writing()(func)
 
 
 @poll_create.command("dates", help=h("poll.dates"))

@@ -6,13 +6,13 @@ from typing import Any
 
 from config.settings import Settings
 from hub.messages import say
+from hub.runtime import open_store
 from sync.errors import UsageError
 from sync.model import content_hash
-from sync.state import StateStore
 
 
 def list_conflicts(settings: Settings) -> list[dict[str, Any]]:
-    store = StateStore.open(settings.database_url, lang=settings.hub.language)
+    store = open_store(settings)
     try:
         return [
             {"id": c.id, "session": c.session, "field": c.field, "connector": c.connector,
@@ -29,7 +29,7 @@ def resolve_conflict(settings: Settings, conflict_id: int, keep: str, lang: str)
     The next ``hub sync`` pushes the outcome everywhere, including to the connector whose
     pushes were held while the conflict was open.
     """
-    store = StateStore.open(settings.database_url, lang=settings.hub.language)
+    store = open_store(settings)
     try:
         conflict = next((c for c in store.open_conflicts() if c.id == conflict_id), None)
         if conflict is None:

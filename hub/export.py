@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from hub.help import HubCommand, h, startup_language
+from hub.hosting.cli import for_collective
 from sync.i18n import Catalogue
 
 if TYPE_CHECKING:  # the rest is imported when the command runs, so `hub --help` stays fast
@@ -178,6 +179,7 @@ def run(fmt: str | None, output: str | None, config_path: str | None) -> int:
 
 
 @click.command("export", cls=HubCommand, help=h("export"))
+@for_collective
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default=None, help=h("export.format"))
 @click.option("--output", "-o", "output", type=click.Path(dir_okay=False), default=None, help=h("export.output"))
 @click.option("--config", "config_path", type=click.Path(dir_okay=False), default=None, help=h("opt.config"))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping
+from contextvars import ContextVar
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -49,8 +50,24 @@ def validate_section(name: str, section: Mapping[str, Any], lang: str = "en") ->
     return config
 
 
+#: The hosted collective a command runs for (``--collective ID``): its id, the hosting
+#: database's URL (None: not given) and the language to refuse in; None: the configuration file's
+#: own state. Set by the command line around one command (:func:`hub.hosting.cli.for_collective`).
+HOSTED: ContextVar[tuple[str, str | None, str] | None] = ContextVar("hub_hosted", default=None)
+
+
 def load_settings(path: str | Path | None = None, environ: Mapping[str, str] | None = None) -> Settings:
-    """The configuration, every connector section validated (``ConfigError`` lists all problems)."""
+    """The configuration, every connector section validated (``ConfigError`` lists all problems).
+
+    With no file named and a hosted collective targeted (:data:`HOSTED`), that collective's
+    configuration from the registry, its state in its own schema of the hosting database."""
+    hosted = HOSTED.get()
+    if path is None and hosted is not None:
+        from hub.hosting.registry import hosted_settings
+
+        collective_id, database, lang = hosted
+        return hosted_settings(collective_id, database, lang=lang,
+                               load=lambda file: read_settings(file, environ, validate=validate_section))
     return read_settings(path, environ, validate=validate_section)
 
 
@@ -58,7 +75,7 @@ def open_store(settings: Settings) -> StateStore:
     """The state store the configuration names (migrated to the current schema)."""
     from sync.state import StateStore
 
-    return StateStore.open(settings.database_url, lang=settings.hub.language)
+    return StateStore.open(settings.database_url, lang=settings.hub.language, schema=settings.state_schema)
 
 
 def programme_section(settings: Settings) -> ConnectorSettings | None:

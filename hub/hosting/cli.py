@@ -6,10 +6,12 @@ commands never load procrastinate); each command imports what it runs.
 
 from __future__ import annotations
 
+import functools
 import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any, TypeVar
 
 import click
 
@@ -53,6 +55,16 @@ HELP = Catalogue({
                        "en": "Hosting mode: serve the hosting database's collectives (webhooks, /metrics, "
                              "/readyz) and queue their jobs; --config is then ignored."},
     "worker.once": {"fr": "S'arrêter quand la file est vide.", "en": "Stop when the queue is empty."},
+    "opt.collective": {"fr": "Agir sur ce collectif hébergé : sa configuration selon le registre, son état dans "
+                             "son schéma de la base d'hébergement (--database), sous son verrou d'écriture, "
+                             "celui des travailleurs.",
+                       "en": "Act on this hosted collective: its configuration as the registry names it, its "
+                             "state in its schema of the hosting database (--database), under its writer "
+                             "lock, the workers' one."},
+    "config.and.collective": {"fr": "--config et --collective s'excluent : la configuration d'un collectif "
+                                    "hébergé est celle du registre",
+                              "en": "--config and --collective exclude each other: a hosted collective's "
+                                    "configuration is the registry's"},
     # what the commands print
     "added": {"fr": "collectif « {id} » ajouté (état dans le schéma {schema})",
               "en": "collective {id!r} added (state in schema {schema})"},
@@ -87,6 +99,74 @@ database_option = click.option("--database", "database", envvar="HUB_HOSTING_DAT
                                metavar="URL", help=_h("opt.database"))
 
 hosting_option = click.option("--hosting", is_flag=True, help=_h("daemon.hosting"))
+
+Command = TypeVar("Command", bound=Callable[..., Any])
+
+
+def for_collective(func: Command) -> Command:
+    """``--collective ID`` and ``--database URL`` on a command that reads a configuration
+    (``hub status``, ``history``, ``export``...): with them, the command runs on that hosted
+    collective (:func:`hub.hosting.registry.hosted_settings`) instead of a configuration file.
+    Put it right under ``@command``, above the command's own options."""
+    return _hosted(func, follow_up=lambda options: False)
+
+
+def for_collective_writing(*when: str) -> Callable[[Command], Command]:
+    """:func:`for_collective` for a command that may change the collective's state (``hub sync``,
+    ``revert``; ``review`` and ``conflicts`` when given one of the options named in ``when``):
+    afterwards a sync of the collective is due at once, so a worker carries on what the command
+    left (a decision to push, an outbox retry, an announcement after the quiet period), as it
+    does after its own syncs."""
+    def decorate(func: Command) -> Command:
+        return _hosted(func, follow_up=lambda options: not when or any(options.get(k) is not None for k in when))
+
+    return decorate
+
+
+def _hosted(func: Command, *, follow_up: Callable[[dict[str, Any]], bool]) -> Command:
+    @functools.wraps(func)
+    def run(*args: Any, collective_id: str | None, database: str | None, **kwargs: Any) -> Any:
+        if collective_id is None:
+            return func(*args, **kwargs)
+        if kwargs.get("config_path") is not None:
+            raise click.UsageError(_say("config.and.collective"))
+        from hub.runtime import HOSTED
+
+        token = HOSTED.set((collective_id, database, LANGUAGE))
+        try:
+            return func(*args, **kwargs)
+        finally:
+            HOSTED.reset(token)
+            if follow_up(kwargs):
+                _sync_due(collective_id, database)
+
+    run = database_option(run)
+    run = click.option("--collective", "collective_id", metavar="ID", default=None, help=_h("opt.collective"))(run)
+    return run  # type: ignore[return-value]
+
+
+def _sync_due(collective_id: str, database: str | None) -> None:
+    """Make the collective's sync due now (the workers' tick queues it), unless it is paused."""
+    import time
+
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from hub.hosting.registry import Registry
+    from sync.errors import HubError
+
+    try:
+        registry = Registry(database or "", lang=LANGUAGE)
+    except HubError:
+        return  # the command said why already
+    try:
+        row = registry.find(collective_id)
+        now = time.time()
+        if row is not None and not row.paused and (row.next_sync_at is None or row.next_sync_at > now):
+            registry.update(collective_id, next_sync_at=now)
+    except SQLAlchemyError:
+        pass  # the command's own outcome stands; the next probe finds what is left
+    finally:
+        registry.close()
 
 
 def _run(action: str, database: str | None, *args: object) -> int:

@@ -11,12 +11,13 @@ probe, the next due sync, the programme file's stamp), the pause switch and the 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     Boolean,
@@ -42,6 +43,9 @@ from sqlalchemy.exc import ArgumentError, DatabaseError, IntegrityError
 
 from sync.errors import ConfigError, HubError
 from sync.i18n import Catalogue
+
+if TYPE_CHECKING:
+    from config.settings import Settings
 
 SCHEMA = "hub_hosting"
 #: A collective's id: lower-case letters, digits and ``_``; its state schema is ``c_<id>``.
@@ -227,3 +231,22 @@ class Registry:
                 live.where(collectives.c.next_sync_at.is_not(None), collectives.c.next_sync_at <= now)
                 .order_by(collectives.c.next_sync_at))]
         return probes, syncs
+
+
+def hosted_settings(collective_id: str, database: str | None, *, lang: str,
+                    load: Callable[[str], Settings]) -> Settings:
+    """A hosted collective's configuration as its own commands (``hub status --collective ID``...)
+    run with it: read from the file the registry names, its ``[hub] database`` replaced by the
+    hosting database and its state put in its schema ``c_<id>``. The state store then opens
+    that schema, and a sync takes the writer lock of that schema, the one a worker's sync of the
+    collective takes: the two never apply at once. Refused: no hosting database, not PostgreSQL,
+    one that does not answer, an unknown collective."""
+    check_id(collective_id, lang)
+    registry = Registry(database or "", lang=lang)
+    try:
+        row = registry.get(collective_id)
+    finally:
+        registry.close()
+    settings = load(row.config)
+    return dataclasses.replace(settings, hub=settings.hub.model_copy(update={"database": registry.url}),
+                               state_schema=row.schema)
