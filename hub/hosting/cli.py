@@ -155,7 +155,7 @@ def _sync_due(collective_id: str, database: str | None) -> None:
     from sync.errors import HubError
 
     try:
-        registry = Registry(database or "", lang=LANGUAGE)
+        registry = Registry(database or "", lang=LANGUAGE, create=False)
     except HubError:
         return  # the command said why already
     try:

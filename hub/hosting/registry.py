@@ -62,6 +62,8 @@ TEXTS = Catalogue({
                        "en": "hosting needs a PostgreSQL database (postgresql://…), not {url!r}"},
     "no_database": {"fr": "aucune base d'hébergement : donnez --database ou HUB_HOSTING_DATABASE",
                     "en": "no hosting database: give --database or HUB_HOSTING_DATABASE"},
+    "no_registry": {"fr": "la base {url} n'est pas une base d'hébergement (aucun collectif n'y a été ajouté)",
+                    "en": "the database {url} is no hosting database (no collective was ever added to it)"},
     "unreachable": {"fr": "la base d'hébergement {url} ne répond pas ({reason})",
                     "en": "the hosting database {url} does not answer ({reason})"},
 })
@@ -147,13 +149,22 @@ def libpq_url(url: str) -> str:
 
 
 class Registry:
-    """The ``hub_hosting.collectives`` table (created on first open)."""
+    """The ``hub_hosting.collectives`` table (created on first open; with ``create=False``, a
+    database without it is refused rather than made a hosting database)."""
 
-    def __init__(self, url: str, *, lang: str = "en") -> None:
+    def __init__(self, url: str, *, lang: str = "en", create: bool = True) -> None:
         self.url = postgresql_url(url, lang)
         self.lang = lang
         self.engine: Engine = create_engine(self.url, future=True, pool_size=2, max_overflow=2)
         try:
+            if not create:
+                with self.engine.connect() as conn:
+                    found = conn.execute(text("SELECT to_regclass(:t)"), {"t": f"{SCHEMA}.collectives"}).scalar()
+                if found is None:
+                    self.engine.dispose()
+                    safe = make_url(self.url).render_as_string(hide_password=True)
+                    raise ConfigError(TEXTS.say("no_registry", lang, url=safe))
+                return
             with self.engine.begin() as conn:
                 conn.execute(text(f"CREATE SCHEMA IF NOT EXISTS {SCHEMA}"))
             metadata.create_all(self.engine, checkfirst=True)
@@ -242,7 +253,7 @@ def hosted_settings(collective_id: str, database: str | None, *, lang: str,
     collective takes: the two never apply at once. Refused: no hosting database, not PostgreSQL,
     one that does not answer, an unknown collective."""
     check_id(collective_id, lang)
-    registry = Registry(database or "", lang=lang)
+    registry = Registry(database or "", lang=lang, create=False)
     try:
         row = registry.get(collective_id)
     finally:

@@ -46,6 +46,10 @@ def test_refusals_are_clear(hosting_url: str, tmp_path: Path) -> None:
     assert no_database.returncode == 2 and "no hosting database" in no_database.stderr, no_database.stderr
     not_postgresql = hub(None, "sync", "--collective", "alpha", "--database", "sqlite:///x.db")
     assert not_postgresql.returncode == 2 and "needs a PostgreSQL database" in not_postgresql.stderr
+    other = hosting_url.rsplit("/", 1)[0] + "/postgres"  # a PostgreSQL that hosts nothing: left as it was
+    not_hosting = hub(None, "status", "--collective", "alpha", "--database", other)
+    assert not_hosting.returncode == 2 and "is no hosting database" in not_hosting.stderr, not_hosting.stderr
+    assert hub(None, "sync", "--collective", "alpha", "--database", other).returncode == 2
     both = hub(hosting_url, "review", "--collective", "alpha", "--config", str(config))
     assert both.returncode == 2 and "exclude each other" in both.stderr, both.stderr
     bad_id = hub(hosting_url, "export", "--collective", "Alpha;drop")
