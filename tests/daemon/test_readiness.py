@@ -21,9 +21,9 @@ from sqlalchemy.exc import OperationalError
 from sync.state import StateStore
 from tests.daemon.conftest import DaemonProcess, daemon_sections
 from tests.daemon.test_daemon import metric_values
-from tests.engine.conftest import POSTGRES_ADMIN
 from tests.fakes.loopback import free_port
 from tests.helpers import write_config
+from tests.peers.postgres import POSTGRES_ADMIN
 from tests.peers.process import missing_peer
 
 

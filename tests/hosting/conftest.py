@@ -10,42 +10,19 @@ import signal
 import subprocess
 import sys
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import create_engine, text
-from sqlalchemy.exc import OperationalError
 
 from tests.helpers import REPO
-from tests.peers.process import missing_peer
-
-POSTGRES_ADMIN = os.environ.get("HUB_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+from tests.peers.postgres import new_database as postgres_database
 
 
-@contextlib.contextmanager
-def new_database() -> Iterator[str]:
-    """A new, empty PostgreSQL database, dropped afterwards (its connections cut first)."""
-    admin = create_engine(POSTGRES_ADMIN, isolation_level="AUTOCOMMIT")
-    name = f"hub_hosting_{uuid.uuid4().hex[:10]}"
-    try:
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-    except OperationalError as exc:
-        admin.dispose()
-        missing_peer("postgresql", f"cannot reach {POSTGRES_ADMIN.split('@')[-1]} ({exc.orig})")
-    base = POSTGRES_ADMIN.rsplit("/", 1)[0].replace("postgresql+psycopg://", "postgresql://")
-    try:
-        yield f"{base}/{name}"
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n AND pid <> pg_backend_pid()"
-            ), {"n": name})
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-        admin.dispose()
+def new_database() -> contextlib.AbstractContextManager[str]:
+    """A new, empty PostgreSQL database (libpq's URL form, as procrastinate takes it), dropped afterwards."""
+    return postgres_database("hub_hosting", libpq=True)
 
 
 @pytest.fixture
