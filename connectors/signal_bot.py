@@ -167,10 +167,13 @@ class SignalFrontend:
         handled = await self.drain()
         while not stop.is_set() and (limit is None or handled < limit):
             try:
-                async for raw in self.connector.api.messages.receive():
-                    handled += await self.accept(raw)
-                    if stop.is_set() or (limit is not None and handled >= limit):
-                        return handled
+                # Closed on the way out, not left to the garbage collector: an open socket nobody
+                # reads would take the next messages from the server and lose them.
+                async with contextlib.aclosing(self.connector.api.messages.receive()) as messages:
+                    async for raw in messages:
+                        handled += await self.accept(raw)
+                        if stop.is_set() or (limit is not None and handled >= limit):
+                            return handled
             except (SignalAPIError, ConnectorError, OSError) as exc:  # dropped: reconnect
                 log.warning("[%s] receive failed: %s", self.channel, exc)
             with contextlib.suppress(TimeoutError):

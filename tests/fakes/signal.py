@@ -432,8 +432,15 @@ class FakeSignal:
             while not self._stopping:
                 with self._lock:
                     frames, self._frames = self._frames, []
-                for frame in frames:
-                    await websocket.send_text(frame)
+                for index, frame in enumerate(frames):
+                    try:
+                        await websocket.send_text(frame)
+                    except (WebSocketDisconnect, RuntimeError):
+                        # The socket went away under the send: the frames not sent wait for the
+                        # next receiver, as frames queued while nobody is connected do.
+                        with self._lock:
+                            self._frames[:0] = frames[index:]
+                        raise
                 with contextlib.suppress(TimeoutError):
                     message = await asyncio.wait_for(websocket.receive(), 0.05)
                     if message["type"] == "websocket.disconnect":
