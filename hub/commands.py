@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -24,7 +25,7 @@ from hub.messages import MESSAGES, say
 from hub.review import batch_json, describe_batch, event_zone, find_batch, history_json, history_line, parse_since
 from hub.review import decide as decide_batch
 from hub.runtime import build_engine, load_settings, open_store
-from sync.errors import HubError, UsageError
+from sync.errors import HubError, LockBusy, UsageError
 from sync.state_reader import ReadState, open_reader
 
 if TYPE_CHECKING:  # the engine, the report and rich are imported by the commands that use them
@@ -70,12 +71,20 @@ def _run_engine(
             engine = build_engine(settings, force_delete=force_delete, progress=progress, revert=revert)
             import asyncio
 
-            report = asyncio.run(engine.sync() if action == "sync" else engine.plan())
+            started = time.monotonic()
+            try:
+                report = asyncio.run(engine.sync() if action == "sync" else engine.plan())
+            except HubError as exc:
+                if action == "sync" and settings.state_schema and not isinstance(exc, LockBusy):
+                    _on_registry(settings, None, time.monotonic() - started, error=str(exc))
+                raise
             if action == "sync":
                 store = engine.store
                 with store.transaction() as conn:
                     stamp = datetime.now().astimezone().isoformat()
                     store.set_meta(conn, "last_report", {**report.to_json(), "at": stamp})
+                if settings.state_schema:  # a hosted collective's: its registry row says so too
+                    _on_registry(settings, report, time.monotonic() - started)
     except HubError as exc:
         return _fail(exc, lang, as_json)
     if as_json:
@@ -85,6 +94,15 @@ def _run_engine(
         if said:
             _echo(said)
     return EXIT_FAILED if report.failed else EXIT_OK
+
+
+def _on_registry(settings: Settings, report: Report | None, seconds: float, error: str | None = None) -> None:
+    """A hosted collective's sync by hand: its outcome on its registry row, as a worker's
+    (secrets masked as in the workers' rows)."""
+    from hub.hosting.handrun import record_hand_sync
+    from hub.runtime import redactor
+
+    record_hand_sync(report, seconds, error=error, redact=redactor(settings))
 
 
 def _print_report(report: Report, lang: str, planned: bool) -> None:
