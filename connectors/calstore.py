@@ -21,6 +21,7 @@ from typing import Any, TypeVar
 from urllib.parse import quote, unquote, urlsplit
 
 from config.secrets import redact_url
+from connectors.gate import wait_turn_blocking
 from connectors.http import DEFAULT_LANGUAGE, network_error, request_error, retry_after_seconds, told
 from sync.errors import AuthError, ConnectorError, NotFound, TransientError
 from sync.i18n import Catalogue
@@ -134,6 +135,7 @@ class CalendarStore:
 
             def note(request: Any, *args: Any, **kwargs: Any) -> Any:
                 self.request = (str(request.method or "?"), str(request.url))
+                wait_turn_blocking(request.url, self.connector)  # a host's rate limit, in hosting mode
                 return request
 
             client.session.hooks.setdefault("pre_request", []).append(note)

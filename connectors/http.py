@@ -40,6 +40,7 @@ from tenacity import (
 )
 
 from config.secrets import redact_url
+from connectors.gate import wait_turn
 from sync.errors import (
     AuthError,
     ConnectorError,
@@ -186,6 +187,7 @@ class CountingRetryTransport(httpx.AsyncBaseTransport):
         return float(self.backoff(state))
 
     async def _send_once(self, request: httpx.Request) -> httpx.Response:
+        await wait_turn(request.url, self.connector)  # a host's rate limit, in hosting mode
         try:
             response = await self.inner.handle_async_request(request)
         except httpx.TransportError:
