@@ -38,6 +38,7 @@ from procrastinate.exceptions import AlreadyEnqueued
 from procrastinate.schema import SchemaManager
 
 from hub.hosting import jobs
+from hub.hosting.limits import Limiter
 from hub.hosting.registry import Registry, libpq_url
 from sync.errors import LockBusy
 from sync.i18n import log_texts
@@ -65,6 +66,12 @@ class Hosting:
     registry: Registry
     stores: jobs.Stores
     stalled_after: float = STALLED_AFTER
+    #: The rate limits toward shared servers (:mod:`hub.hosting.limits`); None: none.
+    limiter: Limiter | None = None
+
+    def limited(self, collective: str) -> contextlib.AbstractContextManager[None]:
+        """Every request of a job of ``collective`` waits its turn under the host's limits."""
+        return self.limiter.installed(collective) if self.limiter is not None else contextlib.nullcontext()
 
 
 def queue_conninfo(url: str) -> str:
@@ -110,13 +117,15 @@ def _register(app: procrastinate.App) -> None:
     @app.task(name="hub.sync", pass_context=True, retry=retry)
     async def sync_task(context: procrastinate.JobContext, collective: str, reason: str = "asked") -> str:
         hosting = _hosting(context)
-        outcome = await jobs.sync_collective(hosting.registry, hosting.stores, collective, reason)
+        with hosting.limited(collective):
+            outcome = await jobs.sync_collective(hosting.registry, hosting.stores, collective, reason)
         return outcome.result
 
     @app.task(name="hub.probe", pass_context=True)
     async def probe_task(context: procrastinate.JobContext, collective: str) -> str | None:
         hosting = _hosting(context)
-        reason = await jobs.probe_collective(hosting.registry, hosting.stores, collective)
+        with hosting.limited(collective):
+            reason = await jobs.probe_collective(hosting.registry, hosting.stores, collective)
         if reason:
             await defer_sync(app, collective, reason)
         return reason
@@ -187,7 +196,8 @@ async def run_worker(url: str, *, concurrency: int = 1, stalled_after: float = S
     registry = Registry(url, lang=lang)
     app = make_app(url, pool_size=concurrency + 3)
     stores = jobs.Stores(url, pool_size=concurrency + 1)
-    hosting = Hosting(url, registry, stores, stalled_after)
+    limiter = Limiter(url, lang=lang)
+    hosting = Hosting(url, registry, stores, stalled_after, limiter=limiter)
     try:
         async with app.open_async():
             await recover_stalled(app, stalled_after)
@@ -205,6 +215,7 @@ async def run_worker(url: str, *, concurrency: int = 1, stalled_after: float = S
                 await worker
     finally:
         stores.close()
+        limiter.close()
         registry.close()
         log.info("worker stopped")
 
