@@ -298,6 +298,9 @@ class ProgrammeIndex:
 
 _CACHE: OrderedDict[int, tuple[Programme, ProgrammeIndex]] = OrderedDict()
 _CACHE_LOCK = threading.Lock()
+#: Indexes kept for an owner (a hosting worker's collective) beside the two latest versions: a
+#: process answering for many programmes keeps each one's live index until that one changes.
+_KEPT: dict[str, tuple[Programme, ProgrammeIndex]] = {}
 
 
 def index_for(programme: Programme) -> ProgrammeIndex:
@@ -312,6 +315,9 @@ def index_for(programme: Programme) -> ProgrammeIndex:
         if hit is not None and hit[0] is programme:
             _CACHE.move_to_end(key)
             return hit[1]
+        for kept in _KEPT.values():
+            if kept[0] is programme:
+                return kept[1]
     built = ProgrammeIndex(programme)
     # A large programme and its index are hundreds of thousands of long-lived objects: left in
     # the collector's generations, every full collection (which answering's allocations set
@@ -327,6 +333,21 @@ def index_for(programme: Programme) -> ProgrammeIndex:
         while len(_CACHE) > 2:
             _CACHE.popitem(last=False)
     return built
+
+
+def keep(owner: str, index: ProgrammeIndex) -> ProgrammeIndex:
+    """Make :func:`index_for` return ``index`` for its programme for as long as it is ``owner``'s
+    live version (the owner's previous one is let go), however many other programmes are indexed
+    meanwhile. A hosting worker keeps one per collective it answers for."""
+    with _CACHE_LOCK:
+        _KEPT[owner] = (index.programme, index)
+    return index
+
+
+def let_go(owner: str) -> None:
+    """Forget ``owner``'s kept index (the owner is gone, or its worker keeps too many)."""
+    with _CACHE_LOCK:
+        _KEPT.pop(owner, None)
 
 
 def adopt(index: ProgrammeIndex) -> ProgrammeIndex:

@@ -255,6 +255,10 @@ BOT_MESSAGES = Catalogue({
         "fr": "Synchronisation faite : {changes} changement(s), {failed} échec(s), {conflicts} conflit(s).",
         "en": "Sync done: {changes} change(s), {failed} failure(s), {conflicts} conflict(s).",
     },
+    "admin.sync.queued": {
+        "fr": "Synchronisation demandée : elle part dès qu'un travailleur est libre.",
+        "en": "Sync asked for: it starts as soon as a worker is free.",
+    },
     "admin.announce.empty": {
         "fr": "Écrivez le texte après la commande : /annonce Le déjeuner est servi.",
         "en": "Write the text after the command: /announce Lunch is served.",

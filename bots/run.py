@@ -61,7 +61,7 @@ class HubOperations:
         self.announcers = announcers
         self.run_sync = run_sync
 
-    async def sync_now(self) -> SyncSummary:
+    async def sync_now(self) -> SyncSummary | None:
         report = await self.run_sync()
         with self.store.transaction() as conn:
             self.store.set_meta(conn, "last_report", {**report.to_json(), "at": datetime.now(UTC).isoformat()})

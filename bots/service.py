@@ -68,7 +68,10 @@ class HubStatus:
 class Operations(Protocol):
     """What the hub lets admins do from a chat (the engine implements it)."""
 
-    async def sync_now(self) -> SyncSummary: ...
+    async def sync_now(self) -> SyncSummary | None:
+        """Run a sync and say what it did; None when it was queued for later (a hosting
+        deployment's bot answers while a worker syncs)."""
+        ...
 
     async def announce(self, text: str, *, by: str) -> int:
         """Send ``text`` to every chat target; returns how many were reached."""
@@ -151,6 +154,8 @@ class Bot:
             return _say(lang, "admin.unavailable")
         if command == "sync":
             done = await self.operations.sync_now()
+            if done is None:
+                return _say(lang, "admin.sync.queued")
             return _say(
                 lang,
                 "admin.synced",

@@ -22,6 +22,7 @@ import datetime as dt
 import logging
 import re
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import TypeVar
 
 import httpx
@@ -43,7 +44,7 @@ from connectors.chat_base import ChatConnector
 from connectors.chat_board import Pacer, Posted, digest
 from connectors.chat_render import say
 from connectors.http import CountingRetryTransport
-from connectors.telegram_bot import TelegramFrontend
+from connectors.telegram_bot import ChatWebhook, TelegramFrontend, telegram_webhook
 from connectors.telegram_config import TelegramConfig
 from sync.announce import Format
 from sync.chat import ChannelPolicy, Inbox, Responder
@@ -161,6 +162,12 @@ class TelegramConnector(ChatConnector[TelegramConfig]):
 
     def chat_frontend(self, responder: Responder, inbox: Inbox) -> TelegramFrontend:
         return TelegramFrontend(self, responder, inbox)
+
+    @classmethod
+    def chat_webhook(cls, config: TelegramConfig, base_dir: Path, lang: str) -> ChatWebhook | None:
+        """The webhook, from the section's configuration alone (a hosting deployment's web front
+        checks requests with it, then queues them for a worker's :meth:`chat_frontend`)."""
+        return telegram_webhook(config, base_dir, lang)
 
     def chat_policy(self) -> ChannelPolicy:
         """The chats and admins configured for this connector."""

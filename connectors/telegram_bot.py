@@ -10,6 +10,11 @@ With ``webhook_url`` and ``webhook_secret``, Telegram pushes each update to the 
 refuses (403) a request without the secret in ``X-Telegram-Bot-Api-Secret-Token`` or not sent
 as ``application/json``, as python-telegram-bot's own webhook server does; the update is
 stored in the inbox before the 200 that acknowledges it, so a crash loses none.
+
+A hosting deployment splits the two halves of :meth:`~TelegramFrontend.receive`: its web front
+checks the request with :func:`verify_update` (the collective's secret, read from its
+configuration by :func:`telegram_webhook`) and queues the update; a worker hands it to
+:meth:`~TelegramFrontend.accept`, the same inbox and answer as here.
 """
 
 from __future__ import annotations
@@ -20,8 +25,9 @@ import hmac
 import json
 import logging
 import re
-from collections.abc import Mapping
-from typing import Any, Protocol
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
 
 from telegram import Bot, Update
 from telegram.error import TelegramError
@@ -29,6 +35,9 @@ from telegram.error import TelegramError
 from sync.chat import Inbox, Incoming, Outgoing, Responder, drain_inbox
 from sync.errors import ConnectorError
 from sync.i18n import log_texts
+
+if TYPE_CHECKING:
+    from connectors.telegram_config import TelegramConfig
 
 
 class TelegramLink(Protocol):
@@ -60,6 +69,38 @@ def _key(update_id: int) -> str:
     return f"{update_id:015d}"  # sorts like the number, in the inbox's text column
 
 
+#: A chat's webhook as a web front checks it: its kind (the path under ``/webhooks/``) and the
+#: check of one request (200 to take it, 403 refused, 400 not an update).
+ChatWebhook = tuple[str, Callable[[Mapping[str, str], bytes], int]]
+
+
+def verify_update(secret: str | None, headers: Mapping[str, str], body: bytes) -> int:
+    """200 when the request carries ``secret`` in ``X-Telegram-Bot-Api-Secret-Token`` (compared in
+    constant time), as JSON, and is an update; 403 without the secret or not JSON (as
+    python-telegram-bot's own webhook server); 400 when the JSON is not an update. ``headers``
+    are lower-cased."""
+    given = headers.get("x-telegram-bot-api-secret-token", "")
+    if not secret or not hmac.compare_digest(given.encode(), secret.encode()):
+        return 403
+    if headers.get("content-type", "").split(";")[0].strip() != "application/json":
+        return 403
+    try:
+        payload = json.loads(body)
+        int(payload["update_id"])
+    except (ValueError, TypeError, KeyError):
+        return 400
+    return 200
+
+
+def telegram_webhook(config: TelegramConfig, base_dir: Path, lang: str) -> ChatWebhook | None:
+    """The webhook of a Telegram section, read from its configuration alone (no connection, no
+    client): None without ``webhook_secret``."""
+    secret = config.secret("webhook_secret", base_dir, lang=lang)
+    if not secret:
+        return None
+    return "telegram", lambda headers, body: verify_update(secret, headers, body)
+
+
 class TelegramFrontend:
     """Receives questions for one Telegram connector and sends the bot's answers back."""
 
@@ -80,30 +121,42 @@ class TelegramFrontend:
     def _secret(self) -> str | None:
         return self.connector.secret("webhook_secret")
 
-    async def start(self) -> None:
+    async def prepare(self) -> None:
+        """Ready to read and answer: the bot's id and @username (getMe), for mentions."""
         await self.connector.open()
-        await self.connector.bot.initialize()  # getMe: the bot's id and @username, for mentions
+        await self.connector.bot.initialize()
+
+    async def start(self) -> None:
+        await self.prepare()
         url, secret = self.connector.webhook_url, self._secret()
         if url and secret:
-            if not SECRET_TOKEN.match(secret):
-                raise ConnectorError("webhook_secret: Telegram accepts 1 to 256 letters, digits, _ and - only",
-                                     connector=self.channel)
-            await self.connector.bot.set_webhook(url, secret_token=secret, allowed_updates=["message"])
+            await self.register_webhook(url)
             return
         # long polling and a webhook exclude each other: polling here means no webhook
         await self.connector.bot.delete_webhook(drop_pending_updates=False)
 
+    async def register_webhook(self, url: str) -> None:
+        """``setWebhook``: Telegram pushes the chats' messages to ``url`` with the section's
+        ``webhook_secret`` as its secret token (refused without one)."""
+        secret = self._secret()
+        if not secret or not SECRET_TOKEN.match(secret):
+            raise ConnectorError("webhook_secret: Telegram accepts 1 to 256 letters, digits, _ and - only",
+                                 connector=self.channel)
+        await self.connector.open()
+        await self.connector.bot.set_webhook(url, secret_token=secret, allowed_updates=["message"])
+
     async def receive(self, headers: Mapping[str, str], body: bytes) -> int:
         """One update pushed by Telegram: 403 without the right secret token, 400 when it is
         not an update; else kept in the inbox, handled, and 200."""
-        secret = self._secret()
-        given = headers.get("x-telegram-bot-api-secret-token", "")
-        if not secret or not hmac.compare_digest(given.encode(), secret.encode()):
-            return 403
-        if headers.get("content-type", "").split(";")[0].strip() != "application/json":
-            return 403
+        status = verify_update(self._secret(), headers, body)
+        if status != 200:
+            return status
+        return await self.accept(json.loads(body))
+
+    async def accept(self, payload: dict[str, Any]) -> int:
+        """An update already checked (:func:`verify_update`): kept in the inbox (an update
+        Telegram sent again is kept once), handled, answered; 200, or 400 when it is not one."""
         try:
-            payload = json.loads(body)
             update_id = int(payload["update_id"])
         except (ValueError, TypeError, KeyError):
             return 400

@@ -37,7 +37,7 @@ from connectors.nextcloud import ocs
 from connectors.nextcloud.config import NextcloudConfig
 from connectors.nextcloud.folder import SharedFolder
 from connectors.nextcloud.talk import TalkChannel, TalkClient, reference_id
-from connectors.nextcloud.talk_bot import TalkFrontend
+from connectors.nextcloud.talk_bot import ChatWebhook, TalkFrontend, talk_webhook
 from connectors.vevent import ReadEvent
 from sync.announce import Announcement, escape
 from sync.chat import ChannelPolicy, Inbox, Responder
@@ -325,6 +325,13 @@ class NextcloudConnector(CalendarConnector):
             return None
         return TalkFrontend(lambda: self.talk.client, self.targets(), responder, inbox, channel=self.name,
                             secret=lambda: self.secret("talk_bot_secret"))
+
+    @classmethod
+    def chat_webhook(cls, config: NextcloudConfig, base_dir: Path, lang: str) -> ChatWebhook | None:
+        """The Talk bot's webhook, from the section's configuration alone (a hosting deployment's
+        web front checks requests with it, then queues them for a worker's :meth:`chat_frontend`)."""
+        rooms = [config.talk_room] if config.talk_room else []
+        return talk_webhook(config.secret("talk_bot_secret", base_dir, lang=lang), rooms)
 
     def chat_policy(self) -> ChannelPolicy | None:
         if not self.targets():

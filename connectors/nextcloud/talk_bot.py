@@ -50,6 +50,35 @@ def _key(room: str, message_id: int) -> str:
     return f"{room}:{message_id:015d}"
 
 
+#: A chat's webhook as a web front checks it: its kind (the path under ``/webhooks/``) and the
+#: check of one request (200 to take it, 403 refused, 400 not Activity Streams).
+ChatWebhook = tuple[str, Callable[[Mapping[str, str], bytes], int]]
+
+
+def verify_signature(secret: str | None, headers: Mapping[str, str], body: bytes) -> int:
+    """200 when ``X-Nextcloud-Talk-Signature`` is the hex HMAC-SHA256, keyed with ``secret``, of
+    ``X-Nextcloud-Talk-Random`` followed by the raw body (compared in constant time) and the body
+    is a JSON object; 403 on a wrong or missing signature, 400 otherwise. ``headers`` are
+    lower-cased."""
+    random = headers.get("x-nextcloud-talk-random", "")
+    signature = headers.get("x-nextcloud-talk-signature", "").lower()
+    expected = hmac.new(secret.encode(), random.encode() + body, hashlib.sha256).hexdigest() if secret else ""
+    if not secret or not random or not hmac.compare_digest(signature.encode(), expected.encode()):
+        return 403
+    try:
+        payload = json.loads(body)
+    except ValueError:
+        return 400
+    return 200 if isinstance(payload, dict) else 400
+
+
+def talk_webhook(secret: str | None, rooms: list[str]) -> ChatWebhook | None:
+    """The Talk bot's webhook of a Nextcloud section with rooms and ``talk_bot_secret``, or None."""
+    if not secret or not rooms:
+        return None
+    return "talk", lambda headers, body: verify_signature(secret, headers, body)
+
+
 class TalkFrontend:
     """Receives questions in the Talk rooms of one Nextcloud connector and answers there.
 
@@ -91,14 +120,18 @@ class TalkFrontend:
         body; 400 when it is not Activity Streams. A ``Create`` of a ``Note`` in one of our rooms is
         kept in the inbox as the chat API's message (same key, so a message also polled is handled
         once) and handled; anything else (the bot joined or left, reactions) is acknowledged."""
-        secret = self._secret()
-        random = headers.get("x-nextcloud-talk-random", "")
-        signature = headers.get("x-nextcloud-talk-signature", "").lower()
-        expected = hmac.new(secret.encode(), random.encode() + body, hashlib.sha256).hexdigest() if secret else ""
-        if not secret or not random or not hmac.compare_digest(signature.encode(), expected.encode()):
-            return 403
+        status = verify_signature(self._secret(), headers, body)
+        if status != 200:
+            return status
+        return await self.accept(json.loads(body))
+
+    async def prepare(self) -> None:
+        """Nothing to fetch before answering a pushed message (the client connects when it sends)."""
+
+    async def accept(self, payload: dict[str, Any]) -> int:
+        """A pushed message already checked (:func:`verify_signature`): kept, handled, answered
+        as :meth:`receive` says; 200, or 400 when it is not Activity Streams."""
         try:
-            payload = json.loads(body)
             kind = payload["type"]
             note, room, who = payload.get("object") or {}, payload.get("target") or {}, payload.get("actor") or {}
         except (ValueError, TypeError, KeyError, AttributeError):

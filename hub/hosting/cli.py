@@ -54,6 +54,16 @@ HELP = Catalogue({
                              "/metrics, /readyz) et mettre leurs tâches en file ; --config est alors ignoré.",
                        "en": "Hosting mode: serve the hosting database's collectives (webhooks, /metrics, "
                              "/readyz) and queue their jobs; --config is then ignored."},
+    "worker.bots": {"fr": "Places de ce processus réservées aux réponses des bots (file « bots ») : jamais "
+                          "prises par une synchronisation ; 0 pour n'y répondre pas.",
+                    "en": "Slots of this process kept for the bots' answers (queue 'bots'): never taken by a "
+                          "sync; 0 to answer none."},
+    "webhooks": {"fr": "Faire envoyer les messages des discussions d'un collectif à ce démon d'hébergement "
+                       "(setWebhook de Telegram avec le secret de la section ; l'adresse du bot Talk).",
+                 "en": "Have a collective's chats send their messages to this hosting daemon (Telegram's "
+                       "setWebhook with the section's secret; the Talk bot's address)."},
+    "webhooks.base": {"fr": "Adresse publique du démon d'hébergement (https://hub.example.org).",
+                      "en": "Public address of the hosting daemon (https://hub.example.org)."},
     "worker.once": {"fr": "S'arrêter quand la file est vide.", "en": "Stop when the queue is empty."},
     "opt.collective": {"fr": "Agir sur ce collectif hébergé : sa configuration selon le registre, son état dans "
                              "son schéma de la base d'hébergement (--database), sous son verrou d'écriture, "
@@ -339,12 +349,31 @@ def sync_command(collective_id: str, database: str | None) -> None:
     sys.exit(_run("sync", database, collective_id))
 
 
+@collective.command("webhooks", cls=HubCommand, help=_h("webhooks"))
+@click.argument("collective_id", metavar="ID")
+@click.option("--base-url", "base_url", required=True, metavar="URL", help=_h("webhooks.base"))
+@database_option
+def webhooks_command(collective_id: str, base_url: str, database: str | None) -> None:
+    import asyncio
+
+    from hub.console import fail
+    from hub.hosting.bots import set_webhooks
+    from hub.hosting.registry import postgresql_url
+    from sync.errors import HubError
+
+    try:
+        sys.exit(asyncio.run(set_webhooks(postgresql_url(database, LANGUAGE), collective_id, base_url, LANGUAGE)))
+    except HubError as exc:
+        sys.exit(fail(exc, LANGUAGE, False))
+
+
 @click.command("worker", cls=HubCommand, help=_h("worker"))
 @database_option
 @click.option("--concurrency", default=1, type=click.IntRange(1, 64), help=_h("worker.concurrency"))
 @click.option("--stalled-after", "stalled_after", default=30.0, type=click.FloatRange(1.0), help=_h("worker.stalled"))
 @click.option("--once", is_flag=True, help=_h("worker.once"))
-def worker(database: str | None, concurrency: int, stalled_after: float, once: bool) -> None:
+@click.option("--bots", "bot_slots", default=1, type=click.IntRange(0, 64), help=_h("worker.bots"))
+def worker(database: str | None, concurrency: int, stalled_after: float, once: bool, bot_slots: int) -> None:
     from hub.hosting.queue import worker_command
 
-    sys.exit(worker_command(database, concurrency, stalled_after, wait=not once))
+    sys.exit(worker_command(database, concurrency, stalled_after, wait=not once, bot_slots=bot_slots))

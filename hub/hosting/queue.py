@@ -5,6 +5,9 @@
   another job with that lock is running) and queueing lock ``sync:<id>`` (a burst of webhooks is
   one queued sync; a trigger that comes while a sync runs queues the one after it).
 - ``hub.probe`` (collective): the same lock, queueing lock ``probe:<id>``.
+- ``hub.bot_answer`` (collective, channel, update): a chat update the web front took, answered
+  (:mod:`hub.hosting.bots`): queue ``bots``, lock ``bot:<id>``, served in each worker's own bot
+  slots (``--bots``), so syncs never hold answers back.
 - ``hub.tick``, periodic (every two seconds, one queued at most): enqueues the collectives'
   due probes (each at its own jittered time) and due syncs (outbox retries, announcements
   after the quiet period), and hands back to the queue the jobs of a worker whose heartbeat
@@ -28,7 +31,7 @@ import contextlib
 import logging
 import signal
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
@@ -37,7 +40,7 @@ import psycopg
 from procrastinate.exceptions import AlreadyEnqueued
 from procrastinate.schema import SchemaManager
 
-from hub.hosting import jobs
+from hub.hosting import bots, jobs
 from hub.hosting.limits import Limiter
 from hub.hosting.registry import Registry, libpq_url
 from sync.errors import LockBusy
@@ -66,6 +69,7 @@ class Hosting:
     registry: Registry
     stores: jobs.Stores
     stalled_after: float = STALLED_AFTER
+    answerers: bots.Answerers = field(default_factory=bots.Answerers)
     #: The rate limits toward shared servers (:mod:`hub.hosting.limits`); None: none.
     limiter: Limiter | None = None
 
@@ -137,6 +141,7 @@ def _register(app: procrastinate.App) -> None:
         return await tick(app, hosting)
 
     del sync_task, probe_task, tick_task
+    bots.register(app, _hosting, defer_sync)
 
 
 async def tick(app: procrastinate.App, hosting: Hosting) -> dict[str, int]:
@@ -190,37 +195,48 @@ async def job_counts(app: procrastinate.App) -> dict[str, int]:
 
 
 async def run_worker(url: str, *, concurrency: int = 1, stalled_after: float = STALLED_AFTER,
-                     wait: bool = True, lang: str = "en") -> None:
-    """``hub worker``: run jobs until SIGTERM/SIGINT (or, without ``wait``, until the queue is empty)."""
+                     wait: bool = True, lang: str = "en", bot_slots: int = 1) -> None:
+    """``hub worker``: run jobs until SIGTERM/SIGINT (or, without ``wait``, until the queue is
+    empty): ``concurrency`` slots for syncs and probes, and ``bot_slots`` of its own for the
+    ``bots`` queue (chat answers), so answers never wait for a slot a long sync holds."""
     prepare(url)
     registry = Registry(url, lang=lang)
-    app = make_app(url, pool_size=concurrency + 3)
-    stores = jobs.Stores(url, pool_size=concurrency + 1)
+    bots.create_counts(registry)
+    app = make_app(url, pool_size=concurrency + bot_slots + 3)
+    stores = jobs.Stores(url, pool_size=concurrency + bot_slots + 1)
     limiter = Limiter(url, lang=lang)
     hosting = Hosting(url, registry, stores, stalled_after, limiter=limiter)
+    options: dict[str, Any] = {
+        "wait": wait, "delete_jobs": "successful", "install_signal_handlers": False,
+        "additional_context": {"hosting": hosting}, "update_heartbeat_interval": max(0.5, stalled_after / 4),
+        "stalled_worker_timeout": stalled_after, "listen_notify": True, "fetch_job_polling_interval": 1.0,
+        "shutdown_graceful_timeout": 30.0}
     try:
         async with app.open_async():
             await recover_stalled(app, stalled_after)
             log.info("worker started: %d job(s) at once", concurrency)
-            worker = asyncio.create_task(app.run_worker_async(
-                concurrency=concurrency, wait=wait, delete_jobs="successful", install_signal_handlers=False,
-                additional_context={"hosting": hosting}, update_heartbeat_interval=max(0.5, stalled_after / 4),
-                stalled_worker_timeout=stalled_after, listen_notify=True, fetch_job_polling_interval=1.0,
-                shutdown_graceful_timeout=30.0))
+            workers = []
+            if concurrency:
+                workers.append(asyncio.create_task(app.run_worker_async(
+                    concurrency=concurrency, queues=["default"], **options)))
+            if bot_slots:
+                workers.append(asyncio.create_task(app.run_worker_async(
+                    concurrency=bot_slots, queues=[bots.BOT_QUEUE], name="bots", **options)))
             loop = asyncio.get_running_loop()
             for sig in (signal.SIGTERM, signal.SIGINT):
                 with contextlib.suppress(NotImplementedError, RuntimeError):
-                    loop.add_signal_handler(sig, worker.cancel)
+                    loop.add_signal_handler(sig, lambda: [w.cancel() for w in workers])
             with contextlib.suppress(asyncio.CancelledError):
-                await worker
+                await asyncio.gather(*workers)
     finally:
+        await hosting.answerers.close()
         stores.close()
         limiter.close()
         registry.close()
         log.info("worker stopped")
 
 
-def worker_command(url: str | None, concurrency: int, stalled_after: float, wait: bool) -> int:
+def worker_command(url: str | None, concurrency: int, stalled_after: float, wait: bool, bot_slots: int = 1) -> int:
     """``hub worker``: 0 on a clean stop, 2 on a bad database."""
     from hub.console import EXIT_OK, fail, language
     from hub.daemon import setup_logging
@@ -233,7 +249,8 @@ def worker_command(url: str | None, concurrency: int, stalled_after: float, wait
         setup_logging(jobs.REDACT, lang)
         _label_collective()
         logging.getLogger("procrastinate").setLevel(logging.WARNING)  # a line per job is the metrics' job
-        asyncio.run(run_worker(url, concurrency=concurrency, stalled_after=stalled_after, wait=wait, lang=lang))
+        asyncio.run(run_worker(url, concurrency=concurrency, stalled_after=stalled_after, wait=wait, lang=lang,
+                               bot_slots=bot_slots))
     except HubError as exc:
         return fail(exc, lang, False)
     return EXIT_OK

@@ -4,6 +4,11 @@
   own ``[daemon] trigger_token(_file)`` (``X-Hub-Token``, bearer ``Authorization`` or ``token``
   query parameter, as in single-collective mode); 202 queued (or already queued), 403 on a
   wrong token, 404 for an unknown collective or one without a token, 409 when it is paused.
+* ``POST /webhooks/<collective>/<kind>``: a chat update of that collective (``telegram``,
+  ``talk``), checked against its own chat sections' secrets and queued for a worker's bot
+  (:mod:`hub.hosting.bots`): 200 queued (or acknowledged, unanswered, when paused), 403 on a
+  wrong secret, 404 for an unknown collective or one whose chats take no such webhook, 413
+  past the size limit.
 * ``GET /healthz``: the process answers. ``GET /readyz``: the database answers (503 when not),
   with the queue's jobs by status and each collective's pause and last sync.
 * ``GET /metrics``: Prometheus text, labelled by collective: syncs, last result, last sync time
@@ -27,6 +32,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from hub.daemon import MESSAGES, trigger_token
+from hub.hosting.bots import BotFront
 from hub.hosting.queue import defer_sync, job_counts, make_app, prepare
 from hub.hosting.registry import Registry
 from hub.runtime import load_settings
@@ -80,6 +86,7 @@ def _token_of(request: Request) -> str:
 
 def build_app(registry: Registry, queue: procrastinate.App) -> Starlette:
     tokens = Tokens()
+    chats = BotFront(registry, queue)
 
     async def healthz(request: Request) -> Response:
         return PlainTextResponse("ok")
@@ -118,6 +125,7 @@ def build_app(registry: Registry, queue: procrastinate.App) -> Starlette:
             ]
             series += [("hub_collective_last_result", "gauge", f'{label},result="{result}"',
                         int(r.last_result == result)) for result in RESULTS]
+        series += await asyncio.to_thread(chats.series)
         seen: set[str] = set()
         for name, kind, label, value in series:
             if name not in seen:
@@ -146,6 +154,7 @@ def build_app(registry: Registry, queue: procrastinate.App) -> Starlette:
     return Starlette(routes=[
         Route("/healthz", healthz), Route("/readyz", readyz), Route("/metrics", metrics),
         Route("/webhooks/{collective}/trigger", trigger, methods=["POST"]),
+        Route("/webhooks/{collective}/{kind}", chats.webhook, methods=["POST"]),
     ])
 
 
