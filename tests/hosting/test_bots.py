@@ -170,6 +170,8 @@ def test_another_collectives_secret_is_refused_and_queues_nothing(world: World) 
     assert refused.status_code == 403
     assert world.post(one.id, question(one, "c'est où Aubépine ?"), "").status_code == 403
     assert world.post("nobody", question(one, "c'est où Aubépine ?"), one.secret).status_code == 404
+    huge = question(one, "c'est où Aubépine ? " + "x" * 70_000)  # past the size a job may carry
+    assert world.post(one.id, huge, one.secret).status_code == 413
     # the next good question is answered alone: the refused ones were never queued before it
     assert world.post(one.id, question(one, "c'est quand Aubépine ?"), one.secret).status_code == 200
     world.wait(lambda: world.handled(one.id) == handled + 1, 30, "the good question handled")
