@@ -32,6 +32,7 @@ from sync.errors import InputError, PermanentError, PreconditionFailed
 from sync.i18n import Catalogue
 from sync.lazy import link_heads
 from sync.model import EXISTENCE, SESSION_FIELDS, Programme, Session, content_hash
+from sync.programme_chunks import Chunked, read_chunked
 from sync.programme_reader import MAX_PROGRAMME_BYTES, load_programme, parse_programme_bytes, read_programme_file
 from sync.programme_writer import NOT_YAML, SessionWrite, rewrite_programme
 from sync.protocol import (
@@ -65,6 +66,8 @@ MESSAGES = Catalogue({
     },
 })
 say = MESSAGES.say
+#: Where the parse cache is kept in the connector's state (:mod:`sync.programme_chunks`).
+PARSE_CACHE = "parse-cache"
 
 
 class ProgrammeFileConfig(ConnectorConfig):
@@ -109,6 +112,8 @@ class ProgrammeFileConnector(Connector[ProgrammeFileConfig]):
         #: The sha256 of the file as this connector last read or wrote it: a write happens only
         #: while the file still holds exactly that.
         self.seen: str | None = None
+        #: The parse cache when there is no state store (``hub check``, tests).
+        self._parse_cache: dict[str, Any] = {}
 
     @property
     def path(self) -> Path:
@@ -128,9 +133,13 @@ class ProgrammeFileConnector(Connector[ProgrammeFileConfig]):
             proofs.append(say("check.write", lang, file=self.path.name))
         return proofs
 
-    def project(self, session: Session, programme: Programme) -> dict[str, Any]:
+    def project(self, session: Session, programme: Programme | None) -> dict[str, Any]:
         record = session.to_record()
         return {name: record[name] for name in self.fields}
+
+    def version(self, session: Session) -> str:
+        """A session's version: the hash of its projection (what its link keeps)."""
+        return content_hash(self.project(session, None))
 
     async def pull(
         self, cursor: str | None, links: Mapping[str, Link], programme: Programme
@@ -140,22 +149,45 @@ class ProgrammeFileConnector(Connector[ProgrammeFileConfig]):
         self.seen = digest
         if digest == cursor:
             return PullResult(cursor=cursor)
-        parsed = parse_programme_bytes(data, str(self.path))
+        reading = self._read_chunked(data)
+        if reading is None:
+            parsed = parse_programme_bytes(data, str(self.path))
+            versions = {key: self.version(session) for key, session in parsed.sessions.items()}
+            meta = parsed.meta_record()
+            session_of = parsed.sessions.__getitem__
+        else:
+            versions, meta, session_of = reading.versions, reading.head.programme.meta_record(), reading.session
         # Since a cursor, the version each session had when last merged (its link's): a session
         # whose version is unchanged is left out, so merging one edited session of a large file
         # costs one. Without a cursor, the whole programme.
         known = {} if cursor is None else {key: head.remote_version for key, head in link_heads(links).items()}
         items = []
-        for session in parsed.sessions.values():
-            fields = self.project(session, parsed)
-            # Each session's own version, so one edit leaves the other links untouched.
-            version = content_hash(fields)
-            if cursor is None or known.get(session.id) != version:
-                items.append(RemoteItem(key=session.id, fields=fields, remote_id=session.id, version=version))
+        for key, version in versions.items():
+            if cursor is None or known.get(key) != version:
+                fields = self.project(session_of(key), None)
+                items.append(RemoteItem(key=key, fields=fields, remote_id=key, version=version))
         if cursor is None:
-            return PullResult(items=items, cursor=digest, complete=True, meta=parsed.meta_record())
-        deleted = sorted(key for key in known if key not in parsed.sessions)
-        return PullResult(items=items, deleted=deleted, cursor=digest, meta=parsed.meta_record())
+            return PullResult(items=items, cursor=digest, complete=True, meta=meta)
+        deleted = sorted(key for key in known if key not in versions)
+        return PullResult(items=items, deleted=deleted, cursor=digest, meta=meta)
+
+    def _read_chunked(self, data: bytes) -> Chunked | None:
+        """The file read item by item, with what the last reading kept (:mod:`sync.programme_chunks`):
+        a file where one session changed costs one session's parse. None when the file must be
+        read whole (a frab JSON, a layout the cut does not follow, any problem: the whole reading
+        then says what and where)."""
+        if self.path.suffix.lower() == ".json":
+            return None
+        state = self.ctx.state
+        cache = state.load(PARSE_CACHE) if state is not None else self._parse_cache
+        reading = read_chunked(data, str(self.path), cache, self.version, salt=",".join(self.fields))
+        if reading is not None and reading.changed:
+            kept = reading.cache()
+            if state is not None:
+                state.save(PARSE_CACHE, kept)
+            else:
+                self._parse_cache = kept
+        return reading
 
     async def apply(self, ops: Sequence[Op], programme: Programme) -> list[OpResult]:
         """Write the ops' sessions into the file at once, if it still holds what was read."""

@@ -132,7 +132,7 @@ def _line_map(node: yaml.Node) -> dict[Path_, int]:
     return lines
 
 
-class _Validator:
+class Validator:
     """Collects problems with their file, line and field while building the programme."""
 
     def __init__(self, file: str, root: yaml.Node) -> None:
@@ -200,9 +200,18 @@ class _Validator:
 def parse_programme_yaml(text: str, file: str = "<programme>") -> Programme:
     """Parse and validate the YAML programme format; raises :class:`InputError`."""
     _refuse_control_characters(text, file)
+    node, data = compose_yaml(text, file)
+    if not isinstance(data, dict) or node is None:
+        raise InputError(Problem("must be a mapping with event, venues and sessions", file=file))
+    v = Validator(file, node)
+    return _build(data, v)
+
+
+def compose_yaml(text: str, file: str) -> tuple[yaml.Node | None, Any]:
+    """One YAML document's node tree and its data; :class:`InputError` (with the line) if it
+    is not YAML. One parse: the node tree gives line numbers, the same tree gives the data."""
     loader = _Loader(text)
     try:
-        # One parse: the node tree gives line numbers, the same tree gives the data.
         node = loader.get_single_node()
         data = _construct(loader, node, file) if node is not None else None
     except RecursionError:
@@ -215,16 +224,35 @@ def parse_programme_yaml(text: str, file: str = "<programme>") -> Programme:
         raise InputError(Problem(f"YAML syntax error: {exc.problem}", file=file, line=line)) from None
     finally:
         loader.dispose()
-    if not isinstance(data, dict) or node is None:
-        raise InputError(Problem("must be a mapping with event, venues and sessions", file=file))
-    v = _Validator(file, node)
-    return _build(data, v)
+    return node, data
 
 
 TOP_LEVEL = ("event", "days", "venues", "sessions")
 
 
-def _build(data: Mapping[str, Any], v: _Validator) -> Programme:
+def _build(data: Mapping[str, Any], v: Validator) -> Programme:
+    event, days, venues, tz = build_head(data, v)
+    sessions: dict[str, Session] = {}
+    raw_sessions = data.get("sessions")
+    if not isinstance(raw_sessions, list):
+        v.fail(("sessions",), "is required (a list of sessions)")
+        raw_sessions = []
+    for index, session_data in enumerate(raw_sessions):
+        session = build_session(session_data, ("sessions", index), v, tz, venues)
+        if session is None:
+            continue
+        if session.id in sessions:
+            v.fail(("sessions", index, "id"), f"duplicate session id '{session.id}'")
+            continue
+        sessions[session.id] = session
+    if v.problems:
+        raise InputError(v.problems)
+    return Programme(event, tuple(days), venues, sessions)
+
+
+def build_head(data: Mapping[str, Any], v: Validator) -> tuple[Event, list[Day], dict[str, Venue], ZoneInfo]:
+    """Everything but the sessions: the sections, the event (and its time zone), days, venues.
+    Problems are collected in ``v``; a missing event raises at once (nothing else can be read)."""
     for key in data:
         if key not in TOP_LEVEL and not str(key).startswith("x-"):
             v.fail((str(key),), f"unknown section (known: {', '.join(TOP_LEVEL)}; x-... for your own)")
@@ -276,26 +304,10 @@ def _build(data: Mapping[str, Any], v: _Validator) -> Programme:
             v.text(venue_data, path, "address"),
             v.text(venue_data, path, "note"),
         )
-
-    sessions: dict[str, Session] = {}
-    raw_sessions = data.get("sessions")
-    if not isinstance(raw_sessions, list):
-        v.fail(("sessions",), "is required (a list of sessions)")
-        raw_sessions = []
-    for index, session_data in enumerate(raw_sessions):
-        session = _session(session_data, ("sessions", index), v, tz, venues)
-        if session is None:
-            continue
-        if session.id in sessions:
-            v.fail(("sessions", index, "id"), f"duplicate session id '{session.id}'")
-            continue
-        sessions[session.id] = session
-    if v.problems:
-        raise InputError(v.problems)
-    return Programme(event, tuple(days), venues, sessions)
+    return event, days, venues, tz
 
 
-def _section_list(data: Mapping[str, Any], name: str, v: _Validator) -> list[Any]:
+def _section_list(data: Mapping[str, Any], name: str, v: Validator) -> list[Any]:
     """An optional top-level list (``days:``, ``venues:``); anything else there is reported
     rather than iterated (a number would raise ``TypeError``, a text would give its letters)."""
     value = data.get(name)
@@ -307,7 +319,7 @@ def _section_list(data: Mapping[str, Any], name: str, v: _Validator) -> list[Any
     return value
 
 
-def _rules(value: Any, v: _Validator) -> dict[str, Any]:
+def _rules(value: Any, v: Validator) -> dict[str, Any]:
     """``event.rules``: names to plain values (numbers, mostly). The rules are kept in the
     programme and hashed with it, so anything nested (a list, an alias to a big structure) is
     refused here rather than failing, or growing, downstream."""
@@ -325,7 +337,7 @@ def _rules(value: Any, v: _Validator) -> dict[str, Any]:
     return rules
 
 
-def _string_list(value: Any, path: Path_, v: _Validator) -> tuple[str, ...]:
+def _string_list(value: Any, path: Path_, v: Validator) -> tuple[str, ...]:
     if value is None:
         return ()
     if isinstance(value, str):
@@ -336,15 +348,16 @@ def _string_list(value: Any, path: Path_, v: _Validator) -> tuple[str, ...]:
     return ()
 
 
-def _check(issue: Issue | None, path: Path_, v: _Validator) -> None:
+def _check(issue: Issue | None, path: Path_, v: Validator) -> None:
     """Report a broken session rule (:mod:`sync.validate`) at the field it concerns."""
     if issue is not None:
         v.fail((*path, issue.field), issue.say("en"))
 
 
-def _session(
-    data: Any, path: Path_, v: _Validator, tz: ZoneInfo, venues: Mapping[str, Venue]
+def build_session(
+    data: Any, path: Path_, v: Validator, tz: ZoneInfo, venues: Mapping[str, Venue]
 ) -> Session | None:
+    """One session's data as a :class:`Session`, or None with its problems collected in ``v``."""
     if not isinstance(data, dict):
         v.fail(path, "must be a mapping with id, title, start, end")
         return None
@@ -540,7 +553,7 @@ def parse_programme_bytes(data: bytes, file: str) -> Programme:
     return parse_programme_text(text.removeprefix("\ufeff"), file)
 
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ufffe\uffff]")
+CONTROL_CHARACTERS = _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ufffe\uffff]")
 
 
 def _refuse_control_characters(text: str, file: str) -> None:
