@@ -28,6 +28,9 @@ class ChatConnector(Connector[ChatC], abc.ABC):
     collection: ClassVar[str] = "board"
     fmt: Format = "text"
     limit: int = 4096
+    #: How many chats the outbox writes to at once (sync.apply); one unless the platform's own
+    #: pacing (``Pacer``'s overall rate) keeps many chats written to together within its limits.
+    parallel_chats: int = 1
 
     def __init__(self, name: str, config: ChatC, ctx: ConnectorContext) -> None:
         super().__init__(name, config, ctx)

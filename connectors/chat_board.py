@@ -377,7 +377,9 @@ def _version(texts: Mapping[date, str], op: Op, programme: Programme) -> str | N
 
 class Pacer:
     """Per-chat pacing: at least ``interval`` seconds between writes, at most ``per_minute``
-    writes in any minute (groups), and pauses the server asked for (429 ``retry_after``)."""
+    writes in any minute (groups), and pauses the server asked for (429 ``retry_after``); with
+    ``per_second``, at most that many writes in any second over all chats together (Telegram's
+    overall limit), which matters once several chats are written to at once."""
 
     def __init__(
         self,
@@ -386,12 +388,16 @@ class Pacer:
         max_wait: float,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        per_second: int = 0,
     ) -> None:
         self.interval, self.per_minute, self.max_wait = interval, per_minute, max_wait
+        self.per_second = per_second
         self.clock, self.sleep = clock, sleep
         self._recent: dict[str, deque[float]] = {}
         self._paused: dict[str, float] = {}
         self._locks: dict[str, asyncio.Lock] = {}
+        self._overall: deque[float] = deque()
+        self._overall_turn = asyncio.Lock()
 
     def lock(self, target: str) -> asyncio.Lock:
         return self._locks.setdefault(target, asyncio.Lock())
@@ -426,6 +432,20 @@ class Pacer:
             )
         if delay > 0:
             await self.sleep(delay)
+        if self.per_second:
+            await self._overall_slot()
         recent.append(self.clock())
         while len(recent) > max(self.per_minute, 1):
             recent.popleft()
+
+    async def _overall_slot(self) -> None:
+        """Wait until a write keeps the last second's writes, all chats together, within
+        ``per_second``. One waiter at a time, so two chats never take the same free slot."""
+        async with self._overall_turn:
+            if len(self._overall) >= self.per_second:
+                delay = self._overall[-self.per_second] + 1.0 - self.clock()
+                if delay > 0:
+                    await self.sleep(delay)
+            self._overall.append(self.clock())
+            while len(self._overall) > self.per_second:
+                self._overall.popleft()

@@ -11,12 +11,16 @@ server, or a test server, otherwise). It only ever writes to the chats listed in
 Rate limits are per chat: a 429 ``retry_after`` pauses that chat only (slept when short,
 raised as :class:`TransientError` when longer than ``max_wait`` so the engine defers that
 chat's work), and every chat is paced (``pace_seconds`` apart, ``group_per_minute`` in groups).
+An announcement goes to up to ``parallel_chats`` chats at once (8; each chat's messages in their
+order), never more than ``overall_per_second`` messages a second over all chats (30, Telegram's
+bulk limit).
 A send whose fate is unknown (the connection broke after the request left) is never retried
 here: it is reported so that nobody gets the same announcement twice.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import datetime as dt
 import logging
@@ -92,9 +96,12 @@ class TelegramConnector(ChatConnector[TelegramConfig]):
     limit = 4096
 
     def __init__(self, name: str, config: TelegramConfig, ctx: ConnectorContext) -> None:
-        self.pacer = Pacer(config.pace_seconds, config.group_per_minute, config.max_wait)
+        self.pacer = Pacer(config.pace_seconds, config.group_per_minute, config.max_wait,
+                           per_second=config.overall_per_second)
+        self.parallel_chats = config.parallel_chats
         self._bot: Bot | None = None
         self._ready = False
+        self._proving = asyncio.Lock()
         super().__init__(name, config, ctx)
 
     # lifecycle -----------------------------------------------------------------------------
@@ -108,6 +115,7 @@ class TelegramConnector(ChatConnector[TelegramConfig]):
         def request() -> HTTPXRequest:
             transport = CountingRetryTransport(self.name, self.ctx.counter)
             return HTTPXRequest(
+                connection_pool_size=max(1, self.parallel_chats),  # one connection per chat written at once
                 read_timeout=self.timeout,
                 write_timeout=self.timeout,
                 connect_timeout=self.timeout,
@@ -242,12 +250,13 @@ class TelegramConnector(ChatConnector[TelegramConfig]):
         """One Bot API call in ``target``'s turn; 429 pauses that chat, then the call is retried
         (a 429 means Telegram did not carry it out)."""
         if not self._ready:
-            self._ready = True
-            try:
-                await self.bot.initialize()  # getMe: proves the token once per run
-            except TelegramError as exc:
-                self._ready = False
-                raise self._error(exc, None, sending=False) from None
+            async with self._proving:  # chats written at once wait for the one getMe
+                if not self._ready:
+                    try:
+                        await self.bot.initialize()  # getMe: proves the token once per run
+                    except TelegramError as exc:
+                        raise self._error(exc, None, sending=False) from None
+                    self._ready = True
         key = target or ""
         group = target is None or not target.lstrip("-").isdigit() or int(target) < 0
         for _attempt in range(8):

@@ -77,6 +77,12 @@ class TelegramConfig(ChatConfig):
     pace_seconds: float = Field(1.0, ge=0)
     group_per_minute: int = Field(20, ge=0)
     max_wait: float = Field(10.0, ge=0, description="Longest rate-limit pause slept inline.")
+    overall_per_second: int = Field(
+        30, ge=1, description="Most messages a second over all the chats together (Telegram's bulk limit).",
+    )
+    parallel_chats: int = Field(
+        8, ge=1, description="How many chats an announcement is sent to at once (each chat still in order).",
+    )
     webhook_url: str | None = Field(
         None, description="Public URL of the daemon's POST /webhooks/telegram: Telegram pushes the chats' "
         "messages there instead of being polled (needs webhook_secret).",

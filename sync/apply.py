@@ -86,9 +86,36 @@ class OutboxWorker:
         again = False
         if data:
             again = await self._apply_data(store, runtime, programme, data)
-        for entry in messages:
-            await self._send_one(store, runtime, programme, entry)
+        await self._send_messages(store, runtime, programme, messages)
         return again
+
+    async def _send_messages(
+        self, store: StateStore, runtime: Runtime, programme: Programme, entries: list[OutboxEntry]
+    ) -> None:
+        """Send the messages chat by chat, in their queued order within each chat, up to the
+        connector's ``parallel_chats`` chats at once: an announcement to twenty groups takes one
+        message's time, not twenty, while each chat's own pacing (and the platform's overall rate,
+        the connector's pacer) still holds. Every chat's messages are tried even when another chat
+        fails; then the first error that stops the connector (a refused token) is raised."""
+        by_chat: dict[str, list[OutboxEntry]] = {}
+        for entry in entries:
+            by_chat.setdefault(entry.target, []).append(entry)
+        width = max(1, int(getattr(runtime.connector, "parallel_chats", 1)))
+        if width == 1 or len(by_chat) == 1:
+            for entry in entries:
+                await self._send_one(store, runtime, programme, entry)
+            return
+        slots = asyncio.Semaphore(width)
+
+        async def one_chat(queued: list[OutboxEntry]) -> None:
+            async with slots:
+                for entry in queued:
+                    await self._send_one(store, runtime, programme, entry)
+
+        outcomes = await asyncio.gather(*(one_chat(q) for q in by_chat.values()), return_exceptions=True)
+        for outcome in outcomes:
+            if isinstance(outcome, BaseException):
+                raise outcome
 
     async def _apply_data(
         self, store: StateStore, runtime: Runtime, programme: Programme, entries: list[OutboxEntry]

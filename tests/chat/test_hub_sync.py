@@ -238,3 +238,38 @@ def test_a_day_message_the_server_refuses_is_failed_and_tried_again(
     again = hub_json("sync", "--config", str(config))
     assert again["connectors"]["signal"]["created"] == 22
     assert len(signal_fake.shown(group)) == 3, "each day posted once"
+
+
+@pytest.mark.parametrize("parallel", [None, 1])
+def test_an_announcement_goes_to_many_chats_at_once_each_once(
+    telegram: FakeTelegram, tmp_path: Path, parallel: int | None
+) -> None:
+    """Twelve groups and a far server: the messages are on the wire together (at most
+    ``parallel_chats`` at once, eight unless set), each group gets the announcement once; with
+    ``parallel_chats = 1`` they go one after the other as before."""
+    groups = [-1002000 - n for n in range(12)]
+    for chat in groups:
+        telegram.add_chat(chat)
+    body = f"""
+[connectors.telegram]
+type = "telegram"
+api_url = "{telegram.url}"
+token_file = "telegram.token"
+chats = [{", ".join(map(str, groups))}]
+pace_seconds = 0
+board = false
+""" + (f"parallel_chats = {parallel}\n" if parallel else "")
+    config = configure(tmp_path, telegram, body)
+    hub_json("sync", "--config", str(config))
+    edit_programme(tmp_path, "atelier-culture-juridique", start="2021-11-13T15:00", end="2021-11-13T17:30")
+    telegram.latency = 0.15
+    report = hub_json("sync", "--config", str(config))
+    assert report["connectors"]["telegram"]["sent"] == len(groups)
+    for chat in groups:
+        assert [m.text for m in telegram.messages(chat)] == [
+            "Changements au programme\n• Culture juridique : déplacé de 14 h à 15 h"
+        ]
+    if parallel == 1:
+        assert telegram.in_flight_peak == 1
+    else:
+        assert 2 <= telegram.in_flight_peak <= 8

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
@@ -10,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from connectors.chat_board import Pacer
 from connectors.telegram import TelegramConfig, TelegramConnector
 from sync.errors import PermanentError, TransientError
 from tests.chat.support import Driver, announcement_between, context, moved, reference_programme
@@ -288,3 +290,27 @@ async def test_a_long_announcement_resumes_after_a_restart_without_resending(
     assert len(set(texts)) == len(texts), "no part was sent twice"
     assert store.load_connector_state("telegram", "announcement-parts") == {}
     store.close()
+
+
+async def test_the_overall_rate_holds_when_many_chats_are_written_at_once() -> None:
+    """Telegram's bulk limit (messages a second over all chats) holds however many chats are
+    written together, while a chat's own pace is untouched by the others."""
+    clock = [0.0]
+
+    async def sleep(seconds: float) -> None:
+        await asyncio.sleep(0)
+        clock[0] += seconds
+
+    pacer = Pacer(0.0, 0, 60.0, clock=lambda: clock[0], sleep=sleep, per_second=5)
+    sent: list[float] = []
+
+    async def write(chat: str) -> None:
+        async with pacer.lock(chat):
+            await pacer.wait(chat, True, "telegram")
+            sent.append(clock[0])
+
+    await asyncio.gather(*(write(f"-100{n}") for n in range(12)))
+    assert len(sent) == 12
+    for start in sent:
+        assert sum(1 for t in sent if start <= t < start + 1.0) <= 5
+    assert max(sent) >= 2.0  # twelve writes at five a second need at least two more seconds

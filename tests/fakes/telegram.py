@@ -22,6 +22,7 @@ Test-side API (plain calls, thread-safe; the server runs in a background thread)
         tg.calls                  # every request: Call(method, params, status)
         done = tg.hold("sendMessage", chat_id=-1001)   # carried out, answer held back
         done.wait(30); ...; tg.release()
+        tg.latency = 0.2          # each sendMessage takes that long; tg.in_flight_peak counts overlap
 
 ``SentMessage.text`` is the plain text as members read it, ``.html`` the source that was sent,
 ``.entities`` the Bot API entities, ``.versions`` every text it showed (edits), ``.deleted``.
@@ -165,6 +166,11 @@ class FakeTelegram:
         self._released = threading.Event()
         #: The webhook set by ``setWebhook`` (url, secret_token), or None: getUpdates answers 409 then.
         self.webhook: dict[str, str] | None = None
+        #: Seconds each sendMessage spends on the wire (a far server), and the most sendMessage
+        #: calls that were in the server at once: how a test sees that chats are written together.
+        self.latency = 0.0
+        self.in_flight = 0
+        self.in_flight_peak = 0
 
     # test-side API ---------------------------------------------------------------------------
     @property
@@ -328,6 +334,8 @@ class FakeTelegram:
                                         "use deleteWebhook to delete the webhook first")
                 result = await self._get_updates(params)
             else:
+                if method == "sendMessage" and self.latency:
+                    await self._on_the_wire()
                 with self._lock:
                     self._fault(method, params)
                     handler = getattr(self, f"_m_{method}", None)
@@ -351,6 +359,16 @@ class FakeTelegram:
                 hold[2].set()
                 await asyncio.to_thread(self._released.wait)
         return JSONResponse({"ok": True, "result": result})
+
+    async def _on_the_wire(self) -> None:
+        with self._lock:
+            self.in_flight += 1
+            self.in_flight_peak = max(self.in_flight_peak, self.in_flight)
+        try:
+            await asyncio.sleep(self.latency)
+        finally:
+            with self._lock:
+                self.in_flight -= 1
 
     def _fault(self, method: str, params: dict[str, Any]) -> None:
         for fault in self._faults:
