@@ -141,13 +141,17 @@ def test_a_hosts_limit_holds_across_two_worker_processes(hosting_url: str, serve
     set_limit(engine, host, Limit(rate=10, burst=4, share=0, share_burst=0))  # the whole host only
     engine.dispose()
     # Two workers, two collectives each, three requests in flight per collective: 12 at once.
+    start = time.monotonic()
     sent = run_workers(hosting_url, base, [{"seconds": 3, "flood": {"a1": 3, "a2": 3}},
                                            {"seconds": 3, "flood": {"b1": 3, "b2": 3}}])
     times = counting.times()
     assert len(times) == sum(sum(s.values()) for s in sent), "every request was sent, none dropped"
     assert all(s for s in sent), "both workers got their turns"
-    assert busiest_second(times) <= 10 + 4 + 1, busiest_second(times)
-    assert busiest_second(times, 2.0) <= 20 + 4 + 1, busiest_second(times, 2.0)
+    # In all: the burst, then 10 a second. Within a second or two, as much, give or take the
+    # half second by which a busy machine may send a request after its turn came.
+    assert len(times) <= 4 + 10 * (times[-1] - start) + 1, (len(times), times[-1] - start)
+    assert busiest_second(times) <= 10 + 4 + 5, busiest_second(times)
+    assert busiest_second(times, 2.0) <= 20 + 4 + 5, busiest_second(times, 2.0)
     assert len(times) > 4 + 10, "requests went on after the burst, each in its turn"
     waits = buckets(hosting_url)
     assert all(waits[(c, host)][0] > 0 for c in ("a1", "a2", "b1", "b2")), waits
@@ -164,7 +168,7 @@ def test_a_collective_over_its_share_does_not_slow_another(hosting_url: str, ser
     # well within its share, meanwhile.
     run_workers(hosting_url, base, [{"seconds": 3, "flood": {"greedy": 6}},
                                     {"seconds": 3, "calm": {"calm": [6, 0.4]}}])
-    assert busiest_second(counting.times("greedy")) <= 4 + 2 + 1, "the greedy collective kept to its share"
+    assert busiest_second(counting.times("greedy"), 2.0) <= 2 * 4 + 2 + 2, "the greedy collective kept to its share"
     assert len(counting.times("calm")) == 6
     waits = buckets(hosting_url)
     assert waits[("greedy", host)][0] > 0, waits
