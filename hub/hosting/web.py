@@ -12,7 +12,8 @@
 * ``GET /healthz``: the process answers. ``GET /readyz``: the database answers (503 when not),
   with the queue's jobs by status and each collective's pause and last sync.
 * ``GET /metrics``: Prometheus text, labelled by collective: syncs, last result, last sync time
-  and duration, probes and their requests, paused; and the queue's jobs by status.
+  and duration, probes and their requests, paused; and the queue's jobs by status; requests
+  that waited for their turn under the rate limits, by collective and host.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from starlette.routing import Route
 
 from hub.daemon import MESSAGES, trigger_token
 from hub.hosting.bots import BotFront
+from hub.hosting.limits import metric_lines as rate_metric_lines
 from hub.hosting.queue import defer_sync, job_counts, make_app, prepare
 from hub.hosting.registry import Registry
 from hub.runtime import load_settings
@@ -132,6 +134,7 @@ def build_app(registry: Registry, queue: procrastinate.App) -> Starlette:
                 seen.add(name)
                 lines += [f"# TYPE {name} {kind}"]
             lines.append(f"{name}{{{label}}} {value}")
+        lines += await asyncio.to_thread(rate_metric_lines, registry.engine)  # waits for turns, by host
         return PlainTextResponse("\n".join(lines) + "\n", media_type="text/plain; version=0.0.4")
 
     async def trigger(request: Request) -> Response:

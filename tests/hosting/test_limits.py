@@ -14,6 +14,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from sqlalchemy import create_engine, select
 from starlette.applications import Starlette
@@ -24,7 +25,9 @@ from starlette.routing import Route
 from connectors.gate import host_of, wait_turn_blocking
 from connectors.http import build_client
 from hub.hosting.limits import Limit, Limiter, metric_lines, rate_buckets, set_limit
+from hub.hosting.queue import make_app, prepare
 from hub.hosting.registry import Registry, postgresql_url
+from hub.hosting.web import build_app
 from sync.errors import TransientError
 from sync.protocol import RequestCounter
 from tests.fakes.loopback import serve
@@ -236,3 +239,22 @@ def test_a_workers_sync_passes_the_gate(hosting_url: str, tmp_path: Path) -> Non
         engine.dispose()
     assert set(rows) == {(hosted.id, host), ("", host)}, rows
     assert rows[(hosted.id, host)] < 30 and rows[("", host)] < 60, "each request took a token of both buckets"
+    # The hosting daemon's /metrics tells each collective's waits by host.
+    assert f'hub_collective_rate_waits_total{{collective="{hosted.id}",host="{host}"}} 0' in scrape(hosting_url)
+
+
+def scrape(url: str) -> str:
+    """The hosting daemon's /metrics, served in this process."""
+    async def get() -> str:
+        prepare(url)
+        registry = Registry(url)
+        queue = make_app(url, pool_size=1)
+        try:
+            async with queue.open_async():
+                transport = httpx.ASGITransport(app=build_app(registry, queue))
+                async with httpx.AsyncClient(transport=transport, base_url="http://hub") as client:
+                    return (await client.get("/metrics")).text
+        finally:
+            registry.close()
+
+    return asyncio.run(get())
