@@ -119,8 +119,41 @@ def render_event(
     cal.add_missing_timezones(first_date=start.date(), last_date=max(end, start).date() + timedelta(days=1))
     for zone in cal.walk("VTIMEZONE"):
         zone.pop("COMMENT", None)  # "This timezone only works from ...": for people, not clients
-    text: bytes = cal.to_ical()
-    return text.decode()
+    return "".join(fold(line) + "\r\n" for line in cal.content_lines() if line)
+
+
+#: RFC 5545 3.1: content lines SHOULD NOT be longer than 75 octets, line break excluded.
+FOLD_OCTETS = 75
+
+
+def fold(line: str) -> str:
+    """One content line folded into lines of at most :data:`FOLD_OCTETS` octets.
+
+    Each fold costs three octets (CRLF and a space), so lines are filled up to the limit:
+    icalendar stops one octet short and folds a line of exactly 75 octets (an ``X-HUB-HASH``),
+    which made every event larger than the same event as servers store it. A character is never
+    split between two lines, and a backslash stays with the character it escapes (some clients
+    do not unfold inside an escape).
+    """
+    data = line.encode()
+    if len(data) <= FOLD_OCTETS:
+        return line
+    parts: list[str] = []
+    current: list[str] = []
+    room = FOLD_OCTETS
+    used = 0
+    for char in line:
+        size = len(char.encode()) if char >= "\x80" else 1
+        if used + size > room:
+            carried = current.pop() if len(current) > 1 and current[-1] in "\\^" else None
+            parts.append("".join(current))
+            current = [carried] if carried else []
+            used = len(current)
+            room = FOLD_OCTETS - 1  # the space that starts a continuation line counts
+        current.append(char)
+        used += size
+    parts.append("".join(current))
+    return "\r\n ".join(parts)
 
 
 def _values(ev: icalendar.cal.Component, name: str) -> list[str]:

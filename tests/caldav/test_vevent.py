@@ -181,3 +181,37 @@ def test_any_text_round_trips(title: str, description: str, hosts: list[str]) ->
     expected = connector.project(programme.sessions["restitution"], programme)
     event = read_event(edited(rendered(connector, "restitution", programme)), programme)
     assert event.fields == expected
+
+
+long_texts = st.text(st.characters(exclude_categories=("Cs", "Cc"), include_characters="\n\\,;é€𝄞"), max_size=300)
+
+
+@settings(max_examples=60, deadline=None)
+@given(title=long_texts, description=long_texts)
+def test_long_and_multibyte_text_folds_at_75_octets_and_reads_back(title: str, description: str) -> None:
+    """Folded exactly as servers fold (75 octets a line, no character cut in two), so what the
+    hub sends is not larger than what the server keeps, and reads back as written."""
+    connector = CalDAVConnector("calendar", CalDAVConfig(url="https://cal.example.org/c/"), context("c"))
+    sessions = dict(PROGRAMME.sessions)
+    sessions["restitution"] = sessions["restitution"].with_fields({"title": title, "description": description})
+    programme = PROGRAMME.with_sessions(sessions.values())
+    text = rendered(connector, "restitution", programme)
+    assert max(len(line) for line in text.encode().split(b"\r\n")) <= 75
+    event = read_event(text, programme)
+    assert event.fields == connector.project(programme.sessions["restitution"], programme) and event.as_written
+
+
+def test_events_are_no_larger_than_a_server_stores_them(connector: Connector[ConnectorConfig]) -> None:
+    """Radicale keeps an event as vobject serialises it (the bytes another client then sends):
+    the hub's own bytes are no more, fold for fold. vobject leaves a line of fewer than 75
+    characters whole even when accents make it longer than 75 octets; the hub folds it, as RFC
+    5545 asks, for three octets. A line of exactly 75 octets (``X-HUB-HASH``) is not folded."""
+    import vobject
+
+    for key in PROGRAMME.sessions:
+        text = rendered(connector, key)
+        hash_line = next(line for line in text.split("\r\n") if line.startswith("X-HUB-HASH:"))
+        assert len(hash_line) == 75 and not text.split(hash_line + "\r\n", 1)[1].startswith(" ")
+        stored = vobject.readOne(text).serialize().encode()
+        overlong = sum(1 for line in stored.split(b"\r\n") if len(line) > 75)
+        assert len(text.encode()) <= len(stored) + 3 * overlong, key
