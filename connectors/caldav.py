@@ -544,6 +544,13 @@ class CalendarConnector(Connector[Any]):
         if pulled is None:
             return
         since, state, accounted = pulled
+        if not (batch.removed or batch.refused) and accounted.issuperset(batch.written):
+            # Updates only: the next pull's report, from wherever this one stands, shows them
+            # with the etags their links now hold (so nothing is fetched) and anything a person
+            # changed besides. A report here would cost what that one costs (Radicale reads every
+            # event for either) and save nothing: only creates and deletes need the position moved
+            # past them (a server may forget an object created and deleted since a token).
+            return
         after = self._after or AfterWrites(since, state.encode())
         position = Cursor.decode(after.cursor)
         for href in batch.refused:

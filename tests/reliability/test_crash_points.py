@@ -160,9 +160,10 @@ def test_a_first_sync_killed_while_it_creates_the_state_database(tmp_path: Path,
 def test_a_calendar_write_recorded_by_the_connector_but_not_by_the_outbox(
     tmp_path: Path, hub_peers: Peers, hub_runner: Runner
 ) -> None:
-    """Killed after the calendar kept where it stands past the hub's write (its sync report read
-    after writing) and before the outbox recorded the write: the next run reads the event back
-    instead of sending the update again with the old etag, refused (412) on every run."""
+    """Killed after the calendar kept where it stands past the hub's writes (its sync report read
+    after writing, as a create asks) and before the outbox recorded them: the next run reads the
+    events back instead of sending the update again with the old etag, refused (412) on every
+    run, or the create again."""
     radicale, runner = hub_peers.radicale, hub_runner
 
     def calendar_world(folder: Path) -> Path:
@@ -181,10 +182,20 @@ owns = ["start", "end", "venue", "status"]
         code, out, _err = runner(["sync", "--config", str(config), "--json"], env or {})
         return code, (json.loads(out) if out.strip() else None)
 
+    def add_session(folder: Path) -> None:
+        """A new session beside the moved one: creating its event is what makes the hub read
+        where the calendar stands after writing (updates alone need no report)."""
+        path = folder / "programme.yaml"
+        text = path.read_text(encoding="utf-8")
+        added = f"  - id: {MOVED}-bis\n    title: Culture juridique, suite\n    start: 2021-11-13T17:00\n" \
+                "    end: 2021-11-13T18:00\n    venue: huit-pillards\n"
+        path.write_text(text.replace(f"  - id: {MOVED}\n", added + f"  - id: {MOVED}\n", 1), encoding="utf-8")
+
     configs = [calendar_world(tmp_path / name) for name in ("count", "crash")]
     for config in configs:
         assert sync(config)[0] == 0
         edit_programme(config.parent, MOVED, **MOVE)
+        add_session(config.parent)
     log = tmp_path / "points"
     assert sync(configs[0], {"HUB_TEST_POINTS": str(log)})[0] == 0
     points = [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines()]
