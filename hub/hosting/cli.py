@@ -65,6 +65,20 @@ HELP = Catalogue({
     "webhooks.base": {"fr": "Adresse publique du démon d'hébergement (https://hub.example.org).",
                       "en": "Public address of the hosting daemon (https://hub.example.org)."},
     "worker.once": {"fr": "S'arrêter quand la file est vide.", "en": "Stop when the queue is empty."},
+    "limits": {"fr": "Voir ou régler les limites de débit vers un serveur partagé (HOST : son nom, avec son port "
+                     "s'il n'est pas l'habituel ; * pour tout autre), tenues par tous les travailleurs.",
+               "en": "Show or set the rate limits toward a shared server (HOST: its name, with its port when not "
+                     "the usual one; * for any other), held by every worker."},
+    "limits.rate": {"fr": "Requêtes par seconde vers ce serveur, tous collectifs ensemble (0 : sans limite).",
+                    "en": "Requests a second to this server, all collectives together (0: no limit)."},
+    "limits.burst": {"fr": "Requêtes permises d'un coup après un moment calme, tous collectifs ensemble.",
+                     "en": "Requests allowed at once after a quiet spell, all collectives together."},
+    "limits.share": {"fr": "Requêtes par seconde vers ce serveur pour chaque collectif (0 : sans limite).",
+                     "en": "Requests a second to this server for each collective (0: no limit)."},
+    "limits.share_burst": {"fr": "Requêtes permises d'un coup à chaque collectif.",
+                           "en": "Requests allowed at once for each collective."},
+    "limits.reset": {"fr": "Revenir aux limites par défaut pour ce serveur.",
+                     "en": "Go back to the default limits for this server."},
     "opt.collective": {"fr": "Agir sur ce collectif hébergé : sa configuration selon le registre, son état dans "
                              "son schéma de la base d'hébergement (--database), sous son verrou d'écriture, "
                              "celui des travailleurs.",
@@ -365,6 +379,34 @@ def webhooks_command(collective_id: str, base_url: str, database: str | None) ->
         sys.exit(asyncio.run(set_webhooks(postgresql_url(database, LANGUAGE), collective_id, base_url, LANGUAGE)))
     except HubError as exc:
         sys.exit(fail(exc, LANGUAGE, False))
+
+
+@collective.command("limits", cls=HubCommand, help=_h("limits"))
+@click.argument("host", metavar="HOST", required=False)
+@click.option("--rate", type=click.FloatRange(0), default=None, help=_h("limits.rate"))
+@click.option("--burst", type=click.FloatRange(1), default=None, help=_h("limits.burst"))
+@click.option("--share", type=click.FloatRange(0), default=None, help=_h("limits.share"))
+@click.option("--share-burst", "share_burst", type=click.FloatRange(1), default=None, help=_h("limits.share_burst"))
+@click.option("--reset", is_flag=True, help=_h("limits.reset"))
+@click.option("--json", "as_json", is_flag=True, help=COMMAND_LINE_HELP.say("opt.json", LANGUAGE))
+@database_option
+def limits_command(host: str | None, rate: float | None, burst: float | None, share: float | None,
+                   share_burst: float | None, reset: bool, as_json: bool, database: str | None) -> None:
+    from hub.console import fail
+    from hub.hosting.limits import limits_command as run
+    from hub.hosting.registry import Registry
+    from sync.errors import HubError
+
+    changes = {k: v for k, v in {"rate": rate, "burst": burst, "share": share, "share_burst": share_burst}.items()
+               if v is not None}
+    try:
+        registry = Registry(database or "", lang=LANGUAGE)
+        try:
+            sys.exit(run(registry.engine, host, changes, reset=reset, as_json=as_json, lang=LANGUAGE))
+        finally:
+            registry.close()
+    except HubError as exc:
+        sys.exit(fail(exc, LANGUAGE, as_json))
 
 
 @click.command("worker", cls=HubCommand, help=_h("worker"))

@@ -55,7 +55,7 @@ from sqlalchemy.exc import IntegrityError
 
 from connectors.gate import GATE
 from hub.hosting.registry import SCHEMA, postgresql_url
-from sync.errors import TransientError
+from sync.errors import TransientError, UsageError
 from sync.i18n import Catalogue, log_texts
 
 log = logging.getLogger(__name__)
@@ -68,6 +68,16 @@ LOG_TEXTS = log_texts({
 TEXTS = Catalogue({
     "deferred": {"fr": "{host} : limite de débit de l'hébergement atteinte, nouvel essai dans {seconds} s",
                  "en": "{host}: the host's rate limit is reached, tried again in {seconds} s"},
+    "row": {"fr": "{host} : {whole} en tout, {each} par collectif{mark}",
+            "en": "{host}: {whole} in all, {each} per collective{mark}"},
+    "per_second": {"fr": "{rate:g} requêtes/s (d'un coup : {burst:g})",
+                   "en": "{rate:g} requests/s ({burst:g} at once)"},
+    "none": {"fr": "sans limite", "en": "no limit"},
+    "mark.default": {"fr": " (par défaut)", "en": " (default)"},
+    "reset.needs_host": {"fr": "--reset et les réglages veulent un serveur (HOST, ou * pour tout autre)",
+                         "en": "--reset and the settings need a server (HOST, or * for any other)"},
+    "reset.and.set": {"fr": "--reset s'emploie seul, sans --rate, --burst, --share ni --share-burst",
+                      "en": "--reset goes alone, without --rate, --burst, --share or --share-burst"},
 })
 
 #: The host name that stands for every host without a row of its own.
@@ -300,6 +310,51 @@ def effective_limits(engine: Engine) -> dict[str, tuple[Limit, str]]:
     shown: dict[str, tuple[Limit, str]] = {host: (limit, "default") for host, limit in DEFAULTS.items()}
     shown.update({host: (limit, "set") for host, limit in own.items()})
     return dict(sorted(shown.items()))
+
+
+def limits_command(engine: Engine, host: str | None, changes: dict[str, float], *, reset: bool, as_json: bool,
+                   lang: str) -> int:
+    """``hub collective limits [HOST] [--rate R] [--burst N] [--share R] [--share-burst N] [--reset]``:
+    set what is given (the rest kept from the limits the server has now), or go back to the
+    default; then show the limits (the server's alone when named)."""
+    import json
+
+    import click
+
+    if (reset or changes) and not host:
+        raise UsageError(TEXTS.say("reset.needs_host", lang))
+    if reset and changes:
+        raise UsageError(TEXTS.say("reset.and.set", lang))
+    host = host.strip().lower() if host else None
+    if reset and host:
+        reset_limit(engine, host)
+    elif changes and host:
+        with engine.connect() as conn:
+            now = limit_for(host, read_limits(conn)) if host != ANY_HOST else _any(read_limits(conn))
+        set_limit(engine, host, Limit(**{**now.as_json(), **changes}))
+    shown = effective_limits(engine)
+    if host is not None:
+        with engine.connect() as conn:
+            own = read_limits(conn)
+        limit = _any(own) if host == ANY_HOST else limit_for(host, own)
+        shown = {host: (limit, "set" if host in own else "default")}
+    if as_json:
+        click.echo(json.dumps({"limits": {h: {**limit.as_json(), "source": source}
+                                          for h, (limit, source) in shown.items()}}, ensure_ascii=False))
+        return 0
+    for name, (limit, source) in shown.items():
+        click.echo(TEXTS.say("row", lang, host=name, whole=_rate(limit.rate, limit.burst, lang),
+                             each=_rate(limit.share, limit.share_burst, lang),
+                             mark=TEXTS.say("mark.default", lang) if source == "default" else ""))
+    return 0
+
+
+def _any(own: dict[str, Limit]) -> Limit:
+    return own.get(ANY_HOST, DEFAULTS[ANY_HOST])
+
+
+def _rate(rate: float, burst: float, lang: str) -> str:
+    return TEXTS.say("per_second", lang, rate=rate, burst=burst) if rate > 0 else TEXTS.say("none", lang)
 
 
 # /metrics ---------------------------------------------------------------------------------

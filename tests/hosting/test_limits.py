@@ -33,6 +33,7 @@ from sync.protocol import RequestCounter
 from tests.fakes.loopback import serve
 from tests.fakes.telegram import FakeTelegram
 from tests.helpers import REPO
+from tests.hosting.test_collective_commands import hub
 from tests.hosting.world import make_collective
 
 
@@ -258,3 +259,37 @@ def scrape(url: str) -> str:
             registry.close()
 
     return asyncio.run(get())
+
+
+def test_the_limits_are_the_deployments_set_by_command(hosting_url: str) -> None:
+    shown = hub(hosting_url, "collective", "limits", "--json")
+    assert shown.returncode == 0, shown.stderr
+    limits = json.loads(shown.stdout)["limits"]
+    assert limits["*"] == {"rate": 30.0, "burst": 60.0, "share": 10.0, "share_burst": 30.0, "source": "default"}
+    assert limits["api.telegram.org"]["rate"] == 0 and limits["api.telegram.org"]["share"] == 30
+
+    # A shared Nextcloud: 5 a second in all; the rest stays as it was for it.
+    assert hub(hosting_url, "collective", "limits", "Nuage.Example.org", "--rate", "5").returncode == 0
+    one = json.loads(hub(hosting_url, "collective", "limits", "nuage.example.org", "--json").stdout)["limits"]
+    assert one == {"nuage.example.org": {"rate": 5.0, "burst": 60.0, "share": 10.0, "share_burst": 30.0,
+                                         "source": "set"}}
+    text_fr = hub(hosting_url, "collective", "limits", lang="fr").stdout
+    assert "nuage.example.org : 5 requêtes/s (d'un coup : 60) en tout, 10 requêtes/s (d'un coup : 30) par collectif" \
+        in text_fr, text_fr
+    assert "api.telegram.org : sans limite en tout, 30 requêtes/s (d'un coup : 30) par collectif (par défaut)" \
+        in text_fr, text_fr
+
+    # Every worker reads them (the gate of a worker started now).
+    limiter = Limiter(hosting_url)
+    try:
+        assert [b[1:] for b in limiter.gate("alpha")._buckets("nuage.example.org:443")] == [(10.0, 30.0), (5.0, 60.0)]
+        assert [b[1:] for b in limiter.gate("alpha")._buckets("api.telegram.org")] == [(30.0, 30.0)]
+    finally:
+        limiter.close()
+
+    assert hub(hosting_url, "collective", "limits", "nuage.example.org", "--reset").returncode == 0
+    back = json.loads(hub(hosting_url, "collective", "limits", "nuage.example.org", "--json").stdout)["limits"]
+    assert back["nuage.example.org"]["source"] == "default" and back["nuage.example.org"]["rate"] == 30
+    refused = hub(hosting_url, "collective", "limits", "--rate", "3")
+    assert refused.returncode == 2 and "need a server" in refused.stderr, refused.stderr
+    assert hub(hosting_url, "collective", "limits", "x.org", "--burst", "0").returncode == 2
