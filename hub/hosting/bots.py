@@ -47,7 +47,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Column, Float, Integer, MetaData, String, Table, select
+from sqlalchemy import Column, Float, Integer, MetaData, String, Table, select, text
 from sqlalchemy.dialects.postgresql import insert
 
 from bots.follow import SystemClock
@@ -126,8 +126,14 @@ bot_counts = Table(
 )
 
 
+#: Advisory lock held while the counts' table is made (the web front and workers start together).
+COUNTS_KEY = 0x68756262  # "hubb"
+
+
 def create_counts(registry: Registry) -> None:
-    metadata.create_all(registry.engine, checkfirst=True)
+    with registry.transaction() as conn:
+        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": COUNTS_KEY})
+        metadata.create_all(conn, checkfirst=True)
 
 
 def record(registry: Registry, collective: str, *, updates: int = 0, replies: int = 0, failures: int = 0,

@@ -214,3 +214,44 @@ def test_an_answer_does_not_wait_for_the_same_collectives_sync(world: World) -> 
         one.telegram.release()
     world.wait(lambda: world.registry.get(one.id).syncs > syncs, 30, "the sync done after the release")
     assert len(one.telegram.sends(one.chat)) > announcements
+
+
+def test_a_talk_bots_signed_message_is_answered_in_its_room(world: World, tmp_path: Path) -> None:
+    """A collective added while the daemon and worker run, whose Nextcloud section only chats, with
+    a Talk webhook bot: its signed messages are answered in its room; a forged one is not."""
+    from tests.daemon.test_webhooks import ROOM, TALK_SECRET, answers, created, signed
+    from tests.fakes.talk import FakeTalk
+
+    with FakeTalk().running() as talk:
+        talk.add_room(ROOM, "Assemblée")
+        (tmp_path / "secrets").mkdir()
+        (tmp_path / "secrets" / "nuage").write_text(talk.password + "\n")
+        (tmp_path / "secrets" / "talk-bot").write_text(TALK_SECRET + "\n")
+        config = write_config(tmp_path, f"""
+[connectors.nuage]
+type = "nextcloud"
+sync = false
+url = "{talk.url}"
+username = "{talk.user}"
+app_password_file = "secrets/nuage"
+calendar = "assemblee"
+talk_room = "{ROOM}"
+talk_bot_secret_file = "secrets/talk-bot"
+""", database="sqlite:///unused-when-hosted.db")
+        world.registry.add("nuage", config)
+        try:
+            question = talk.inject_message(ROOM, "/ou culture juridique", actor="bob")
+            headers, body = signed(created(int(question["id"]), "/ou culture juridique"))
+            forged = signed(created(int(question["id"]), "/ou culture juridique"), "another-secret-" * 3)[0]
+            url = f"{world.base}/webhooks/nuage/talk"
+            assert httpx.post(url, content=body, headers=forged, timeout=10).status_code == 403
+            assert httpx.post(url, content=body, headers=headers, timeout=10).status_code == 200
+            world.wait(lambda: answers(talk), 30, "the bot's answer in the room")
+            assert len(answers(talk)) == 1 and "Les 8 Pillards" in answers(talk)[0]
+            told = subprocess.run([sys.executable, "-m", "hub", "collective", "webhooks", "nuage", "--base-url",
+                                   world.base], cwd=REPO, capture_output=True, text=True, timeout=60,
+                                  env={**os.environ, "HUB_HOSTING_DATABASE": world.url, "HUB_LANGUAGE": "en"})
+            assert told.returncode == 0, told.stderr
+            assert f"{world.base}/webhooks/nuage/talk" in told.stdout and TALK_SECRET not in told.stdout
+        finally:
+            world.registry.set_paused("nuage", True)  # no more jobs of it once its fake is gone
