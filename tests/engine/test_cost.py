@@ -163,3 +163,29 @@ def test_the_lazy_mappings_answer_like_dicts() -> None:
         overlay["a"]
     sessions = SessionView(overlay, None)
     assert [s.id for s in sessions.values()] == ["b"] and sessions["b"] is sessions["b"]
+
+
+async def test_one_edited_session_is_the_only_item_of_the_programme_file_parsed_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sync.programme_chunks as chunks
+    import sync.programme_reader as reader
+
+    config = write_config(tmp_path, CALENDAR)
+    move(tmp_path / "programme.yaml", KEY)
+    await sync(config)  # the first reading parses every item and keeps what each gave
+    move(tmp_path / "programme.yaml", "accueil-meteo")
+    parsed: list[str] = []
+    whole: list[str] = []
+    compose = chunks.compose_yaml
+
+    def counted(text: str, file: str) -> Any:
+        parsed.append(text.split("\n", 1)[0])
+        return compose(text, file)
+
+    monkeypatch.setattr(chunks, "compose_yaml", counted)
+    monkeypatch.setattr(reader, "parse_programme_yaml", lambda *a: whole.append("file") or pytest.fail("read whole"))
+    report = await sync(config)
+    assert [c.session for c in report.changes] == ["accueil-meteo"]
+    assert whole == [] and len(parsed) == 2, "the head and the one edited item, nothing else"
+    assert "accueil-meteo" in parsed[1]
