@@ -55,10 +55,11 @@ def cli(debug: bool) -> None:
 @config_option
 @json_option
 @click.option("--force-delete", is_flag=True, help=h("sync.force_delete"))
-def sync(config_path: str | None, as_json: bool, force_delete: bool) -> None:
+@click.option("--full", is_flag=True, help=h("sync.full"))
+def sync(config_path: str | None, as_json: bool, force_delete: bool, full: bool) -> None:
     from hub.commands import sync_command
 
-    sys.exit(sync_command(config_path, as_json, force_delete))
+    sys.exit(sync_command(config_path, as_json, force_delete, full=full))
 
 
 @cli.command(help=h("plan"))

@@ -57,13 +57,14 @@ def _progress(enabled: bool, lang: str) -> Iterator[Callable[[str, int, int], No
 def _run_engine(
     config_path: str | None, as_json: bool, action: str, force_delete: bool = False,
     *, revert: int | None = None, decide: Callable[[Settings, str], str] | None = None,
+    settings: Settings | None = None,
 ) -> int:
     """Run one sync or plan and print its report. ``decide`` runs first (a review decision,
-    a revert's check) and returns what to say after the report."""
+    a revert's check) and returns what to say after the report. ``settings``: already read."""
     lang = _lang()
     said = ""
     try:
-        settings = _settings(config_path)
+        settings = settings or _settings(config_path)
         lang = _lang(settings)
         if decide is not None:
             said = decide(settings, lang)
@@ -143,8 +144,24 @@ def _print_report(report: Report, lang: str, planned: bool) -> None:
 
 
 
-def sync_command(config_path: str | None, as_json: bool, force_delete: bool) -> int:
-    return _run_engine(config_path, as_json, "sync", force_delete)
+def sync_command(config_path: str | None, as_json: bool, force_delete: bool, *, full: bool = False) -> int:
+    """A sync; first, unless ``full`` or ``force_delete``, the quick check (:mod:`sync.quick`)
+    that says "nothing to do" without the engine when that is certain."""
+    if full or force_delete:
+        return _run_engine(config_path, as_json, "sync", force_delete)
+    try:
+        settings = _settings(config_path)
+    except HubError as exc:
+        return _fail(exc, _lang(), as_json)
+    from sync.quick import nothing_to_do, record
+
+    noop = nothing_to_do(settings)
+    if noop is None:
+        return _run_engine(config_path, as_json, "sync", settings=settings)
+    record(settings, noop, datetime.now().astimezone().isoformat())
+    lang = _lang(settings)
+    _echo(json.dumps(noop.to_json(), ensure_ascii=False) if as_json else say("nothing", lang))
+    return EXIT_OK
 
 
 def plan_command(config_path: str | None, as_json: bool) -> int:

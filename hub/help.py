@@ -37,6 +37,12 @@ HELP = Catalogue({
         "fr": "Lire chaque source, fusionner, et propager les changements partout (une fois).",
         "en": "Pull every source, merge, and push the changes everywhere (once).",
     },
+    "sync.full": {
+        "fr": "Toujours faire la synchronisation complète, sans la vérification rapide qui conclut « rien à faire » "
+              "quand ni la configuration, ni le fichier du programme, ni rien en attente n'a changé.",
+        "en": "Always run the whole sync, without the quick check that says 'nothing to do' when neither the "
+              "configuration, nor the programme file, nor anything waiting has changed.",
+    },
     "sync.force_delete": {
         "fr": "Accepter comme voulue une disparition massive (et les changements en attente de relecture).",
         "en": "Accept a mass disappearance (and changes held for review) as intended.",

@@ -13,6 +13,9 @@ One run:
    *commit* (:mod:`sync.commit`) all of it in one transaction; *apply* (:mod:`sync.apply`) the
    outbox per connector. A 412 sends that connector round again (re-pull, re-plan).
 3. *Refresh*: time-driven work of each healthy connector.
+4. A run that ends with nothing left to do (nothing failed, held or in conflict) records the
+   digest of its settings (:mod:`sync.inputs`); every run forgets it when it starts, so ``hub
+   sync`` trusts it only while no run changed the state since (:mod:`sync.quick`).
 
 The engine receives ready connectors (``hub.runtime`` builds them) and owns them for one run:
 they are closed when it ends.
@@ -35,6 +38,7 @@ from sync.apply import OutboxWorker
 from sync.commit import Hold, RoundDecisions, RunNumber, commit_round
 from sync.errors import HubError, InputError, StorageEmpty
 from sync.i18n import Catalogue
+from sync.inputs import SETTINGS, settings_digest
 from sync.lazy import Lazy, SessionView
 from sync.merge import MergeResult, SourceOutcome, examine_source, is_mass_deletion, reconcile
 from sync.model import EXISTENCE, Event, Programme, content_hash
@@ -150,6 +154,8 @@ class Engine:
         try:
             if apply:
                 self._recover()
+                with store.transaction() as conn:
+                    store.forget_inputs(conn)  # until this run ends with nothing left to do
             retry: set[str] | None = None
             again: set[str] = set()
             for _round in range(MAX_ROUNDS):
@@ -166,6 +172,9 @@ class Engine:
                 await self._refresh(runtimes)
             for runtime in runtimes:
                 runtime.report.requests = self.counter.get(runtime.name)
+            if apply and not again and report.up_to_date and not any(r.failed for r in runtimes):
+                with store.transaction() as conn:
+                    store.record_inputs(conn, {SETTINGS: settings_digest(self.settings)})
         finally:
             for runtime in runtimes:
                 try:

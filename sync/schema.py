@@ -17,6 +17,9 @@
 - ``inbox``: chat updates stored before they are acknowledged. ``breakers``: held connectors.
 - ``connector_state``: small per-connector mappings (chat message ids) saved as they change.
 - ``bot_follows`` / ``bot_contacts``: who follows which session, and where to reach them.
+- ``sync_inputs``: what the last sync that ended with nothing left to do read (the digest of
+  its settings), written by that sync and emptied when any sync starts: ``hub sync`` trusts it
+  to say "nothing to do" without running (:mod:`sync.quick`).
 """
 
 from __future__ import annotations
@@ -201,4 +204,11 @@ breakers = Table(
     Column("connector", String(100), primary_key=True),
     Column("reason", Text, nullable=False),
     Column("opened_at", DateTime(timezone=True), nullable=False),
+)
+
+sync_inputs = Table(
+    "sync_inputs",
+    metadata,
+    Column("name", String(100), primary_key=True),
+    Column("digest", String(64), nullable=False),
 )

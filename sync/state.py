@@ -41,6 +41,7 @@ from sync.schema import (
     outbox,
     published,
     sessions,
+    sync_inputs,
     syncs,
 )
 from sync.state_reader import MIGRATIONS, schema_head
@@ -523,6 +524,21 @@ class StateStore:
                 links.c.connector == connector, links.c.collection == collection, links.c.key == key
             )
         )
+
+    # what the last clean sync read (the quick no-op check) -----------------------------------
+    def forget_inputs(self, conn: Connection) -> None:
+        """A sync starts: what the last one read no longer vouches for the state."""
+        conn.execute(delete(sync_inputs))
+
+    def record_inputs(self, conn: Connection, digests: Mapping[str, str]) -> None:
+        """A sync ended with nothing left to do: what it read, by name (``settings``...)."""
+        conn.execute(delete(sync_inputs))
+        if digests:
+            conn.execute(insert(sync_inputs), [{"name": k, "digest": v} for k, v in sorted(digests.items())])
+
+    def inputs(self) -> dict[str, str]:
+        with self._conn() as c:
+            return {row.name: row.digest for row in c.execute(select(sync_inputs.c.name, sync_inputs.c.digest))}
 
     def cursor(self, connector: str, collection: str) -> tuple[str | None, int]:
         """(remote cursor token, last canonical seq planned for this connector)."""

@@ -18,7 +18,7 @@ import contextlib
 import json
 import re
 import sqlite3
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
@@ -146,6 +146,20 @@ class StateReader:
     def _rows(self, query: str, *args: Any) -> list[Any]:
         with contextlib.closing(self._db.execute(query, args)) as cursor:
             return cursor.fetchall()
+
+    def query(self, query: str, *args: Any) -> list[Any]:
+        """The rows of one read-only SQL query (the quick no-op check's own questions)."""
+        return self._rows(query, *args)
+
+    @contextlib.contextmanager
+    def snapshot(self) -> Iterator[None]:
+        """Every read inside sees the same state: one read transaction, not one per query (a
+        sync committing in between cannot make two answers disagree)."""
+        self._db.execute("BEGIN")
+        try:
+            yield
+        finally:
+            self._db.execute("COMMIT")
 
     def get_meta(self, key: str, default: Any = None) -> Any:
         rows = self._rows("SELECT value FROM meta WHERE key = ?", key)

@@ -189,3 +189,27 @@ assert "exports: created 22" in out.getvalue(), out.getvalue()
 """
     loaded = loaded_after(body, tmp_path)
     assert loaded & set(HEAVY) == set()
+
+
+def test_a_sync_with_nothing_to_do_answers_without_the_engine(tmp_path: Path) -> None:
+    """The quick no-op check (``sync.quick``): no engine, no database layer, no client library."""
+    from tests.helpers import run_hub, write_config
+
+    config = write_config(tmp_path, '\n[connectors.exports]\ntype = "files"\npath = "public"\n',
+                          hub_extra='programme_review = "never"')
+    run_hub("sync", "--config", str(config), check=True)
+    body = f"""
+import contextlib, io, sys
+from hub.cli import cli
+out = io.StringIO()
+with contextlib.redirect_stdout(out):
+    try:
+        cli.main(["sync", "--config", {str(config)!r}], prog_name="hub", standalone_mode=False)
+    except SystemExit as exc:
+        assert exc.code == 0, exc.code
+assert out.getvalue().strip() == "Rien à faire : tout est à jour.", out.getvalue()
+assert not [m for m in ("sync.engine", "sync.state", "connectors.files", "connectors.exports", "rich")
+            if m in sys.modules]
+"""
+    loaded = loaded_after(body, tmp_path)
+    assert loaded & set(HEAVY) == set()

@@ -1,0 +1,66 @@
+"""The digest of what a sync reads besides its sources: the validated settings.
+
+A sync that ended with nothing left to do records it (``sync_inputs``); ``hub sync`` may then
+say "nothing to do" without running only while the settings it would run with have the same
+digest (:mod:`sync.quick`). The digest is taken over the *validated* settings, so the
+configuration file, the environment variables that override it and the defaults the hub fills
+in all count, each value in a canonical form (sets sorted, paths as text) so that the same
+settings give the same digest in every process. Secrets are left out (they are not written to
+the state, even hashed): a new password changes no item a sync would write.
+
+Kept apart from :mod:`sync.quick` and the engine so that both take the same digest and neither
+imports the other.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import hashlib
+import json
+from collections.abc import Mapping
+from datetime import date, time, timedelta
+from pathlib import PurePath
+from typing import Any
+
+from pydantic import BaseModel, SecretBytes, SecretStr
+
+#: The name of the settings' digest in ``sync_inputs``.
+SETTINGS = "settings"
+
+
+def canonical(value: Any) -> Any:
+    """``value`` as plain JSON data that is the same in every process for equal settings."""
+    if isinstance(value, SecretStr | SecretBytes):
+        return {"secret": bool(value.get_secret_value())}
+    if isinstance(value, BaseModel):
+        fields = {name: canonical(getattr(value, name)) for name in type(value).model_fields}
+        return {"model": f"{type(value).__module__}.{type(value).__qualname__}", "fields": fields}
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        fields = {f.name: canonical(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        return {"model": f"{type(value).__module__}.{type(value).__qualname__}", "fields": fields}
+    if isinstance(value, enum.Enum):
+        return canonical(value.value)
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    if isinstance(value, Mapping):
+        return {"map": sorted([json.dumps(canonical(k), sort_keys=True), canonical(v)] for k, v in value.items())}
+    if isinstance(value, list | tuple):
+        return [canonical(item) for item in value]
+    if isinstance(value, set | frozenset):
+        return {"set": sorted(json.dumps(canonical(item), sort_keys=True) for item in value)}
+    if isinstance(value, PurePath):
+        return {"path": str(value)}
+    if isinstance(value, date | time):
+        return {"moment": value.isoformat()}
+    if isinstance(value, timedelta):
+        return {"seconds": value.total_seconds()}
+    # Anything else: its type and text. A text that differs between processes (an address)
+    # only makes the check fall through to a full sync, never say "nothing to do" wrongly.
+    return {"other": f"{type(value).__module__}.{type(value).__qualname__}", "repr": repr(value)}
+
+
+def settings_digest(settings: Any) -> str:
+    """The sha256 of the canonical form of validated settings."""
+    text = json.dumps(canonical(settings), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode()).hexdigest()

@@ -1,0 +1,159 @@
+"""Say "nothing to do" for a sync without running it, only when that is certain.
+
+``hub sync`` with nothing new costs, through the engine, its imports (SQLAlchemy, the
+connectors' libraries) and the reading of the state: about a second before any request.
+:func:`nothing_to_do` answers first, with the standard library's ``sqlite3`` and the validated
+settings only. It answers yes only when all of these hold, read in one snapshot of the state:
+
+- the state is a SQLite file at the newest schema (PostgreSQL, a hosted collective, a state to
+  migrate: the full sync), and the last sync ended with nothing left to do, with settings of
+  the same digest (:mod:`sync.inputs`: the configuration file, its environment variables and
+  defaults; every sync forgets the digest when it starts, records it when it ends clean);
+- the programme file is byte for byte what the last pull read (its cursor is the sha256 of its
+  bytes, as :mod:`connectors.programme_file` compares it);
+- nothing is waiting: no outbox entry other than done or superseded (pending, sending, failed,
+  in doubt), no held batch open or decided, no open conflict, no connector held by its breaker,
+  no announcement waiting for its quiet period, the first publication made;
+- every sink has been planned up to the last change of the programme (a resolved conflict or
+  an edit from elsewhere bumps the change counter);
+- every synced connector is of a type known to have no time-driven work and to need no request
+  when nothing changed (:data:`QUIET_TYPES`). Any other type (a chat with a day board, an
+  e-mail digest, a source that must be asked) means the full sync.
+
+Anything unknown, unreadable or unexpected means the full sync, which is always correct; this
+module only ever saves its cost.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import sqlite3
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sync.inputs import SETTINGS, settings_digest
+from sync.state_reader import StateReader, open_reader, sqlite_file
+
+#: The name the programme file goes by in cursors and reports (``hub.runtime.PROGRAMME_SOURCE``).
+PROGRAMME = "programme"
+
+#: Connector types whose no-op sync makes no request and that do nothing as time passes: a sink
+#: that is written only when the programme changes. ``tests/engine/test_quick.py`` checks that
+#: each has no ``refresh`` and cannot be read. A type not listed here means the full sync.
+QUIET_TYPES: frozenset[str] = frozenset({"files"})
+
+#: Outbox states that leave nothing to do.
+SETTLED = ("done", "superseded")
+
+
+@dataclass
+class NoOp:
+    """What a sync with nothing to do would report: per connector, its unchanged sessions."""
+
+    unchanged: dict[str, int] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        """The report ``hub sync --json`` prints for a sync that changed nothing."""
+        zero = {"created": 0, "updated": 0, "deleted": 0}
+        return {
+            "connectors": {name: {**zero, "unchanged": n, "failed": 0, "requests": 0}
+                           for name, n in self.unchanged.items()},
+            "changes": [], "conflicts": [], "operations": [], "problems": [], "held": [],
+        }
+
+
+def programme_path(settings: Any) -> Path | None:
+    """The programme file as the programme source opens it, or None: no programme file."""
+    name = settings.hub.programme
+    if not name:
+        return None
+    path = Path(name)
+    return path if path.is_absolute() else settings.base_dir / path
+
+
+def file_digest(path: Path, limit: int) -> str | None:
+    """The sha256 of the file's bytes, or None: missing, unreadable or over ``limit`` bytes."""
+    try:
+        with path.open("rb") as handle:
+            data = handle.read(limit + 1)
+    except OSError:
+        return None
+    return None if len(data) > limit else hashlib.sha256(data).hexdigest()
+
+
+def nothing_to_do(settings: Any) -> NoOp | None:
+    """A :class:`NoOp` when a sync with ``settings`` now is certain to change nothing, else None
+    (run the full sync)."""
+    if settings.state_schema is not None:
+        return None
+    programme = programme_path(settings)
+    if programme is None:
+        return None
+    synced = [s for s in settings.connectors if s.config.sync]
+    if any(s.config.type not in QUIET_TYPES for s in synced):
+        return None
+    reader = open_reader(settings.database_url)
+    if reader is None:
+        return None
+    try:
+        with reader.snapshot():
+            return _check(reader, settings, programme, [s.name for s in synced])
+    except (sqlite3.Error, ValueError, TypeError, KeyError, IndexError):
+        return None  # a state this check does not understand: the full sync will say
+    finally:
+        with contextlib.suppress(sqlite3.Error):
+            reader.close()
+
+
+def _one(reader: StateReader, query: str, *args: Any) -> Any:
+    return reader.query(query, *args)[0][0]
+
+
+def _check(reader: StateReader, settings: Any, programme: Path, sinks: list[str]) -> NoOp | None:
+    recorded = dict(reader.query("SELECT name, digest FROM sync_inputs"))
+    if recorded.get(SETTINGS) != settings_digest(settings):
+        return None
+    marks = ", ".join("?" for _ in SETTLED)
+    if _one(reader, f"SELECT count(*) FROM outbox WHERE state NOT IN ({marks})", *SETTLED):
+        return None
+    if _one(reader, "SELECT count(*) FROM held WHERE state IN ('open', 'accepted', 'rejected')"):
+        return None
+    if _one(reader, "SELECT count(*) FROM conflicts WHERE state = 'open'"):
+        return None
+    if _one(reader, "SELECT count(*) FROM breakers"):
+        return None
+    if reader.get_meta("programme") is None or reader.get_meta("published_initialized") is None:
+        return None
+    if reader.get_meta("announce_waiting") not in ({}, None):
+        return None
+    cursors = reader.query("SELECT token FROM cursors WHERE connector = ?", PROGRAMME)
+    digest = file_digest(programme, settings.hub.max_programme_bytes)
+    if len(cursors) != 1 or digest is None or cursors[0][0] != digest:
+        return None
+    last = reader.max_seq()
+    write_back = bool(settings.hub.programme_write_back)
+    for name in [*sinks, *([PROGRAMME] if write_back else [])]:
+        planned = [row[0] for row in reader.query("SELECT synced_seq FROM cursors WHERE connector = ?", name)]
+        if not planned or min(planned) < last:
+            return None
+    live = int(_one(reader, "SELECT count(*) FROM sessions WHERE record IS NOT NULL"))
+    return NoOp({PROGRAMME: live if write_back else 0, **dict.fromkeys(sinks, live)})
+
+
+def record(settings: Any, noop: NoOp, at: str) -> bool:
+    """Keep the no-op's report as the last sync's (``hub status`` tells when it ran), as the
+    full sync does; False when the state could not take it (busy past a few seconds)."""
+    file = sqlite_file(settings.database_url)
+    if file is None:
+        return False
+    value = json.dumps({**noop.to_json(), "at": at}, ensure_ascii=False)
+    try:
+        with contextlib.closing(sqlite3.connect(file, timeout=5.0)) as db, db:
+            if db.execute("UPDATE meta SET value = ? WHERE key = 'last_report'", (value,)).rowcount == 0:
+                db.execute("INSERT INTO meta (key, value) VALUES ('last_report', ?)", (value,))
+    except sqlite3.Error:
+        return False
+    return True
