@@ -11,8 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from connectors.caldav import CalDAVConfig, CalDAVConnector
-from connectors.vevent import read_event, render_event
-from sync.model import Programme
+from connectors.vevent import CARRIED, fold, read_event, render_event
+from sync.model import Programme, content_hash
 from sync.protocol import Connector, ConnectorConfig
 from tests.caldav.harness import context, reference_programme
 
@@ -205,13 +205,30 @@ def test_events_are_no_larger_than_a_server_stores_them(connector: Connector[Con
     """Radicale keeps an event as vobject serialises it (the bytes another client then sends):
     the hub's own bytes are no more, fold for fold. vobject leaves a line of fewer than 75
     characters whole even when accents make it longer than 75 octets; the hub folds it, as RFC
-    5545 asks, for three octets. A line of exactly 75 octets (``X-HUB-HASH``) is not folded."""
+    5545 asks, for three octets."""
     import vobject
 
     for key in PROGRAMME.sessions:
         text = rendered(connector, key)
-        hash_line = next(line for line in text.split("\r\n") if line.startswith("X-HUB-HASH:"))
-        assert len(hash_line) == 75 and not text.split(hash_line + "\r\n", 1)[1].startswith(" ")
         stored = vobject.readOne(text).serialize().encode()
         overlong = sum(1 for line in stored.split(b"\r\n") if len(line) > 75)
         assert len(text.encode()) <= len(stored) + 3 * overlong, key
+
+
+def test_a_line_is_folded_only_past_75_octets_and_never_inside_a_character() -> None:
+    line = "X-HUB-HASH:" + "0" * 64
+    assert fold(line) == line  # exactly 75 octets: one line
+    folded = fold("DESCRIPTION:" + "é" * 70)
+    assert folded.replace("\r\n ", "") == "DESCRIPTION:" + "é" * 70
+    assert [len(part.encode()) for part in folded.split("\r\n")] == [74, 75, 5]
+
+
+def test_an_event_written_with_the_longer_hash_still_reads_as_the_hubs(connector: Connector[ConnectorConfig]) -> None:
+    """Events written before ``X-HUB-HASH`` was shortened carry its 64 digits: not an edit."""
+    key = "restitution"
+    text = rendered(connector, key)
+    short = next(line for line in text.split("\r\n") if line.startswith("X-HUB-HASH:"))
+    full = content_hash({name: connector.project(PROGRAMME.sessions[key], PROGRAMME).get(name) for name in CARRIED})
+    assert len(short) == len("X-HUB-HASH:") + 32 and full.startswith(short.split(":")[1])
+    assert read_event(text.replace(short, "X-HUB-HASH:" + full), PROGRAMME).as_written
+    assert not read_event(text.replace(short, "X-HUB-HASH:" + full[:-1] + "x"), PROGRAMME).as_written
