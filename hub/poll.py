@@ -26,8 +26,9 @@ import click
 
 from config.settings import ConnectorSettings, Settings
 from connectors.framadate import FramadateConfig, FramadateConnector
+from connectors.framadate.connector import INDEX as POLL_INDEX
 from connectors.framadate.connector import Slot
-from connectors.framadate.meetings import hold_meeting, over_limits, poll_texts, proposals_to_tell
+from connectors.framadate.meetings import best_slot, hold_meeting, over_limits, poll_texts, proposals_to_tell
 from hub.console import EXIT_OK
 from hub.console import fail as _fail
 from hub.console import language as _lang
@@ -42,7 +43,7 @@ from sync.programme_reader import load_programme
 from sync.protocol import Connector, RequestCounter
 from sync.report import ConnectorReport, Runtime
 from sync.retry import RetryPolicy
-from sync.state import WriterLock
+from sync.state import StateStore, WriterLock
 
 MESSAGES = Catalogue({
     "created": {"fr": "Sondage créé : {url}", "en": "Poll created: {url}"},
@@ -91,12 +92,14 @@ def _now() -> datetime:
 
 
 class PollRun:
-    """One ``hub poll`` command: the settings, the state store, the Framadate connector."""
+    """One ``hub poll`` command (or poll-close job): the settings, the state store (its own, or
+    the caller's ``store``, left open), the Framadate connector."""
 
-    def __init__(self, settings: Settings, connector_name: str | None) -> None:
+    def __init__(self, settings: Settings, connector_name: str | None, store: StateStore | None = None) -> None:
         self.settings = settings
         self.lang = settings.hub.language
-        self.store = open_store(settings)
+        self.own_store = store is None
+        self.store = store or open_store(settings)
         self.counter = RequestCounter()
         self.section = self._framadate_section(connector_name)
         built = build_connector(self.section, settings, self.counter, store=self.store)
@@ -139,7 +142,8 @@ class PollRun:
     async def close(self) -> None:
         await self.framadate.close()
         await self.framadate.ctx.http.aclose()
-        self.store.close()
+        if self.own_store:
+            self.store.close()
 
     # messages through the outbox ------------------------------------------------------
     def chats(self, entries: Sequence[str], built: Mapping[str, Connector[Any]]) -> list[tuple[str, str]]:
@@ -230,6 +234,63 @@ class PollRun:
         elif record["kind"] == "signup":
             shown["proposals"] = await self.check_signups(record)
         return shown
+
+
+def close_is_due(record: Mapping[str, Any], now: datetime) -> bool:
+    """A date poll whose ``--until`` has passed and whose follow-up is not done: not closed yet,
+    or closed with a meeting not announced yet (a run that stopped midway), or closed before its
+    meeting was chosen. Done: announced, or closed with nobody answering yes."""
+    if record.get("kind") != "dates" or not record.get("until"):
+        return False
+    if datetime.fromisoformat(record["until"]) > now:
+        return False
+    meeting = record.get("meeting")
+    if meeting:
+        return not meeting.get("announced")
+    return not record.get("closed") or best_slot(record) is not None
+
+
+def framadate_sections(settings: Settings) -> list[str]:
+    return [c.name for c in settings.connectors if isinstance(c.config, FramadateConfig)]
+
+
+def due_polls(settings: Settings, store: StateStore, now: datetime | None = None) -> dict[str, list[str]]:
+    """The polls whose close is due, by Framadate section: read from the state alone, no request
+    (what a probe looks at every interval)."""
+    from sync.state import StoredConnectorState
+
+    moment = now or _now()
+    found: dict[str, list[str]] = {}
+    for name in framadate_sections(settings):
+        state = StoredConnectorState(store, name)
+        due = [poll for poll in state.load(POLL_INDEX).get("ids", [])
+               if close_is_due(state.load(f"poll:{poll}"), moment)]
+        if due:
+            found[name] = due
+    return found
+
+
+async def close_due_polls(settings: Settings, store: StateStore | None = None) -> list[dict[str, Any]]:
+    """Close every due poll (:func:`close_is_due`) and carry it to its meeting, as ``hub poll
+    status`` does: each step once (the poll's record says which are done), each chat message
+    once (the outbox's key per poll). The polls dealt with, as ``--json`` shows them."""
+    done: list[dict[str, Any]] = []
+    own = store is None
+    store = store or open_store(settings)
+    try:
+        for name, polls in due_polls(settings, store).items():
+            run = PollRun(settings, name, store=store)
+            try:
+                for poll in polls:
+                    record = run.framadate.load(poll)
+                    if close_is_due(record, _now()):  # not done meanwhile by a hand-run command
+                        done.append(poll_json(record, await run.follow(record)))
+            finally:
+                await run.close()
+    finally:
+        if own:
+            store.close()
+    return done
 
 
 def poll_json(record: Mapping[str, Any], shown: Mapping[str, Any]) -> dict[str, Any]:

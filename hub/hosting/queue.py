@@ -4,7 +4,9 @@
   run at once, on any worker of any machine: procrastinate hands a locked job to no one while
   another job with that lock is running) and queueing lock ``sync:<id>`` (a burst of webhooks is
   one queued sync; a trigger that comes while a sync runs queues the one after it).
-- ``hub.probe`` (collective): the same lock, queueing lock ``probe:<id>``.
+- ``hub.probe`` (collective): the same lock, queueing lock ``probe:<id>``; when the collective
+  has a Framadate poll whose close is due, it queues ``hub.poll_close`` (collective): the same
+  lock, queueing lock ``poll:<id>`` (:mod:`hub.hosting.polls`).
 - ``hub.bot_answer`` (collective, channel, update): a chat update the web front took, answered
   (:mod:`hub.hosting.bots`): queue ``bots``, lock ``bot:<id>``, served in each worker's own bot
   slots (``--bots``), so syncs never hold answers back.
@@ -40,7 +42,7 @@ import psycopg
 from procrastinate.exceptions import AlreadyEnqueued
 from procrastinate.schema import SchemaManager
 
-from hub.hosting import bots, jobs
+from hub.hosting import bots, jobs, polls
 from hub.hosting.limits import Limiter
 from hub.hosting.registry import Registry, libpq_url
 from sync.errors import LockBusy
@@ -132,7 +134,15 @@ def _register(app: procrastinate.App) -> None:
             reason = await jobs.probe_collective(hosting.registry, hosting.stores, collective)
         if reason:
             await defer_sync(app, collective, reason)
+        if await asyncio.to_thread(polls.polls_due, hosting.registry, hosting.stores, collective):
+            await defer_poll_close(app, collective)
         return reason
+
+    @app.task(name="hub.poll_close", pass_context=True, retry=retry)
+    async def poll_close_task(context: procrastinate.JobContext, collective: str) -> int:
+        hosting = _hosting(context)
+        with hosting.limited(collective):
+            return await polls.close_polls(hosting.registry, hosting.stores, collective)
 
     @app.periodic(cron="* * * * * */2", periodic_id="tick")
     @app.task(name="hub.tick", pass_context=True, queueing_lock="hub.tick")
@@ -140,7 +150,7 @@ def _register(app: procrastinate.App) -> None:
         hosting = _hosting(context)
         return await tick(app, hosting)
 
-    del sync_task, probe_task, tick_task
+    del sync_task, probe_task, tick_task, poll_close_task
     bots.register(app, _hosting, defer_sync)
 
 
@@ -173,6 +183,16 @@ async def defer_sync(app: procrastinate.App, collective: str, reason: str) -> bo
     task = app.tasks["hub.sync"].configure(lock=f"collective:{collective}", queueing_lock=f"sync:{collective}")
     try:
         await task.defer_async(collective=collective, reason=reason)
+    except AlreadyEnqueued:
+        return False
+    return True
+
+
+async def defer_poll_close(app: procrastinate.App, collective: str) -> bool:
+    """Queue the close of the collective's due polls (the probe found one); one queued at most."""
+    task = app.tasks["hub.poll_close"].configure(lock=f"collective:{collective}", queueing_lock=f"poll:{collective}")
+    try:
+        await task.defer_async(collective=collective)
     except AlreadyEnqueued:
         return False
     return True
