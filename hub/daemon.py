@@ -13,6 +13,9 @@ It runs, in one asyncio loop:
   daemon for it: never two applies). The outbox's retry schedule and the announcements' quiet
   period start a sync when they fall due.
 * the *bots* (:func:`bots.run.run_bots`): every chat's front-end, polling or fed by webhooks.
+* the *polls*: every probe interval, a Framadate date poll past its ``--until`` is closed and
+  carried to its meeting, announced once (:func:`hub.poll.close_due_polls`, as ``hub poll
+  status`` does by hand).
 * the *web server* (:mod:`hub.web`, Starlette on uvicorn): webhooks, ``/healthz``, ``/readyz``,
   ``/metrics`` and the exports under ``/public/``.
 
@@ -79,6 +82,8 @@ LOG_TEXTS = log_texts({
     "daemon stopped": "démon arrêté",
     "the bots stopped on an error: %s": "les bots se sont arrêtés sur une erreur : %s",
     "daemon stopped: %s": "démon arrêté : %s",
+    "%d poll(s) closed": "%d sondage(s) clos",
+    "poll close failed: %s": "clôture de sondage en échec : %s",
 })
 
 MESSAGES = Catalogue({
@@ -519,10 +524,13 @@ class Daemon:
 
     async def _probe_loop(self) -> None:
         tick = min(0.25, self.settings.daemon.file_interval)
-        next_file = 0.0
+        next_file = next_polls = 0.0
         while not self.stopping.is_set():
             now = self.clock()
             daemon = self.settings.daemon
+            if now >= next_polls and not self._syncing and not self._wake.is_set():
+                next_polls = now + daemon.probe_interval
+                await self._close_polls()
             if now >= next_file:
                 next_file = now + daemon.file_interval
                 stamp = self._programme_stamp()
@@ -544,6 +552,28 @@ class Daemon:
                         self._next_probe[section.name] = later + self._jittered(self._interval(section))
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.stopping.wait(), tick)
+
+    async def _close_polls(self) -> None:
+        """Close the Framadate polls whose close is due (read from the state: no request when
+        none is); a failure is said and tried again at the next interval."""
+        from hub.poll import close_due_polls, due_polls, framadate_sections
+
+        if not framadate_sections(self.settings):
+            return
+        try:
+            if not due_polls(self.settings, self.store):
+                return
+            done = await close_due_polls(self.settings, self.store)
+        except HubError as exc:
+            log.warning("poll close failed: %s", exc)
+            return
+        except Exception as exc:  # a bug must not stop the probes
+            log.error("poll close failed: %s", f"{type(exc).__name__}: {exc}", exc_info=True)
+            return
+        if done:
+            log.info("%d poll(s) closed", len(done))
+            if self.store.outbox_entries(states=("pending",)):
+                self.request_sync("outbox retry")  # a message the outbox could not send yet
 
     def _jittered(self, interval: float) -> float:
         return interval * (1 + random.uniform(0, self.settings.daemon.jitter))  # jitter, not a secret
