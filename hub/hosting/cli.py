@@ -6,10 +6,11 @@ commands never load procrastinate); each command imports what it runs.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -157,16 +158,42 @@ def _hosted(func: Command, *, follow_up: Callable[[dict[str, Any]], bool]) -> Co
         from hub.runtime import HOSTED
 
         token = HOSTED.set((collective_id, database, LANGUAGE))
+        writing = follow_up(kwargs)
         try:
-            return func(*args, **kwargs)
+            with _paced(collective_id, database) if writing else contextlib.nullcontext():
+                return func(*args, **kwargs)
         finally:
             HOSTED.reset(token)
-            if follow_up(kwargs):
+            if writing:
                 _sync_due(collective_id, database)
 
     run = database_option(run)
     run = click.option("--collective", "collective_id", metavar="ID", default=None, help=_h("opt.collective"))(run)
     return run  # type: ignore[return-value]
+
+
+@contextlib.contextmanager
+def _paced(collective_id: str, database: str | None) -> Iterator[None]:
+    """The deployment's rate limits on the requests of a command run by hand for a hosted
+    collective, as on its workers' jobs (none when the hosting database is not there: the
+    command says so itself)."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from hub.hosting.limits import Limiter
+    from hub.hosting.registry import Registry
+    from sync.errors import HubError
+
+    try:
+        Registry(database or "", lang=LANGUAGE, create=False).close()
+        limiter = Limiter(database or "", lang=LANGUAGE)
+    except (HubError, SQLAlchemyError):
+        yield
+        return
+    try:
+        with limiter.installed(collective_id):
+            yield
+    finally:
+        limiter.close()
 
 
 def _sync_due(collective_id: str, database: str | None) -> None:

@@ -326,6 +326,7 @@ def limits_command(engine: Engine, host: str | None, changes: dict[str, float], 
     if reset and changes:
         raise UsageError(TEXTS.say("reset.and.set", lang))
     host = host.strip().lower() if host else None
+    create_tables(engine)
     if reset and host:
         reset_limit(engine, host)
     elif changes and host:

@@ -293,3 +293,20 @@ def test_the_limits_are_the_deployments_set_by_command(hosting_url: str) -> None
     refused = hub(hosting_url, "collective", "limits", "--rate", "3")
     assert refused.returncode == 2 and "need a server" in refused.stderr, refused.stderr
     assert hub(hosting_url, "collective", "limits", "x.org", "--burst", "0").returncode == 2
+
+
+def test_a_sync_run_by_hand_passes_the_same_gate(hosting_url: str, tmp_path: Path) -> None:
+    chat = FakeTelegram()
+    with chat.running():
+        hosted = make_collective(tmp_path, 0, chat, None)
+        registry = Registry(hosting_url)
+        registry.add(hosted.id, hosted.config)
+        registry.close()
+        host = host_of(chat.url)
+        limited = hub(hosting_url, "collective", "limits", host, "--share", "2", "--share-burst", "1")
+        assert limited.returncode == 0, limited.stderr
+        synced = hub(hosting_url, "sync", "--collective", hosted.id)
+        assert synced.returncode == 0, synced.stderr + synced.stdout
+        assert len(chat.sends(hosted.chat)) >= 2, "the announcement went out, in its turns"
+    waits = buckets(hosting_url)
+    assert waits[(hosted.id, host)][0] > 0, waits
