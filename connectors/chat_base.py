@@ -77,6 +77,10 @@ class ChatConnector(Connector[ChatC], abc.ABC):
             raise PermanentError(say("chat.not_configured", self.lang, target=target), connector=self.name)
         await self.open()
         parts = announcement_parts(announcement, self.lang, self.fmt, self.limit)
+        if len(parts) == 1:
+            # One message has no next part to go on with: whether it went out is the outbox
+            # entry's own record (sending, then done or in doubt), so nothing more is kept.
+            return RemoteRef(await self.send_part(target, parts[0]))
         sent = self.parts.sent(target, announcement.id)
         for part in parts[len(sent) :]:  # after a pause or a restart, go on with the next part
             sent.append(await self.send_part(target, part))
