@@ -255,3 +255,22 @@ talk_bot_secret_file = "secrets/talk-bot"
             assert f"{world.base}/webhooks/nuage/talk" in told.stdout and TALK_SECRET not in told.stdout
         finally:
             world.registry.set_paused("nuage", True)  # no more jobs of it once its fake is gone
+
+
+def test_a_broken_configuration_stops_only_its_own_collectives_answers(world: World) -> None:
+    one, two = world.one, world.two
+    config = two.folder / "hub.toml"
+    good = config.read_text(encoding="utf-8")
+    before = len(one.answers())
+    config.write_text(good.replace('type = "telegram"', 'type = "telegrma"'), encoding="utf-8")
+    try:
+        assert world.post(two.id, question(two, "c'est où Bruyère ?"), two.secret).status_code == 404
+        assert world.post(one.id, question(one, "c'est où Aubépine ?"), one.secret).status_code == 200
+        world.wait(lambda: len(one.answers(before)) == 1, 30, "the other collective's answer")
+        assert one.title in one.answers(before)[0]
+    finally:
+        config.write_text(good, encoding="utf-8")
+    answered = len(two.answers())
+    world.wait(lambda: world.post(two.id, question(two, "c'est quand Bruyère ?"), two.secret).status_code == 200,
+               30, "the mended configuration's webhook")
+    world.wait(lambda: len(two.answers(answered)) >= 1, 30, "the answer once mended")
