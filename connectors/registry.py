@@ -18,6 +18,7 @@ from sync.i18n import Catalogue
 
 if TYPE_CHECKING:
     from sync.protocol import Connector
+    from sync.quick import Probe
 
 MESSAGES = Catalogue({
     "type.unknown": {
@@ -39,13 +40,17 @@ class ConnectorType:
 
     connector: str
     settings: str | None = None
+    #: A source's lean "has anything changed?" for the quick no-op check ("module:function",
+    #: a :class:`sync.quick.Probe`), in a module that imports no client library.
+    probe: str | None = None
 
 
 #: ``type = "..."`` in a connector section -> its class and its settings' class ("module:Class").
 CONNECTOR_TYPES: dict[str, ConnectorType] = {
     "files": ConnectorType("connectors.files:FilesConnector", "connectors.files_config:FilesConfig"),
     "programme_file": ConnectorType("connectors.programme_file:ProgrammeFileConnector"),
-    "caldav": ConnectorType("connectors.caldav:CalDAVConnector", "connectors.caldav_config:CalDAVConfig"),
+    "caldav": ConnectorType("connectors.caldav:CalDAVConnector", "connectors.caldav_config:CalDAVConfig",
+                            "connectors.caldav_probe:probe"),
     "nextcloud": ConnectorType("connectors.nextcloud.connector:NextcloudConnector",
                                "connectors.nextcloud.config:NextcloudConfig"),
     "etherpad": ConnectorType("connectors.etherpad.connector:EtherpadConnector",
@@ -109,3 +114,16 @@ def connector_class(type_name: str, *, section: str = "", lang: str = "en") -> t
     entry, where = _entry(type_name, section, lang)
     cls: type[Connector[ConnectorConfig]] = _load(entry.connector, type_name, where, lang)
     return cls
+
+
+def quick_probe(type_name: str) -> Probe | None:
+    """The lean probe of ``type_name`` for the quick no-op check, or None: it has none (or it
+    cannot be loaded), and a sync with such a connector always runs whole."""
+    entry = CONNECTOR_TYPES.get(type_name)
+    if entry is None or entry.probe is None:
+        return None
+    try:
+        probe: Probe = _load(entry.probe, type_name, "", "en")
+    except (ConfigError, AttributeError):
+        return None
+    return probe

@@ -153,9 +153,10 @@ def sync_command(config_path: str | None, as_json: bool, force_delete: bool, *, 
         settings = _settings(config_path)
     except HubError as exc:
         return _fail(exc, _lang(), as_json)
+    from connectors.registry import quick_probe
     from sync.quick import nothing_to_do, record
 
-    noop = nothing_to_do(settings)
+    noop = nothing_to_do(settings, quick_probe)
     if noop is None:
         return _run_engine(config_path, as_json, "sync", settings=settings)
     record(settings, noop, datetime.now().astimezone().isoformat())

@@ -17,8 +17,10 @@ settings only. It answers yes only when all of these hold, read in one snapshot 
 - every sink has been planned up to the last change of the programme (a resolved conflict or
   an edit from elsewhere bumps the change counter);
 - every synced connector is of a type known to have no time-driven work and to need no request
-  when nothing changed (:data:`QUIET_TYPES`). Any other type (a chat with a day board, an
-  e-mail digest, a source that must be asked) means the full sync.
+  when nothing changed (:data:`QUIET_TYPES`), or of a source type with a lean probe that
+  answers "unchanged" (:class:`Probe`: a CalDAV calendar's one sync-token REPORT, the request
+  the full sync would send first). Any other type (a chat with a day board, an e-mail digest,
+  a source without a probe) means the full sync, as does a probe that says "changed".
 
 Anything unknown, unreadable or unexpected means the full sync, which is always correct; this
 module only ever saves its cost.
@@ -30,9 +32,10 @@ import contextlib
 import hashlib
 import json
 import sqlite3
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from sync.inputs import SETTINGS, settings_digest
 from sync.state_reader import StateReader, open_reader, sqlite_file
@@ -49,17 +52,38 @@ QUIET_TYPES: frozenset[str] = frozenset({"files"})
 SETTLED = ("done", "superseded")
 
 
+@dataclass(frozen=True)
+class SourceState:
+    """What the state holds of one source for its probe, read in the check's snapshot."""
+
+    #: The cursor its last pull stored (None: never pulled).
+    cursor: str | None
+    #: Its small per-connector mappings (``connector_state``), by key.
+    mappings: Mapping[str, Any]
+    #: The remote id of each of its links, with the remote version it was last seen at.
+    linked: Mapping[str, str | None]
+
+
+class Probe(Protocol):
+    """A source type's lean question: True only when a full pull would find nothing new. It
+    makes at most one cheap request and never raises (an error is False: the full sync)."""
+
+    def __call__(self, config: Any, settings: Any, seen: SourceState) -> bool: ...
+
+
 @dataclass
 class NoOp:
-    """What a sync with nothing to do would report: per connector, its unchanged sessions."""
+    """What a sync with nothing to do would report: per connector, its unchanged sessions and
+    the requests the check made."""
 
     unchanged: dict[str, int] = field(default_factory=dict)
+    requests: dict[str, int] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         """The report ``hub sync --json`` prints for a sync that changed nothing."""
         zero = {"created": 0, "updated": 0, "deleted": 0}
         return {
-            "connectors": {name: {**zero, "unchanged": n, "failed": 0, "requests": 0}
+            "connectors": {name: {**zero, "unchanged": n, "failed": 0, "requests": self.requests.get(name, 0)}
                            for name, n in self.unchanged.items()},
             "changes": [], "conflicts": [], "operations": [], "problems": [], "held": [],
         }
@@ -84,28 +108,63 @@ def file_digest(path: Path, limit: int) -> str | None:
     return None if len(data) > limit else hashlib.sha256(data).hexdigest()
 
 
-def nothing_to_do(settings: Any) -> NoOp | None:
+def nothing_to_do(settings: Any, probe_for: Callable[[str], Probe | None] = lambda _type: None) -> NoOp | None:
     """A :class:`NoOp` when a sync with ``settings`` now is certain to change nothing, else None
-    (run the full sync)."""
+    (run the full sync). ``probe_for`` gives a source type's :class:`Probe` (None: no probe)."""
     if settings.state_schema is not None:
         return None
     programme = programme_path(settings)
     if programme is None:
         return None
     synced = [s for s in settings.connectors if s.config.sync]
-    if any(s.config.type not in QUIET_TYPES for s in synced):
-        return None
+    probes: dict[str, tuple[Any, Probe]] = {}
+    for section in synced:
+        if section.config.type in QUIET_TYPES:
+            continue
+        probe = probe_for(section.config.type)
+        if probe is None:
+            return None
+        probes[section.name] = (section.config, probe)
     reader = open_reader(settings.database_url)
     if reader is None:
         return None
     try:
         with reader.snapshot():
-            return _check(reader, settings, programme, [s.name for s in synced])
+            noop = _check(reader, settings, programme, [s.name for s in synced])
+            seen = {name: _source_state(reader, name) for name in probes} if noop is not None else {}
     except (sqlite3.Error, ValueError, TypeError, KeyError, IndexError):
         return None  # a state this check does not understand: the full sync will say
     finally:
         with contextlib.suppress(sqlite3.Error):
             reader.close()
+    if noop is None:
+        return None
+    # The sources are asked once the state is read: no read transaction stays open meanwhile.
+    for name, (config, probe) in probes.items():
+        state = seen[name]
+        if state is None:
+            return None
+        noop.requests[name] = 1
+        try:
+            if not probe(config, settings, state):
+                return None
+        except Exception:  # a probe that fails says nothing: the full sync will
+            return None
+    return noop
+
+
+def _source_state(reader: StateReader, name: str) -> SourceState | None:
+    """A source's cursor, mappings and linked remote ids; None unless it has exactly one cursor."""
+    cursors = reader.query("SELECT collection, token FROM cursors WHERE connector = ?", name)
+    if len(cursors) != 1:
+        return None
+    collection, token = cursors[0]
+    mappings = {key: json.loads(value) for key, value in
+                reader.query("SELECT key, value FROM connector_state WHERE connector = ?", name)}
+    linked = {row[0]: row[1] for row in reader.query(
+        "SELECT remote_id, remote_version FROM links WHERE connector = ? AND collection = ? "
+        "AND remote_id IS NOT NULL", name, collection)}
+    return SourceState(token, mappings, linked)
 
 
 def _one(reader: StateReader, query: str, *args: Any) -> Any:

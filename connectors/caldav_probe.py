@@ -1,0 +1,142 @@
+"""The CalDAV source's lean "has anything changed?" for the quick no-op check (:mod:`sync.quick`).
+
+A full sync of a CalDAV calendar where nothing changed sends one RFC 6578 sync-collection
+REPORT with the stored token and gets back no member and the same token. This module sends
+that same single request with the standard library's ``http.client``, without the ``caldav``
+library, ``niquests`` or ``icalendar`` (most of a no-op's cost is importing them), and answers
+"unchanged" only when the full pull would have found nothing either:
+
+- the stored cursor (the position after the hub's own writes when the last sync wrote,
+  :class:`connectors.caldav.AfterWrites`, with nothing seen besides them) is in sync-token mode
+  with a token, and accounts for exactly the linked events (else the full pull also lists the
+  calendar);
+- the server answers 207 with no member changed or removed, and the same token.
+
+Anything else (a ctag-only server, a proxy in the environment, a redirect, an error, a token
+that moved, any member in the answer) means the full sync, which reads the answer again
+itself. The cursor's form is :class:`connectors.caldav.Cursor`'s; ``tests/caldav/test_quick.py``
+holds the two side by side.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import http.client
+import json
+import os
+from collections.abc import Iterable, Mapping
+from typing import Any
+from urllib.parse import urlsplit
+from xml.etree import ElementTree
+
+from sync.errors import ConfigError
+from sync.quick import SourceState
+
+#: :data:`connectors.caldav.CURSOR_VERSION`: a cursor of another version is not understood here.
+CURSOR_VERSION = 1
+#: Where the position after the hub's writes is kept (``CalendarConnector.AFTER_WRITES``).
+AFTER_WRITES = "after-writes"
+DAV = "{DAV:}"
+BODY = (b'<?xml version="1.0" encoding="utf-8"?>\n<D:sync-collection xmlns:D="DAV:">'
+        b"<D:sync-token>%s</D:sync-token><D:sync-level>1</D:sync-level>"
+        b"<D:prop><D:getetag/></D:prop></D:sync-collection>")
+PROXIES = ("http_proxy", "https_proxy", "all_proxy")
+
+
+def links_digest(hrefs: Iterable[str]) -> str:
+    """:func:`connectors.caldav.links_digest`: the digest of the linked hrefs a cursor accounts for."""
+    return hashlib.sha256("\n".join(sorted(hrefs)).encode()).hexdigest()
+
+
+def start_token(cursor: str | None, after_writes: Mapping[str, Any] | None,
+                linked: Mapping[str, str | None]) -> str | None:
+    """The sync-token the full pull would send, when that pull would send nothing else and find
+    nothing to merge in what it already knows; None when it would do more (or this module
+    cannot tell). ``linked``: each linked href with the version its link holds."""
+    if not cursor:
+        return None
+    position: Any = cursor
+    seen: Mapping[str, Any] = {}
+    if after_writes and after_writes.get("since") == cursor:
+        # The last sync wrote: its pull starts after the writes, with what the report read
+        # right after them showed besides the hub's own writes.
+        position = after_writes.get("cursor")
+        seen = after_writes.get("changed") or {}
+        if not isinstance(position, str) or not isinstance(seen, Mapping) or after_writes.get("deleted"):
+            return None
+    try:
+        state = json.loads(position)
+    except ValueError:
+        return None
+    if not isinstance(state, dict) or state.get("v") != CURSOR_VERSION or state.get("mode", "sync") != "sync":
+        return None
+    token = state.get("token")
+    if not isinstance(token, str) or not token or state.get("linked") != links_digest(set(linked)):
+        return None
+    foreign = state.get("foreign") or {}
+    for href, etag in seen.items():
+        # An event the pull would fetch: a version it does not know already.
+        if etag is None or (linked.get(href) != etag and foreign.get(href) != etag):
+            return None
+    return token
+
+
+def unchanged(url: str, token: str, username: str | None, password: str | None, *, verify: bool | str,
+              timeout: float) -> bool:
+    """True when the calendar at ``url`` reports no change since ``token``; False on any other
+    answer or error (the full sync then asks again and says what went wrong)."""
+    if any(os.environ.get(name) or os.environ.get(name.upper()) for name in PROXIES):
+        return False  # the full sync's HTTP library goes through the proxy: so must the question
+    url = url if url.endswith("/") else url + "/"
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return False
+    headers = {"Depth": "1", "Content-Type": 'application/xml; charset="utf-8"'}
+    if username:
+        pair = f"{username}:{password or ''}".encode()
+        headers["Authorization"] = "Basic " + base64.b64encode(pair).decode("ascii")
+    body = BODY % token.replace("&", "&amp;").replace("<", "&lt;").encode()
+    connection: http.client.HTTPConnection
+    if parts.scheme == "https":
+        import ssl
+
+        context = ssl.create_default_context(cafile=verify if isinstance(verify, str) else None)
+        if verify is False:
+            context.check_hostname = False
+            context.verify_mode = ssl.CERT_NONE
+        connection = http.client.HTTPSConnection(parts.hostname, parts.port, timeout=timeout, context=context)
+    else:
+        connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=timeout)
+    try:
+        connection.request("REPORT", parts.path + (f"?{parts.query}" if parts.query else ""), body, headers)
+        response = connection.getresponse()
+        answer = response.read()
+    except (OSError, http.client.HTTPException):
+        return False
+    finally:
+        connection.close()
+    if response.status != 207:
+        return False
+    try:
+        root = ElementTree.fromstring(answer)
+    except ElementTree.ParseError:
+        return False
+    if root.tag != f"{DAV}multistatus" or root.find(f"{DAV}response") is not None:
+        return False
+    answered = root.find(f"{DAV}sync-token")
+    return answered is not None and (answered.text or "").strip() == token
+
+
+def probe(config: Any, settings: Any, seen: SourceState) -> bool:
+    """:class:`sync.quick.Probe` of the ``caldav`` type: one sync-token REPORT, as the full pull's
+    first request."""
+    token = start_token(seen.cursor, seen.mappings.get(AFTER_WRITES), seen.linked)
+    if token is None:
+        return False
+    try:
+        password = config.secret("password", settings.base_dir, lang=settings.hub.language)
+    except ConfigError:
+        return False
+    return unchanged(config.url, token, config.username, password, verify=config.verify,
+                     timeout=config.timeout or settings.hub.timeout)
