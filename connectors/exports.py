@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import json
 import re
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
@@ -28,7 +29,7 @@ from jinja2 import Environment, select_autoescape
 from markupsafe import Markup
 
 from sync.i18n import Catalogue, say_date, say_time
-from sync.model import Programme, canonical_json
+from sync.model import Programme
 from sync.validate import is_web_url
 
 ICS_PRODID = "-//Commons Hub//commons-hub//FR"
@@ -167,11 +168,21 @@ def frab_document(programme: Programme, fragments: Mapping[str, Mapping[str, Any
         rooms.setdefault(room, str(uuid.uuid5(uuid.NAMESPACE_URL, f"commons-hub:room/{room}")))
         by_day[session.start.date().isoformat()].setdefault(room, []).append(fragment)
     acronym = programme.event.id.replace("-", "_").lower() or "event"
+    schedule_days = [
+        {
+            "index": index + 1,
+            "date": day.isoformat(),
+            "day_start": datetime.combine(day, datetime.min.time(), tz).replace(hour=6).isoformat(),
+            "day_end": (datetime.combine(day, datetime.min.time(), tz) + timedelta(hours=29)).isoformat(),
+            "rooms": by_day[day.isoformat()],
+        }
+        for index, day in enumerate(days)
+    ]
     return {
         "$schema": "https://c3voc.de/schedule/schema.json",
         "generator": {"name": "commons-hub", "version": "0.1"},
         "schedule": {
-            "version": hashlib.sha256(canonical_json(fragments).encode()).hexdigest()[:12],
+            "version": frab_version(json.dumps(schedule_days, ensure_ascii=False, separators=(",", ":"))),
             "conference": {
                 "acronym": acronym,
                 "title": programme.event.title,
@@ -182,19 +193,16 @@ def frab_document(programme: Programme, fragments: Mapping[str, Mapping[str, Any
                 "time_zone_name": programme.event.timezone,
                 **({"url": programme.event.website} if web_url(programme.event.website) else {}),
                 "rooms": [{"name": name, "guid": guid} for name, guid in rooms.items()],
-                "days": [
-                    {
-                        "index": index + 1,
-                        "date": day.isoformat(),
-                        "day_start": datetime.combine(day, datetime.min.time(), tz).replace(hour=6).isoformat(),
-                        "day_end": (datetime.combine(day, datetime.min.time(), tz) + timedelta(hours=29)).isoformat(),
-                        "rooms": by_day[day.isoformat()],
-                    }
-                    for index, day in enumerate(days)
-                ],
+                "days": schedule_days,
             },
         },
     }
+
+
+def frab_version(days: str) -> str:
+    """The schedule's ``version``: the hash of its days as written (compact JSON), so it changes
+    with any event, and a writer that assembles the days as text need not decode them again."""
+    return hashlib.sha256(days.encode()).hexdigest()[:12]
 
 
 # HTML -----------------------------------------------------------------------------------------
@@ -310,7 +318,7 @@ h3{margin:.2rem 0} p{margin:.2rem 0} .meta,.address,.updated{color:#555}
 _UPDATED_LINE = re.compile(r'<p class="updated">.*?</p>\n')
 
 
-def _upper_first(text: str) -> str:
+def upper_first(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
@@ -347,12 +355,20 @@ def html_document(
     days: Sequence[dict[str, Any]] = [
         {
             "iso": day.isoformat(),
-            "label": _upper_first(say_date(day, language)),
+            "label": upper_first(say_date(day, language)),
             "theme": themes.get(day, ""),
             "body": Markup("".join(items)),
         }
         for day, items in sorted(grouped.items())
     ]
+    return page_template(programme, days, language, updated, links)
+
+
+def page_template(
+    programme: Programme, days: Sequence[Mapping[str, Any]], language: str, updated: datetime | None,
+    links: PageLinks | None,
+) -> str:
+    """The page around its day sections (``iso``, ``label``, ``theme`` and the list's ``body``)."""
     when = None
     if updated is not None:
         local = updated.astimezone(programme.tz).replace(second=0, microsecond=0)

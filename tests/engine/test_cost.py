@@ -189,3 +189,29 @@ async def test_one_edited_session_is_the_only_item_of_the_programme_file_parsed_
     assert [c.session for c in report.changes] == ["accueil-meteo"]
     assert whole == [] and len(parsed) == 2, "the head and the one edited item, nothing else"
     assert "accueil-meteo" in parsed[1]
+
+
+async def test_one_edited_session_is_all_the_files_sink_reads_and_renders(
+    tmp_path: Path, whole_reads: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from connectors.files import FilesConnector
+
+    config = write_config(tmp_path, FILES)
+    await sync(config)
+    page = (tmp_path / "public" / "index.html").read_text(encoding="utf-8")
+    rendered: list[str] = []
+    fragment = FilesConnector._fragment
+
+    def counted(self: FilesConnector, session: Any, *args: Any) -> Any:
+        rendered.append(session.id)
+        return fragment(self, session, *args)
+
+    monkeypatch.setattr(FilesConnector, "_fragment", counted)
+    move(tmp_path / "programme.yaml", KEY)
+    whole_reads.clear()
+    report = await sync(config)
+    assert report.connectors["exports"].updated == 1
+    assert rendered == [KEY] and whole_reads == [], "one session rendered, no session or link read whole"
+    after = (tmp_path / "public" / "index.html").read_text(encoding="utf-8")
+    assert after.count('<li class="session"') == page.count('<li class="session"') > 20
+    assert "15:00" in after.split(f'id="{KEY}"')[1].split("</li>")[0] or "15 h" in after.split(f'id="{KEY}"')[1]
