@@ -204,8 +204,13 @@ class Limiter:
     def close(self) -> None:
         self.engine.dispose()
 
+    @property
+    def stale(self) -> bool:
+        """The limits are to be read again (every :data:`RELOAD` seconds)."""
+        return time.monotonic() - self._read_at >= RELOAD
+
     def limits(self) -> dict[str, Limit]:
-        if time.monotonic() - self._read_at >= RELOAD:
+        if self.stale:
             with self.engine.connect() as conn:
                 self._limits = read_limits(conn)
             self._read_at = time.monotonic()
@@ -257,6 +262,8 @@ class CollectiveGate:
         return buckets
 
     async def wait_turn(self, host: str, connector: str | None) -> None:
+        if self.limiter.stale:  # read in a thread: the event loop never waits on the database
+            await asyncio.to_thread(self.limiter.limits)
         waited = 0.0
         for owner, rate, burst in self._buckets(host):
             booked, wait = await asyncio.to_thread(self.limiter.take, owner, host, rate, burst,
