@@ -133,6 +133,16 @@ def test_throughput_with_1_2_4_workers(tmp_path: Path, chat: FakeTelegram) -> No
         _save("throughput" if WITH_CHAT else "throughput_files_only", results)
 
 
+def _rate_waits(registry: Registry) -> tuple[float, float, float]:
+    """Requests that waited for their turn under the rate limits, seconds waited, deferred."""
+    with registry.engine.connect() as conn:
+        if conn.execute(text("SELECT to_regclass('hub_hosting.rate_buckets')")).scalar() is None:
+            return 0.0, 0.0, 0.0
+        row = conn.execute(text("SELECT coalesce(sum(waits), 0), coalesce(sum(waited), 0), "
+                                "coalesce(sum(deferred), 0) FROM hub_hosting.rate_buckets")).one()
+    return float(row[0]), float(row[1]), float(row[2])
+
+
 def _answers(base: str) -> bool:
     try:
         return httpx.get(f"{base}/healthz", timeout=2).status_code == 200
@@ -151,6 +161,7 @@ def _round(url: str, base: str, folder: Path, registry: Registry, collectives: l
     for process in workers:  # started and listening: the round times the jobs, not Python's start-up
         wait_for(lambda p=process: any("worker started" in e["message"] for e in p.logs()), 60, "a worker's start")  # type: ignore[misc]
     cpu_start = {p.pid: _cpu_seconds(p.pid) for p in workers}
+    waits_start = _rate_waits(registry)
     machine_start = _machine_ticks()
     database_start, own_start = _postgres_cpu(), time.process_time()
     start = time.time()
@@ -167,6 +178,7 @@ def _round(url: str, base: str, folder: Path, registry: Registry, collectives: l
     machine_end = _machine_ticks()
     database, own = _postgres_cpu() - database_start, time.process_time() - own_start
     busy = (machine_end[0] - machine_start[0]) / max(1, machine_end[1] - machine_start[1])
+    waits = [end - begin for end, begin in zip(_rate_waits(registry), waits_start, strict=True)]
     _stop(workers)
     delays = [r.last_at - asked[r.id] for r in rows if r.last_at]
     changed = sum(1 for h in collectives if h.ics_has("accueil-meteo", stamp.replace("-", "").replace(":", "")))
@@ -178,12 +190,15 @@ def _round(url: str, base: str, folder: Path, registry: Registry, collectives: l
         "machine_busy": round(busy, 2), "load_average": os.getloadavg()[0],
         "postgres_cpu_seconds_per_sync": round(database / len(collectives), 3),
         "bench_and_fakes_cpu_seconds_per_sync": round(own / len(collectives), 3),
+        "rate_limit_waits": int(waits[0]), "rate_limit_wait_seconds": round(waits[1], 1),
+        "rate_limit_deferred": int(waits[2]),
     }
     print(f"{count} worker(s): {len(collectives)} collectives synced in {took:.1f} s "
           f"({result['collectives_per_second']}/s), delay p95 {result['delay_p95']} s, "
           f"machine busy {busy:.0%}, load {os.getloadavg()[0]:.1f}; "
           f"CPU per sync: workers {cpu / len(collectives):.3f} s, "
-          f"PostgreSQL {database / len(collectives):.3f} s, this process and the fakes {own / len(collectives):.3f} s")
+          f"PostgreSQL {database / len(collectives):.3f} s, this process and the fakes {own / len(collectives):.3f} s; "
+          f"rate limits: {waits[0]:.0f} request(s) waited ({waits[1]:.1f} s), {waits[2]:.0f} deferred")
     return result
 
 
