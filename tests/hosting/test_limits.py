@@ -30,11 +30,14 @@ from hub.hosting.registry import Registry, postgresql_url
 from hub.hosting.web import build_app
 from sync.errors import TransientError
 from sync.protocol import RequestCounter
+from tests.caldav.conftest import CalDAVServer, radicale
 from tests.fakes.loopback import serve
 from tests.fakes.telegram import FakeTelegram
 from tests.helpers import REPO
 from tests.hosting.test_collective_commands import hub
 from tests.hosting.world import make_collective
+
+__all__ = ["radicale"]
 
 
 class Counting:
@@ -310,3 +313,22 @@ def test_a_sync_run_by_hand_passes_the_same_gate(hosting_url: str, tmp_path: Pat
         assert len(chat.sends(hosted.chat)) >= 2, "the announcement went out, in its turns"
     waits = buckets(hosting_url)
     assert waits[(hosted.id, host)][0] > 0, waits
+
+
+def test_a_caldav_calendars_requests_pass_the_gate_from_the_librarys_thread(
+    hosting_url: str, tmp_path: Path, radicale: CalDAVServer,
+) -> None:
+    """The CalDAV library sends from a worker thread, through its own session: its requests
+    wait their turn too (here a share of 5 a second, 1 at once)."""
+    hosted = make_collective(tmp_path, 0, None, radicale)
+    assert hosted.calendar is not None
+    host = host_of(hosted.calendar)
+    registry = Registry(hosting_url)
+    registry.add(hosted.id, hosted.config)
+    registry.close()
+    assert hub(hosting_url, "collective", "limits", host, "--share", "5", "--share-burst", "1").returncode == 0
+    synced = hub(hosting_url, "sync", "--collective", hosted.id, "--json")
+    assert synced.returncode == 0, synced.stderr
+    requests = json.loads(synced.stdout)["connectors"]["calendar"]["requests"]
+    waits = buckets(hosting_url)
+    assert requests > 1 and waits[(hosted.id, host)][0] >= requests - 2, (requests, waits)
