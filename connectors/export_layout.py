@@ -24,6 +24,7 @@ import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from itertools import accumulate
 from typing import Any, NamedTuple
 
 from markupsafe import Markup
@@ -109,14 +110,15 @@ def assemble(programme: Programme, placed: Sequence[Placed], pieces: Mapping[str
 
 def _ics(programme: Programme, placed: Sequence[Placed], pieces: Mapping[str, Pieces]) -> tuple[str, dict[str, int]]:
     head = ics_document(programme, ()).removesuffix(_ICS_END)
-    parts, at, position = [head], {}, len(head)
-    for p in placed:
-        text = pieces[p.id].ics
-        at[p.id] = position
-        parts.append(text)
-        position += len(text)
-    parts.append(_ICS_END)
-    return "".join(parts), at
+    texts = [pieces[p.id].ics for p in placed]
+    at = dict(zip((p.id for p in placed), _starts(len(head), texts), strict=True))
+    return head + "".join(texts) + _ICS_END, at
+
+
+def _starts(first: int, texts: Sequence[str], gap: int = 0) -> list[int]:
+    """Where each of ``texts`` starts, written one after the other from ``first`` with ``gap``
+    characters between two."""
+    return list(accumulate((len(text) + gap for text in texts[:-1]), initial=first)) if texts else []
 
 
 def _frab(programme: Programme, placed: Sequence[Placed], pieces: Mapping[str, Pieces]) -> tuple[str, dict[str, int]]:
@@ -127,7 +129,8 @@ def _frab(programme: Programme, placed: Sequence[Placed], pieces: Mapping[str, P
     rooms: dict[str, str] = {}
     by_day: dict[str, dict[str, list[str]]] = {day: {} for day in days}
     for p in placed:
-        rooms.setdefault(p.room, str(uuid.uuid5(uuid.NAMESPACE_URL, f"commons-hub:room/{p.room}")))
+        if p.room not in rooms:
+            rooms[p.room] = str(uuid.uuid5(uuid.NAMESPACE_URL, f"commons-hub:room/{p.room}"))
         by_day[p.frab_day].setdefault(p.room, []).append(p.id)
     parts: list[str] = ["["]
     at: dict[str, int] = {}
@@ -141,18 +144,11 @@ def _frab(programme: Programme, placed: Sequence[Placed], pieces: Mapping[str, P
         position += len(head)
         for number, (room, keys) in enumerate(by_day[day].items()):
             opening = ("," if number else "") + frab_text(room) + ":["
-            parts.append(opening)
-            position += len(opening)
-            for count, key in enumerate(keys):
-                if count:
-                    parts.append(",")
-                    position += 1
-                text = pieces[key].frab
-                at[key] = position
-                parts.append(text)
-                position += len(text)
-            parts.append("]")
-            position += 1
+            texts = [pieces[key].frab for key in keys]
+            at.update(zip(keys, _starts(position + len(opening), texts, 1), strict=True))
+            body = opening + ",".join(texts) + "]"
+            parts.append(body)
+            position += len(body)
         parts.append("}}")
         position += 2
     parts.append("]")
@@ -217,13 +213,13 @@ def _html(
         before, marker, rest = rest.partition(f"<!--{token}:{index}-->")
         if not marker:
             raise AssertionError("a day's marker is missing from the page")
-        parts.append(before)
         position += len(before)
-        for key in grouped[day]:
-            text = pieces[key].html
-            at[key] = position
-            parts.append(text)
-            position += len(text)
+        keys = grouped[day]
+        texts = [pieces[key].html for key in keys]
+        at.update(zip(keys, _starts(position, texts), strict=True))
+        body = "".join(texts)
+        parts += [before, body]
+        position += len(body)
     parts.append(rest)
     return "".join(parts), at
 

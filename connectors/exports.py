@@ -165,7 +165,8 @@ def frab_document(programme: Programme, fragments: Mapping[str, Mapping[str, Any
     for session in programme.sorted_sessions():
         fragment = fragments[session.id]
         room = str(fragment["room"])
-        rooms.setdefault(room, str(uuid.uuid5(uuid.NAMESPACE_URL, f"commons-hub:room/{room}")))
+        if room not in rooms:
+            rooms[room] = str(uuid.uuid5(uuid.NAMESPACE_URL, f"commons-hub:room/{room}"))
         by_day[session.start.date().isoformat()].setdefault(room, []).append(fragment)
     acronym = programme.event.id.replace("-", "_").lower() or "event"
     schedule_days = [
