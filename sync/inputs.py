@@ -35,6 +35,8 @@ def canonical(value: Any) -> Any:
         return {"secret": bool(value.get_secret_value())}
     if isinstance(value, BaseModel):
         fields = {name: canonical(getattr(value, name)) for name in type(value).model_fields}
+        if value.model_extra:  # a model that takes extra keys: they count too
+            fields["(extra)"] = canonical(value.model_extra)
         return {"model": f"{type(value).__module__}.{type(value).__qualname__}", "fields": fields}
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         fields = {f.name: canonical(getattr(value, f.name)) for f in dataclasses.fields(value)}
