@@ -34,7 +34,6 @@ from connectors.export_layout import (
     LAYOUT_FORMAT,
     Documents,
     Layout,
-    Offsets,
     Page,
     Pieces,
     Placed,
@@ -144,6 +143,8 @@ class FilesConnector(Connector[FilesConfig]):
         self.fragments = FragmentCache(ctx)
         #: The documents' layout when there is no state store (tests, ``hub export``).
         self._layout: dict[str, Any] = {}
+        #: The bytes of the text :meth:`_write` was last given.
+        self._written = b""
         #: Read once per batch: the DTSTAMP of the events rendered in it and the page's "updated"
         #: line. Nothing else in a rendering depends on the time.
         self.clock = clock
@@ -205,9 +206,11 @@ class FilesConnector(Connector[FilesConfig]):
                    self._write(folder / self.config.html, documents.html, same=same_page))
         # A page kept as it was differs from the new one in its "updated" line alone, above
         # every session: its pieces are where the new page has them, shifted by that line.
-        shift = len(written[2].decode("utf-8")) - len(documents.html)
-        offsets: dict[str, Offsets] = {key: (where[0], where[1], where[2], where[3], where[4] + shift, where[5])
-                                       for key, where in documents.offsets.items()}
+        offsets = documents.offsets
+        shift = len(written[2].decode("utf-8")) - len(documents.html) if written[2] is not self._written else 0
+        if shift:
+            offsets = {key: (where[0], where[1], where[2], where[3], where[4] + shift, where[5])
+                       for key, where in offsets.items()}
         files = {name: hashlib.sha256(data).hexdigest()
                  for name, data in zip(("ics", "json", "html"), written, strict=True)}
         self._save_layout(Layout(context, files, placed, offsets))
@@ -409,11 +412,10 @@ class FilesConnector(Connector[FilesConfig]):
         except OSError as exc:  # the folder is not writable: the next write says so
             log.warning("cannot remove %s: %s", path, exc.strerror)
 
-    @staticmethod
-    def _write(path: Path, text: str, same: Callable[[str, str], bool] | None = None) -> bytes:
+    def _write(self, path: Path, text: str, same: Callable[[str, str], bool] | None = None) -> bytes:
         """Replace ``path`` with ``text`` atomically, unless it already says that; the bytes
-        the file then holds."""
-        data = text.encode("utf-8")
+        the file then holds (``self._written`` when they are those of ``text``)."""
+        data = self._written = text.encode("utf-8")
         try:
             current = path.read_bytes()
         except OSError:
