@@ -200,6 +200,9 @@ class Registry:
         self.get(collective_id)
         with self.transaction() as conn:
             conn.execute(delete(collectives).where(collectives.c.id == collective_id))
+            if conn.execute(text("SELECT to_regclass(:t)"), {"t": f"{SCHEMA}.rate_buckets"}).scalar() is not None:
+                # its share of each server's rate limit and its waits in /metrics go with it
+                conn.execute(text(f"DELETE FROM {SCHEMA}.rate_buckets WHERE collective = :c"), {"c": collective_id})
             if drop_state:
                 conn.execute(text(f'DROP SCHEMA IF EXISTS "{state_schema(check_id(collective_id))}" CASCADE'))
 

@@ -33,7 +33,7 @@ from sync.protocol import RequestCounter
 from tests.caldav.conftest import CalDAVServer, radicale
 from tests.fakes.loopback import serve
 from tests.fakes.telegram import FakeTelegram
-from tests.helpers import REPO
+from tests.helpers import REPO, write_config
 from tests.hosting.test_collective_commands import hub
 from tests.hosting.world import make_collective
 
@@ -332,3 +332,29 @@ def test_a_caldav_calendars_requests_pass_the_gate_from_the_librarys_thread(
     requests = json.loads(synced.stdout)["connectors"]["calendar"]["requests"]
     waits = buckets(hosting_url)
     assert requests > 1 and waits[(hosted.id, host)][0] >= requests - 2, (requests, waits)
+
+
+def test_a_removed_collective_leaves_no_bucket_behind(hosting_url: str, server: tuple[Counting, str],
+                                                      tmp_path: Path) -> None:
+    counting, base = server
+    registry = Registry(hosting_url)
+    for collective in ("alpha", "beta"):
+        registry.add(collective, write_config(tmp_path / collective, "", database="sqlite:///unused.db"))
+    limiter = Limiter(hosting_url)
+
+    async def send(collective: str) -> None:
+        with limiter.installed(collective):
+            async with build_client("agenda", RequestCounter(), base_url=base) as http:
+                (await http.get(f"/{collective}")).raise_for_status()
+
+    try:
+        for collective in ("alpha", "beta"):
+            asyncio.run(send(collective))
+        assert {c for c, _h in buckets(hosting_url)} == {"alpha", "beta", ""}
+        registry.remove("alpha")
+        assert {c for c, _h in buckets(hosting_url)} == {"beta", ""}
+        assert 'collective="alpha"' not in "\n".join(metric_lines(limiter.engine))
+    finally:
+        limiter.close()
+        registry.close()
+    assert len(counting.times()) == 2
