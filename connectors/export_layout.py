@@ -18,6 +18,7 @@ and the page's settings, which the layout's ``context`` covers: any change there
 
 from __future__ import annotations
 
+import hashlib
 import json
 import secrets
 import uuid
@@ -34,8 +35,9 @@ from sync.i18n import say_date
 from sync.lazy import Lazy, Overlay, SessionView
 from sync.model import Programme, Session, content_hash
 
-#: Part of the layout's context: a layout of another format is not used.
-LAYOUT_FORMAT = 1
+#: Part of the layout's context: a layout of another format is not used (1 counted characters,
+#: 2 counts bytes).
+LAYOUT_FORMAT = 2
 _ICS_END = "END:VCALENDAR\r\n"
 _JSON_END = "[]}}}"
 
@@ -61,12 +63,16 @@ def place(session: Session, programme: Programme, room: str, digest: str) -> Pla
                   room, digest)
 
 
-class Pieces(NamedTuple):
-    """A session's text in each document."""
+#: A piece of a document: rendered now (bytes), or a view into the file as last written (no copy).
+Chunk = bytes | memoryview
 
-    ics: str
-    frab: str
-    html: str
+
+class Pieces(NamedTuple):
+    """A session's bytes in each document (UTF-8)."""
+
+    ics: Chunk
+    frab: Chunk
+    html: Chunk
 
 
 def frab_text(fragment: Any) -> str:
@@ -76,16 +82,16 @@ def frab_text(fragment: Any) -> str:
 
 @dataclass
 class Documents:
-    """The three documents and, per session, where its piece starts in each."""
+    """The three documents (UTF-8) and, per session, where its piece lies in each."""
 
-    ics: str
-    json: str
-    html: str
+    ics: bytes
+    json: bytes
+    html: bytes
     offsets: dict[str, Offsets]
 
 
 #: Where a session's pieces are in the three documents: start and length in the .ics, in the
-#: JSON, in the page (characters of the text, not bytes).
+#: JSON, in the page (in bytes of the files).
 Offsets = tuple[int, int, int, int, int, int]
 
 
@@ -108,22 +114,22 @@ def assemble(programme: Programme, placed: Sequence[Placed], pieces: Mapping[str
     return Documents(ics, frab, html, offsets)
 
 
-def _ics(programme: Programme, placed: Sequence[Placed], pieces: Mapping[str, Pieces]) -> tuple[str, dict[str, int]]:
-    head = ics_document(programme, ()).removesuffix(_ICS_END)
+def _ics(programme: Programme, placed: Sequence[Placed], pieces: Mapping[str, Pieces]) -> tuple[bytes, dict[str, int]]:
+    head = ics_document(programme, ()).removesuffix(_ICS_END).encode()
     texts = [pieces[p.id].ics for p in placed]
     at = dict(zip((p.id for p in placed), _starts(len(head), texts), strict=True))
-    return head + "".join(texts) + _ICS_END, at
+    return b"".join([head, *texts, _ICS_END.encode()]), at
 
 
-def _starts(first: int, texts: Sequence[str], gap: int = 0) -> list[int]:
+def _starts(first: int, texts: Sequence[Chunk], gap: int = 0) -> list[int]:
     """Where each of ``texts`` starts, written one after the other from ``first`` with ``gap``
-    characters between two."""
+    bytes between two."""
     return list(accumulate((len(text) + gap for text in texts[:-1]), initial=first)) if texts else []
 
 
-def _frab(programme: Programme, placed: Sequence[Placed], pieces: Mapping[str, Pieces]) -> tuple[str, dict[str, int]]:
+def _frab(programme: Programme, placed: Sequence[Placed], pieces: Mapping[str, Pieces]) -> tuple[bytes, dict[str, int]]:
     """The frab schedule (the layout :func:`connectors.exports.frab_document` gives it), written
-    piece by piece; its version is the hash of its days, so it changes with any session."""
+    piece by piece; its version is the hash of its days (:func:`connectors.exports.frab_version`)."""
     tz = programme.tz
     days = sorted({d.date.isoformat() for d in programme.days} | {p.frab_day for p in placed})
     rooms: dict[str, str] = {}
@@ -132,27 +138,35 @@ def _frab(programme: Programme, placed: Sequence[Placed], pieces: Mapping[str, P
         if p.room not in rooms:
             rooms[p.room] = str(uuid.uuid5(uuid.NAMESPACE_URL, f"commons-hub:room/{p.room}"))
         by_day[p.frab_day].setdefault(p.room, []).append(p.id)
-    parts: list[str] = ["["]
+    parts: list[Chunk] = [b"["]
     at: dict[str, int] = {}
     position = 1
     for index, day in enumerate(days):
         start = datetime.combine(date.fromisoformat(day), datetime.min.time(), tz)
-        head = frab_text({"index": index + 1, "date": day, "day_start": start.replace(hour=6).isoformat(),
-                          "day_end": (start + timedelta(hours=29)).isoformat(), "rooms": {}})[:-2]
-        head = ("," if index else "") + head
+        head = (("," if index else "") + frab_text({
+            "index": index + 1, "date": day, "day_start": start.replace(hour=6).isoformat(),
+            "day_end": (start + timedelta(hours=29)).isoformat(), "rooms": {}})[:-2]).encode()
         parts.append(head)
         position += len(head)
         for number, (room, keys) in enumerate(by_day[day].items()):
-            opening = ("," if number else "") + frab_text(room) + ":["
+            opening = (("," if number else "") + frab_text(room) + ":[").encode()
+            parts.append(opening)
+            position += len(opening)
             texts = [pieces[key].frab for key in keys]
-            at.update(zip(keys, _starts(position + len(opening), texts, 1), strict=True))
-            body = opening + ",".join(texts) + "]"
-            parts.append(body)
-            position += len(body)
-        parts.append("}}")
+            starts = _starts(position, texts, 1)
+            at.update(zip(keys, starts, strict=True))
+            for count, text in enumerate(texts):
+                if count:
+                    parts.append(b",")
+                parts.append(text)
+            position = (starts[-1] + len(texts[-1]) if texts else position) + 1
+            parts.append(b"]")
+        parts.append(b"}}")
         position += 2
-    parts.append("]")
-    days_text = "".join(parts)
+    parts.append(b"]")
+    digest = hashlib.sha256()
+    for part in parts:
+        digest.update(part)
     first = days[0] if days else "1970-01-01"
     last = days[-1] if days else "1970-01-01"
     event = programme.event
@@ -160,7 +174,7 @@ def _frab(programme: Programme, placed: Sequence[Placed], pieces: Mapping[str, P
         "$schema": "https://c3voc.de/schedule/schema.json",
         "generator": {"name": "commons-hub", "version": "0.1"},
         "schedule": {
-            "version": frab_version(days_text),
+            "version": frab_version(digest),
             "conference": {
                 "acronym": event.id.replace("-", "_").lower() or "event",
                 "title": event.title,
@@ -178,14 +192,14 @@ def _frab(programme: Programme, placed: Sequence[Placed], pieces: Mapping[str, P
     frame = frab_text(document)
     if not frame.endswith(_JSON_END):  # the days are the last key at every level
         raise AssertionError("the frab document's days are not last")
-    prefix = frame[: -len(_JSON_END)]
+    prefix = frame[: -len(_JSON_END)].encode()
     shift = len(prefix)
-    return prefix + days_text + "}}}", {key: value + shift for key, value in at.items()}
+    return b"".join([prefix, *parts, b"}}}"]), {key: value + shift for key, value in at.items()}
 
 
 def _html(
     programme: Programme, placed: Sequence[Placed], pieces: Mapping[str, Pieces], page: Page
-) -> tuple[str, dict[str, int]]:
+) -> tuple[bytes, dict[str, int]]:
     """The page (the layout :func:`connectors.exports.html_document` gives it): rendered with a
     marker for each day's list, the lists then put in their places."""
     language = page.language
@@ -204,24 +218,23 @@ def _html(
         }
         for index, day in enumerate(days)
     ]
-    frame = page_template(programme, sections, language, page.updated, page.links)
-    parts: list[str] = []
+    rest = page_template(programme, sections, language, page.updated, page.links).encode()
+    parts: list[Chunk] = []
     at: dict[str, int] = {}
     position = 0
-    rest = frame
     for index, day in enumerate(days):
-        before, marker, rest = rest.partition(f"<!--{token}:{index}-->")
+        before, marker, rest = rest.partition(f"<!--{token}:{index}-->".encode())
         if not marker:
             raise AssertionError("a day's marker is missing from the page")
         position += len(before)
         keys = grouped[day]
         texts = [pieces[key].html for key in keys]
-        at.update(zip(keys, _starts(position, texts), strict=True))
-        body = "".join(texts)
-        parts += [before, body]
-        position += len(body)
+        starts = _starts(position, texts)
+        at.update(zip(keys, starts, strict=True))
+        parts += [before, *texts]
+        position = starts[-1] + len(texts[-1]) if texts else position
     parts.append(rest)
-    return "".join(parts), at
+    return b"".join(parts), at
 
 
 @dataclass
@@ -265,19 +278,20 @@ class Layout:
         return cls(context, {str(k): str(v) for k, v in files.items()}, placed, offsets)
 
 
-def pieces_from(texts: tuple[str, str, str], layout: Layout, keys: Iterable[str]) -> dict[str, Pieces] | None:
-    """The pieces of ``keys`` taken out of the documents as written (``texts``: ics, json, html,
-    checked by their hash beforehand); None if any is not where the layout says (the documents
-    are then rendered whole)."""
-    ics_text, frab_text_, html_text = texts
+def pieces_from(files: tuple[bytes, bytes, bytes], layout: Layout, keys: Iterable[str]) -> dict[str, Pieces] | None:
+    """The pieces of ``keys`` in the documents as written (``files``: ics, json, html, checked by
+    their hash beforehand), as views into them; None if any is not where the layout says (the
+    documents are then rendered whole)."""
+    ics_file, frab_file, html_file = (memoryview(data) for data in files)
     found: dict[str, Pieces] = {}
     for key in keys:
         ics_at, ics_len, frab_at, frab_len, html_at, html_len = layout.offsets[key]
-        ics = ics_text[ics_at:ics_at + ics_len]
-        frab = frab_text_[frab_at:frab_at + frab_len]
-        html = html_text[html_at:html_at + html_len]
-        if not (ics.startswith("BEGIN:VEVENT") and ics.endswith("END:VEVENT\r\n") and frab.startswith("{")
-                and frab.endswith("}") and html.startswith("<li") and html.endswith("</li>")):
+        ics = ics_file[ics_at:ics_at + ics_len]
+        frab = frab_file[frab_at:frab_at + frab_len]
+        html = html_file[html_at:html_at + html_len]
+        if not (ics[:12].tobytes() == b"BEGIN:VEVENT" and ics[-12:].tobytes() == b"END:VEVENT\r\n"
+                and frab[:1].tobytes() == b"{" and frab[-1:].tobytes() == b"}"
+                and html[:3].tobytes() == b"<li" and html[-5:].tobytes() == b"</li>"):
             return None
         found[key] = Pieces(ics, frab, html)
     return found

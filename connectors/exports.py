@@ -183,7 +183,8 @@ def frab_document(programme: Programme, fragments: Mapping[str, Mapping[str, Any
         "$schema": "https://c3voc.de/schedule/schema.json",
         "generator": {"name": "commons-hub", "version": "0.1"},
         "schedule": {
-            "version": frab_version(json.dumps(schedule_days, ensure_ascii=False, separators=(",", ":"))),
+            "version": frab_version(hashlib.sha256(
+                json.dumps(schedule_days, ensure_ascii=False, separators=(",", ":")).encode())),
             "conference": {
                 "acronym": acronym,
                 "title": programme.event.title,
@@ -200,10 +201,11 @@ def frab_document(programme: Programme, fragments: Mapping[str, Mapping[str, Any
     }
 
 
-def frab_version(days: str) -> str:
-    """The schedule's ``version``: the hash of its days as written (compact JSON), so it changes
-    with any event, and a writer that assembles the days as text need not decode them again."""
-    return hashlib.sha256(days.encode()).hexdigest()[:12]
+def frab_version(days: Any) -> str:
+    """The schedule's ``version`` from the sha256 of its days as written (compact JSON): it
+    changes with any event, and a writer that assembles the days as bytes hashes them as it goes."""
+    digest: str = days.hexdigest()
+    return digest[:12]
 
 
 # HTML -----------------------------------------------------------------------------------------
@@ -381,3 +383,11 @@ def page_template(
 def same_page(old: str, new: str) -> bool:
     """True when two versions of the page differ at most in when they were written."""
     return _UPDATED_LINE.sub("", old, count=1) == _UPDATED_LINE.sub("", new, count=1)
+
+
+_UPDATED_BYTES = re.compile(_UPDATED_LINE.pattern.encode())
+
+
+def same_page_bytes(old: bytes, new: bytes) -> bool:
+    """:func:`same_page` for the page's UTF-8 bytes."""
+    return _UPDATED_BYTES.sub(b"", old, count=1) == _UPDATED_BYTES.sub(b"", new, count=1)

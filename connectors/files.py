@@ -49,7 +49,7 @@ from connectors.exports import (
     frab_fragment,
     html_fragment,
     ics_fragment,
-    same_page,
+    same_page_bytes,
 )
 from connectors.files_config import FilesConfig
 from sync.errors import PermanentError
@@ -143,8 +143,6 @@ class FilesConnector(Connector[FilesConfig]):
         self.fragments = FragmentCache(ctx)
         #: The documents' layout when there is no state store (tests, ``hub export``).
         self._layout: dict[str, Any] = {}
-        #: The bytes of the text :meth:`_write` was last given.
-        self._written = b""
         #: Read once per batch: the DTSTAMP of the events rendered in it and the page's "updated"
         #: line. Nothing else in a rendering depends on the time.
         self.clock = clock
@@ -203,11 +201,11 @@ class FilesConnector(Connector[FilesConfig]):
         documents, placed = built
         written = (self._write(folder / self.config.ics, documents.ics),
                    self._write(folder / self.config.json_name, documents.json),
-                   self._write(folder / self.config.html, documents.html, same=same_page))
+                   self._write(folder / self.config.html, documents.html, same=same_page_bytes))
         # A page kept as it was differs from the new one in its "updated" line alone, above
         # every session: its pieces are where the new page has them, shifted by that line.
         offsets = documents.offsets
-        shift = len(written[2].decode("utf-8")) - len(documents.html) if written[2] is not self._written else 0
+        shift = len(written[2]) - len(documents.html)
         if shift:
             offsets = {key: (where[0], where[1], where[2], where[3], where[4] + shift, where[5])
                        for key, where in offsets.items()}
@@ -231,8 +229,7 @@ class FilesConnector(Connector[FilesConfig]):
         hashes = record_hashes(programme.sessions)
         placed = sorted(place(session, programme, str(fragments[key]["frab"]["room"]), hashes[key])
                         for key, session in programme.sessions.items())
-        pieces = {key: Pieces(entry["ics"], frab_text(entry["frab"]), entry["html"])
-                  for key, entry in fragments.items()}
+        pieces = {key: _pieces(entry) for key, entry in fragments.items()}
         return assemble(programme, placed, pieces, page), placed
 
     def _changed_only(
@@ -263,14 +260,13 @@ class FilesConnector(Connector[FilesConfig]):
         added = [place(programme.sessions[key], programme, str(fragments[key]["frab"]["room"]), hashes[key])
                  for key in changed]
         for key in changed:
-            entry = fragments[key]
-            pieces[key] = Pieces(entry["ics"], frab_text(entry["frab"]), entry["html"])
+            pieces[key] = _pieces(fragments[key])
         placed = sorted(kept + added) if added else kept
         return assemble(programme, placed, pieces, page), placed
 
-    def _read_written(self, layout: Layout) -> tuple[str, str, str] | None:
+    def _read_written(self, layout: Layout) -> tuple[bytes, bytes, bytes] | None:
         """The three documents, if each is still exactly what the layout says was written."""
-        texts: list[str] = []
+        texts: list[bytes] = []
         for name, file in (("ics", self.config.ics), ("json", self.config.json_name), ("html", self.config.html)):
             try:
                 data = (self.folder / file).read_bytes()
@@ -278,7 +274,7 @@ class FilesConnector(Connector[FilesConfig]):
                 return None
             if hashlib.sha256(data).hexdigest() != layout.files.get(name):
                 return None
-            texts.append(data.decode("utf-8"))
+            texts.append(data)
         return texts[0], texts[1], texts[2]
 
     def _load_layout(self) -> Layout | None:
@@ -412,22 +408,27 @@ class FilesConnector(Connector[FilesConfig]):
         except OSError as exc:  # the folder is not writable: the next write says so
             log.warning("cannot remove %s: %s", path, exc.strerror)
 
-    def _write(self, path: Path, text: str, same: Callable[[str, str], bool] | None = None) -> bytes:
-        """Replace ``path`` with ``text`` atomically, unless it already says that; the bytes
-        the file then holds (``self._written`` when they are those of ``text``)."""
-        data = self._written = text.encode("utf-8")
+    @staticmethod
+    def _write(path: Path, data: bytes, same: Callable[[bytes, bytes], bool] | None = None) -> bytes:
+        """Replace ``path`` with ``data`` atomically, unless it already holds that; the bytes the
+        file then holds."""
         try:
             current = path.read_bytes()
         except OSError:
             current = None
         if current == data:
             return data
-        if current is not None and same is not None and same(current.decode("utf-8", "replace"), text):
+        if current is not None and same is not None and same(current, data):
             return current
         tmp = path.with_name(f".{path.name}.tmp")
         tmp.write_bytes(data)
         os.replace(tmp, path)
         return data
+
+
+def _pieces(entry: Mapping[str, Any]) -> Pieces:
+    """A cache entry's fragments as the documents' bytes."""
+    return Pieces(entry["ics"].encode(), frab_text(entry["frab"]).encode(), entry["html"].encode())
 
 
 def _sequence(entry: Any) -> int:
