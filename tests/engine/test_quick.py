@@ -216,3 +216,11 @@ def test_hub_sync_says_nothing_to_do_in_both_languages_and_full_runs_the_sync(sy
     status = run_hub("status", "--config", str(synced), check=True)
     assert "exports" in status.stdout
 
+
+
+def test_a_state_on_postgresql_always_runs_the_full_sync(tmp_path: Path, postgres_url: str) -> None:
+    config = write_config(tmp_path, FILES, database=postgres_url, hub_extra='programme_review = "never"')
+    sync(config)
+    report = sync(config)
+    assert not did_something(report)
+    assert quick(config) is None  # read through SQLAlchemy by the full sync, never by sqlite3
