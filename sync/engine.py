@@ -14,7 +14,7 @@ One run:
    outbox per connector. A 412 sends that connector round again (re-pull, re-plan).
 3. *Refresh*: time-driven work of each healthy connector.
 4. A run that ends with nothing left to do (nothing failed, held or in conflict) records the
-   digest of its settings (:mod:`sync.inputs`); every run forgets it when it starts, so ``hub
+   digests of its settings and of the hub's code (:mod:`sync.inputs`); every run forgets it when it starts, so ``hub
    sync`` trusts it only while no run changed the state since (:mod:`sync.quick`).
 
 The engine receives ready connectors (``hub.runtime`` builds them) and owns them for one run:
@@ -38,7 +38,7 @@ from sync.apply import OutboxWorker
 from sync.commit import Hold, RoundDecisions, RunNumber, commit_round
 from sync.errors import HubError, InputError, StorageEmpty
 from sync.i18n import Catalogue
-from sync.inputs import SETTINGS, settings_digest
+from sync.inputs import CODE, SETTINGS, code_digest, settings_digest
 from sync.lazy import Lazy, SessionView
 from sync.merge import MergeResult, SourceOutcome, examine_source, is_mass_deletion, reconcile
 from sync.model import EXISTENCE, Event, Programme, content_hash
@@ -174,7 +174,7 @@ class Engine:
                 runtime.report.requests = self.counter.get(runtime.name)
             if apply and not again and report.up_to_date and not any(r.failed for r in runtimes):
                 with store.transaction() as conn:
-                    store.record_inputs(conn, {SETTINGS: settings_digest(self.settings)})
+                    store.record_inputs(conn, {SETTINGS: settings_digest(self.settings), CODE: code_digest()})
         finally:
             for runtime in runtimes:
                 try:

@@ -8,7 +8,8 @@ settings only. It answers yes only when all of these hold, read in one snapshot 
 - the state is a SQLite file at the newest schema (PostgreSQL, a hosted collective, a state to
   migrate: the full sync), and the last sync ended with nothing left to do, with settings of
   the same digest (:mod:`sync.inputs`: the configuration file, its environment variables and
-  defaults; every sync forgets the digest when it starts, records it when it ends clean);
+  defaults; every sync forgets the digest when it starts, records it when it ends clean) and
+  the same version of the hub's code;
 - the programme file is byte for byte what the last pull read (its cursor is the sha256 of its
   bytes, as :mod:`connectors.programme_file` compares it);
 - nothing is waiting: no outbox entry other than done or superseded (pending, sending, failed,
@@ -37,7 +38,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from sync.inputs import SETTINGS, settings_digest
+from sync.inputs import CODE, SETTINGS, code_digest, settings_digest
 from sync.state_reader import StateReader, open_reader, sqlite_file
 
 #: The name the programme file goes by in cursors and reports (``hub.runtime.PROGRAMME_SOURCE``).
@@ -173,7 +174,7 @@ def _one(reader: StateReader, query: str, *args: Any) -> Any:
 
 def _check(reader: StateReader, settings: Any, programme: Path, sinks: list[str]) -> NoOp | None:
     recorded = dict(reader.query("SELECT name, digest FROM sync_inputs"))
-    if recorded.get(SETTINGS) != settings_digest(settings):
+    if recorded.get(SETTINGS) != settings_digest(settings) or recorded.get(CODE) != code_digest():
         return None
     marks = ", ".join("?" for _ in SETTLED)
     if _one(reader, f"SELECT count(*) FROM outbox WHERE state NOT IN ({marks})", *SETTLED):

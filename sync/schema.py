@@ -17,8 +17,8 @@
 - ``inbox``: chat updates stored before they are acknowledged. ``breakers``: held connectors.
 - ``connector_state``: small per-connector mappings (chat message ids) saved as they change.
 - ``bot_follows`` / ``bot_contacts``: who follows which session, and where to reach them.
-- ``sync_inputs``: what the last sync that ended with nothing left to do read (the digest of
-  its settings), written by that sync and emptied when any sync starts: ``hub sync`` trusts it
+- ``sync_inputs``: what the last sync that ended with nothing left to do ran with (the digests
+  of its settings and of the hub's code), written by that sync and emptied when any sync starts: ``hub sync`` trusts it
   to say "nothing to do" without running (:mod:`sync.quick`).
 """
 

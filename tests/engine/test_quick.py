@@ -106,6 +106,15 @@ def test_a_changed_configuration_or_environment_is_synced(synced: Path) -> None:
     assert quick(synced) is None  # without the variable, the settings differ from the last sync's
 
 
+def test_another_version_of_the_hub_runs_the_full_sync_once(synced: Path) -> None:
+    with state(synced) as db:  # what the version before an upgrade recorded
+        db.execute("UPDATE sync_inputs SET digest = ? WHERE name = 'code'", ("0" * 64,))
+    verdict, report = check_then_sync(synced)
+    assert verdict is None
+    assert report.up_to_date
+    assert quick(synced) is not None
+
+
 def test_an_interrupted_delivery_is_synced(synced: Path) -> None:
     with state(synced) as db:
         db.execute("UPDATE outbox SET state = 'sending' WHERE id = (SELECT max(id) FROM outbox)")

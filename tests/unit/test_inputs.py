@@ -4,12 +4,13 @@ do not enter it."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
 
 from hub.runtime import load_settings
-from sync.inputs import settings_digest
+from sync.inputs import PACKAGES, code_digest, settings_digest
 from tests.helpers import REPO
 
 CONFIG = """
@@ -38,7 +39,7 @@ admins = [42]
 
 
 def digest_in_a_new_process(config: Path, seed: str) -> str:
-    code = (f"from hub.runtime import load_settings; from sync.inputs import settings_digest; "
+    code = (f"from hub.runtime import load_settings; from sync.inputs import PACKAGES, code_digest, settings_digest; "
             f"print(settings_digest(load_settings({str(config)!r}, environ={{}})))")
     done = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True,
                           env={"PYTHONHASHSEED": seed, "PATH": "/usr/bin:/bin"}, timeout=120)
@@ -70,3 +71,23 @@ def test_a_changed_setting_changes_the_digest_and_a_secret_does_not(tmp_path: Pa
     moved.mkdir()
     (moved / "hub.toml").write_text(CONFIG, encoding="utf-8")
     assert settings_digest(load_settings(moved / "hub.toml", environ={})) != base  # its paths are elsewhere
+
+
+def test_the_code_digest_changes_with_any_module_and_only_then(tmp_path: Path) -> None:
+    for package in PACKAGES:
+        (tmp_path / package / "sub").mkdir(parents=True)
+        (tmp_path / package / "__init__.py").write_text("", encoding="utf-8")
+        (tmp_path / package / "sub" / "mod.py").write_text("X = 1\n", encoding="utf-8")
+    (tmp_path / "sync" / "notes.txt").write_text("not code", encoding="utf-8")
+    first = code_digest(tmp_path)
+    assert code_digest(tmp_path) == first
+    (tmp_path / "sync" / "notes.txt").write_text("still not code", encoding="utf-8")
+    assert code_digest(tmp_path) == first
+    module = tmp_path / "connectors" / "sub" / "mod.py"
+    module.write_text("X = 2\n", encoding="utf-8")  # same size, another time
+    os.utime(module, ns=(1, 1))
+    edited = code_digest(tmp_path)
+    assert edited != first
+    (tmp_path / "hub" / "new.py").write_text("", encoding="utf-8")
+    assert code_digest(tmp_path) not in (first, edited)
+    assert code_digest() == code_digest()  # the hub's own, stable while nothing is edited
