@@ -18,13 +18,18 @@ also checked as a whole for what is checked on the whole (control characters, du
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import re
+import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
 from typing import Any
 
+from sync import model, programme_reader, validate
 from sync.errors import InputError
 from sync.model import Programme, Session
 from sync.programme_reader import CONTROL_CHARACTERS, Validator, build_head, build_session, compose_yaml
@@ -152,8 +157,28 @@ def read_head(head: bytes, file: str) -> Head | None:
         return None
     if v.problems:
         return None
-    context = json.dumps([CHUNK_FORMAT, event.timezone, sorted(venues)])
+    context = json.dumps([CHUNK_FORMAT, reader_fingerprint(), event.timezone, sorted(venues)])
     return Head(Programme(event, tuple(days), venues, {}), context)
+
+
+@functools.cache
+def reader_fingerprint() -> str:
+    """A hash of the code that reads and validates a session: a cache kept by another version of
+    it (a bound made stricter, say) is not used, so what it would now refuse is read again."""
+    digest = hashlib.sha256()
+    for module in (programme_reader, validate, model, sys.modules[__name__]):
+        try:
+            digest.update(Path(module.__file__ or "").read_bytes())
+        except OSError:  # no source beside the code: the installed version says which it is
+            digest.update(_installed_version().encode())
+    return digest.hexdigest()[:16]
+
+
+def _installed_version() -> str:
+    try:
+        return metadata.version("commons-hub")
+    except metadata.PackageNotFoundError:
+        return "unknown"
 
 
 def read_chunk(chunk: bytes, head: Head, file: str) -> Session | None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -125,7 +126,7 @@ def edit(text: str, change: tuple[str, str, str], at: int) -> str:
     return text[:i] + new + text[i + len(old):]
 
 
-@settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(programmes(), st.lists(st.tuples(EDITS, st.integers(0, 20)), min_size=1, max_size=4))
 def test_a_chunked_reading_is_the_whole_reading_after_any_edits(
     text: str, edits: list[tuple[tuple[str, str, str], int]]
@@ -139,7 +140,7 @@ def test_a_chunked_reading_is_the_whole_reading_after_any_edits(
         assert_same(text.encode(), {})     # and without
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.data())
 def test_files_the_hub_writes_back_read_the_same_in_chunks(data: st.DataObject) -> None:
     text = REFERENCE.read_text(encoding="utf-8")
@@ -198,3 +199,17 @@ def test_what_the_cut_cannot_follow_is_read_whole() -> None:
         assert split(unusual.encode()) is None
         assert_same(unusual.encode(), {})
     assert split(text.encode()) is not None
+
+
+def test_a_cache_kept_by_another_version_of_the_reader_is_not_used(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A bound made stricter in a new version must hold for the sessions the old one kept."""
+    import sync.programme_chunks as chunks
+
+    data = REFERENCE.read_bytes()
+    first = read_chunked(data, FILE, {}, version)
+    assert first is not None
+    same = read_chunked(data, FILE, first.cache(), version)
+    assert same is not None and same.parsed == {}
+    monkeypatch.setattr(chunks, "reader_fingerprint", lambda: "another version")
+    again = read_chunked(data, FILE, first.cache(), version)
+    assert again is not None and len(again.parsed) == len(again.versions)
