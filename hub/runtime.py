@@ -200,3 +200,22 @@ async def new_meeting_pad(
     finally:
         await pad.close()
         await pad.ctx.http.aclose()
+
+
+#: A chat webhook's check: (request headers, body) -> the HTTP status to answer (200: accepted).
+Verify = Callable[[Mapping[str, str], bytes], int]
+
+
+def chat_webhooks(settings: Settings) -> dict[str, list[tuple[str, Verify]]]:
+    """The collective's chat sections that take webhooks, by kind: (section name, its check).
+    Read from the configuration alone: no connector is built, no connection made."""
+    found: dict[str, list[tuple[str, Verify]]] = {}
+    for section in settings.connectors:
+        describe = getattr(connector_class(section.config.type), "chat_webhook", None)
+        if describe is None:
+            continue
+        hook = describe(section.config, settings.base_dir, settings.hub.language)
+        if hook is not None:
+            kind, verify = hook
+            found.setdefault(kind, []).append((section.name, verify))
+    return found

@@ -57,10 +57,9 @@ from bots.live import index_path, live_programme, programme_version
 from bots.run import HubOperations, _poster
 from bots.service import Bot
 from bots.store import SqlFollowStore
-from connectors.registry import connector_class
 from hub.hosting import jobs
 from hub.hosting.registry import SCHEMA, Collective, Registry
-from hub.runtime import announcing_connectors
+from hub.runtime import Verify, announcing_connectors, chat_webhooks
 from sync.chat import ChannelPolicy, Incoming, Outgoing
 from sync.errors import HubError
 from sync.i18n import Catalogue, log_texts
@@ -110,8 +109,6 @@ MAX_UPDATE = 64 * 1024
 #: Collectives whose bot (connectors, index) a worker keeps at once.
 KEEP = 64
 
-Verify = Callable[[Mapping[str, str], bytes], int]
-
 metadata = MetaData(schema=SCHEMA)
 #: What the workers' answers did, per collective (the web front's /metrics reads it).
 bot_counts = Table(
@@ -154,21 +151,6 @@ def record(registry: Registry, collective: str, *, updates: int = 0, replies: in
 
 
 # --- the web front -------------------------------------------------------------------------------
-
-
-def chat_webhooks(settings: Settings) -> dict[str, list[tuple[str, Verify]]]:
-    """The collective's chat sections that take webhooks, by kind: (section name, its check).
-    Read from the configuration alone: no connector is built, no connection made."""
-    found: dict[str, list[tuple[str, Verify]]] = {}
-    for section in settings.connectors:
-        describe = getattr(connector_class(section.config.type), "chat_webhook", None)
-        if describe is None:
-            continue
-        hook = describe(section.config, settings.base_dir, settings.hub.language)
-        if hook is not None:
-            kind, verify = hook
-            found.setdefault(kind, []).append((section.name, verify))
-    return found
 
 
 class BotFront:
