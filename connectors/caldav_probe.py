@@ -10,7 +10,9 @@ library, ``niquests`` or ``icalendar`` (most of a no-op's cost is importing them
   :class:`connectors.caldav.AfterWrites`, with nothing seen besides them) is in sync-token mode
   with a token, and accounts for exactly the linked events (else the full pull also lists the
   calendar);
-- the server answers 207 with no member changed or removed, and the same token.
+- the server answers 207 with no member changed or removed, and the same token; or with only
+  members at the versions their links hold (the hub's own updates: a batch of updates reads
+  no report after it, so they show until the next full pull moves the position).
 
 Anything else (a ctag-only server, a proxy in the environment, a redirect, an error, a token
 that moved, any member in the answer) means the full sync, which reads the answer again
@@ -27,7 +29,7 @@ import json
 import os
 from collections.abc import Iterable, Mapping
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 from xml.etree import ElementTree
 
 from sync.errors import ConfigError
@@ -83,9 +85,12 @@ def start_token(cursor: str | None, after_writes: Mapping[str, Any] | None,
 
 
 def unchanged(url: str, token: str, username: str | None, password: str | None, *, verify: bool | str,
-              timeout: float) -> bool:
-    """True when the calendar at ``url`` reports no change since ``token``; False on any other
-    answer or error (the full sync then asks again and says what went wrong)."""
+              timeout: float, known: Mapping[str, str | None] | None = None) -> bool:
+    """True when the calendar at ``url`` reports no change since ``token``, or only events at the
+    versions ``known`` (href -> etag the links hold) gives: the hub's own updates, which move no
+    position (a batch of updates reads no report after it) and which the full pull would not
+    fetch either. False on any other answer or error (the full sync then asks again and says
+    what went wrong)."""
     if any(os.environ.get(name) or os.environ.get(name.upper()) for name in PROXIES):
         return False  # the full sync's HTTP library goes through the proxy: so must the question
     url = url if url.endswith("/") else url + "/"
@@ -122,10 +127,16 @@ def unchanged(url: str, token: str, username: str | None, password: str | None, 
         root = ElementTree.fromstring(answer)
     except ElementTree.ParseError:
         return False
-    if root.tag != f"{DAV}multistatus" or root.find(f"{DAV}response") is not None:
+    if root.tag != f"{DAV}multistatus":
         return False
-    answered = root.find(f"{DAV}sync-token")
-    return answered is not None and (answered.text or "").strip() == token
+    members = root.findall(f"{DAV}response")
+    for member in members:
+        href = unquote(urlsplit((member.findtext(f"{DAV}href") or "").strip()).path)
+        etag = (member.findtext(f"{DAV}propstat/{DAV}prop/{DAV}getetag") or "").strip()
+        if member.find(f"{DAV}status") is not None or not etag or (known or {}).get(href) != etag:
+            return False  # removed, or a version the links do not hold
+    answered = (root.findtext(f"{DAV}sync-token") or "").strip()
+    return answered == token or bool(members and answered)
 
 
 def probe(config: Any, settings: Any, seen: SourceState) -> bool:
@@ -139,4 +150,4 @@ def probe(config: Any, settings: Any, seen: SourceState) -> bool:
     except ConfigError:
         return False
     return unchanged(config.url, token, config.username, password, verify=config.verify,
-                     timeout=config.timeout or settings.hub.timeout)
+                     timeout=config.timeout or settings.hub.timeout, known=seen.linked)

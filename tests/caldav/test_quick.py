@@ -28,6 +28,7 @@ from sync.report import Report
 from tests.caldav.conftest import CalDAVServer
 from tests.caldav.person import Person
 from tests.caldav.test_hub_sync import calendar_config, exported_start
+from tests.helpers import edit_programme
 from tests.unit.test_lean_start import HEAVY, loaded_after
 
 
@@ -78,6 +79,23 @@ def test_an_unchanged_calendar_costs_one_report(
     requests.clear()
     verdict, _ = check_then_sync(config)
     assert (verdict is not None, requests) == (True, ["REPORT"])
+
+
+def test_after_the_hub_updated_events_the_check_still_costs_one_report(
+    tmp_path: Path, caldav_server: CalDAVServer, calendar_url: str, requests: list[str]
+) -> None:
+    """A sync that only updated events reads no report after its writes: the check finds them in
+    its answer at the versions the links hold, the hub's own, and still says nothing to do."""
+    config = calendar_config(tmp_path, caldav_server, calendar_url)
+    sync(config)
+    edit_programme(tmp_path, "restitution", title='"Restitution collective"')
+    assert sync(config).connectors["calendar"].updated == 1
+    requests.clear()
+    verdict, _ = check_then_sync(config)
+    assert (verdict is not None, requests) == (True, ["REPORT"])
+    Person(caldav_server, calendar_url).move("restitution", 1)  # a person's edit still counts
+    verdict, _ = check_then_sync(config)
+    assert verdict is None
 
 
 @pytest.mark.parametrize("change", ["move", "add", "delete"])
