@@ -38,7 +38,7 @@ from sync.apply import OutboxWorker
 from sync.commit import Hold, RoundDecisions, RunNumber, commit_round
 from sync.errors import HubError, InputError, StorageEmpty
 from sync.i18n import Catalogue
-from sync.inputs import CODE, SETTINGS, code_digest, settings_digest
+from sync.inputs import CODE, SETTINGS, running_code_digest, settings_digest
 from sync.lazy import Lazy, SessionView
 from sync.merge import MergeResult, SourceOutcome, examine_source, is_mass_deletion, reconcile
 from sync.model import EXISTENCE, Event, Programme, content_hash
@@ -174,7 +174,7 @@ class Engine:
                 runtime.report.requests = self.counter.get(runtime.name)
             if apply and not again and report.up_to_date and not any(r.failed for r in runtimes):
                 with store.transaction() as conn:
-                    store.record_inputs(conn, {SETTINGS: settings_digest(self.settings), CODE: code_digest()})
+                    store.record_inputs(conn, {SETTINGS: settings_digest(self.settings), CODE: running_code_digest()})
         finally:
             for runtime in runtimes:
                 try:

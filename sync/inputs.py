@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import functools
 import hashlib
 import json
 from collections.abc import Mapping
@@ -88,3 +89,11 @@ def code_digest(root: Path = ROOT) -> str:
                 continue
             digest.update(f"{path.relative_to(root)}:{stat.st_size}:{stat.st_mtime_ns}\n".encode())
     return digest.hexdigest()
+
+
+@functools.cache
+def running_code_digest() -> str:
+    """:func:`code_digest` of the hub's code as this process first saw it: a daemon running for
+    days records the digest of the code it runs, not of an upgrade installed under it, and pays
+    for the few hundred ``stat`` calls once, not at every sync."""
+    return code_digest()

@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from sync.inputs import CODE, SETTINGS, code_digest, settings_digest
+from sync.inputs import CODE, SETTINGS, running_code_digest, settings_digest
 from sync.state_reader import StateReader, open_reader, sqlite_file
 
 #: The name the programme file goes by in cursors and reports (``hub.runtime.PROGRAMME_SOURCE``).
@@ -174,7 +174,7 @@ def _one(reader: StateReader, query: str, *args: Any) -> Any:
 
 def _check(reader: StateReader, settings: Any, programme: Path, sinks: list[str]) -> NoOp | None:
     recorded = dict(reader.query("SELECT name, digest FROM sync_inputs"))
-    if recorded.get(SETTINGS) != settings_digest(settings) or recorded.get(CODE) != code_digest():
+    if recorded.get(SETTINGS) != settings_digest(settings) or recorded.get(CODE) != running_code_digest():
         return None
     marks = ", ".join("?" for _ in SETTLED)
     if _one(reader, f"SELECT count(*) FROM outbox WHERE state NOT IN ({marks})", *SETTLED):
