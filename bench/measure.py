@@ -32,6 +32,8 @@ class Sample:
     requests: int | None = None  # None: no server (the files sink), not zero
     bytes_up: int | None = None
     bytes_down: int | None = None
+    puts: int | None = None  # PUT requests (the events written) ...
+    put_body_bytes: int | None = None  # ... and their bodies' bytes: the events as sent
     output: str = ""
 
     def figures(self) -> dict[str, Any]:
@@ -67,13 +69,14 @@ def run(argv: Sequence[str], *, cwd: Path | None = None, env: Mapping[str, str] 
     sample = Sample(round(found["wall"], 4), round(found["cpu"], 4), round(found["maxrss_kib"] / 1024, 1), output=out)
     if proxy is not None:
         sample.requests, sample.bytes_up, sample.bytes_down = proxy.requests, proxy.bytes_up, proxy.bytes_down
+        sample.puts, sample.put_body_bytes = proxy.puts, proxy.put_body_bytes
     return sample
 
 
 def median(samples: Sequence[Sample]) -> dict[str, Any]:
     """The median of each figure over the runs (None stays None: no server)."""
     out: dict[str, Any] = {"runs": len(samples)}
-    for name in ("wall", "cpu", "rss_mib", "requests", "bytes_up", "bytes_down"):
+    for name in ("wall", "cpu", "rss_mib", "requests", "bytes_up", "bytes_down", "puts", "put_body_bytes"):
         values = [getattr(s, name) for s in samples]
         out[name] = None if any(v is None for v in values) else round(statistics.median(values), 4)
     return out
@@ -87,10 +90,12 @@ class CountingProxy:
         self.upstream_port = upstream_port
         self.port = 0
         self.requests = self.bytes_up = self.bytes_down = 0
+        self.puts = self.put_body_bytes = 0
         self._loop: asyncio.AbstractEventLoop | None = None
 
     def reset(self) -> None:
         self.requests = self.bytes_up = self.bytes_down = 0
+        self.puts = self.put_body_bytes = 0
 
     @property
     def url(self) -> str:
@@ -168,15 +173,21 @@ class CountingProxy:
             headers = {k.strip().lower(): v.strip() for k, _, v in
                        (line.partition(":") for line in head.decode("latin-1").split("\r\n")[1:] if line)}
             if "chunked" in headers.get("transfer-encoding", "").lower():
+                self.puts += head.startswith(b"PUT ")
                 while True:
                     size_line = await reader.readuntil(b"\r\n")
                     self._send(writer, size_line)
                     size = int(size_line.split(b";")[0].strip() or b"0", 16)
+                    if head.startswith(b"PUT "):
+                        self.put_body_bytes += size
                     self._send(writer, await reader.readexactly(size + 2))
                     if size == 0:
                         break
             else:
                 length = int(headers.get("content-length", "0") or 0)
+                if head.startswith(b"PUT "):
+                    self.puts += 1
+                    self.put_body_bytes += length
                 while length:
                     chunk = await reader.read(min(length, 1 << 20))
                     if not chunk:

@@ -23,6 +23,11 @@ QUERY = (
     '</C:calendar-query>'
 )
 
+SYNC_REPORT = (
+    '<?xml version="1.0" encoding="utf-8"?><D:sync-collection xmlns:D="DAV:"><D:sync-token/>'
+    '<D:sync-level>1</D:sync-level><D:prop><D:getetag/></D:prop></D:sync-collection>'
+)
+
 
 @dataclass
 class Radicale:
@@ -66,6 +71,18 @@ class Radicale:
             if href and data:
                 found[unquote(href.rstrip("/").rsplit("/", 1)[-1])] = data
         return found
+
+    def sync_report(self, calendar_url: str) -> None:
+        """One sync-collection REPORT on the calendar, untimed, as a phone or desktop app that
+        syncs with reports sends (the hub's own pulls do too). Radicale then keeps a sync history
+        of the calendar that it scans on every later write, so a calendar any such client uses
+        costs each write that scan whatever tool writes; the benchmark gives both tools'
+        calendars the same history, so neither is timed on a server state the other never sees."""
+        slug = calendar_url.rstrip("/").rsplit("/", 1)[-1]
+        answer = httpx.request(
+            "REPORT", f"http://127.0.0.1:{self.port}/{USER}/{slug}/", auth=(USER, PASSWORD), timeout=600,
+            headers={"Depth": "1", "Content-Type": "application/xml"}, content=SYNC_REPORT)
+        answer.raise_for_status()
 
     def drop(self, calendar_url: str) -> None:
         slug = calendar_url.rstrip("/").rsplit("/", 1)[-1]

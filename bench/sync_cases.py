@@ -262,6 +262,8 @@ def radicale_case(work: Path, server: Radicale, sessions: int, runs: int, vdirsy
                     case.add(phase, "vdirsyncer", vdir.sync(server))
         if phase == "first" and vdirsyncer and vdir.take(server.folder(hub_cal)):
             vdir.sync(server)  # the hub's last first sync came after vdirsyncer's: catch up, untimed
+        if phase == "first" and vdirsyncer:
+            server.sync_report(vdir_cal)  # the same sync history on both calendars (see sync_report)
         figures = {tool: median(samples)["wall"] for tool, samples in case.runs[phase].items()}
         say(f"radicale {sessions} {phase}: {figures}")
     return case
