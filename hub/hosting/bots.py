@@ -471,8 +471,9 @@ def register(app: procrastinate.App, context_of: Callable[[Any], Any],
         async def queue_sync() -> bool:
             return await defer_sync(context.app, collective, "chat")
 
-        return await answer_update(hosting.registry, hosting.stores, hosting.answerers, collective, channel,
-                                   update, queued_at=queued_at, queue_sync=queue_sync)
+        with hosting.limited(collective):  # its replies wait their turn toward shared servers too
+            return await answer_update(hosting.registry, hosting.stores, hosting.answerers, collective, channel,
+                                       update, queued_at=queued_at, queue_sync=queue_sync)
 
     del bot_answer_task
 
