@@ -2,6 +2,7 @@
 
     python -m bench.hosting_bench                          # 200 collectives, 1, 2, 4 workers; idle cost
     HUB_BENCH_COLLECTIVES=50 HUB_BENCH_WORKERS=1,2 python -m bench.hosting_bench
+    HUB_BENCH_CHAT_LATENCY=0.2 python -m bench.hosting_bench   # the chat server 0.2 s away, as a real one
 
 Measures, for 200 collectives with one change each, the time until every one is synced with
 1, 2 and 4 worker processes (the curve), each collective's delay from its trigger to the end

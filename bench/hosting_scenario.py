@@ -47,11 +47,16 @@ DEFAULT_PROBE = 60.0
 #: ``HUB_BENCH_CHAT=0``: the throughput's collectives on the files sink only (no shared fake
 #: server in the chain: what is left shared is PostgreSQL).
 WITH_CHAT = os.environ.get("HUB_BENCH_CHAT", "1") != "0"
+#: ``HUB_BENCH_CHAT_LATENCY=0.2``: each message the Telegram fake takes that long to answer, as a
+#: real Bot API does from far away (loopback answers at once, which no collective's server does):
+#: a sync then waits on its server as it would in a deployment, and workers can overlap waits.
+CHAT_LATENCY = float(os.environ.get("HUB_BENCH_CHAT_LATENCY", "0"))
 
 
 @pytest.fixture
 def chat() -> Iterator[FakeTelegram]:
     fake = FakeTelegram()
+    fake.latency = CHAT_LATENCY
     with fake.running():
         yield fake
 
@@ -115,7 +120,8 @@ def test_throughput_with_1_2_4_workers(tmp_path: Path, chat: FakeTelegram) -> No
         daemon.start()
         base = f"http://127.0.0.1:{port}"
         wait_for(lambda: _answers(base), 30, "the hosting daemon")
-        results: dict[str, Any] = {"collectives": COLLECTIVES, "chat": WITH_CHAT, "rounds": []}
+        results: dict[str, Any] = {"collectives": COLLECTIVES, "chat": WITH_CHAT, "chat_latency": CHAT_LATENCY,
+                                   "rounds": []}
         try:
             start = time.monotonic()
             first = _workers(url, tmp_path, max(WORKERS), "first")
@@ -130,7 +136,8 @@ def test_throughput_with_1_2_4_workers(tmp_path: Path, chat: FakeTelegram) -> No
         finally:
             daemon.stop()
             registry.close()
-        _save("throughput" if WITH_CHAT else "throughput_files_only", results)
+        key = "throughput" if WITH_CHAT else "throughput_files_only"
+        _save(f"{key}_latency_{CHAT_LATENCY:g}s" if WITH_CHAT and CHAT_LATENCY else key, results)
 
 
 def _rate_waits(registry: Registry) -> tuple[float, float, float]:
