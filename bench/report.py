@@ -294,8 +294,14 @@ def headline(results: Results) -> str:
             _phase(results, "radicale", 1_000, "first", "hub"),
             _phase(results, "radicale", 1_000, "first", "vdirsyncer"))
     if "chats" in results:
-        row("one announcement to 20 Telegram chats (Apprise)", results["chats"]["hub"]["median"],
+        row("one announcement to 20 Telegram chats, whole commands (Apprise)", results["chats"]["hub"]["median"],
             results["chats"].get("apprise", {}).get("median"))
+        hub, apprise = results["chats"]["hub"].get("in_process_sync_s"), \
+            results["chats"].get("apprise", {}).get("in_process_send_s")
+        if hub is not None:
+            theirs = f"{apprise:.3f} s (its sending)" if apprise is not None else "—"
+            rows.append(f"| the same in a running process: the hub's whole sync as the daemon runs it (Apprise) "
+                        f"| {hub:.3f} s (wall) | {theirs} | {_ratio(hub, apprise) if apprise else '—'} |")
     for name, found in results.get("startup", {}).items():
         row(f"`{name}`, {results['startup_sessions']:,} sessions", found["median"], None)
     return "\n".join(rows) + "\n"
