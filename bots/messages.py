@@ -223,6 +223,12 @@ BOT_MESSAGES = Catalogue({
         "fr": "C'est noté : je vous écrirai en privé {minutes} minutes avant, et s'il change.",
         "en": "Noted: I will write to you in private {minutes} minutes before, and if it changes.",
     },
+    "follow.unavailable": {
+        "fr": "Les rappels ne sont pas encore envoyés sur ce service : je ne peux pas suivre ce rendez-vous "
+              "pour vous. Demandez-moi le programme quand vous voulez.",
+        "en": "Reminders are not sent on this service yet: I cannot follow this session for you. "
+              "Ask me for the programme whenever you like.",
+    },
     "follow.private.first": {
         "fr": "Pour recevoir des rappels, écrivez-moi d'abord en privé, puis /suivre.",
         "en": "To get reminders, write to me in private first, then /follow.",

@@ -96,6 +96,10 @@ class Bot:
     conversations: Conversations = field(init=False)
     #: The one-time links to the organisers' page (None: ``/connexion`` is not available).
     links: SignInLinks | None = None
+    #: Whether reminders and change notices go out where this bot runs (the single daemon's
+    #: long-lived loops send them); False: ``/suivre`` says so instead of recording a follow
+    #: nobody would ever be reminded of.
+    reminders: bool = True
 
     def __post_init__(self) -> None:
         self.conversations = Conversations(self.clock.now)
@@ -193,6 +197,8 @@ class Bot:
     def _follow(self, programme: Programme, argument: str, msg: Incoming, lang: str) -> Answer:
         if not argument:
             return self._following(programme, msg, lang)
+        if not self.reminders:
+            return _say(lang, "follow.unavailable")
         if not msg.private and self.store.private_chat(msg.channel, msg.sender) is None:
             return _say(lang, "follow.private.first")
         found = _one_session(find_sessions(programme, argument, at=self.clock.now()), argument)

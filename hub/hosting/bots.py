@@ -358,7 +358,8 @@ def build_answerer(row: Collective, settings: Settings, store: StateStore,
     connectors = announcing_connectors(settings, RequestCounter())
     programme = KeptProgramme(row.id, settings, store)
     policies: dict[str, ChannelPolicy] = {}
-    bot = Bot(policies, SqlFollowStore(store.engine), programme, SystemClock(), None, settings.hub.language)
+    bot = Bot(policies, SqlFollowStore(store.engine), programme, SystemClock(), None, settings.hub.language,
+              reminders=False)  # no reminder loop runs for a hosted collective yet (docs/hosting.md)
     bot.changes = lambda since: store.history(since=since)
     tally = _Tally(bot)
     inbox = SqlInbox(store.engine)

@@ -274,3 +274,13 @@ def test_a_broken_configuration_stops_only_its_own_collectives_answers(world: Wo
     world.wait(lambda: world.post(two.id, question(two, "c'est quand Bruyère ?"), two.secret).status_code == 200,
                30, "the mended configuration's webhook")
     world.wait(lambda: len(two.answers(answered)) >= 1, 30, "the answer once mended")
+
+
+def test_following_a_session_says_reminders_are_not_sent_here(world: World) -> None:
+    """No reminder loop runs for a hosted collective yet: /suivre says so instead of recording a
+    follow that would never be reminded of."""
+    one = world.one
+    before = len(one.answers())
+    assert world.post(one.id, question(one, "/suivre Aubépine"), one.secret).status_code == 200
+    world.wait(lambda: len(one.answers(before)) == 1, 30, "the answer to /suivre")
+    assert "Les rappels ne sont pas encore envoyés sur ce service" in one.answers(before)[0]
