@@ -74,3 +74,23 @@ def hub_json(*args: str, env: dict[str, str] | None = None, expect: int = 0) -> 
     assert result.returncode == expect, f"exit {result.returncode}\n{result.stdout}\n{result.stderr}"
     data: dict[str, Any] = json.loads(result.stdout)
     return data
+
+
+def poll_sections(framadate_url: str, telegram_url: str, chat: int) -> str:
+    """A Framadate section whose meetings are announced in one Telegram chat (read from
+    ``telegram.token`` beside the config), that chat only announcing: the poll tests' setup."""
+    return f"""
+[connectors.sondages]
+type = "framadate"
+url = "{framadate_url}"
+admin_email = "orga@example.org"
+announce_to = ["telegram:{chat}"]
+
+[connectors.telegram]
+type = "telegram"
+api_url = "{telegram_url}"
+token_file = "telegram.token"
+chats = [{chat}]
+pace_seconds = 0
+sync = false
+"""

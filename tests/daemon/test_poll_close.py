@@ -11,7 +11,7 @@ from tests.daemon.conftest import DaemonProcess
 from tests.fakes.framadate import FakeFramadate, Voter
 from tests.fakes.loopback import free_port
 from tests.fakes.telegram import FakeTelegram
-from tests.helpers import run_hub, write_config
+from tests.helpers import poll_sections, run_hub, write_config
 
 CHAT = -1001
 
@@ -26,21 +26,7 @@ def test_the_daemon_closes_a_due_poll_and_announces_its_meeting_once(tmp_path: P
 [daemon]
 listen = "127.0.0.1:{port}"
 probe_interval = 0.5
-
-[connectors.sondages]
-type = "framadate"
-url = "{framadate.url}"
-admin_email = "orga@example.org"
-announce_to = ["telegram:{CHAT}"]
-
-[connectors.telegram]
-type = "telegram"
-api_url = "{telegram.url}"
-token_file = "telegram.token"
-chats = [{CHAT}]
-pace_seconds = 0
-sync = false
-""", hub_extra='language = "en"')
+""" + poll_sections(framadate.url, telegram.url, CHAT), hub_extra='language = "en"')
         made = run_hub("poll", "create", "dates", "Coordination", "--slot", "2021-10-05T18:00",
                        "--slot", "2021-10-07T18:00", "--until", "2021-10-01", "--config", str(config), "--json",
                        check=True)

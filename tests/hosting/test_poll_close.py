@@ -13,7 +13,7 @@ from pathlib import Path
 from hub.hosting.registry import Registry
 from tests.fakes.framadate import FakeFramadate, Voter
 from tests.fakes.telegram import FakeTelegram
-from tests.helpers import REPO, write_config
+from tests.helpers import REPO, poll_sections, write_config
 from tests.hosting.conftest import Process, wait_for
 
 CHAT = -1001
@@ -32,24 +32,10 @@ def test_a_due_poll_is_closed_by_the_workers_and_its_meeting_announced_once(host
         folder = tmp_path / "alpha"
         folder.mkdir()
         (folder / "telegram.token").write_text(telegram.token)
-        config = write_config(folder, f"""
+        config = write_config(folder, """
 [daemon]
 probe_interval = 0.5
-
-[connectors.sondages]
-type = "framadate"
-url = "{framadate.url}"
-admin_email = "orga@example.org"
-announce_to = ["telegram:{CHAT}"]
-
-[connectors.telegram]
-type = "telegram"
-api_url = "{telegram.url}"
-token_file = "telegram.token"
-chats = [{CHAT}]
-pace_seconds = 0
-sync = false
-""", database="sqlite:///unused.db")
+""" + poll_sections(framadate.url, telegram.url, CHAT), database="sqlite:///unused.db")
         assert hub(hosting_url, "collective", "add", "alpha", "--config", str(config)).returncode == 0
         made = hub(hosting_url, "poll", "create", "dates", "Réunion de coordination", "--slot", "2021-10-05T18:00",
                    "--slot", "2021-10-07T18:00", "--until", "2021-10-01", "--collective", "alpha", "--json")
