@@ -80,7 +80,9 @@ def world(tmp_path_factory: pytest.TempPathFactory, radicale: CalDAVServer) -> I
         registry.close()
         port = free_port()
         daemon = Process(["daemon", "--hosting", "--listen", f"127.0.0.1:{port}"], url, root / "daemon.log").start()
-        workers = [Process(["worker", "--concurrency", "2", "--stalled-after", "3"], url,
+        # No test here kills a worker (test_kill.py does): a stalled-after well above a loaded
+        # machine's pauses keeps a live worker's job from being handed to the other one.
+        workers = [Process(["worker", "--concurrency", "2", "--stalled-after", "15"], url,
                            root / f"worker-{n}.log").start() for n in range(2)]
         world = World(url, root, chat, collectives, daemon, workers, port)
         try:
