@@ -197,16 +197,13 @@ async def test_talk_webhook_refuses_a_bad_signature_and_answers_a_signed_message
     assert len(answers(talk)) == 1
 
 
-def test_the_daemons_talk_route_refuses_a_bad_signature_and_answers_a_signed_message(
-    tmp_path: Path, talk: FakeTalk,
-) -> None:
-    """The same signature check, through the daemon's ``POST /webhooks/talk``: a Nextcloud section
-    that only chats (``sync = false``) with ``talk_bot_secret_file``."""
-    (tmp_path / "secrets").mkdir()
-    (tmp_path / "secrets" / "nuage").write_text(talk.password + "\n")
-    (tmp_path / "secrets" / "talk-bot").write_text(TALK_SECRET + "\n")
-    port = free_port()
-    config = write_config(tmp_path, daemon_sections(port) + f"""
+def talk_bot_section(folder: Path, talk: FakeTalk) -> str:
+    """A Nextcloud section that only chats (``sync = false``) in the fake's room as a webhook bot,
+    its password and bot secret written under ``folder/secrets``."""
+    (folder / "secrets").mkdir()
+    (folder / "secrets" / "nuage").write_text(talk.password + "\n")
+    (folder / "secrets" / "talk-bot").write_text(TALK_SECRET + "\n")
+    return f"""
 
 [connectors.nuage]
 type = "nextcloud"
@@ -217,7 +214,16 @@ app_password_file = "secrets/nuage"
 calendar = "assemblee"
 talk_room = "{ROOM}"
 talk_bot_secret_file = "secrets/talk-bot"
-""")
+"""
+
+
+def test_the_daemons_talk_route_refuses_a_bad_signature_and_answers_a_signed_message(
+    tmp_path: Path, talk: FakeTalk,
+) -> None:
+    """The same signature check, through the daemon's ``POST /webhooks/talk``: a Nextcloud section
+    that only chats (``sync = false``) with ``talk_bot_secret_file``."""
+    port = free_port()
+    config = write_config(tmp_path, daemon_sections(port) + talk_bot_section(tmp_path, talk))
     daemon = DaemonProcess(config, port).start()
     try:
         http = daemon.http

@@ -219,25 +219,12 @@ def test_an_answer_does_not_wait_for_the_same_collectives_sync(world: World) -> 
 def test_a_talk_bots_signed_message_is_answered_in_its_room(world: World, tmp_path: Path) -> None:
     """A collective added while the daemon and worker run, whose Nextcloud section only chats, with
     a Talk webhook bot: its signed messages are answered in its room; a forged one is not."""
-    from tests.daemon.test_webhooks import ROOM, TALK_SECRET, answers, created, signed
+    from tests.daemon.test_webhooks import ROOM, TALK_SECRET, answers, created, signed, talk_bot_section
     from tests.fakes.talk import FakeTalk
 
     with FakeTalk().running() as talk:
         talk.add_room(ROOM, "Assemblée")
-        (tmp_path / "secrets").mkdir()
-        (tmp_path / "secrets" / "nuage").write_text(talk.password + "\n")
-        (tmp_path / "secrets" / "talk-bot").write_text(TALK_SECRET + "\n")
-        config = write_config(tmp_path, f"""
-[connectors.nuage]
-type = "nextcloud"
-sync = false
-url = "{talk.url}"
-username = "{talk.user}"
-app_password_file = "secrets/nuage"
-calendar = "assemblee"
-talk_room = "{ROOM}"
-talk_bot_secret_file = "secrets/talk-bot"
-""", database="sqlite:///unused-when-hosted.db")
+        config = write_config(tmp_path, talk_bot_section(tmp_path, talk), database="sqlite:///unused-when-hosted.db")
         world.registry.add("nuage", config)
         try:
             question = talk.inject_message(ROOM, "/ou culture juridique", actor="bob")
