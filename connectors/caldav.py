@@ -24,15 +24,16 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
-import hashlib
 import json
 import logging
 import threading
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal, TypeVar, cast
 
 from connectors.caldav_config import CalDAVConfig
+from connectors.caldav_probe import AFTER_WRITES as AFTER_WRITES_KEY
+from connectors.caldav_probe import CURSOR_VERSION, links_digest
 from connectors.calstore import (
     CalendarMissing,
     CalendarStore,
@@ -116,7 +117,6 @@ say = MESSAGES.say
 
 # --- the connector ------------------------------------------------------------------------
 
-CURSOR_VERSION = 1
 #: Writes a batch sends at once unless the section says (``writes_in_flight``). One: first
 #: syncs of 1,000 events took as long with 2, 4 or 8 in flight on Radicale (it writes one
 #: request at a time) and on Xandikos, which refuses a write while another holds its
@@ -175,10 +175,6 @@ class Cursor:
         return json.dumps(data, sort_keys=True, separators=(",", ":"))
 
 
-def links_digest(hrefs: Iterable[str]) -> str:
-    return hashlib.sha256("\n".join(sorted(hrefs)).encode()).hexdigest()
-
-
 @dataclass
 class Batch:
     """What one ``apply`` did to the calendar."""
@@ -232,7 +228,7 @@ class CalendarConnector(Connector[Any]):
     #: Try RFC 6578 first; tests turn it off to exercise the ctag path on servers that have both.
     use_sync_token: ClassVar[bool] = True
     #: Where :class:`AfterWrites` is kept between runs (``ctx.state``).
-    AFTER_WRITES: ClassVar[str] = "after-writes"
+    AFTER_WRITES: ClassVar[str] = AFTER_WRITES_KEY
     _store: CalendarStore | None = None
     #: The cursor the last pull returned, its decoded state and the linked hrefs it accounts for.
     _pulled: tuple[str, Cursor, frozenset[str]] | None = None

@@ -35,7 +35,7 @@ from xml.etree import ElementTree
 from sync.errors import ConfigError
 from sync.quick import SourceState
 
-#: :data:`connectors.caldav.CURSOR_VERSION`: a cursor of another version is not understood here.
+#: The version of :class:`connectors.caldav.Cursor`'s encoding (the connector takes it from here).
 CURSOR_VERSION = 1
 #: Where the position after the hub's writes is kept (``CalendarConnector.AFTER_WRITES``).
 AFTER_WRITES = "after-writes"
@@ -47,7 +47,7 @@ PROXIES = ("http_proxy", "https_proxy", "all_proxy")
 
 
 def links_digest(hrefs: Iterable[str]) -> str:
-    """:func:`connectors.caldav.links_digest`: the digest of the linked hrefs a cursor accounts for."""
+    """The digest of the linked hrefs a cursor accounts for (the connector's, defined here)."""
     return hashlib.sha256("\n".join(sorted(hrefs)).encode()).hexdigest()
 
 
