@@ -29,7 +29,6 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TypeVar
 
-import httpx
 from telegram import Bot, LinkPreviewOptions, Message
 from telegram.constants import ParseMode
 from telegram.error import (
@@ -42,14 +41,13 @@ from telegram.error import (
     TelegramError,
     TimedOut,
 )
-from telegram.request import HTTPXRequest
 
 from connectors.chat_base import ChatConnector
 from connectors.chat_board import Pacer, Posted, digest
 from connectors.chat_render import say
-from connectors.http import CountingRetryTransport
 from connectors.telegram_bot import ChatWebhook, TelegramFrontend, telegram_webhook
 from connectors.telegram_config import TelegramConfig
+from connectors.telegram_request import NOT_SENT, AiohttpRequest
 from sync.announce import Format
 from sync.chat import ChannelPolicy, Inbox, Responder
 from sync.errors import AuthError, ConfigError, ConnectorError, DeliveryUnknown, PermanentError, TransientError
@@ -60,12 +58,10 @@ from sync.protocol import (
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
-#: Network failures after which the request surely never reached Telegram.
-_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 
 
 class _HideToken(logging.Filter):
-    """httpx (INFO) and python-telegram-bot (DEBUG) log Bot API URLs, which carry the token."""
+    """python-telegram-bot (DEBUG) and the HTTP libraries log Bot API URLs, which carry the token."""
 
     pattern = re.compile(r"\d{5,}:[\w-]{30,}")
 
@@ -78,8 +74,8 @@ class _HideToken(logging.Filter):
 
 def _hide_token_in_logs() -> None:
     """Filters sit on loggers, not on their children: put one on each library logger."""
-    names = [n for n in logging.Logger.manager.loggerDict if n.split(".")[0] in ("telegram", "httpx")]
-    for name in ["httpx", "httpcore", "telegram", *names]:
+    names = [n for n in logging.Logger.manager.loggerDict if n.split(".")[0] in ("telegram", "httpx", "aiohttp")]
+    for name in ["httpx", "httpcore", "aiohttp", "telegram", *names]:
         logger = logging.getLogger(name)
         if not any(isinstance(f, _HideToken) for f in logger.filters):
             logger.addFilter(_HideToken())
@@ -112,14 +108,14 @@ class TelegramConnector(ChatConnector[TelegramConfig]):
         if not token:
             raise ConfigError(say("chat.token_missing", self.lang, name=self.name))
 
-        def request() -> HTTPXRequest:
-            transport = CountingRetryTransport(self.name, self.ctx.counter)
-            return HTTPXRequest(
-                connection_pool_size=max(1, self.parallel_chats),  # one connection per chat written at once
+        def request() -> AiohttpRequest:
+            return AiohttpRequest(
+                self.name,
+                self.ctx.counter,
+                pool_size=self.parallel_chats,  # one connection per chat written at once
                 read_timeout=self.timeout,
                 write_timeout=self.timeout,
                 connect_timeout=self.timeout,
-                httpx_kwargs={"transport": transport},
             )
 
         _hide_token_in_logs()
@@ -295,7 +291,7 @@ class TelegramConnector(ChatConnector[TelegramConfig]):
             return PermanentError(f"{where}{exc.message}", connector=self.name)
         if isinstance(exc, TimedOut | NetworkError):
             cause = exc.__cause__
-            if not sending or cause is None or isinstance(cause, _NOT_SENT) or "Pool timeout" in exc.message:
+            if not sending or cause is None or isinstance(cause, NOT_SENT) or "Pool timeout" in exc.message:
                 return TransientError(
                     say("chat.unreachable", self.lang, target=target or "Telegram", reason=exc.message),
                     connector=self.name,

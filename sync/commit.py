@@ -141,13 +141,15 @@ def enqueue_announcement(
     """One outbox message per announcing connector and target, keyed so it is never doubled."""
     payload = {"id": announcement.id, "changes": [change_payload(c) for c in announcement.changes],
                "correction": announcement.correction}
+    entries: dict[str, dict[str, Any]] = {}  # one statement for every chat; a chat listed twice, once
     for runtime in runtimes:
         if Capability.ANNOUNCE not in runtime.caps:
             continue
         for target in runtime.connector.targets():
-            store.enqueue(conn, idem_key=_idem(runtime.name, target, announcement.id, str(seq)),
-                          connector=runtime.name, target=target, op="announce",
-                          key=announcement.id, payload=payload, supersede=False)
+            idem = _idem(runtime.name, target, announcement.id, str(seq))
+            entries[idem] = {"idem_key": idem, "connector": runtime.name, "target": target, "op": "announce",
+                             "key": announcement.id, "payload": payload}
+    store.enqueue_many(conn, list(entries.values()), supersede=False)
 
 
 def change_payload(change: Change) -> dict[str, Any]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import functools
 import os
 import re
 import sqlite3
@@ -19,7 +20,21 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, delete, event, func, insert, inspect, select, text, update
+from sqlalchemy import (
+    Connection,
+    Engine,
+    Update,
+    bindparam,
+    create_engine,
+    delete,
+    event,
+    func,
+    insert,
+    inspect,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DatabaseError, OperationalError
 
@@ -693,10 +708,9 @@ class StateStore:
             values["error"] = error
         if next_at is not None:
             values["next_at"] = next_at
-        if attempt:
-            values["attempts"] = outbox.c.attempts + 1
+        statement = _mark_statement(tuple(values), attempt)
         for chunk in _chunks(list(entry_ids)):
-            conn.execute(update(outbox).where(outbox.c.id.in_(chunk)).values(**values))
+            conn.execute(statement, {"entry_ids": list(chunk), **{f"new_{k}": v for k, v in values.items()}})
 
     def outbox_counts(self) -> dict[str, dict[str, int]]:
         with self._conn() as c:
@@ -752,6 +766,17 @@ def _new_id(result: Any) -> int:
 def _aware(moment: datetime) -> datetime:
     """SQLite hands back naive datetimes: they were stored in UTC."""
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+@functools.lru_cache(maxsize=64)
+def _mark_statement(fields: tuple[str, ...], attempt: bool) -> Update:
+    """The outbox update :meth:`StateStore.mark` runs for these fields, built once: a chat
+    message is marked twice (sending, then done), and building the statement anew each time
+    cost more than running it."""
+    values: dict[str, Any] = {name: bindparam(f"new_{name}") for name in fields}
+    if attempt:
+        values["attempts"] = outbox.c.attempts + 1
+    return update(outbox).where(outbox.c.id.in_(bindparam("entry_ids", expanding=True))).values(**values)
 
 
 def _chunks(items: Sequence[Any], size: int = 500) -> Iterator[Sequence[Any]]:
