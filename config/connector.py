@@ -14,11 +14,9 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 from config.environment import settle
 from config.errors import ConfigError, Problem
 from config.messages import os_reason, say
+from config.secret_file import SECRET_MIN_LENGTH as SECRET_MIN_LENGTH
+from config.secret_file import SecretTooShort, read_secret
 from config.words import startup_language
-
-#: Secrets shorter than this are refused: they could not be told from ordinary words, so they
-#: could not be masked in logs and errors (:mod:`config.secrets`).
-SECRET_MIN_LENGTH = 6
 
 
 class ConnectorConfig(BaseModel):
@@ -90,16 +88,15 @@ class ConnectorConfig(BaseModel):
             if base_dir is not None and not path.is_absolute():
                 path = base_dir / path
             try:
-                secret = path.read_text(encoding="utf-8").strip()
+                return read_secret(path)
+            except SecretTooShort:
+                lang = lang or startup_language()
+                raise ConfigError(Problem(say("secret.short", lang, name=name, path=path, length=SECRET_MIN_LENGTH),
+                                          lang=lang)) from None
             except OSError as exc:
                 lang = lang or startup_language()
                 reason = os_reason(exc, lang)
                 raise ConfigError(Problem(
                     say("secret.unreadable", lang, name=name, path=path, reason=reason), lang=lang
                 )) from None
-            if 0 < len(secret) < SECRET_MIN_LENGTH:
-                lang = lang or startup_language()
-                raise ConfigError(Problem(say("secret.short", lang, name=name, path=path, length=SECRET_MIN_LENGTH),
-                                          lang=lang))
-            return secret or None
         return None

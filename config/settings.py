@@ -42,9 +42,9 @@ from config.connector import SECRET_MIN_LENGTH, ConnectorConfig
 from config.environment import env_overrides, env_variables, settle, variable_name
 from config.errors import ConfigError, Problem
 from config.messages import pydantic_message, quote, say, toml_problem
+from config.paths import config_file
 from config.words import config_language
 
-DEFAULT_CONFIG = "hub.toml"
 #: The tables a configuration file has.
 SECTIONS = frozenset({"hub", "connectors", "daemon"})
 #: ``postgresql://``, ``sqlite:`` ...: a database URL, not a file's path.
@@ -357,7 +357,7 @@ def load_settings(
     ``validate`` checks each connector section against its type's settings.
     """
     environ = os.environ if environ is None else environ
-    config_path = Path(path or environ.get("HUB_CONFIG") or DEFAULT_CONFIG)
+    config_path = config_file(path, environ)
     file = str(config_path)
     try:
         raw = tomllib.loads(config_path.read_text(encoding="utf-8"))

@@ -27,12 +27,11 @@ import hashlib
 import http.client
 import json
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 from urllib.parse import unquote, urlsplit
 from xml.etree import ElementTree
 
-from sync.errors import ConfigError
 from sync.quick import SourceState
 
 #: The version of :class:`connectors.caldav.Cursor`'s encoding (the connector takes it from here).
@@ -44,6 +43,8 @@ BODY = (b'<?xml version="1.0" encoding="utf-8"?>\n<D:sync-collection xmlns:D="DA
         b"<D:sync-token>%s</D:sync-token><D:sync-level>1</D:sync-level>"
         b"<D:prop><D:getetag/></D:prop></D:sync-collection>")
 PROXIES = ("http_proxy", "https_proxy", "all_proxy")
+#: The secrets :func:`probe` asks for, by setting name.
+SECRETS = ("password",)
 
 
 def links_digest(hrefs: Iterable[str]) -> str:
@@ -139,15 +140,22 @@ def unchanged(url: str, token: str, username: str | None, password: str | None, 
     return answered == token or bool(members and answered)
 
 
-def probe(config: Any, settings: Any, seen: SourceState) -> bool:
+def facts(config: Any, settings: Any) -> dict[str, Any]:
+    """:class:`sync.quick.ProbeFacts` of the ``caldav`` type: where the calendar is and how to
+    reach it (its password is asked for by name, :data:`SECRETS`)."""
+    return {"url": config.url, "username": config.username, "verify": config.verify,
+            "timeout": config.timeout or settings.hub.timeout}
+
+
+def probe(facts: Mapping[str, Any], seen: SourceState, secret: Callable[[str], str | None]) -> bool:
     """:class:`sync.quick.Probe` of the ``caldav`` type: one sync-token REPORT, as the full pull's
     first request."""
     token = start_token(seen.cursor, seen.mappings.get(AFTER_WRITES), seen.linked)
     if token is None:
         return False
     try:
-        password = config.secret("password", settings.base_dir, lang=settings.hub.language)
-    except ConfigError:
+        password = secret("password")
+    except Exception:  # an unreadable password file: the full sync says so
         return False
-    return unchanged(config.url, token, config.username, password, verify=config.verify,
-                     timeout=config.timeout or settings.hub.timeout, known=seen.linked)
+    return unchanged(str(facts["url"]), token, facts["username"], password, verify=facts["verify"],
+                     timeout=float(facts["timeout"]), known=seen.linked)

@@ -18,7 +18,6 @@ from sync.i18n import Catalogue
 
 if TYPE_CHECKING:
     from sync.protocol import Connector
-    from sync.quick import Probe
 
 MESSAGES = Catalogue({
     "type.unknown": {
@@ -40,8 +39,8 @@ class ConnectorType:
 
     connector: str
     settings: str | None = None
-    #: A source's lean "has anything changed?" for the quick no-op check ("module:function",
-    #: a :class:`sync.quick.Probe`), in a module that imports no client library.
+    #: A source's lean "has anything changed?" for the quick no-op check: the module holding it
+    #: (a :class:`sync.quick.ProbeModule`), which imports no client library and no pydantic.
     probe: str | None = None
 
 
@@ -50,7 +49,7 @@ CONNECTOR_TYPES: dict[str, ConnectorType] = {
     "files": ConnectorType("connectors.files:FilesConnector", "connectors.files_config:FilesConfig"),
     "programme_file": ConnectorType("connectors.programme_file:ProgrammeFileConnector"),
     "caldav": ConnectorType("connectors.caldav:CalDAVConnector", "connectors.caldav_config:CalDAVConfig",
-                            "connectors.caldav_probe:probe"),
+                            "connectors.caldav_probe"),
     "nextcloud": ConnectorType("connectors.nextcloud.connector:NextcloudConnector",
                                "connectors.nextcloud.config:NextcloudConfig"),
     "etherpad": ConnectorType("connectors.etherpad.connector:EtherpadConnector",
@@ -116,14 +115,8 @@ def connector_class(type_name: str, *, section: str = "", lang: str = "en") -> t
     return cls
 
 
-def quick_probe(type_name: str) -> Probe | None:
-    """The lean probe of ``type_name`` for the quick no-op check, or None: it has none (or it
-    cannot be loaded), and a sync with such a connector always runs whole."""
+def quick_probe(type_name: str) -> str | None:
+    """The module of ``type_name``'s lean probe for the quick no-op check, or None: it has none,
+    and a sync with such a connector always runs whole."""
     entry = CONNECTOR_TYPES.get(type_name)
-    if entry is None or entry.probe is None:
-        return None
-    try:
-        probe: Probe = _load(entry.probe, type_name, "", "en")
-    except (ConfigError, AttributeError):
-        return None
-    return probe
+    return None if entry is None else entry.probe

@@ -57,9 +57,19 @@ def cli(debug: bool) -> None:
 @click.option("--force-delete", is_flag=True, help=h("sync.force_delete"))
 @click.option("--full", is_flag=True, help=h("sync.full"))
 def sync(config_path: str | None, as_json: bool, force_delete: bool, full: bool) -> None:
+    # hub.entry may have run the quick check already: a second one would ask the sources again.
+    checked = bool((click.get_current_context().obj or {}).get("checked"))
+    if not (checked or full or force_delete or logging.getLogger().isEnabledFor(logging.DEBUG)):
+        # Nothing to do is answered before the settings' models and the engine are loaded.
+        from hub.quickstart import Verdict, quick_sync
+
+        verdict = quick_sync(config_path, as_json)
+        if verdict is Verdict.NOTHING:
+            sys.exit(0)
+        checked = verdict is Verdict.WORK
     from hub.commands import sync_command
 
-    sys.exit(sync_command(config_path, as_json, force_delete, full=full))
+    sys.exit(sync_command(config_path, as_json, force_delete, full=full, checked=checked))
 
 
 @cli.command(help=h("plan"))
@@ -299,18 +309,22 @@ cli.add_command(collective)
 cli.add_command(worker)
 
 
-def main() -> None:
+def main(*, checked: bool = False) -> None:
     """``hub``: click without its standalone handler, so its own refusals (an unknown option, a
-    missing argument) are said in the start-up language like everything else."""
+    missing argument) are said in the start-up language like everything else. ``checked``: the
+    quick check ran already and found work (:mod:`hub.entry`)."""
     from hub.help import LANGUAGE
-    from hub.usage import aborted, show
 
     try:
-        code = cli.main(prog_name="hub", standalone_mode=False)
+        code = cli.main(prog_name="hub", standalone_mode=False, obj={"checked": checked})
     except click.ClickException as exc:
+        from hub.usage import show
+
         show(exc, LANGUAGE)
         sys.exit(exc.exit_code)
     except (click.Abort, KeyboardInterrupt, EOFError):
+        from hub.usage import aborted
+
         click.echo(aborted(LANGUAGE), err=True)
         sys.exit(1)
     sys.exit(code if isinstance(code, int) else 0)

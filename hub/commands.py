@@ -144,22 +144,27 @@ def _print_report(report: Report, lang: str, planned: bool) -> None:
 
 
 
-def sync_command(config_path: str | None, as_json: bool, force_delete: bool, *, full: bool = False) -> int:
-    """A sync; first, unless ``full`` or ``force_delete``, the quick check (:mod:`sync.quick`)
-    that says "nothing to do" without the engine when that is certain."""
-    if full or force_delete:
+def sync_command(config_path: str | None, as_json: bool, force_delete: bool, *, full: bool = False,
+                 checked: bool = False) -> int:
+    """A sync; first, unless ``full``, ``force_delete`` or ``checked`` (:mod:`hub.quickstart`
+    checked already), the quick check (:mod:`sync.quick`) that says "nothing to do" without the
+    engine when that is certain, and what it read of the settings kept for the next sync."""
+    if full or force_delete or checked:
         return _run_engine(config_path, as_json, "sync", force_delete)
     try:
         settings = _settings(config_path)
     except HubError as exc:
         return _fail(exc, _lang(), as_json)
     from connectors.registry import quick_probe
-    from sync.quick import nothing_to_do, record
+    from hub.quickstart import remember
+    from sync.quick import check, inputs_of, record, section_secrets
 
-    noop = nothing_to_do(settings, quick_probe)
+    inputs = inputs_of(settings, quick_probe)
+    remember(settings, inputs)
+    noop = None if inputs is None else check(inputs, section_secrets(settings))
     if noop is None:
         return _run_engine(config_path, as_json, "sync", settings=settings)
-    record(settings, noop, datetime.now().astimezone().isoformat())
+    record(settings.database_url, noop, datetime.now().astimezone().isoformat())
     lang = _lang(settings)
     _echo(json.dumps(noop.to_json(), ensure_ascii=False) if as_json else say("nothing", lang))
     return EXIT_OK

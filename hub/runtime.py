@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping
-from contextvars import ContextVar
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -18,6 +17,7 @@ from config.connector import ConnectorConfig
 from config.settings import ConnectorSettings, Settings
 from config.settings import load_settings as read_settings
 from connectors.registry import connector_class, settings_class
+from hub.hosted import HOSTED as HOSTED
 from hub.messages import MESSAGES
 from sync.errors import ConfigError, Problem
 from sync.model import SESSION_FIELDS
@@ -50,10 +50,6 @@ def validate_section(name: str, section: Mapping[str, Any], lang: str = "en") ->
     return config
 
 
-#: The hosted collective a command runs for (``--collective ID``): its id, the hosting
-#: database's URL (None: not given) and the language to refuse in; None: the configuration file's
-#: own state. Set by the command line around one command (:func:`hub.hosting.cli.for_collective`).
-HOSTED: ContextVar[tuple[str, str | None, str] | None] = ContextVar("hub_hosted", default=None)
 
 
 def load_settings(path: str | Path | None = None, environ: Mapping[str, str] | None = None) -> Settings:

@@ -28,8 +28,6 @@ from datetime import date, time, timedelta
 from pathlib import Path, PurePath
 from typing import Any
 
-from pydantic import BaseModel, SecretBytes, SecretStr
-
 #: The names of the settings' and the code's digests in ``sync_inputs``.
 SETTINGS = "settings"
 CODE = "code"
@@ -40,6 +38,9 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def canonical(value: Any) -> Any:
     """``value`` as plain JSON data that is the same in every process for equal settings."""
+    # Imported here: the quick check reads the code's digest without loading pydantic.
+    from pydantic import BaseModel, SecretBytes, SecretStr
+
     if isinstance(value, SecretStr | SecretBytes):
         return {"secret": bool(value.get_secret_value())}
     if isinstance(value, BaseModel):
@@ -75,6 +76,41 @@ def settings_digest(settings: Any) -> str:
     """The sha256 of the canonical form of validated settings."""
     text = json.dumps(canonical(settings), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(text.encode()).hexdigest()
+
+
+def secret_variables(settings: Any, environ: Mapping[str, str]) -> list[str] | None:
+    """The environment variables that hold the settings' secrets (``HUB_CONNECTORS__CAL__PASSWORD``),
+    sorted; None when a secret is written in the configuration file itself (or set some other
+    way), so that no digest of the file's bytes is ever taken over a secret. Secrets read from
+    ``*_file`` settings are not values of the settings and do not count."""
+    from pydantic import BaseModel, SecretBytes, SecretStr
+
+    from config.environment import variable_name
+
+    found: list[str] = []
+
+    def walk(value: Any, path: tuple[str, ...]) -> bool:
+        if isinstance(value, SecretStr | SecretBytes):
+            secret = value.get_secret_value()
+            if not secret:
+                return True
+            variable = variable_name(path)
+            text = secret if isinstance(secret, str) else secret.decode("utf-8", "replace")
+            if environ.get(variable) != text:
+                return False
+            found.append(variable)
+            return True
+        if isinstance(value, BaseModel):
+            return all(walk(getattr(value, name), (*path, name)) for name in type(value).model_fields)
+        if isinstance(value, list | tuple):
+            return all(walk(item, path) for item in value)
+        return True
+
+    sections = [(("hub",), settings.hub), (("daemon",), settings.daemon),
+                *((("connectors", section.name), section.config) for section in settings.connectors)]
+    if not all(walk(model, path) for path, model in sections):
+        return None
+    return sorted(set(found))
 
 
 def code_digest(root: Path = ROOT) -> str:

@@ -23,10 +23,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import unquote
 
-from sync.model import Conflict
+if TYPE_CHECKING:  # the model's dataclasses cost a quick `hub sync` more than its whole check
+    from sync.model import Conflict
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 _REVISION = re.compile(r"^(down_revision|revision)\s*(?::[^=]*)?=\s*[\"']?(\w+)?[\"']?", re.MULTILINE)
@@ -205,6 +206,8 @@ class StateReader:
         return {row[0]: row[1] for row in self._rows("SELECT connector, reason FROM breakers")}
 
     def open_conflicts(self) -> list[Conflict]:
+        from sync.model import Conflict
+
         return [
             Conflict(r[0], r[1], r[2], _json(r[3]), _json(r[4]), _json(r[5]), r[6], _moment(r[7]))
             for r in self._rows("SELECT session, field, connector, base, ours, theirs, id, created_at FROM conflicts "

@@ -28,6 +28,19 @@ def examples(sample: int) -> int:
     return 10_000 if LONG else sample
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _own_cache_folder(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """What ``hub sync`` keeps between runs (:mod:`hub.quickstart`) goes to the tests' own cache
+    folder, never the user's; the commands the tests start inherit it."""
+    before = os.environ.get("XDG_CACHE_HOME")
+    os.environ["XDG_CACHE_HOME"] = str(tmp_path_factory.mktemp("cache"))
+    yield
+    if before is None:
+        os.environ.pop("XDG_CACHE_HOME", None)
+    else:
+        os.environ["XDG_CACHE_HOME"] = before
+
+
 @pytest.fixture(autouse=True)
 def _fresh_memory_stores() -> None:
     MemoryStore.REGISTRY.clear()

@@ -10,6 +10,8 @@ from __future__ import annotations
 import asyncio
 import http.client
 import json
+import os
+import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,6 +24,7 @@ from connectors.caldav_probe import AFTER_WRITES, start_token
 from connectors.caldav_probe import CURSOR_VERSION as PROBE_VERSION
 from connectors.caldav_probe import links_digest as probe_digest
 from connectors.registry import quick_probe
+from hub.quickstart import Verdict, kept_file, quick_sync
 from hub.runtime import build_engine, load_settings
 from sync.quick import NoOp, nothing_to_do
 from sync.report import Report
@@ -176,3 +179,42 @@ assert "sync.engine" not in sys.modules
 """
     loaded = loaded_after(body, tmp_path)
     assert loaded & {*HEAVY, "niquests", "requests", "lxml"} == set()
+
+
+def hub_sync(config: Path) -> int:
+    """``hub sync`` as the command line runs it, in this process (its requests are counted)."""
+    from hub.cli import main
+
+    argv = sys.argv
+    sys.argv = ["hub", "sync", "--config", str(config)]
+    try:
+        main()
+    except SystemExit as exc:
+        return int(exc.code or 0)
+    finally:
+        sys.argv = argv
+    return 0
+
+
+def test_the_kept_settings_probe_once_and_a_change_is_not_asked_twice(
+    tmp_path: Path, caldav_server: CalDAVServer, calendar_url: str, requests: list[str]
+) -> None:
+    """After one ``hub sync`` (which keeps what the check reads of its settings, the password's
+    file by name only), the quick start asks the calendar with its one REPORT; when a person
+    changed the calendar, the full sync runs without a second probe."""
+    config = calendar_config(tmp_path, caldav_server, calendar_url)
+    sync(config)
+    assert hub_sync(config) == 0  # validates the settings, keeps them
+    kept = kept_file(config.resolve(), os.environ)
+    assert kept is not None
+    assert caldav_server.password not in kept.read_text(encoding="utf-8")
+    requests.clear()
+    assert quick_sync(str(config), as_json=False) is Verdict.NOTHING
+    assert requests == ["REPORT"]
+    Person(caldav_server, calendar_url).move("restitution", 1)
+    requests.clear()
+    assert hub_sync(config) == 0
+    assert requests == ["REPORT"]  # the quick start's; the full sync's own pull goes through its library
+    assert exported_start(tmp_path, "restitution").startswith("2021-11-12T16:30:00")
+    requests.clear()
+    assert quick_sync(str(config), as_json=False) is Verdict.NOTHING

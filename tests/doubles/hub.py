@@ -5,7 +5,7 @@ and kills itself at the chosen one (:mod:`tests.doubles.crashpoints`).
 """
 
 import tests.doubles  # noqa: F401  (registers the doubles)
-from hub.cli import main
+from hub.entry import main
 from tests.doubles.crashpoints import install
 
 if __name__ == "__main__":

@@ -69,7 +69,7 @@ def _child(request: Mapping[str, Any]) -> None:
 
         hub.help.LANGUAGE = hub.help.startup_language()
         install()
-        from hub.cli import main
+        from hub.entry import main
 
         try:
             main()

@@ -102,7 +102,8 @@ print(json.dumps(sorted({{m.split(".")[0] for m in sys.modules}})))
 def loaded_after(body: str, cwd: Path) -> set[str]:
     """The top-level modules a fresh interpreter has imported after running ``body``."""
     done = subprocess.run([sys.executable, "-c", PROBE.format(body=body)], cwd=cwd, capture_output=True,
-                          text=True, timeout=120, check=True)
+                          text=True, timeout=120)
+    assert done.returncode == 0, f"exit {done.returncode}\n{done.stdout}\n{done.stderr}"
     return set(json.loads(done.stdout.strip().splitlines()[-1]))
 
 
@@ -213,3 +214,29 @@ assert not [m for m in ("sync.engine", "sync.state", "connectors.files", "connec
 """
     loaded = loaded_after(body, tmp_path)
     assert loaded & set(HEAVY) == set()
+
+
+def test_a_plain_sync_with_nothing_to_do_loads_neither_the_settings_models_nor_the_command_line(
+        tmp_path: Path) -> None:
+    """Once a sync kept what the check reads of its settings (:mod:`hub.quickstart`), the ``hub``
+    command's entry point answers before pydantic and click are even imported."""
+    from tests.helpers import run_hub, write_config
+
+    config = write_config(tmp_path, '\n[connectors.exports]\ntype = "files"\npath = "public"\n',
+                          hub_extra='programme_review = "never"')
+    run_hub("sync", "--config", str(config), check=True)
+    run_hub("sync", "--config", str(config), check=True)
+    body = f"""
+import contextlib, io, sys
+from hub.entry import main
+sys.argv = ["hub", "sync", "--config", {str(config)!r}]
+out = io.StringIO()
+with contextlib.redirect_stdout(out):
+    try:
+        main()
+    except SystemExit as exc:
+        assert exc.code == 0, exc.code
+assert out.getvalue().strip() == "Rien à faire : tout est à jour.", out.getvalue()
+"""
+    loaded = loaded_after(body, tmp_path)
+    assert loaded & {*HEAVY, "pydantic", "click", "rich"} == set()
