@@ -9,7 +9,6 @@ from __future__ import annotations
 from typing import Any
 
 from config.settings import Settings
-from connectors.framadate.config import FramadateConfig
 from sync.errors import HubError
 from sync.i18n import Catalogue
 from sync.state_reader import ReadState
@@ -26,7 +25,7 @@ def status_lines(settings: Settings, store: ReadState, lang: str) -> list[str]:
     """What ``hub status`` adds: the sessions whose sign-ups pass their limit (split proposed)."""
     lines = []
     for section in settings.connectors:
-        if not isinstance(section.config, FramadateConfig):
+        if section.config.type != "framadate":  # by name: a status need not import its settings class
             continue
         ids = store.load_connector_state(section.name, "polls").get("ids", [])
         for poll_id in ids:

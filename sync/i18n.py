@@ -10,6 +10,7 @@ writes it on a programme).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, datetime
 from functools import lru_cache
 from typing import Literal
@@ -80,10 +81,22 @@ def say_time(moment: datetime, lang: str) -> str:
 @lru_cache(maxsize=4096)
 def say_date(day: date, lang: str) -> str:
     """'samedi 13 novembre' / 'Saturday 13 November': the day and month names from the Unicode
-    CLDR (Babel), so a new language needs no table here."""
-    from babel.dates import format_date
+    CLDR (Babel), so a new language needs no table here. What ``babel.dates.format_date(day,
+    "EEEE d MMMM")`` says (``tests/unit/test_dates.py`` holds them side by side), read from the
+    locale's data directly: ``babel.dates`` also loads the machine's time zone, which costs
+    ``hub status`` more than the rest of its dates."""
+    days, months = _names(lang if lang in LANGUAGES else "fr")
+    return f"{days[day.weekday()]} {day.day} {months[day.month]}"
 
-    return format_date(day, "EEEE d MMMM", locale=lang if lang in LANGUAGES else "fr")
+
+@lru_cache(maxsize=8)
+def _names(lang: str) -> tuple[Mapping[int, str], Mapping[int, str]]:
+    """The locale's weekday names (Monday is 0) and month names (January is 1), in the form a
+    date takes ("format" context, wide)."""
+    from babel.core import Locale
+
+    locale = Locale.parse(lang)
+    return locale.days["format"]["wide"], locale.months["format"]["wide"]
 
 
 def say_moment(moment: datetime, lang: str) -> str:
