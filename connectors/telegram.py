@@ -29,7 +29,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TypeVar
 
-from telegram import Bot, LinkPreviewOptions, Message
+from telegram import Bot, LinkPreviewOptions
 from telegram.constants import ParseMode
 from telegram.error import (
     BadRequest,
@@ -41,6 +41,8 @@ from telegram.error import (
     TelegramError,
     TimedOut,
 )
+from telegram.request import RequestData
+from telegram.request._requestparameter import RequestParameter
 
 from connectors.chat_base import ChatConnector
 from connectors.chat_board import Pacer, Posted, digest
@@ -97,6 +99,8 @@ class TelegramConnector(ChatConnector[TelegramConfig]):
         self.parallel_chats = config.parallel_chats
         self._bot: Bot | None = None
         self._ready = False
+        self._refused: AuthError | None = None
+        self._requests: tuple[AiohttpRequest, ...] = ()
         self._proving = asyncio.Lock()
         super().__init__(name, config, ctx)
 
@@ -120,20 +124,26 @@ class TelegramConnector(ChatConnector[TelegramConfig]):
 
         _hide_token_in_logs()
         base = self.config.api_url.rstrip("/").removesuffix("/bot")
+        self._requests = (request(), request())
         bot = Bot(
             token,
             base_url=f"{base}/bot",
             base_file_url=f"{base}/file/bot",
-            request=request(),
-            get_updates_request=request(),
+            request=self._requests[0],
+            get_updates_request=self._requests[1],
         )
         self._bot = bot  # getMe waits for the first real call: a no-op run costs nothing
 
     async def close(self) -> None:
         if self._bot is not None:
             bot, self._bot = self._bot, None
+            self._ready = False
             with contextlib.suppress(TelegramError):
                 await bot.shutdown()
+            # A bot never initialised (a run that only announced) leaves its requests open.
+            requests, self._requests = self._requests, ()
+            for request in requests:
+                await request.shutdown()
 
     @property
     def bot(self) -> Bot:
@@ -155,8 +165,8 @@ class TelegramConnector(ChatConnector[TelegramConfig]):
         return [str(chat) for chat in self.config.chats]
 
     async def send_part(self, target: str, text: str) -> str:
-        message = await self._send(target, text, silent=False)
-        return str(message.message_id)
+        message_id, _date = await self._send(target, text, silent=False)
+        return message_id
 
     # the bots ----------------------------------------------------------------------------------
     @property
@@ -183,8 +193,8 @@ class TelegramConnector(ChatConnector[TelegramConfig]):
 
     # the pinned programme: the board's platform ---------------------------------------------
     async def post(self, target: str, text: str, *, silent: bool) -> Posted:
-        message = await self._send(target, text, silent=silent)
-        return Posted(str(message.message_id), message.date.timestamp(), digest(text))
+        message_id, date = await self._send(target, text, silent=silent)
+        return Posted(message_id, date, digest(text))
 
     async def revise(self, target: str, old: Posted, text: str) -> Posted:
         async def edit() -> object:
@@ -229,29 +239,43 @@ class TelegramConnector(ChatConnector[TelegramConfig]):
             log.warning("[%s] cannot pin the programme in chat %s: %s", self.name, target, exc)
 
     # calls -----------------------------------------------------------------------------------
-    async def _send(self, target: str, text: str, *, silent: bool) -> Message:
-        return await self._call(
-            target,
-            lambda: self.bot.send_message(
-                _chat_id(target),
-                text,
-                parse_mode=ParseMode.HTML,
-                disable_notification=silent,
-                link_preview_options=NO_PREVIEW,
-            ),
-            sending=True,
-        )
+    async def _send(self, target: str, text: str, *, silent: bool) -> tuple[str, float]:
+        """``sendMessage``: the new message's id and date (unix seconds).
 
-    async def _call(self, target: str | None, make: Callable[[], Awaitable[T]], *, sending: bool) -> T:
+        The request goes through the bot's request object as python-telegram-bot's own
+        ``send_message`` would send it (same parameters, same errors), but its answer is read for
+        these two fields only: building the library's ``Message`` cost about as much CPU as the
+        request itself. Nor does it wait for ``getMe``: a refused token answers this call as it
+        would that one.
+        """
+        parameters = RequestData([
+            RequestParameter.from_input(name, value)
+            for name, value in (("chat_id", _chat_id(target)), ("text", text), ("parse_mode", ParseMode.HTML),
+                                ("disable_notification", silent), ("link_preview_options", NO_PREVIEW))
+        ])
+        bot = self.bot
+        url = f"{bot.base_url}/sendMessage"
+        result = await self._call(target, lambda: bot.request.post(url, parameters), sending=True, prove=False)
+        if not isinstance(result, dict) or "message_id" not in result:  # an answer, but not about a message
+            raise DeliveryUnknown(say("chat.unknown_fate", self.lang, target=target), connector=self.name)
+        return str(result["message_id"]), float(result.get("date") or 0)
+
+    async def _call(
+        self, target: str | None, make: Callable[[], Awaitable[T]], *, sending: bool, prove: bool = True
+    ) -> T:
         """One Bot API call in ``target``'s turn; 429 pauses that chat, then the call is retried
-        (a 429 means Telegram did not carry it out)."""
-        if not self._ready:
+        (a 429 means Telegram did not carry it out). With ``prove``, the bot is initialised first
+        (``getMe``, once per run: python-telegram-bot's methods need the bot's own user)."""
+        if self._refused is not None:
+            # The token was refused this run: no more requests with it.
+            raise AuthError(self._refused.args[0], connector=self.name)
+        if prove and not self._ready:
             async with self._proving:  # chats written at once wait for the one getMe
                 if not self._ready:
                     try:
                         await self.bot.initialize()  # getMe: proves the token once per run
                     except TelegramError as exc:
-                        raise self._error(exc, None, sending=False) from None
+                        raise self._refusing(self._error(exc, None, sending=False)) from None
                     self._ready = True
         key = target or ""
         group = target is None or not target.lstrip("-").isdigit() or int(target) < 0
@@ -266,12 +290,19 @@ class TelegramConnector(ChatConnector[TelegramConfig]):
                     self.pacer.pause(key, seconds)
                     log.info("[%s] chat %s rate limited for %.0f s", self.name, key, seconds)
                 except TelegramError as exc:
-                    raise self._error(exc, target, sending) from None
+                    raise self._refusing(self._error(exc, target, sending)) from None
         raise TransientError(
             f"chat {key} keeps being rate limited",
             connector=self.name,
             retry_after=self.pacer.paused_for(key),
         )
+
+    def _refusing(self, error: ConnectorError) -> ConnectorError:
+        """Remember a refused token: the chats still to write this run fail at once, without
+        each sending a request Telegram will refuse."""
+        if isinstance(error, AuthError):
+            self._refused = error
+        return error
 
     def _error(self, exc: TelegramError, target: str | None, sending: bool) -> ConnectorError:
         where = f"chat {target}: " if target else ""

@@ -13,7 +13,7 @@ import pytest
 
 from connectors.chat_board import Pacer
 from connectors.telegram import TelegramConfig, TelegramConnector
-from sync.errors import PermanentError, TransientError
+from sync.errors import AuthError, PermanentError, TransientError
 from tests.chat.support import Driver, announcement_between, context, moved, reference_programme
 from tests.fakes.telegram import FakeTelegram, SentMessage
 from tests.fakes.telegram_html import parse_html
@@ -314,3 +314,19 @@ async def test_the_overall_rate_holds_when_many_chats_are_written_at_once() -> N
     for start in sent:
         assert sum(1 for t in sent if start <= t < start + 1.0) <= 5
     assert max(sent) >= 2.0  # twelve writes at five a second need at least two more seconds
+
+
+async def test_a_refused_token_costs_one_request_however_many_chats_wait(
+    telegram: FakeTelegram, make: Factory
+) -> None:
+    """A revoked token: the first chat's message is refused and said as a credentials problem;
+    the chats after it in the same run fail the same way without asking Telegram again."""
+    programme = reference_programme()
+    announcement = announcement_between(programme, moved(programme, "restitution", title="Restitution"))
+    connector = make(chats=[CHAT_A, CHAT_B, STRANGER], token="123456:" + "x" * 35)
+    for chat in (CHAT_A, CHAT_B, STRANGER):
+        with pytest.raises(AuthError) as info:
+            await connector.announce(str(chat), announcement)
+        assert "refus" in str(info.value)
+    assert [c.status for c in telegram.calls] == [401]
+    assert not any(telegram.messages(chat) for chat in (CHAT_A, CHAT_B, STRANGER))
