@@ -9,6 +9,7 @@ texts). So a plain ``hub sync`` (at most ``--config FILE`` and ``--json``) asks 
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Sequence
 
@@ -35,6 +36,10 @@ def sync_arguments(args: Sequence[str]) -> tuple[str | None, bool] | None:
 
 
 def main() -> None:
+    # pydantic looks for plugins among every installed distribution's entry points when it builds
+    # its first model (tens of milliseconds on a full environment); the hub uses none. Someone who
+    # does can still say otherwise in the environment.
+    os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
     checked = False
     quick = sync_arguments(sys.argv[1:])
     if quick is not None:

@@ -4,15 +4,13 @@ Every message a person reads comes from a :class:`Catalogue` (defined in :mod:`c
 the bottom layer, and re-exported here) in both languages (this module's
 :data:`MESSAGES` for announcements; each layer and connector keeps its own), and ``say(key,
 lang)`` picks one. Dates follow each language's habits: "samedi 13 novembre, 15 h" and
-"Saturday 13 November, 15:00" (names from Babel's CLDR data; the hour the way each language
-writes it on a programme).
+"Saturday 13 November, 15:00" (the Unicode CLDR's names; the hour the way each language writes
+it on a programme).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import date, datetime
-from functools import lru_cache
 from typing import Literal
 
 from config.words import Catalogue as Catalogue  # re-exported: every layer says `from sync.i18n`
@@ -21,8 +19,8 @@ from config.words import log_texts as log_texts
 Lang = Literal["fr", "en"]
 LANGUAGES: tuple[Lang, ...] = ("fr", "en")
 
-#: Day and month names, for reading dates people typed (the pad's day headings); dates the hub
-#: writes come from Babel (:func:`say_date`).
+#: Day and month names, for reading dates people typed (the pad's day headings) and writing them
+#: (:func:`say_date`).
 WEEKDAYS = {
     "fr": ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"),
     "en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
@@ -78,25 +76,14 @@ def say_time(moment: datetime, lang: str) -> str:
     return f"{moment.hour:02d}:{moment.minute:02d}"
 
 
-@lru_cache(maxsize=4096)
 def say_date(day: date, lang: str) -> str:
-    """'samedi 13 novembre' / 'Saturday 13 November': the day and month names from the Unicode
-    CLDR (Babel), so a new language needs no table here. What ``babel.dates.format_date(day,
-    "EEEE d MMMM")`` says (``tests/unit/test_dates.py`` holds them side by side), read from the
-    locale's data directly: ``babel.dates`` also loads the machine's time zone, which costs
-    ``hub status`` more than the rest of its dates."""
-    days, months = _names(lang if lang in LANGUAGES else "fr")
-    return f"{days[day.weekday()]} {day.day} {months[day.month]}"
-
-
-@lru_cache(maxsize=8)
-def _names(lang: str) -> tuple[Mapping[int, str], Mapping[int, str]]:
-    """The locale's weekday names (Monday is 0) and month names (January is 1), in the form a
-    date takes ("format" context, wide)."""
-    from babel.core import Locale
-
-    locale = Locale.parse(lang)
-    return locale.days["format"]["wide"], locale.months["format"]["wide"]
+    """'samedi 13 novembre' / 'Saturday 13 November' (an unknown language: French). The names
+    are the Unicode CLDR's, as Babel's ``format_date(day, "EEEE d MMMM")`` says them
+    (``tests/unit/test_dates.py`` holds the two side by side for every day of a year): kept in
+    the tables above rather than read through Babel, whose locale data loads the machine's time
+    zone and costs a command like ``hub status`` more than the rest of its dates."""
+    lang = lang if lang in LANGUAGES else "fr"
+    return f"{WEEKDAYS[lang][day.weekday()]} {day.day} {MONTHS[lang][day.month - 1]}"
 
 
 def say_moment(moment: datetime, lang: str) -> str:
