@@ -16,7 +16,8 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, tzinfo
+from functools import lru_cache
 from typing import Any
 from urllib.parse import quote
 
@@ -90,7 +91,66 @@ def location_text(name: str | None, address: str | None) -> str:
 def render_event(
     projection: Mapping[str, Any], key: str, programme: Programme, sequence: int
 ) -> str:
-    """The iCalendar object for one session (VCALENDAR with its VTIMEZONE and one VEVENT)."""
+    """The iCalendar object for one session (VCALENDAR with its VTIMEZONE and one VEVENT).
+
+    The bytes are the ``icalendar`` library's (:func:`render_event_with_library`, the reference
+    the tests hold this to), written directly: a first sync renders every event of the
+    programme, and building the library's objects for each cost more than the rest of the
+    client's work per event. What depends on the zone alone (its VTIMEZONE over the event's
+    days, how a time in it is written) is taken from the library once and reused."""
+    tz = programme.tz
+    start = datetime.fromisoformat(projection["start"]).astimezone(tz)
+    end = datetime.fromisoformat(projection["end"]).astimezone(tz)
+    in_zone, in_utc = _time_form(tz), _time_form(UTC)
+    # Properties in the library's order: its canonical ones first, then by name (stable).
+    lines = [
+        "BEGIN:VEVENT",
+        "SUMMARY:" + _escape(projection.get("title") or ""),
+        "DTSTART" + in_zone[0] + _stamp(start) + in_zone[1],
+        "DTEND" + in_zone[0] + _stamp(end) + in_zone[1],
+        "DTSTAMP" + in_utc[0] + _stamp(datetime.now(UTC)) + in_utc[1],
+        "UID:" + _escape(event_uid(key, programme)),
+        f"SEQUENCE:{max(0, int(sequence))}",
+    ]
+    # TEXT values are escaped; the X- properties the library does not know as TEXT (the ids,
+    # the hash, the capacity) it writes as they are.
+    rest: list[tuple[str, str]] = []
+    location = location_text(projection.get("venue_name"), projection.get("venue_address"))
+    if location:
+        rest.append(("LOCATION", _escape(location)))
+    if projection.get("description"):
+        rest.append(("DESCRIPTION", _escape(projection["description"])))
+    status = STATUS_TO_ICAL.get(projection.get("status") or "scheduled", "CONFIRMED")
+    rest.append(("STATUS", _escape(status)))
+    raw = [("X-HUB-ID", key), ("X-HUB-HASH", carried_hash(projection))]
+    if projection.get("venue"):
+        raw.append(("X-HUB-VENUE", projection["venue"]))
+    if projection.get("capacity") is not None:
+        raw.append(("X-HUB-CAPACITY", str(projection["capacity"])))
+    if any("\n" in value or "\r" in value for _, value in raw):
+        return render_event_with_library(projection, key, programme, sequence)  # which refuses it
+    rest.extend(raw)
+    for name, prop in X_TEXT.items():
+        if projection.get(name):
+            rest.append((prop, _escape(projection[name])))
+    for name, prop in X_LISTS.items():
+        for value in projection.get(name) or ():
+            rest.append((prop, _escape(value)))
+    rest.sort(key=lambda item: item[0])
+    lines.extend(name + ":" + value for name, value in rest)
+    lines.append("END:VEVENT")
+    return "".join((
+        _head(),
+        _zone_text(tz, start.date(), max(end, start).date() + timedelta(days=1)),
+        *(fold(line) + "\r\n" for line in lines),
+        "END:VCALENDAR\r\n",
+    ))
+
+
+def render_event_with_library(
+    projection: Mapping[str, Any], key: str, programme: Programme, sequence: int
+) -> str:
+    """:func:`render_event` through the ``icalendar`` library's objects: the reference."""
     tz = programme.tz
     start = datetime.fromisoformat(projection["start"]).astimezone(tz)
     end = datetime.fromisoformat(projection["end"]).astimezone(tz)
@@ -123,14 +183,70 @@ def render_event(
     if projection.get("capacity") is not None:
         ev.add("x-hub-capacity", str(projection["capacity"]))
     cal.add_component(ev)
+    _add_zones(cal, start.date(), max(end, start).date() + timedelta(days=1))
+    return "".join(fold(line) + "\r\n" for line in cal.content_lines() if line)
+
+
+def _add_zones(cal: icalendar.Calendar, first: date, last: date) -> None:
     # The zone's rules over the event's own days, as RFC 5545 asks of a VTIMEZONE (the
     # observances its DATE-TIMEs fall in): 1970-2038 would make every event ~10 KiB, and even
     # three years would make the zone twice the event. A person who moves the event in an app
     # gets that app's own VTIMEZONE; the TZID is the IANA name every client knows.
-    cal.add_missing_timezones(first_date=start.date(), last_date=max(end, start).date() + timedelta(days=1))
+    cal.add_missing_timezones(first_date=first, last_date=last)
     for zone in cal.walk("VTIMEZONE"):
         zone.pop("COMMENT", None)  # "This timezone only works from ...": for people, not clients
-    return "".join(fold(line) + "\r\n" for line in cal.content_lines() if line)
+
+
+def _escape(text: str) -> str:
+    """RFC 5545 TEXT escaping, exactly as the library escapes (line ends become ``\\n``)."""
+    if not _NEEDS_ESCAPE.search(text):
+        return text
+    return (
+        text.replace("\\N", "\n")
+        .replace("\\", "\\\\")
+        .replace(";", "\\;")
+        .replace(",", "\\,")
+        .replace("\r\n", "\\n")
+        .replace("\n", "\\n")
+        .replace("\r", "\\n")
+    )
+
+
+_NEEDS_ESCAPE = re.compile(r"[\\;,\r\n]")
+
+
+def _stamp(moment: datetime) -> str:
+    return f"{moment.year:04}{moment.month:02}{moment.day:02}T{moment.hour:02}{moment.minute:02}{moment.second:02}"
+
+
+@lru_cache(maxsize=64)
+def _time_form(tz: tzinfo) -> tuple[str, str]:
+    """How the library writes a time in ``tz``: what goes between the property's name and the
+    digits (``;TZID=Europe/Paris:``, or ``:`` for UTC) and after them (``Z`` for UTC). The zone
+    alone decides both."""
+    value = icalendar.vDDDTypes(datetime(2000, 1, 1, tzinfo=tz))
+    digits = value.to_ical().decode()
+    line = str(icalendar.cal.Component().content_line("DTSTART", value))
+    return line[len("DTSTART") : len(line) - len(digits)], digits[len("20000101T000000"):]
+
+
+@lru_cache(maxsize=1)
+def _head() -> str:
+    """The calendar's opening lines, before its zones (the same for every event)."""
+    return "".join(fold(line) + "\r\n" for line in ("BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:" + _escape(PRODID)))
+
+
+@lru_cache(maxsize=256)
+def _zone_text(tz: tzinfo, first: date, last: date) -> str:
+    """The VTIMEZONE blocks (folded) the library adds for an event in ``tz`` over these days."""
+    cal = icalendar.Calendar()
+    ev = icalendar.Event()
+    ev.add("dtstart", datetime(first.year, first.month, first.day, 12, tzinfo=tz))
+    cal.add_component(ev)
+    _add_zones(cal, first, last)
+    return "".join(
+        fold(line) + "\r\n" for zone in cal.walk("VTIMEZONE") for line in zone.content_lines() if line
+    )
 
 
 #: RFC 5545 3.1: content lines SHOULD NOT be longer than 75 octets, line break excluded.

@@ -232,3 +232,53 @@ def test_an_event_written_with_the_longer_hash_still_reads_as_the_hubs(connector
     assert len(short) == len("X-HUB-HASH:") + 32 and full.startswith(short.split(":")[1])
     assert read_event(text.replace(short, "X-HUB-HASH:" + full), PROGRAMME).as_written
     assert not read_event(text.replace(short, "X-HUB-HASH:" + full[:-1] + "x"), PROGRAMME).as_written
+
+
+zones = st.sampled_from(["Europe/Paris", "America/New_York", "UTC", "Asia/Kolkata", "Australia/Lord_Howe", "Etc/GMT+3"])
+one_line = st.text(st.characters(exclude_categories=("Cs", "Cc")), max_size=40)
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    zone=zones,
+    title=long_texts,
+    description=long_texts,
+    hosts=st.lists(long_texts, max_size=3),
+    links=st.lists(one_line, max_size=2),
+    track=texts,
+    venue=one_line,
+    venue_name=texts,
+    status=st.sampled_from([None, "scheduled", "tentative", "cancelled", "other"]),
+    capacity=st.one_of(st.none(), st.integers(-5, 10_000)),
+    sequence=st.integers(-3, 50),
+    moved=st.integers(-400 * 24, 400 * 24),
+)
+def test_an_event_is_written_byte_for_byte_as_the_icalendar_library_writes_it(
+    zone: str, title: str, description: str, hosts: list[str], links: list[str], track: str, venue: str,
+    venue_name: str, status: str | None, capacity: int | None, sequence: int, moved: int,
+) -> None:
+    """The events are written directly, not through the library's objects (a first sync renders
+    every session): what calendar apps and servers receive is still exactly what the library
+    writes, zone, folding, escaping and property order included (the stamp aside)."""
+    from dataclasses import replace
+    from datetime import timedelta
+
+    from connectors.vevent import render_event_with_library
+
+    connector = CalDAVConnector("calendar", CalDAVConfig(url="https://cal.example.org/c/"), context("c"))
+    programme = replace(PROGRAMME, event=replace(PROGRAMME.event, timezone=zone))
+    projection = connector.project(programme.sessions["restitution"], programme)
+    start = datetime.fromisoformat(projection["start"]) + timedelta(hours=moved)
+    projection.update(
+        title=title, description=description, hosts=hosts, links=links, track=track, venue=venue,
+        venue_name=venue_name, status=status, capacity=capacity,
+        start=start.isoformat(), end=(start + timedelta(minutes=90 + moved % 3000)).isoformat(),
+    )
+
+    def unstamped(text: str) -> str:
+        return "\r\n".join(line for line in text.split("\r\n") if not line.startswith("DTSTAMP:"))
+
+    for key in ("restitution", "a,b;c\\d é"):
+        ours = render_event(projection, key, programme, sequence)
+        assert unstamped(ours) == unstamped(render_event_with_library(projection, key, programme, sequence))
+        assert ours.count("\r\nDTSTAMP:") == 1
