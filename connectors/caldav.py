@@ -44,6 +44,7 @@ from connectors.calstore import (
 from connectors.vevent import ReadEvent, event_name, read_event, render_event
 from sync.errors import (
     AuthError,
+    CapabilityError,
     ConfigError,
     ConnectorError,
     NotFound,
@@ -122,6 +123,11 @@ say = MESSAGES.say
 #: request at a time) and on Xandikos, which refuses a write while another holds its
 #: repository (423 Locked). A server that writes in parallel may be given more.
 WRITES_IN_FLIGHT = 1
+#: Writes one worker thread sends in a row when they go one at a time (the events of the next
+#: ones are made meanwhile); a cancelled sync lets at most the write in progress finish.
+WRITES_PER_TURN = 50
+#: What a write may end in and still leave the others to do (:meth:`Connector.apply`).
+OP_ERRORS = (PermanentError, CapabilityError, PreconditionFailed)
 #: The store a write in flight goes through (set per write by :meth:`CalendarConnector.apply`).
 _LANE: contextvars.ContextVar[CalendarStore | None] = contextvars.ContextVar("caldav_lane", default=None)
 _COUNTING = threading.Lock()
@@ -173,6 +179,20 @@ class Cursor:
             "linked": self.linked,
         }
         return json.dumps(data, sort_keys=True, separators=(",", ":"))
+
+
+@dataclass
+class _Write:
+    """One op as :meth:`CalendarConnector._apply_in_turn` sends it: ``send`` makes the request on
+    a store (None: nothing to send), ``ready`` is an outcome known without a request."""
+
+    key: str
+    what: str
+    href: str  # "" when there is none
+    creates: bool = False
+    deletes: bool = False
+    send: Callable[[CalendarStore], Any] | None = None
+    ready: BaseException | None = None
 
 
 @dataclass
@@ -506,7 +526,7 @@ class CalendarConnector(Connector[Any]):
         server down) starts no further write, lets those in flight end, and is raised."""
         count = min(self.writes_in_flight, len(ops))
         if count <= 1:
-            return await super().apply(ops, programme)
+            return await self._apply_in_turn(ops, programme)
         lanes: asyncio.Queue[CalendarStore] = asyncio.Queue()
         for store in self._lanes(count):
             lanes.put_nowait(store)
@@ -534,6 +554,99 @@ class CalendarConnector(Connector[Any]):
         if failure:
             raise failure[0]
         return cast(list[OpResult], results)  # nothing raised: each is the op's own result
+
+    async def _apply_in_turn(self, ops: Sequence[Op], programme: Programme) -> list[OpResult]:
+        """The ops one at a time, back to back: a worker thread sends a slice of them in a row
+        (no trip through the event loop between two writes) while the next slice's events are
+        made here. Each op's outcome is what :meth:`upsert` or :meth:`remove` would give; an
+        error that concerns the whole connector starts no further write and is raised."""
+        batch = self._batch
+        results: list[OpResult] = []
+        slices = [ops[i : i + WRITES_PER_TURN] for i in range(0, len(ops), WRITES_PER_TURN)]
+        stop = threading.Event()
+        prepared = self._prepared(slices[0], programme) if slices else []
+        for number in range(len(slices)):
+            sending = asyncio.ensure_future(asyncio.to_thread(self._send_in_turn, prepared, stop))
+            try:
+                upcoming = self._prepared(slices[number + 1], programme) if number + 1 < len(slices) else []
+                outcomes = await sending
+            except BaseException:
+                stop.set()  # cancelled (or a bug here): the thread starts no further write
+                raise
+            for write, outcome in zip(prepared, outcomes, strict=False):
+                if isinstance(outcome, CalendarMissing):
+                    outcome = NotFound(await self.missing_calendar(write.what, outcome), connector=self.name)
+                if isinstance(outcome, BaseException):
+                    if isinstance(outcome, PreconditionFailed) and write.creates and batch is not None:
+                        # An event is already there (see upsert): the next pull reads it back.
+                        batch.refused.add(write.href)
+                    if not isinstance(outcome, OP_ERRORS):
+                        raise outcome
+                    results.append(outcome)
+                elif write.deletes:
+                    if batch is not None and write.send is not None:
+                        batch.removed.add(write.href)
+                    results.append(RemoteRef(write.href or write.key))
+                else:
+                    if batch is not None and write.send is not None:
+                        batch.written[write.href] = outcome
+                    results.append(RemoteRef(write.href, outcome))
+            prepared = upcoming
+        return results
+
+    def _prepared(self, ops: Sequence[Op], programme: Programme) -> list[_Write]:
+        """The ops' writes, up to the first that cannot be made (a bug: raised when its turn
+        comes, after the writes before it, as :meth:`upsert` would raise it)."""
+        writes: list[_Write] = []
+        for op in ops:
+            try:
+                writes.append(self._prepare(op, programme))
+            except Exception as exc:
+                writes.append(_Write(op.key, f"write {op.key}", "", ready=exc))
+                break
+        return writes
+
+    def _prepare(self, op: Op, programme: Programme) -> _Write:
+        """What :meth:`upsert` or :meth:`remove` would send for ``op`` (nothing when there is
+        nothing to send: a delete of an item never written, an op without a projection)."""
+        link = op.link
+        if op.action == "delete":
+            href = link.remote_id if link is not None else None
+            if href is None:
+                return _Write(op.key, f"delete {op.key}", "", deletes=True)
+            version = link.remote_version if link is not None else None
+            return _Write(op.key, f"delete {op.key}", href, deletes=True,
+                          send=lambda store: store.delete(href, version))
+        if op.projection is None:
+            return _Write(op.key, f"write {op.key}", "",
+                          ready=PermanentError(f"no projection for {op.key}", connector=self.name))
+        update = op.action == "update" and link is not None and link.remote_id is not None
+        target = (
+            link.remote_id if update and link is not None and link.remote_id else self.store.path + event_name(op.key)
+        )
+        body = render_event(op.projection, op.key, programme, op.sequence)
+        if_match = link.remote_version if update and link else None
+        return _Write(op.key, f"write {op.key}", target, creates=not update,
+                      send=lambda store: store.put(target, body, if_match=if_match, create=not update))
+
+    def _send_in_turn(self, writes: Sequence[_Write], stop: threading.Event) -> list[Any]:
+        """In a worker thread: each write's etag (None for a delete) or what it raised, in
+        order, up to the first error that concerns the whole connector (or a bug)."""
+        store = self.store
+        outcomes: list[Any] = []
+        for write in writes:
+            outcome: Any = write.ready
+            if write.send is not None:
+                if stop.is_set():
+                    break
+                try:
+                    outcome = store.call(write.what, write.send, store)
+                except BaseException as exc:  # the event loop's side records it or raises it
+                    outcome = exc
+            outcomes.append(outcome)
+            if isinstance(outcome, BaseException) and not isinstance(outcome, OP_ERRORS):
+                break
+        return outcomes
 
     async def _record_writes(self, batch: Batch) -> None:
         pulled = self._pulled

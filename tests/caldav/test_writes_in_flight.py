@@ -5,14 +5,17 @@ concerns the whole calendar starts no further write."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
+from connectors import caldav
 from connectors.caldav import WRITES_IN_FLIGHT, CalDAVConnector
 from connectors.caldav_config import CalDAVConfig
 from sync.errors import AuthError
 from sync.model import Programme
 from sync.plan import plan_connector
-from sync.protocol import Op, RemoteRef
+from sync.protocol import Link, Op, RemoteRef
 from tests.caldav.conftest import CalDAVServer
 from tests.caldav.harness import Harness, context, reference_programme
 
@@ -46,15 +49,54 @@ async def test_each_write_is_sent_once_and_answered_in_its_place(radicale: CalDA
     await harness.connector.close()
 
 
-async def test_a_refused_password_starts_no_further_write(radicale: CalDAVServer) -> None:
+@pytest.mark.parametrize("in_flight", [1, 3])
+async def test_a_refused_password_starts_no_further_write(radicale: CalDAVServer, in_flight: int) -> None:
     programme = reference_programme()
-    bad = connector(radicale, radicale.new_calendar(), password="not-the-password-42", writes_in_flight=3)
+    bad = connector(radicale, radicale.new_calendar(), password="not-the-password-42", writes_in_flight=in_flight)
     ops = creates(bad, programme)
     with pytest.raises(AuthError):
         await bad.apply(ops, programme)
     puts = sum(n for (_name, method, _status), n in bad.ctx.counter.detail.items() if method == "PUT")
-    assert 1 <= puts <= 3, "only the writes already in flight were sent"
+    assert 1 <= puts <= in_flight, "only the writes already in flight were sent"
     await bad.close()
+
+
+async def test_writes_one_at_a_time_answer_each_op_in_its_place(
+    radicale: CalDAVServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One at a time, a worker thread sends the writes in a row, a slice after another: a
+    create that finds its event there, an update against a stale version and a delete each
+    end as they would alone, and the writes after them are still made."""
+    monkeypatch.setattr(caldav, "WRITES_PER_TURN", 4)  # the 22 sessions span several slices
+    programme = reference_programme()
+    harness = Harness(connector(radicale, radicale.new_calendar()))
+    calendar = harness.connector
+    await harness.pull(programme)
+    ops = creates(calendar, programme)  # type: ignore[arg-type]
+    first = await calendar.apply(ops[:5], programme)
+    again = await calendar.apply(ops, programme)
+    assert [type(r).__name__ for r in again] == ["PreconditionFailed"] * 5 + ["RemoteRef"] * 17
+    assert all(isinstance(r, RemoteRef) for r in first)
+
+    def linked(op: Op, ref: object) -> Link:
+        assert isinstance(ref, RemoteRef)
+        return Link("calendar", "events", op.key, ref.remote_id, ref.version)
+
+    moved = [Op("update", op.key, {**(op.projection or {}), "title": "Changed"}, linked(op, ref), op.sequence + 1)
+             for op, ref in zip(ops[:2], first[:2], strict=True)]
+    stale = replace(moved[1], link=replace(moved[1].link, remote_version='"not-its-etag"'))  # type: ignore[arg-type]
+    gone = Op("delete", ops[6].key, None, linked(ops[6], again[6]))
+    never = Op("delete", "never-written", None, None)
+    done = await calendar.apply([moved[0], stale, gone, never, ops[7]], programme)
+    assert [type(r).__name__ for r in done] == ["RemoteRef", "PreconditionFailed", "RemoteRef", "RemoteRef",
+                                                "PreconditionFailed"]
+    assert done[2] == RemoteRef(again[6].remote_id) and done[3] == RemoteRef("never-written")  # type: ignore[union-attr]
+    assert harness.requests_by_method().get("PUT") == 5 + 22 + 3 and harness.requests_by_method().get("DELETE") == 1
+    fresh = await calendar.pull(None, {}, programme)
+    titles = {item.key: item.fields["title"] for item in fresh.items}
+    assert ops[6].key not in titles and len(titles) == 21
+    assert titles[ops[0].key] == "Changed" and titles[ops[1].key] != "Changed"
+    await calendar.close()
 
 
 def test_one_write_at_a_time_unless_the_section_says() -> None:
