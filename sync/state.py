@@ -445,10 +445,13 @@ class StateStore:
             return {row.id: row.record for row in c.execute(query)}
 
     def publish(self, conn: Connection, records: Mapping[str, Mapping[str, Any] | None]) -> None:
-        for session_id, record in records.items():
-            conn.execute(delete(published).where(published.c.id == session_id))
-            if record is not None:
-                conn.execute(insert(published).values(id=session_id, record=dict(record)))
+        """Replace the published records of these sessions (None: no longer published), a few
+        statements per 500 sessions rather than two per session (a first sync publishes all)."""
+        for chunk in _chunks(list(records)):
+            conn.execute(delete(published).where(published.c.id.in_(chunk)))
+            rows = [{"id": key, "record": dict(record)} for key in chunk if (record := records[key]) is not None]
+            if rows:
+                conn.execute(insert(published), rows)
 
     # links and cursors ----------------------------------------------------------------------
     def links(self, connector: str, collection: str, keys: Collection[str] | None = None) -> dict[str, Link]:
