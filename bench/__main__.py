@@ -104,17 +104,6 @@ def parse(argv: Sequence[str] | None) -> argparse.Namespace:
     return args
 
 
-def _compile_bytecode() -> None:
-    """Compile the hub's modules once, as ``pip install`` does for an installed package (the
-    tools it is compared with were installed so): with ``PYTHONDONTWRITEBYTECODE`` set, or a
-    checkout just edited, every measured ``hub`` command would otherwise compile them anew."""
-    import compileall
-
-    root = Path(__file__).resolve().parents[1]
-    for package in ("config", "sync", "connectors", "bots", "hub"):
-        compileall.compile_dir(root / package, quiet=1)
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     from bench.chats import chats
     from bench.measure import Failed
@@ -124,7 +113,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     args = parse(argv)
     started = time.perf_counter()
-    _compile_bytecode()
+    tools.ensure_hub()
     need_tools = not (args.no_vdirsyncer and args.no_apprise) and bool(args.only & {"sync", "chats"})
     versions = tools.ensure() if need_tools else {}
     results: dict[str, Any] = {

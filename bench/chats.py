@@ -55,7 +55,7 @@ sys.exit(0 if ok else 1)
 RUNNING = """
 import asyncio, json, sys, time
 from pathlib import Path
-sys.path.insert(0, sys.argv[1])
+sys.path.append(sys.argv[1])  # the benchmark's own helpers; the hub is the installed one
 from bench.sync_bench import move_sessions
 from hub.runtime import build_engine, load_settings, open_store
 
@@ -119,7 +119,7 @@ def chats(work: Path, runs: int, apprise: bool, say: Callable[[str], None]) -> d
         since = len(fake.calls)
         script = folder / "sync_running.py"
         script.write_text(RUNNING, encoding="utf-8")
-        sample = run([str(REPO / ".venv" / "bin" / "python"), str(script), str(REPO), str(folder / "hub.toml"),
+        sample = run([str(tools.hub_python()), str(script), str(REPO), str(folder / "hub.toml"),
                       str(runs)], cwd=folder)
         running = json.loads(sample.output.strip().splitlines()[-1])
         running_sent = _sent(fake, since) - len(CHATS)  # less the unmeasured first run's

@@ -20,7 +20,8 @@ from bench.measure import Sample, median, run
 from bench.servers import Radicale
 from bench.sync_bench import REPO, move_sessions
 
-HUB = str(REPO / ".venv" / "bin" / "hub")
+#: The hub as a user installs it (:func:`bench.tools.ensure_hub`), not the development venv's.
+HUB = str(tools.hub())
 PHASES = ("first", "no-op", "1 change", "100 changes")
 FILES_CONFIG = """[hub]
 programme = "programme.yaml"

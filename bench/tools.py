@@ -1,5 +1,11 @@
-"""The other tools the benchmark compares with, each in the benchmark's own venv (``.bench/``,
-ignored by git), installed from PyPI at pinned versions the first time they are needed."""
+"""The tools the benchmark runs, each in a venv of the benchmark's own (``.bench/``, ignored by
+git): the tools it compares with, installed from PyPI at pinned versions the first time they are
+needed; and the hub itself, installed from this checkout as a user installs it.
+
+The hub is not measured from the development venv: that one also holds the test tools, and some
+of the hub's libraries load whatever optional integration they find installed (httpcore and
+urllib3-future load trio and wsproto, which only selenium brings), so every ``hub`` command there
+imports tens of milliseconds that a user's ``pip install`` never has."""
 
 from __future__ import annotations
 
@@ -14,6 +20,33 @@ HOME = REPO / ".bench"
 VENV = HOME / "venv"
 #: Pinned: the figures in bench/results.md are for these versions.
 PINS = ("vdirsyncer==0.21.0", "apprise==2.3.0")
+
+
+#: The hub as ``pip install .`` installs it: its runtime dependencies only, its modules compiled.
+HUB_VENV = HOME / "hub"
+
+
+def hub() -> Path:
+    return HUB_VENV / "bin" / "hub"
+
+
+def hub_python() -> Path:
+    return HUB_VENV / "bin" / "python"
+
+
+def ensure_hub() -> None:
+    """Install this checkout's hub, as it is now, into :data:`HUB_VENV` (created with the hub's
+    dependencies the first time; afterwards only the hub is reinstalled, and its dependencies
+    again when ``pip check`` finds one missing)."""
+    pip = [str(hub_python()), "-m", "pip", "install", "-q", "--disable-pip-version-check"]
+    if not hub_python().exists():
+        print(f"creating {HUB_VENV.relative_to(REPO)} for the hub", file=sys.stderr)
+        venv.EnvBuilder(with_pip=True, clear=True).create(HUB_VENV)
+        subprocess.run([*pip, str(REPO)], check=True)
+        return
+    subprocess.run([*pip, "--force-reinstall", "--no-deps", str(REPO)], check=True)
+    if subprocess.run([str(hub_python()), "-m", "pip", "check"], capture_output=True).returncode != 0:
+        subprocess.run([*pip, str(REPO)], check=True)
 
 
 def python() -> Path:
