@@ -34,7 +34,6 @@ from sync.lazy import link_heads
 from sync.model import EXISTENCE, SESSION_FIELDS, Programme, Session, content_hash
 from sync.programme_chunks import Chunked, read_chunked
 from sync.programme_reader import MAX_PROGRAMME_BYTES, load_programme, parse_programme_bytes, read_programme_file
-from sync.programme_writer import NOT_YAML, SessionWrite, rewrite_programme
 from sync.protocol import (
     Capability,
     Connector,
@@ -200,6 +199,9 @@ class ProgrammeFileConnector(Connector[ProgrammeFileConfig]):
         digest = hashlib.sha256(data).hexdigest()
         if self.seen is not None and digest != self.seen:
             return [PreconditionFailed(say("changed", lang, file=path.name), connector=self.name) for _ in ops]
+        # Imported here: only a programme written back needs the YAML round-trip library.
+        from sync.programme_writer import NOT_YAML, SessionWrite, rewrite_programme
+
         writes = [SessionWrite(op.action, op.key, op.projection) for op in ops]
         try:
             rewrite = rewrite_programme(data.decode("utf-8"), writes, str(path))
