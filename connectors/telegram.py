@@ -49,7 +49,7 @@ from connectors.chat_board import Pacer, Posted, digest
 from connectors.chat_render import say
 from connectors.telegram_bot import ChatWebhook, TelegramFrontend, telegram_webhook
 from connectors.telegram_config import TelegramConfig
-from connectors.telegram_request import NOT_SENT, AiohttpRequest
+from connectors.telegram_request import NOT_SENT, BotApiRequest
 from sync.announce import Format
 from sync.chat import ChannelPolicy, Inbox, Responder
 from sync.errors import AuthError, ConfigError, ConnectorError, DeliveryUnknown, PermanentError, TransientError
@@ -63,7 +63,7 @@ NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 
 
 class _HideToken(logging.Filter):
-    """python-telegram-bot (DEBUG) and the HTTP libraries log Bot API URLs, which carry the token."""
+    """httpx (INFO) and python-telegram-bot (DEBUG) log Bot API URLs, which carry the token."""
 
     pattern = re.compile(r"\d{5,}:[\w-]{30,}")
 
@@ -76,8 +76,8 @@ class _HideToken(logging.Filter):
 
 def _hide_token_in_logs() -> None:
     """Filters sit on loggers, not on their children: put one on each library logger."""
-    names = [n for n in logging.Logger.manager.loggerDict if n.split(".")[0] in ("telegram", "httpx", "aiohttp")]
-    for name in ["httpx", "httpcore", "aiohttp", "telegram", *names]:
+    names = [n for n in logging.Logger.manager.loggerDict if n.split(".")[0] in ("telegram", "httpx")]
+    for name in ["httpx", "httpcore", "telegram", *names]:
         logger = logging.getLogger(name)
         if not any(isinstance(f, _HideToken) for f in logger.filters):
             logger.addFilter(_HideToken())
@@ -100,7 +100,7 @@ class TelegramConnector(ChatConnector[TelegramConfig]):
         self._bot: Bot | None = None
         self._ready = False
         self._refused: AuthError | None = None
-        self._requests: tuple[AiohttpRequest, ...] = ()
+        self._requests: tuple[BotApiRequest, ...] = ()
         self._proving = asyncio.Lock()
         super().__init__(name, config, ctx)
 
@@ -112,8 +112,8 @@ class TelegramConnector(ChatConnector[TelegramConfig]):
         if not token:
             raise ConfigError(say("chat.token_missing", self.lang, name=self.name))
 
-        def request() -> AiohttpRequest:
-            return AiohttpRequest(
+        def request() -> BotApiRequest:
+            return BotApiRequest(
                 self.name,
                 self.ctx.counter,
                 pool_size=self.parallel_chats,  # one connection per chat written at once
