@@ -16,6 +16,10 @@ order), never more than ``overall_per_second`` messages a second over all chats 
 bulk limit).
 A send whose fate is unknown (the connection broke after the request left) is never retried
 here: it is reported so that nobody gets the same announcement twice.
+
+Messages go out through the connector's own transport (:mod:`connectors.telegram_request`);
+python-telegram-bot is imported only for what needs it (the day messages' edits and pins, the
+bots, ``hub check``), so a run that only announces never loads it.
 """
 
 from __future__ import annotations
@@ -27,29 +31,13 @@ import logging
 import re
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import TypeVar
-
-from telegram import Bot, LinkPreviewOptions
-from telegram.constants import ParseMode
-from telegram.error import (
-    BadRequest,
-    ChatMigrated,
-    Forbidden,
-    InvalidToken,
-    NetworkError,
-    RetryAfter,
-    TelegramError,
-    TimedOut,
-)
-from telegram.request import RequestData
-from telegram.request._requestparameter import RequestParameter
+from typing import TYPE_CHECKING, TypeVar
 
 from connectors.chat_base import ChatConnector
 from connectors.chat_board import Pacer, Posted, digest
 from connectors.chat_render import say
-from connectors.telegram_bot import ChatWebhook, TelegramFrontend, telegram_webhook
 from connectors.telegram_config import TelegramConfig
-from connectors.telegram_request import NOT_SENT, BotApiRequest
+from connectors.telegram_request import NOT_SENT, ApiError, BotApiTransport, RequestFailed
 from sync.announce import Format
 from sync.chat import ChannelPolicy, Inbox, Responder
 from sync.errors import AuthError, ConfigError, ConnectorError, DeliveryUnknown, PermanentError, TransientError
@@ -57,9 +45,15 @@ from sync.protocol import (
     ConnectorContext,
 )
 
+if TYPE_CHECKING:
+    from telegram import Bot
+
+    from connectors.telegram_bot import ChatWebhook, TelegramFrontend
+
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+#: Link previews off (``link_preview_options``), as every message the hub sends.
+NO_PREVIEW = {"is_disabled": True}
 
 
 class _HideToken(logging.Filter):
@@ -98,57 +92,63 @@ class TelegramConnector(ChatConnector[TelegramConfig]):
                            per_second=config.overall_per_second)
         self.parallel_chats = config.parallel_chats
         self._bot: Bot | None = None
+        self._token: str | None = None
+        self._base = ""
         self._ready = False
         self._refused: AuthError | None = None
-        self._requests: tuple[BotApiRequest, ...] = ()
+        self._transports: tuple[BotApiTransport, ...] = ()
         self._proving = asyncio.Lock()
         super().__init__(name, config, ctx)
 
     # lifecycle -----------------------------------------------------------------------------
     async def open(self) -> None:
-        if self._bot is not None:
+        if self._token is not None:
             return
         token = self.secret("token")
         if not token:
             raise ConfigError(say("chat.token_missing", self.lang, name=self.name))
-
-        def request() -> BotApiRequest:
-            return BotApiRequest(
-                self.name,
-                self.ctx.counter,
-                pool_size=self.parallel_chats,  # one connection per chat written at once
-                read_timeout=self.timeout,
-                write_timeout=self.timeout,
-                connect_timeout=self.timeout,
-            )
-
         _hide_token_in_logs()
-        base = self.config.api_url.rstrip("/").removesuffix("/bot")
-        self._requests = (request(), request())
-        bot = Bot(
-            token,
-            base_url=f"{base}/bot",
-            base_file_url=f"{base}/file/bot",
-            request=self._requests[0],
-            get_updates_request=self._requests[1],
+        self._base = self.config.api_url.rstrip("/").removesuffix("/bot")
+        self._transports = tuple(  # messages and the day messages' calls; getUpdates' long polls
+            BotApiTransport(self.name, self.ctx.counter, pool_size=size, timeout=self.timeout)
+            for size in (self.parallel_chats, 1)  # one connection per chat written at once
         )
-        self._bot = bot  # getMe waits for the first real call: a no-op run costs nothing
+        self._token = token  # getMe waits for the first call that needs it: a no-op run costs nothing
 
     async def close(self) -> None:
-        if self._bot is not None:
-            bot, self._bot = self._bot, None
-            self._ready = False
+        if self._token is None:
+            return
+        bot, self._bot, self._token = self._bot, None, None
+        self._ready = False
+        if bot is not None:
+            from telegram.error import TelegramError
+
             with contextlib.suppress(TelegramError):
                 await bot.shutdown()
-            # A bot never initialised (a run that only announced) leaves its requests open.
-            requests, self._requests = self._requests, ()
-            for request in requests:
-                await request.shutdown()
+        # A bot never initialised (or never made: a run that only announced) leaves them open.
+        transports, self._transports = self._transports, ()
+        for transport in transports:
+            await transport.close()
 
     @property
     def bot(self) -> Bot:
-        if self._bot is None:
+        """python-telegram-bot's bot over the connector's transport, made (and the library
+        imported) at first use."""
+        if self._token is None:
             raise RuntimeError("open() first")
+        if self._bot is None:
+            from telegram import Bot
+
+            from connectors.telegram_ptb import TransportRequest
+
+            _hide_token_in_logs()  # the library's loggers exist now
+            self._bot = Bot(
+                self._token,
+                base_url=f"{self._base}/bot",
+                base_file_url=f"{self._base}/file/bot",
+                request=TransportRequest(self._transports[0]),
+                get_updates_request=TransportRequest(self._transports[1]),
+            )
         return self._bot
 
     async def check(self) -> list[str]:
@@ -175,12 +175,16 @@ class TelegramConnector(ChatConnector[TelegramConfig]):
         return self.config.webhook_url
 
     def chat_frontend(self, responder: Responder, inbox: Inbox) -> TelegramFrontend:
+        from connectors.telegram_bot import TelegramFrontend
+
         return TelegramFrontend(self, responder, inbox)
 
     @classmethod
     def chat_webhook(cls, config: TelegramConfig, base_dir: Path, lang: str) -> ChatWebhook | None:
         """The webhook, from the section's configuration alone (a hosting deployment's web front
         checks requests with it, then queues them for a worker's :meth:`chat_frontend`)."""
+        from connectors.telegram_bot import telegram_webhook
+
         return telegram_webhook(config, base_dir, lang)
 
     def chat_policy(self) -> ChannelPolicy:
@@ -198,12 +202,14 @@ class TelegramConnector(ChatConnector[TelegramConfig]):
 
     async def revise(self, target: str, old: Posted, text: str) -> Posted:
         async def edit() -> object:
+            from telegram import LinkPreviewOptions
+
             return await self.bot.edit_message_text(
                 text,
                 chat_id=_chat_id(target),
                 message_id=int(old.id),
-                parse_mode=ParseMode.HTML,
-                link_preview_options=NO_PREVIEW,
+                parse_mode="HTML",
+                link_preview_options=LinkPreviewOptions(is_disabled=True),
             )
 
         try:
@@ -242,20 +248,17 @@ class TelegramConnector(ChatConnector[TelegramConfig]):
     async def _send(self, target: str, text: str, *, silent: bool) -> tuple[str, float]:
         """``sendMessage``: the new message's id and date (unix seconds).
 
-        The request goes through the bot's request object as python-telegram-bot's own
-        ``send_message`` would send it (same parameters, same errors), but its answer is read for
-        these two fields only: building the library's ``Message`` cost about as much CPU as the
-        request itself. Nor does it wait for ``getMe``: a refused token answers this call as it
-        would that one.
+        Sent as python-telegram-bot's ``send_message`` would send it (the same fields), on the
+        connector's transport, its answer read for these two fields only: the library's import
+        and its ``Message`` object cost more than the request. Nor does it wait for ``getMe``: a
+        refused token answers this call as it would that one.
         """
-        parameters = RequestData([
-            RequestParameter.from_input(name, value)
-            for name, value in (("chat_id", _chat_id(target)), ("text", text), ("parse_mode", ParseMode.HTML),
-                                ("disable_notification", silent), ("link_preview_options", NO_PREVIEW))
-        ])
-        bot = self.bot
-        url = f"{bot.base_url}/sendMessage"
-        result = await self._call(target, lambda: bot.request.post(url, parameters), sending=True, prove=False)
+        await self.open()
+        fields = {"chat_id": _chat_id(target), "text": text, "parse_mode": "HTML",
+                  "disable_notification": silent, "link_preview_options": NO_PREVIEW}
+        url = f"{self._base}/bot{self._token}/sendMessage"
+        transport = self._transports[0]
+        result = await self._call(target, lambda: transport.call(url, fields), sending=True, prove=False)
         if not isinstance(result, dict) or "message_id" not in result:  # an answer, but not about a message
             raise DeliveryUnknown(say("chat.unknown_fate", self.lang, target=target), connector=self.name)
         return str(result["message_id"]), float(result.get("date") or 0)
@@ -274,8 +277,11 @@ class TelegramConnector(ChatConnector[TelegramConfig]):
                 if not self._ready:
                     try:
                         await self.bot.initialize()  # getMe: proves the token once per run
-                    except TelegramError as exc:
-                        raise self._refusing(self._error(exc, None, sending=False)) from None
+                    except Exception as exc:
+                        error = self._error(exc, None, sending=False)
+                        if error is None:
+                            raise
+                        raise self._refusing(error) from None
                     self._ready = True
         key = target or ""
         group = target is None or not target.lstrip("-").isdigit() or int(target) < 0
@@ -284,13 +290,15 @@ class TelegramConnector(ChatConnector[TelegramConfig]):
                 await self.pacer.wait(key, group, self.name)
                 try:
                     return await make()
-                except RetryAfter as exc:
-                    value = exc.retry_after
-                    seconds = value.total_seconds() if isinstance(value, dt.timedelta) else float(value)
+                except Exception as exc:
+                    seconds = _retry_after(exc)
+                    if seconds is None:
+                        error = self._error(exc, target, sending)
+                        if error is None:
+                            raise  # not the Bot API's nor the network's: a bug, said as such
+                        raise self._refusing(error) from None
                     self.pacer.pause(key, seconds)
                     log.info("[%s] chat %s rate limited for %.0f s", self.name, key, seconds)
-                except TelegramError as exc:
-                    raise self._refusing(self._error(exc, target, sending)) from None
         raise TransientError(
             f"chat {key} keeps being rate limited",
             connector=self.name,
@@ -304,31 +312,81 @@ class TelegramConnector(ChatConnector[TelegramConfig]):
             self._refused = error
         return error
 
-    def _error(self, exc: TelegramError, target: str | None, sending: bool) -> ConnectorError:
+    def _error(self, exc: Exception, target: str | None, sending: bool) -> ConnectorError | None:
+        """The hub's error for a failed call: the Bot API's refusal or a network failure, from the
+        connector's transport or from python-telegram-bot; None for anything else."""
+        if isinstance(exc, ApiError | RequestFailed):
+            return self._refusal(_api_kind(exc), _message(exc), exc, target, sending)
+        if type(exc).__module__.split(".")[0] != "telegram":
+            return None
+        from telegram.error import (
+            BadRequest,
+            ChatMigrated,
+            Forbidden,
+            InvalidToken,
+            NetworkError,
+            TelegramError,
+            TimedOut,
+        )
+
+        if not isinstance(exc, TelegramError):
+            return None
+        kind = ("token" if isinstance(exc, InvalidToken) else "forbidden" if isinstance(exc, Forbidden)
+                else "migrated" if isinstance(exc, ChatMigrated) else "bad" if isinstance(exc, BadRequest)
+                else "network" if isinstance(exc, TimedOut | NetworkError) else "other")
+        return self._refusal(kind, exc.message, exc, target, sending)
+
+    def _refusal(
+        self, kind: str, message: str, exc: BaseException, target: str | None, sending: bool
+    ) -> ConnectorError:
         where = f"chat {target}: " if target else ""
-        if isinstance(exc, InvalidToken):
+        if kind == "token":
             return AuthError(say("chat.token_refused", self.lang), connector=self.name)
-        if isinstance(exc, Forbidden):
-            return PermanentError(
-                say("chat.forbidden", self.lang, target=target, reason=exc.message),
-                connector=self.name,
-            )
-        if isinstance(exc, ChatMigrated):
-            return PermanentError(
-                say("chat.migrated", self.lang, target=target, new=exc.new_chat_id),
-                connector=self.name,
-            )
-        if isinstance(exc, BadRequest):
-            return PermanentError(f"{where}{exc.message}", connector=self.name)
-        if isinstance(exc, TimedOut | NetworkError):
-            cause = exc.__cause__
-            if not sending or cause is None or isinstance(cause, NOT_SENT) or "Pool timeout" in exc.message:
+        if kind == "forbidden":
+            return PermanentError(say("chat.forbidden", self.lang, target=target, reason=message), connector=self.name)
+        if kind == "migrated":
+            new = exc.migrate_to if isinstance(exc, ApiError) else getattr(exc, "new_chat_id", None)
+            return PermanentError(say("chat.migrated", self.lang, target=target, new=new), connector=self.name)
+        if kind == "network":
+            cause = exc if isinstance(exc, RequestFailed) else exc.__cause__
+            if not sending or cause is None or isinstance(cause, NOT_SENT) or "Pool timeout" in message:
                 return TransientError(
-                    say("chat.unreachable", self.lang, target=target or "Telegram", reason=exc.message),
+                    say("chat.unreachable", self.lang, target=target or "Telegram", reason=message),
                     connector=self.name,
                 )
             return DeliveryUnknown(say("chat.unknown_fate", self.lang, target=target), connector=self.name)
-        return PermanentError(f"{where}{exc.message}", connector=self.name)
+        return PermanentError(f"{where}{message}", connector=self.name)
+
+
+def _api_kind(exc: ApiError | RequestFailed) -> str:
+    """What python-telegram-bot would have raised (its ``_request_wrapper``), as a kind."""
+    if isinstance(exc, RequestFailed):
+        return "network"
+    if exc.migrate_to:
+        return "migrated"
+    if exc.status in (401, 404):
+        return "token"
+    if 200 <= exc.status <= 299:
+        return "other"  # a success that is not the Bot API's answer
+    return {403: "forbidden", 400: "bad", 409: "other"}.get(exc.status, "network")
+
+
+def _message(exc: ApiError | RequestFailed) -> str:
+    return exc.description if isinstance(exc, ApiError) else str(exc)
+
+
+def _retry_after(exc: Exception) -> float | None:
+    """The pause a 429 asks for (seconds), from either way of calling the Bot API; else None."""
+    if isinstance(exc, ApiError):
+        return float(exc.retry_after) if exc.retry_after and not exc.migrate_to else None
+    if type(exc).__module__.split(".")[0] != "telegram":
+        return None
+    from telegram.error import RetryAfter
+
+    if not isinstance(exc, RetryAfter):
+        return None
+    value = exc.retry_after
+    return value.total_seconds() if isinstance(value, dt.timedelta) else float(value)
 
 
 def _bind(call: Callable[[int | str], Awaitable[T]], chat: int | str) -> Callable[[], Awaitable[T]]:

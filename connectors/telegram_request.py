@@ -1,8 +1,10 @@
-"""How the Telegram connector's bot reaches the Bot API: python-telegram-bot's request interface
-(:class:`telegram.request.BaseRequest`) over a small HTTP/1.1 client of its own.
+"""How the Telegram connector reaches the Bot API: a small HTTP/1.1 client of its own.
 
-python-telegram-bot builds each call and reads each answer (its errors: ``RetryAfter``,
-``Forbidden``, ``BadRequest``...); this module only carries the bytes. The HTTP protocol itself
+Messages are sent by :meth:`BotApiTransport.call` (form fields in, the answer's ``result`` out,
+:class:`ApiError` when the Bot API says no), without python-telegram-bot, whose import alone
+costs about 0.1 s of every ``hub sync``; the library's other calls (the day messages' edits and
+pins, the bots, ``hub check``) go through the same transport (:mod:`connectors.telegram_ptb`).
+The HTTP protocol itself
 is h11's (the engine httpx runs on: request framing, content length or chunked answers,
 keep-alive); around it, asyncio's streams and a pool of kept-alive connections, nothing more.
 httpx's layers above h11 cost about 1.2 ms of CPU per request, which was most of what an
@@ -22,19 +24,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import re
 import ssl
 import time
 import urllib.parse
-import uuid
 from typing import Any
 
 import h11
-from telegram._utils.defaultvalue import DefaultValue
-from telegram._utils.types import ODVInput
-from telegram.error import NetworkError, TimedOut
-from telegram.request import BaseRequest, RequestData
 
 from connectors.gate import wait_turn
 from connectors.http import ssl_context
@@ -45,6 +43,8 @@ log = logging.getLogger(__name__)
 LOG_TEXTS = log_texts({"HTTP request: %s %s %d": "Requête HTTP : %s %s %d"})
 #: A bot token as it shows in a Bot API URL.
 TOKEN = re.compile(r"\d{5,}:[\w-]{30,}")
+#: What the hub's own requests say they are (python-telegram-bot's say the library's name).
+USER_AGENT = "commons-hub"
 #: Seconds an idle connection is kept for the next call: under what servers commonly allow
 #: (uvicorn closes after 5 s), so that a connection the server may have dropped while the
 #: process was busy (a long programme being rendered) is not written to.
@@ -193,87 +193,69 @@ class HttpClient:
                 conn.close()
 
 
-class BotApiRequest(BaseRequest):
-    """python-telegram-bot's requests over :class:`HttpClient` (``pool_size`` connections)."""
+class ApiError(Exception):
+    """The Bot API's refusal: the HTTP status, its description and what it asks (``retry_after``
+    seconds of pause, ``migrate_to`` the chat's new id)."""
 
-    __slots__ = ("_client", "_connect", "_counter", "_name", "_pool", "_read", "_write")
+    def __init__(self, status: int, description: str, *, retry_after: float | None = None,
+                 migrate_to: int | None = None) -> None:
+        super().__init__(description)
+        self.status, self.description = status, description
+        self.retry_after, self.migrate_to = retry_after, migrate_to
+
+
+class BotApiTransport:
+    """One connector's way to the Bot API: each request counted under ``name``, let through by
+    a hosting job's gate, logged (INFO, the token masked), over :class:`HttpClient`."""
 
     def __init__(
-        self,
-        name: str,
-        counter: RequestCounter,
-        *,
-        pool_size: int = 1,
-        read_timeout: float | None = 5.0,
-        write_timeout: float | None = 5.0,
-        connect_timeout: float | None = 5.0,
-        pool_timeout: float | None = 1.0,
-        verify: Any = True,
+        self, name: str, counter: RequestCounter, *, pool_size: int = 1, timeout: float | None = 5.0,
+        pool_timeout: float | None = 1.0, verify: Any = True,
     ) -> None:
-        self._name = name
-        self._counter = counter
-        self._read, self._write, self._connect, self._pool = read_timeout, write_timeout, connect_timeout, pool_timeout
-        self._client = HttpClient(pool_size, verify)
+        self.name = name
+        self.counter = counter
+        self.timeout = timeout
+        self.pool_timeout = pool_timeout
+        self.client = HttpClient(pool_size, verify)
 
-    @property
-    def read_timeout(self) -> float | None:
-        return self._read
-
-    async def initialize(self) -> None:
-        """Nothing to do: connections are made at the first request."""
-
-    async def shutdown(self) -> None:
-        await self._client.close()
-
-    async def do_request(
-        self,
-        url: str,
-        method: str,
-        request_data: RequestData | None = None,
-        read_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
-        write_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
-        connect_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
-        pool_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
+    async def request(
+        self, method: str, url: str, body: bytes, headers: list[tuple[str, str]], *,
+        read: float | None, write: float | None, connect: float | None, pool: float | None,
     ) -> tuple[int, bytes]:
-        body, headers = _encode(request_data)
-        headers.append(("User-Agent", self.USER_AGENT))
-        await wait_turn(url, self._name)
+        await wait_turn(url, self.name)
         try:
-            status, payload = await self._client.request(
-                method, url, body, headers,
-                connect=self._connect if isinstance(connect_timeout, DefaultValue) else connect_timeout,
-                pool=self._pool if isinstance(pool_timeout, DefaultValue) else pool_timeout,
-                read=self._read if isinstance(read_timeout, DefaultValue) else read_timeout,
-                write=self._write if isinstance(write_timeout, DefaultValue) else write_timeout,
-            )
-        except RequestFailed as exc:
-            self._counter.add(self._name, 1, method, 0)
-            reason = TOKEN.sub("<token>", str(exc))
-            raise (TimedOut if exc.timed_out else NetworkError)(reason) from exc
-        self._counter.add(self._name, 1, method, status)
+            status, payload = await self.client.request(method, url, body, headers, connect=connect, pool=pool,
+                                                        read=read, write=write)
+        except RequestFailed:
+            self.counter.add(self.name, 1, method, 0)
+            raise
+        self.counter.add(self.name, 1, method, status)
         if log.isEnabledFor(logging.INFO):  # each request, as httpx logs its own (the token masked)
             log.info("HTTP request: %s %s %d", method, TOKEN.sub("<token>", url), status)
         return status, payload
 
+    async def call(self, url: str, fields: dict[str, Any]) -> Any:
+        """POST a Bot API method (``url``) with ``fields`` as python-telegram-bot sends them (form
+        fields, each value JSON unless a string); its ``result``, or :class:`ApiError`."""
+        body = urllib.parse.urlencode(
+            {k: v if isinstance(v, str) else json.dumps(v) for k, v in fields.items() if v is not None}
+        ).encode()
+        status, payload = await self.request(
+            "POST", url, body, [("Content-Type", "application/x-www-form-urlencoded"), ("User-Agent", USER_AGENT)],
+            read=self.timeout, write=self.timeout, connect=self.timeout, pool=self.pool_timeout,
+        )
+        try:
+            answer = json.loads(payload.decode("utf-8", "replace"))
+        except ValueError:
+            raise ApiError(status, "Invalid server response") from None
+        if not isinstance(answer, dict):
+            raise ApiError(status, "Invalid server response")
+        if 200 <= status <= 299 and answer.get("ok", True):
+            return answer.get("result")
+        parameters = answer.get("parameters") or {}
+        raise ApiError(status, str(answer.get("description") or f"HTTP {status}"),
+                       retry_after=parameters.get("retry_after"), migrate_to=parameters.get("migrate_to_chat_id"))
 
-def _encode(request_data: RequestData | None) -> tuple[bytes, list[tuple[str, str]]]:
-    """The body as python-telegram-bot's httpx request sends it: form fields (each value JSON
-    unless a string), as multipart when files go with them."""
-    if request_data is None:
-        return b"", []
-    files = request_data.multipart_data
-    fields = request_data.json_parameters
-    if not files:
-        return urllib.parse.urlencode(fields).encode(), [("Content-Type", "application/x-www-form-urlencoded")]
-    boundary = uuid.uuid4().hex
-    out = bytearray()
-    for name, value in fields.items():
-        out += f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n'.encode()
-        out += value.encode() + b"\r\n"
-    for name, (filename, content, mime) in files.items():
-        data = content if isinstance(content, bytes) else content.read()
-        out += (f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; filename="{filename}"\r\n'
-                f"Content-Type: {mime}\r\n\r\n").encode()
-        out += data + b"\r\n"
-    out += f"--{boundary}--\r\n".encode()
-    return bytes(out), [("Content-Type", f"multipart/form-data; boundary={boundary}")]
+    async def close(self) -> None:
+        await self.client.close()
+

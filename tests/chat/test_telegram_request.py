@@ -57,7 +57,7 @@ async def test_messages_to_many_chats_share_few_connections_and_are_counted(
         await asyncio.gather(*(connector.announce(str(chat), _announcement()) for chat in CHATS))
     assert all(len(telegram.messages(chat)) == 3 for chat in CHATS)
     assert connector.ctx.counter.detail[("telegram", "POST", 200)] == 9
-    client = connector._requests[0]._client
+    client = connector._transports[0].client
     assert sum(len(c) for c in client._idle.values()) <= 2, "kept-alive connections are reused"
 
 
@@ -111,3 +111,16 @@ async def test_a_page_that_is_not_the_bot_api_is_refused_with_a_sentence(
         with pytest.raises(PermanentError) as info:
             await connector.announce(str(CHATS[0]), _announcement())
     assert telegram.token.split(":")[1] not in str(info.value)
+
+
+async def test_a_gateway_error_page_leaves_the_message_to_send_later(telegram: FakeTelegram, make: Factory) -> None:
+    """A proxy's 502 page (not the Bot API's JSON) said the message was not taken: tried later."""
+    proxy = FaultyProxy(telegram.url)
+    connector = make(proxy.url, timeout=2)
+    with proxy.running():
+        proxy.fail("POST", 502)
+        with pytest.raises(TransientError) as info:
+            await connector.announce(str(CHATS[0]), _announcement())
+        assert not isinstance(info.value, DeliveryUnknown)
+        await connector.announce(str(CHATS[0]), _announcement())
+    assert len(telegram.messages(CHATS[0])) == 1
