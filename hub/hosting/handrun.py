@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import update
 from sqlalchemy.exc import SQLAlchemyError
 
-from hub.hosting.registry import Registry, collectives
+from hub.hosting.registry import Registry, collectives, sync_outcome
 from hub.runtime import HOSTED
 from sync.errors import HubError
 
@@ -38,9 +38,7 @@ def record_hand_sync(report: Report | None, seconds: float, *, error: str | None
     collective_id, database, lang = hosted
     mask = redact or (lambda text: text)
     if report is not None:
-        failed = {name: r for name, r in report.connectors.items() if r.error or r.failed or r.in_doubt}
-        result = "failed" if failed else "ok"
-        message = "; ".join(f"{name}: {r.error or r.failed or 'in doubt'}" for name, r in failed.items()) or None
+        result, message = sync_outcome(report, lang)
         changes = len(report.changes)
     else:
         result, message, changes = "error", error, 0

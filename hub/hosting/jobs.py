@@ -31,7 +31,15 @@ from sqlalchemy.engine import Engine as Database
 from config.secrets import Redactor, secret_values
 from config.settings import Settings
 from hub.daemon import daemon_redactor
-from hub.hosting.registry import Collective, Registry, collectives, postgresql_url
+from hub.hosting.registry import (
+    Collective,
+    Registry,
+    collectives,
+    failing_connectors,
+    postgresql_url,
+    sync_outcome,
+    trouble,
+)
 from hub.runtime import build_connectors, load_settings, source_sections
 from sync.engine import Engine
 from sync.errors import HubError, LockBusy
@@ -175,14 +183,13 @@ async def _sync(registry: Registry, stores: Stores, row: Collective, reason: str
         with store.transaction() as conn:
             stamp = datetime.now().astimezone().isoformat()
             store.set_meta(conn, "last_report", {**report.to_json(), "at": stamp, "by": "worker"})
-        failed = [name for name, r in report.connectors.items() if r.error or r.failed]
-        for name in failed:
-            figures = report.connectors[name]
-            log.warning("[%s] sync failed: %s", row.id, f"{name}: {figures.error or f'{figures.failed} failed'}")
+        lang = settings.hub.language
+        failed = failing_connectors(report)
+        for name, figures in failed.items():
+            log.warning("[%s] sync failed: %s", row.id, f"{name}: {trouble(figures, lang)}")
         seconds = time.monotonic() - start
-        result = "failed" if failed else "ok"
-        registry.update(row.id, last_result=result, last_error=redact("; ".join(
-            f"{n}: {report.connectors[n].error or report.connectors[n].failed}" for n in failed)) or None,
+        result, message = sync_outcome(report, lang)
+        registry.update(row.id, last_result=result, last_error=redact(message) if message else None,
             last_at=time.time(), last_seconds=seconds, last_changes=len(report.changes),
             syncs=row.syncs + 1, next_sync_at=next_due(store, settings, failed=bool(failed)),
             programme_stamp=file_stamp)

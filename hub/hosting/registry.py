@@ -46,6 +46,7 @@ from sync.i18n import Catalogue
 
 if TYPE_CHECKING:
     from config.settings import Settings
+    from sync.report import ConnectorReport, Report
 
 SCHEMA = "hub_hosting"
 #: A collective's id: lower-case letters, digits and ``_``; its state schema is ``c_<id>``.
@@ -66,7 +67,35 @@ TEXTS = Catalogue({
                     "en": "the database {url} is no hosting database (no collective was ever added to it)"},
     "unreachable": {"fr": "la base d'hébergement {url} ne répond pas ({reason})",
                     "en": "the hosting database {url} does not answer ({reason})"},
+    "items.failed": {"fr": "{n} en échec", "en": "{n} failed"},
+    "messages.in_doubt": {"fr": "{n} message(s) à l'envoi incertain", "en": "{n} message(s) in doubt"},
 })
+
+def sync_outcome(report: Report, lang: str) -> tuple[str, str | None]:
+    """What a collective's row says of a sync that ran to its end, whoever ran it (a worker, a
+    hand-run command): ``ok``; or ``failed`` and, per connector that failed as ``hub sync``'s
+    exit status counts them (an error, items that failed, messages whose delivery is unknown),
+    what went wrong."""
+    failing = failing_connectors(report)
+    if not failing:
+        return "ok", None
+    return "failed", "; ".join(f"{name}: {trouble(figures, lang)}" for name, figures in failing.items())
+
+
+def failing_connectors(report: Report) -> dict[str, ConnectorReport]:
+    """The connectors of ``report`` that failed (:attr:`sync.report.Report.failed`'s rule)."""
+    return {name: r for name, r in report.connectors.items() if r.error or r.failed or r.in_doubt}
+
+
+def trouble(figures: ConnectorReport, lang: str) -> str:
+    """A failed connector's trouble in a few words: its error, else its counts."""
+    if figures.error:
+        return figures.error
+    parts = [TEXTS.say("items.failed", lang, n=figures.failed)] if figures.failed else []
+    if figures.in_doubt:
+        parts.append(TEXTS.say("messages.in_doubt", lang, n=figures.in_doubt))
+    return ", ".join(parts)
+
 
 metadata = MetaData(schema=SCHEMA)
 collectives = Table(
