@@ -173,7 +173,8 @@ class CountingRetryTransport(httpx.AsyncBaseTransport):
         self.connector = connector
         self.counter = counter
         self.language = language
-        self.inner = inner or httpx.AsyncHTTPTransport(verify=ssl_context(verify))
+        self._inner = inner
+        self._tls = ssl_context(verify)  # read now: a bad CA bundle is said when the client is built
         self.attempts = attempts
         self.max_retry_wait = max_retry_wait
         self.backoff = wait_exponential_jitter(initial=backoff_initial, max=backoff_max)
@@ -185,6 +186,15 @@ class CountingRetryTransport(httpx.AsyncBaseTransport):
             if after is not None:
                 return after
         return float(self.backoff(state))
+
+    @property
+    def inner(self) -> httpx.AsyncBaseTransport:
+        """The transport that sends, made at the first request: making it imports httpcore (about
+        0.1 s), which a connector that never uses its client (the programme file, a chat with
+        a transport of its own) should not cost a run."""
+        if self._inner is None:
+            self._inner = httpx.AsyncHTTPTransport(verify=self._tls)
+        return self._inner
 
     async def _send_once(self, request: httpx.Request) -> httpx.Response:
         await wait_turn(request.url, self.connector)  # a host's rate limit, in hosting mode
@@ -223,7 +233,8 @@ class CountingRetryTransport(httpx.AsyncBaseTransport):
         raise AssertionError("unreachable")  # pragma: no cover
 
     async def aclose(self) -> None:
-        await self.inner.aclose()
+        if self._inner is not None:
+            await self._inner.aclose()
 
 
 def build_client(
