@@ -50,8 +50,9 @@ from sync.errors import (
     NotFound,
     PermanentError,
     PreconditionFailed,
+    TransientError,
 )
-from sync.i18n import Catalogue
+from sync.i18n import Catalogue, log_texts
 from sync.lazy import LinkHead, link_heads
 from sync.model import Programme, Session
 from sync.protocol import (
@@ -114,14 +115,21 @@ MESSAGES = Catalogue({
 
 
 say = MESSAGES.say
+LOG_TEXTS = log_texts({
+    "%s: the server refused writes side by side; one at a time from now on":
+        "%s : le serveur a refusé des écritures simultanées ; une à la fois désormais",
+})
 
 
 # --- the connector ------------------------------------------------------------------------
 
-#: Writes a batch sends at once unless the section says (``writes_in_flight``). One: first
-#: syncs of 1,000 events took as long with 2, 4 or 8 in flight on Radicale (it writes one
-#: request at a time) and on Xandikos, which refuses a write while another holds its
-#: repository (423 Locked). A server that writes in parallel may be given more.
+#: Writes a batch sends at once unless the section says (``writes_in_flight``). One: it is the
+#: only number every server takes. Xandikos refuses a write while another holds its repository
+#: (423 Locked); with more in flight such a server is then written one at a time
+#: (:meth:`CalendarConnector._apply_in_flight`), at the cost of the refused request in each
+#: process. Radicale writes one request at a time, but two in flight keep it from waiting for
+#: the client between two writes (its share of each, and on a busy machine its wait for a
+#: processor): worth setting for a Radicale on a shared host.
 WRITES_IN_FLIGHT = 1
 #: Writes one worker thread sends in a row when they go one at a time (the events of the next
 #: ones are made meanwhile); a cancelled sync lets at most the write in progress finish.
@@ -258,6 +266,8 @@ class CalendarConnector(Connector[Any]):
     _batch: Batch | None = None
     #: The stores of the writes in flight beside :attr:`store` (made on the first large batch).
     _extra: list[CalendarStore] | None = None
+    #: The server refused writes side by side (:meth:`_apply_in_flight`).
+    _one_at_a_time: bool = False
 
     def calendar_url(self) -> str:
         raise NotImplementedError
@@ -291,7 +301,10 @@ class CalendarConnector(Connector[Any]):
 
     @property
     def writes_in_flight(self) -> int:
-        """Writes sent at once in one batch (the section's ``writes_in_flight``)."""
+        """Writes sent at once in one batch (the section's ``writes_in_flight``), one once the
+        server refused writes side by side."""
+        if self._one_at_a_time:
+            return 1
         value = getattr(self.config, "writes_in_flight", None)
         return max(1, int(value)) if value else WRITES_IN_FLIGHT
 
@@ -522,8 +535,14 @@ class CalendarConnector(Connector[Any]):
 
     async def _apply_in_flight(self, ops: Sequence[Op], programme: Programme) -> list[OpResult]:
         """The ops, :attr:`writes_in_flight` of them at a time, each on its own connection; the
-        results in the ops' order. An error that concerns the whole connector (credentials, a
-        server down) starts no further write, lets those in flight end, and is raised."""
+        results in the ops' order. An error that concerns the whole connector (credentials)
+        starts no further write, lets those in flight end, and is raised.
+
+        A server that refuses a write while another is in progress (Xandikos: 423 Locked) or
+        fails one for a while: no further write starts side by side, and the writes that failed
+        or had not started are made one at a time (so a server that is really down fails the
+        batch on the first of them, as one at a time would). The connector then writes one at a
+        time to that server for as long as it lives."""
         count = min(self.writes_in_flight, len(ops))
         if count <= 1:
             return await self._apply_in_turn(ops, programme)
@@ -531,18 +550,27 @@ class CalendarConnector(Connector[Any]):
         for store in self._lanes(count):
             lanes.put_nowait(store)
         failure: list[BaseException] = []
+        crowded: list[int] = []  # ops to make again, one at a time
 
-        async def one(op: Op) -> OpResult:
+        async def one(index: int, op: Op) -> OpResult | None:
             store = await lanes.get()
             try:
                 if failure:
                     raise failure[0]
+                if crowded:
+                    crowded.append(index)  # not started
+                    return None
                 token = _LANE.set(store)
                 try:
                     [result] = await Connector.apply(self, [op], programme)
                 finally:
                     _LANE.reset(token)
                 return result
+            except TransientError:
+                if failure:
+                    raise
+                crowded.append(index)  # not made (or made: its precondition then says so)
+                return None
             except BaseException as exc:
                 if not failure:
                     failure.append(exc)
@@ -550,9 +578,15 @@ class CalendarConnector(Connector[Any]):
             finally:
                 lanes.put_nowait(store)
 
-        results = await asyncio.gather(*(one(op) for op in ops), return_exceptions=True)
+        results = await asyncio.gather(*(one(i, op) for i, op in enumerate(ops)), return_exceptions=True)
         if failure:
             raise failure[0]
+        if crowded:
+            self._one_at_a_time = True
+            log.info("%s: the server refused writes side by side; one at a time from now on", self.name)
+            again = sorted(crowded)
+            for index, result in zip(again, await self._apply_in_turn([ops[i] for i in again], programme), strict=True):
+                results[index] = result
         return cast(list[OpResult], results)  # nothing raised: each is the op's own result
 
     async def _apply_in_turn(self, ops: Sequence[Op], programme: Programme) -> list[OpResult]:

@@ -24,7 +24,8 @@ class CalDAVConfig(ConnectorConfig):
     verify: bool | str = True  # or the path of a CA bundle (self-signed servers)
     writes_in_flight: int | None = Field(
         None, ge=1, le=32,
-        description="Writes sent to the calendar at once (default 1): more helps only a server that "
-        "writes in parallel (Radicale gains nothing, Xandikos refuses them: 423 Locked).",
+        description="Writes sent to the calendar at once (default 1). Two keep a server that writes one "
+        "request at a time (Radicale) from waiting for the client between writes; a server that refuses "
+        "writes side by side (Xandikos: 423 Locked) is then written one at a time.",
     )
 

@@ -5,19 +5,23 @@ concerns the whole calendar starts no further write."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
+from urllib.parse import urlsplit
 
 import pytest
 
 from connectors import caldav
 from connectors.caldav import WRITES_IN_FLIGHT, CalDAVConnector
 from connectors.caldav_config import CalDAVConfig
-from sync.errors import AuthError
+from sync.errors import AuthError, TransientError
 from sync.model import Programme
 from sync.plan import plan_connector
 from sync.protocol import Link, Op, RemoteRef
 from tests.caldav.conftest import CalDAVServer
 from tests.caldav.harness import Harness, context, reference_programme
+from tests.fakes.faulty_proxy import FaultyProxy
 
 
 def connector(server: CalDAVServer, url: str, *, password: str | None = None, **options: int) -> CalDAVConnector:
@@ -102,5 +106,50 @@ async def test_writes_one_at_a_time_answer_each_op_in_its_place(
 def test_one_write_at_a_time_unless_the_section_says() -> None:
     default = CalDAVConnector("calendar", CalDAVConfig(url="http://127.0.0.1:1/cal/"), context("calendar"))
     assert default.writes_in_flight == WRITES_IN_FLIGHT == 1
-    more = CalDAVConfig(url="http://127.0.0.1:1/cal/", writes_in_flight=6)
-    assert CalDAVConnector("calendar", more, context("calendar")).writes_in_flight == 6
+    for wanted in (2, 6):
+        more = CalDAVConfig(url="http://127.0.0.1:1/cal/", writes_in_flight=wanted)
+        assert CalDAVConnector("calendar", more, context("calendar")).writes_in_flight == wanted
+
+
+@contextmanager
+def locking(server: CalDAVServer, **options: int) -> Iterator[tuple[FaultyProxy, CalDAVConnector]]:
+    """A fresh calendar reached through a proxy that can answer as a server whose repository
+    another write holds (423 Locked, as Xandikos answers a write while another is in progress)."""
+    calendar = server.new_calendar()
+    origin = urlsplit(server.base_url)
+    faulty = FaultyProxy(f"{origin.scheme}://{origin.netloc}", verify=server.verify)
+    with faulty.running() as base:
+        yield faulty, connector(server, base + urlsplit(calendar).path, **options)
+
+
+async def test_a_server_that_refuses_writes_side_by_side_gets_them_one_at_a_time(radicale: CalDAVServer) -> None:
+    """A write refused because another is in progress (423 Locked): every write is still made,
+    once, each result in its op's place, and the connector then writes one at a time."""
+    programme = reference_programme()
+    with locking(radicale, writes_in_flight=2) as (faulty, calendar):
+        assert calendar.writes_in_flight == 2
+        harness = Harness(calendar)
+        await harness.pull(programme)
+        ops = creates(calendar, programme)
+        faulty.fail("PUT", 423)
+        results = await calendar.apply(ops, programme)
+        assert [r.remote_id.rsplit("/", 1)[1] for r in results if isinstance(r, RemoteRef)] == \
+            [f"{op.key}.ics" for op in ops]
+        puts = sorted(status for method, status in faulty.seen if method == "PUT")
+        assert puts == [201] * 22 + [423]
+        assert calendar.writes_in_flight == 1
+        fresh = await calendar.pull(None, {}, programme)
+        assert sorted(item.key for item in fresh.items if item.key) == sorted(programme.sessions)
+        await calendar.close()
+
+
+async def test_a_server_down_fails_the_batch_without_trying_every_write(radicale: CalDAVServer) -> None:
+    programme = reference_programme()
+    with locking(radicale, writes_in_flight=4) as (faulty, calendar):
+        await Harness(calendar).pull(programme)
+        faulty.break_down("status", status=503)
+        with pytest.raises(TransientError):
+            await calendar.apply(creates(calendar, programme), programme)
+        puts = [status for method, status in faulty.seen if method == "PUT"]
+        assert 1 <= len(puts) <= 4 + 1 and set(puts) == {503}, "those in flight, then one alone"
+        await calendar.close()
