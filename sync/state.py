@@ -713,9 +713,14 @@ class StateStore:
             values["error"] = error
         if next_at is not None:
             values["next_at"] = next_at
-        statement = _mark_statement(tuple(values), attempt)
-        for chunk in _chunks(list(entry_ids)):
-            conn.execute(statement, {"entry_ids": list(chunk), **{f"new_{k}": v for k, v in values.items()}})
+        ids = list(entry_ids)
+        parameters = {f"new_{k}": v for k, v in values.items()}
+        if len(ids) == 1:  # one message (sending, then done): a comparison, no list to expand
+            conn.execute(_mark_statement(tuple(values), attempt, True), {"entry_id": ids[0], **parameters})
+            return
+        statement = _mark_statement(tuple(values), attempt, False)
+        for chunk in _chunks(ids):
+            conn.execute(statement, {"entry_ids": list(chunk), **parameters})
 
     def outbox_counts(self) -> dict[str, dict[str, int]]:
         with self._conn() as c:
@@ -774,14 +779,15 @@ def _aware(moment: datetime) -> datetime:
 
 
 @functools.lru_cache(maxsize=64)
-def _mark_statement(fields: tuple[str, ...], attempt: bool) -> Update:
-    """The outbox update :meth:`StateStore.mark` runs for these fields, built once: a chat
-    message is marked twice (sending, then done), and building the statement anew each time
-    cost more than running it."""
+def _mark_statement(fields: tuple[str, ...], attempt: bool, single: bool) -> Update:
+    """The outbox update :meth:`StateStore.mark` runs for these fields, for one entry or a list,
+    built once: a chat message is marked twice (sending, then done), and building the
+    statement anew each time cost more than running it."""
     values: dict[str, Any] = {name: bindparam(f"new_{name}") for name in fields}
     if attempt:
         values["attempts"] = outbox.c.attempts + 1
-    return update(outbox).where(outbox.c.id.in_(bindparam("entry_ids", expanding=True))).values(**values)
+    which = outbox.c.id == bindparam("entry_id") if single else outbox.c.id.in_(bindparam("entry_ids", expanding=True))
+    return update(outbox).where(which).values(**values)
 
 
 def _chunks(items: Sequence[Any], size: int = 500) -> Iterator[Sequence[Any]]:
