@@ -5,9 +5,9 @@ matters. Test-only; installed by :mod:`tests.doubles.hub` when ``HUB_TEST_KILL_A
 A *point* is a moment after which the world outside the process may differ from what the state
 store says:
 
-- every HTTP answer received by a connector, whatever its library (httpx for Etherpad, WordPress
-  and Telegram, niquests under the caldav library, aiohttp under signalbot): the server has
-  carried the request out, the hub has not recorded it yet;
+- every HTTP answer received by a connector, whatever its library (httpx for Etherpad and
+  WordPress, the hub's own client for Telegram, niquests under the caldav library, aiohttp under
+  signalbot): the server has carried the request out, the hub has not recorded it yet;
 - every state-store commit, just before SQLAlchemy commits it: what the transaction holds is
   lost, what was sent before it is not recorded.
 
@@ -150,6 +150,13 @@ def install(environ: dict[str, str] | None = None) -> CrashPoints | None:
 
     aiohttp.ClientSession._request = _after_async(points, aiohttp_request)(  # type: ignore[method-assign]
         aiohttp.ClientSession._request)
+
+    from connectors.telegram_request import HttpClient
+
+    def own_request(_self: Any, method: str, url: str, *_args: Any, **_kwargs: Any) -> str:
+        return f"{method} {urlsplit(url).path}"
+
+    HttpClient.request = _after_async(points, own_request)(HttpClient.request)  # type: ignore[method-assign]
 
     def before_commit(_connection: Any) -> None:
         points.hit("commit", "")
