@@ -669,14 +669,15 @@ class StateStore:
             if not fresh:
                 continue
             if supersede:
-                for connector, target in {(e["connector"], e["target"]) for e in fresh}:
-                    keys = [e["key"] for e in fresh if (e["connector"], e["target"]) == (connector, target)]
-                    conn.execute(
-                        update(outbox)
-                        .where(outbox.c.connector == connector, outbox.c.target == target,
-                               outbox.c.key.in_(keys), outbox.c.state.in_(("pending", "failed")))
-                        .values(state="superseded", updated_at=now)
-                    )
+                # Looked up among the entries still to do (the state index: a few rows), not among
+                # the connector's (every entry it ever had: a daemon's outbox only grows).
+                wanted = {(e["connector"], e["target"], e["key"]) for e in fresh}
+                stale = [row.id for row in conn.execute(
+                    select(outbox.c.id, outbox.c.connector, outbox.c.target, outbox.c.key)
+                    .where(outbox.c.state.in_(("pending", "failed"))))
+                    if (row.connector, row.target, row.key) in wanted]
+                if stale:
+                    self.mark(conn, stale, "superseded")
             conn.execute(insert(outbox), [
                 {**e, "payload": dict(e["payload"]) if e.get("payload") is not None else None,
                  "state": "pending", "attempts": 0, "next_at": 0.0, "created_at": now, "updated_at": now}

@@ -73,6 +73,30 @@ def test_outbox_idempotency_key_and_supersede(database_url: str) -> None:
         store.close()
 
 
+def test_a_new_plan_supersedes_only_what_is_still_to_do_for_the_same_item(database_url: str) -> None:
+    """A batch of planned writes replaces the pending or failed ones for the same connector,
+    collection and item; what was done, and other items or collections, stay as they are."""
+    store = StateStore.open(database_url)
+
+    def entry(idem: str, key: str, target: str = "sessions") -> dict[str, object]:
+        return {"idem_key": idem, "connector": "cal", "target": target, "op": "update", "key": key, "payload": None}
+
+    try:
+        with store.transaction() as conn:
+            store.enqueue_many(conn, [entry("a1", "a"), entry("b1", "b"), entry("c1", "c"), entry("t1", "a", "board")],
+                               supersede=True)
+        ids = {e.idem_key: e.id for e in store.outbox_entries("cal")}
+        with store.transaction() as conn:
+            store.mark(conn, [ids["b1"]], "failed", error="refused")
+            store.mark(conn, [ids["c1"]], "done", remote_ref="c.ics")
+            store.enqueue_many(conn, [entry("a2", "a"), entry("b2", "b"), entry("c2", "c")], supersede=True)
+        states = {e.idem_key: e.state for e in store.outbox_entries("cal", ("pending", "failed", "done", "superseded"))}
+        assert states == {"a1": "superseded", "b1": "superseded", "c1": "done", "t1": "pending",
+                          "a2": "pending", "b2": "pending", "c2": "pending"}
+    finally:
+        store.close()
+
+
 def test_only_one_writer(database_url: str, tmp_path: Path) -> None:
     first = StateStore.open(database_url)
     second = StateStore.open(database_url)
