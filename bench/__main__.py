@@ -94,6 +94,8 @@ def parse(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--only", default="sync,startup,chats,bots", help="which parts (default: all)")
     parser.add_argument("--no-vdirsyncer", action="store_true", help="the hub alone into Radicale")
     parser.add_argument("--no-apprise", action="store_true", help="the hub alone for the chats")
+    parser.add_argument("--hub", type=Path, help="the hub command to measure (default: this checkout, installed "
+                        "with pip into .bench/hub as a user installs it)")
     parser.add_argument("--output", type=Path, default=REPO / "bench", help="where results.md and .json go")
     args = parser.parse_args(argv)
     args.runs = args.runs or (1 if args.quick else 3)
@@ -113,7 +115,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     args = parse(argv)
     started = time.perf_counter()
-    tools.ensure_hub()
+    if args.hub:
+        tools.use_hub(args.hub.resolve())
+    else:
+        tools.ensure_hub()
     need_tools = not (args.no_vdirsyncer and args.no_apprise) and bool(args.only & {"sync", "chats"})
     versions = tools.ensure() if need_tools else {}
     results: dict[str, Any] = {

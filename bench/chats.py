@@ -18,7 +18,6 @@ from typing import Any
 from bench import tools
 from bench.measure import Sample, median, run
 from bench.sync_bench import REPO, move_sessions
-from bench.sync_cases import HUB
 from tests.fakes.telegram import DEFAULT_TOKEN, FakeTelegram
 
 CHATS = [-1001000000001 - n for n in range(20)]
@@ -96,7 +95,7 @@ def chats(work: Path, runs: int, apprise: bool, say: Callable[[str], None]) -> d
         for chat in CHATS:
             fake.add_chat(chat, title=f"Groupe {chat}")
         (folder / "hub.toml").write_text(CONFIG.format(url=fake.url, chats=json.dumps(CHATS)), encoding="utf-8")
-        hub = [HUB, "sync", "--config", str(folder / "hub.toml")]
+        hub = [str(tools.hub()), "sync", "--config", str(folder / "hub.toml")]
         run(hub, cwd=folder)  # the first sync announces nothing: the programme is new
         for n in range(runs):
             move_sessions(folder / "programme.yaml", 1, 60 if n % 2 == 0 else -60)

@@ -8,8 +8,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from bench import tools
 from bench.measure import Sample, median, run
-from bench.sync_cases import HUB
 
 QUESTION = "qu'est-ce qu'il y a à 11 h ?"
 AT = "2021-11-13T10:00"
@@ -17,9 +17,9 @@ AT = "2021-11-13T10:00"
 
 def commands(config: Path) -> dict[str, list[str]]:
     return {
-        "hub --help": [HUB, "--help"],
-        "hub status": [HUB, "status", "--config", str(config)],
-        "hub ask": [HUB, "ask", QUESTION, "--at", AT, "--config", str(config)],
+        "hub --help": [str(tools.hub()), "--help"],
+        "hub status": [str(tools.hub()), "status", "--config", str(config)],
+        "hub ask": [str(tools.hub()), "ask", QUESTION, "--at", AT, "--config", str(config)],
     }
 
 

@@ -20,8 +20,6 @@ from bench.measure import Sample, median, run
 from bench.servers import Radicale
 from bench.sync_bench import REPO, move_sessions
 
-#: The hub as a user installs it (:func:`bench.tools.ensure_hub`), not the development venv's.
-HUB = str(tools.hub())
 PHASES = ("first", "no-op", "1 change", "100 changes")
 FILES_CONFIG = """[hub]
 programme = "programme.yaml"
@@ -146,7 +144,7 @@ class HubSetup:
         self.moves += 1
 
     def sync(self, server: Radicale | None = None) -> Sample:
-        return run([HUB, "sync", "--config", str(self.folder / "hub.toml")], cwd=self.folder,
+        return run([str(tools.hub()), "sync", "--config", str(self.folder / "hub.toml")], cwd=self.folder,
                    proxy=server.proxy if server else None)
 
 

@@ -26,12 +26,24 @@ PINS = ("vdirsyncer==0.21.0", "apprise==2.3.0")
 HUB_VENV = HOME / "hub"
 
 
+#: The ``hub`` command measured, when not the one of :data:`HUB_VENV` (:func:`use_hub`).
+_chosen: Path | None = None
+
+
+def use_hub(command: Path) -> None:
+    """Measure this ``hub`` command instead (``python -m bench --hub``): the test of the
+    benchmark's harness runs the development venv's, rather than install one."""
+    global _chosen
+    _chosen = command
+
+
 def hub() -> Path:
-    return HUB_VENV / "bin" / "hub"
+    return _chosen or HUB_VENV / "bin" / "hub"
 
 
 def hub_python() -> Path:
-    return HUB_VENV / "bin" / "python"
+    """The Python of :func:`hub`'s venv (the in-process measurements run with it)."""
+    return hub().parent / "python"
 
 
 def ensure_hub() -> None:

@@ -9,6 +9,7 @@ vdirsyncer takes part only when the benchmark's venv already has it (installing 
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 from bench import tools
@@ -20,7 +21,8 @@ from tests.caldav.conftest import _bin
 def test_smallest_case_runs_end_to_end(tmp_path: Path) -> None:
     _bin("radicale")  # a missing Radicale is a missing peer (a failure in CI), not a crash
     vdirsyncer = tools.installed() == dict(pin.split("==") for pin in tools.PINS)
-    argv = ["--only", "sync", "--sizes", "22", "--runs", "1", "--seed-above", "0", "--output", str(tmp_path)]
+    argv = ["--only", "sync", "--sizes", "22", "--runs", "1", "--seed-above", "0", "--output", str(tmp_path),
+            "--hub", str(Path(sys.executable).parent / "hub")]  # this venv's, rather than installing one
     assert main(argv if vdirsyncer else [*argv, "--no-vdirsyncer", "--no-apprise"]) == 0
 
     results = json.loads((tmp_path / "results.json").read_text(encoding="utf-8"))
