@@ -545,7 +545,7 @@ class CalendarConnector(Connector[Any]):
         time to that server for as long as it lives."""
         count = min(self.writes_in_flight, len(ops))
         if count <= 1:
-            return await self._apply_in_turn(ops, programme)
+            return await self._apply_one_by_one(ops, programme)
         lanes: asyncio.Queue[CalendarStore] = asyncio.Queue()
         for store in self._lanes(count):
             lanes.put_nowait(store)
@@ -585,9 +585,18 @@ class CalendarConnector(Connector[Any]):
             self._one_at_a_time = True
             log.info("%s: the server refused writes side by side; one at a time from now on", self.name)
             again = sorted(crowded)
-            for index, result in zip(again, await self._apply_in_turn([ops[i] for i in again], programme), strict=True):
+            made = await self._apply_one_by_one([ops[i] for i in again], programme)
+            for index, result in zip(again, made, strict=True):
                 results[index] = result
         return cast(list[OpResult], results)  # nothing raised: each is the op's own result
+
+    async def _apply_one_by_one(self, ops: Sequence[Op], programme: Programme) -> list[OpResult]:
+        """The ops one at a time: in turn (:meth:`_apply_in_turn`), or through :meth:`upsert` and
+        :meth:`remove` for a type that decides some writes itself (Nextcloud's, which skips an
+        update its event already says)."""
+        if type(self).upsert is not CalendarConnector.upsert or type(self).remove is not CalendarConnector.remove:
+            return await Connector.apply(self, ops, programme)
+        return await self._apply_in_turn(ops, programme)
 
     async def _apply_in_turn(self, ops: Sequence[Op], programme: Programme) -> list[OpResult]:
         """The ops one at a time, back to back: a worker thread sends a slice of them in a row
