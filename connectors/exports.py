@@ -19,14 +19,14 @@ import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit, urlunsplit
 from zoneinfo import ZoneInfo
 
-from icalendar import Calendar, Timezone, vText
-from icalendar import Event as IcsEvent
-from jinja2 import Environment, select_autoescape
 from markupsafe import Markup
+
+if TYPE_CHECKING:
+    from jinja2 import Template
 
 from sync.i18n import Catalogue, say_date, say_time
 from sync.model import Programme
@@ -62,6 +62,9 @@ def ics_fragment(
     projection: Mapping[str, Any], event_id: str, sequence: int, stamp: datetime, timezone: str
 ) -> str:
     """One VEVENT: stable UID, SEQUENCE, times with the event's TZID, STATUS, X-HUB-ID."""
+    from icalendar import Event as IcsEvent
+    from icalendar import vText
+
     zone = ZoneInfo(timezone)
     vevent = IcsEvent()
     vevent.add("uid", session_uid(event_id, projection["id"]))
@@ -92,6 +95,8 @@ def ics_document(programme: Programme, fragments: Iterable[str]) -> str:
     ``to_ical()`` text of one VEVENT). Every line, the event's own included, is written by
     icalendar: TEXT values escaped (a line break in a title stays inside its property), lines
     folded at 75 octets."""
+    from icalendar import Calendar, Timezone, vText
+
     calendar = Calendar()
     calendar.add("version", "2.0")
     calendar.add("prodid", ICS_PRODID)
@@ -270,9 +275,9 @@ def _relative_href(name: str) -> str:
     return name
 
 
-_ENV = Environment(autoescape=select_autoescape(default=True, default_for_string=True))
-
-_SESSION = _ENV.from_string(
+#: The page's templates (Jinja2), compiled the first time a page is rendered: a command or a
+#: connector that only needs this module's iCalendar words does not load Jinja2.
+_SESSION_TEMPLATE = (
     """<li class="session{% if cancelled %} cancelled{% endif %}" id="{{ p.id }}">
   <p class="when"><time datetime="{{ p.start }}">{{ start }}</time> – <time datetime="{{ p.end }}">{{ end }}</time></p>
   <h3>{% if cancelled %}<del>{{ p.title }}</del> <strong class="status">{{ words.cancelled }}</strong>{% else %}{{ p.title }}{% if p.status == "tentative" %} <em class="status">{{ words.tentative }}</em>{% endif %}{% endif %}</h3>
@@ -284,7 +289,7 @@ _SESSION = _ENV.from_string(
 """
 )
 
-_PAGE = _ENV.from_string(
+_PAGE_TEMPLATE = (
     """<!DOCTYPE html>
 <html lang="{{ lang }}">
 <head>
@@ -317,6 +322,15 @@ h3{margin:.2rem 0} p{margin:.2rem 0} .meta,.address,.updated{color:#555}
 """
 )
 
+
+@functools.cache
+def _templates() -> tuple[Template, Template]:
+    """The session's and the page's compiled templates."""
+    from jinja2 import Environment, select_autoescape
+
+    env = Environment(autoescape=select_autoescape(default=True, default_for_string=True))
+    return env.from_string(_SESSION_TEMPLATE), env.from_string(_PAGE_TEMPLATE)
+
 #: The line saying when the page was written: left out when comparing two versions of a page.
 _UPDATED_LINE = re.compile(r'<p class="updated">.*?</p>\n')
 
@@ -327,7 +341,7 @@ def upper_first(text: str) -> str:
 
 def html_fragment(projection: Mapping[str, Any], language: str) -> str:
     """One session as an accessible list item; every value is escaped."""
-    return _SESSION.render(
+    return _templates()[0].render(
         p=projection,
         cancelled=projection.get("status") == "cancelled",
         start=say_time(datetime.fromisoformat(projection["start"]), language),
@@ -376,7 +390,7 @@ def page_template(
     if updated is not None:
         local = updated.astimezone(programme.tz).replace(second=0, microsecond=0)
         when = {"iso": local.isoformat(), "text": updated_text(local, language)}
-    return _PAGE.render(event=programme.event, days=days, lang=language, words=words(language),
+    return _templates()[1].render(event=programme.event, days=days, lang=language, words=words(language),
                         updated=when, links=links or PageLinks())
 
 
