@@ -4,20 +4,21 @@ Messages are sent by :meth:`BotApiTransport.call` (form fields in, the answer's 
 :class:`ApiError` when the Bot API says no), without python-telegram-bot, whose import alone
 costs about 0.1 s of every ``hub sync``; the library's other calls (the day messages' edits and
 pins, the bots, ``hub check``) go through the same transport (:mod:`connectors.telegram_ptb`).
-The HTTP protocol itself
-is h11's (the engine httpx runs on: request framing, content length or chunked answers,
-keep-alive); around it, asyncio's streams and a pool of kept-alive connections, nothing more.
-httpx's layers above h11 cost about 1.2 ms of CPU per request, which was most of what an
-announcement to many chats spent; aiohttp costs as little per request but about 0.15 s to
-import in every ``hub sync``. This client costs about a quarter of httpx's per request.
+
+The HTTP protocol itself is h11's (the engine under httpx: request framing, content length or
+chunked answers, keep-alive); around it, asyncio's streams and a pool of kept-alive
+connections, nothing more. httpx's layers above h11 cost about 1.2 ms of CPU per request, which
+was most of what an announcement to many chats spent; aiohttp costs as little per request as
+this client (about a quarter of httpx's) but about 0.15 s to import in every ``hub sync``.
 
 Like the hub's other HTTP clients (:mod:`connectors.http`): every request is counted under the
 connector, waits for its turn at a hosting job's gate, and uses the process's shared TLS context
 (no proxy: none was used before either). Nothing is retried here (a Bot API call is a POST:
 sending it twice could post a message twice). A failure before any byte of the request left (no
-connection, no free connection in time) is raised with :class:`RequestNotSent` as its cause, so
-the connector knows the message surely did not go; any later failure leaves its fate unknown.
-The token, part of every URL, is never in an error's text nor in the log line of each request.
+connection, no free connection in time) is a :class:`RequestNotSent`, so the connector knows the
+message surely did not go; any later failure (:class:`RequestUnanswered`) leaves its fate
+unknown. The token, part of every URL, is never in an error's text nor in the log line of each
+request.
 """
 
 from __future__ import annotations
