@@ -12,6 +12,7 @@ from hypothesis import settings
 
 import tests.doubles  # noqa: F401  (registers the test connector types)
 from connectors.http import build_client
+from sync.inputs import running_code_digest
 from sync.protocol import Connector, ConnectorConfig, ConnectorContext, RequestCounter
 from tests.doubles.memory import MemoryStore
 
@@ -39,6 +40,14 @@ def _own_cache_folder(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None
         os.environ.pop("XDG_CACHE_HOME", None)
     else:
         os.environ["XDG_CACHE_HOME"] = before
+
+
+@pytest.fixture(autouse=True)
+def _code_read_afresh() -> None:
+    """Each test reads the hub's code digest anew, as each ``hub`` command it starts does (a
+    process takes it once): a test comparing what it recorded in process with what a command
+    checks then sees the same code even when a module was edited while the suite ran."""
+    running_code_digest.cache_clear()
 
 
 @pytest.fixture(autouse=True)

@@ -16,18 +16,10 @@ import pytest
 
 from hub.entry import sync_arguments
 from hub.quickstart import Verdict, kept_file, quick_sync
-from sync.inputs import running_code_digest
 from tests.helpers import run_hub, write_config
 
 FILES = '\n[connectors.exports]\ntype = "files"\npath = "public"\n'
 TOKEN = "a-trigger-token-nobody-guesses"
-
-
-@pytest.fixture(autouse=True)
-def _code_as_the_commands_see_it() -> None:
-    """This process reads the hub's code digest afresh, as each ``hub`` command it starts does
-    (the digest is taken once per process)."""
-    running_code_digest.cache_clear()
 
 
 @pytest.fixture
