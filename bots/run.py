@@ -182,7 +182,7 @@ async def run_bots(
         for connector in connectors:
             with contextlib.suppress(Exception):
                 await connector.close()
-            await connector.ctx.http.aclose()
+            await connector.ctx.close_http()
         store.close()
 
 

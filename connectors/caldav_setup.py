@@ -17,7 +17,7 @@ from typing import Any
 from urllib.parse import urljoin
 
 from connectors.calstore import map_error, remote_errors
-from connectors.http import DEFAULT_LANGUAGE
+from connectors.net import DEFAULT_LANGUAGE
 from sync.errors import ConnectorError
 
 

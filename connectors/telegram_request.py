@@ -36,7 +36,7 @@ from typing import Any
 import h11
 
 from connectors.gate import wait_turn
-from connectors.http import ssl_context
+from connectors.net import ssl_context
 from sync.i18n import log_texts
 from sync.protocol import RequestCounter
 

@@ -38,5 +38,5 @@ async def run_checks(settings: Settings, lang: str, echo: Callable[[str], None])
             code = max(code, EXIT_FAILED)
         finally:
             await connector.close()
-            await connector.ctx.http.aclose()
+            await connector.ctx.close_http()
     return code

@@ -48,7 +48,7 @@ from typing import Any, Protocol
 from config.connector import SECRET_MIN_LENGTH
 from config.secrets import Redactor, encodings, install, secret_values
 from config.settings import ConnectorSettings, Settings
-from connectors.http import forget_ssl_contexts
+from connectors.net import forget_ssl_contexts
 from hub.logs import speak
 from hub.runtime import announcing_connectors, build_connectors, load_settings, open_store, source_sections
 from sync.engine import Engine, writer_lock_path

@@ -141,7 +141,7 @@ class PollRun:
 
     async def close(self) -> None:
         await self.framadate.close()
-        await self.framadate.ctx.http.aclose()
+        await self.framadate.ctx.close_http()
         if self.own_store:
             self.store.close()
 
@@ -178,7 +178,7 @@ class PollRun:
         finally:
             for connector in built.values():
                 await connector.close()
-                await connector.ctx.http.aclose()
+                await connector.ctx.close_http()
         return len(pairs)
 
     # the workflow -----------------------------------------------------------------------
@@ -208,7 +208,7 @@ class PollRun:
             for connector in (calendar, pad):
                 if connector is not None:
                     await connector.close()
-                    await connector.ctx.http.aclose()
+                    await connector.ctx.close_http()
 
     async def check_signups(self, record: dict[str, Any]) -> list[dict[str, Any]]:
         """Sign-ups over the programme's limits: told to the admin chats once, listed each time."""

@@ -23,6 +23,8 @@ from sync.errors import ConfigError, Problem
 from sync.model import SESSION_FIELDS
 
 if TYPE_CHECKING:  # imported where used: reading the settings needs none of them
+    import httpx
+
     from config.secrets import Redactor
     from sync.engine import Engine, Progress
     from sync.protocol import Connector, RequestCounter
@@ -97,14 +99,20 @@ def build_connector(
     attempts: int = 4,
 ) -> Connector[Any]:
     """One connector, ready to open: its class from the registry, its context made here."""
-    from connectors.http import build_client
     from sync.protocol import ConnectorContext
     from sync.state import StoredConnectorState
 
     cls = connector_class(section.config.type, section=section.name)
     state = StoredConnectorState(store, section.name) if store is not None else None
     timeout = section.config.timeout or settings.hub.timeout
-    client = build_client(section.name, counter, attempts=attempts, language=settings.hub.language, timeout=timeout)
+
+    def client() -> httpx.AsyncClient:
+        """Made at the connector's first request through httpx (never, for many)."""
+        from connectors.http import build_client
+
+        return build_client(section.name, counter, attempts=attempts, language=settings.hub.language,
+                            timeout=timeout)
+
     ctx = ConnectorContext(section.name, client, counter,
                            settings.hub.language, settings.base_dir, state, timeout)
     return cls(section.name, section.config, ctx)
@@ -195,7 +203,7 @@ async def new_meeting_pad(
         return await create_meeting_pad(pad, title, lang=lang)
     finally:
         await pad.close()
-        await pad.ctx.http.aclose()
+        await pad.ctx.close_http()
 
 
 #: A chat webhook's check: (request headers, body) -> the HTTP status to answer (200: accepted).

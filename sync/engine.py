@@ -180,7 +180,7 @@ class Engine:
                 try:
                     await runtime.connector.close()
                 finally:
-                    await runtime.connector.ctx.http.aclose()
+                    await runtime.connector.ctx.close_http()
             if lock is not None:
                 lock.release()
         return report

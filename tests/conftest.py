@@ -86,7 +86,7 @@ async def make_context(tmp_path: Path) -> AsyncIterator[Callable[[str], Connecto
 
     yield make
     for ctx in contexts:
-        await ctx.http.aclose()
+        await ctx.close_http()
 
 
 async def opened(connector: Connector[ConnectorConfig]) -> Connector[ConnectorConfig]:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from config.secrets import redact_url
-from connectors.http import DEFAULT_LANGUAGE, network_error, request_error, told
+from connectors.net import DEFAULT_LANGUAGE, network_error, request_error, told
 from sync.errors import ConnectorError, PermanentError
 from sync.i18n import Catalogue
 

@@ -349,7 +349,7 @@ class Answerer:
             with contextlib.suppress(Exception):
                 await connector.close()
             with contextlib.suppress(Exception):
-                await connector.ctx.http.aclose()
+                await connector.ctx.close_http()
 
 
 def build_answerer(row: Collective, settings: Settings, store: StateStore,

@@ -130,7 +130,7 @@ async def opened(section: Section, base_dir: Path, lang: str) -> AsyncIterator[C
         raise Invalid(f"{type(exc).__name__}: {exc.strerror or exc}") from None
     finally:
         await connector.close()
-        await connector.ctx.http.aclose()
+        await connector.ctx.close_http()
 
 
 def prove(section: Section, base_dir: Path, lang: str) -> list[str]:

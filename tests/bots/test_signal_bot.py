@@ -61,7 +61,7 @@ async def frontend(
     )
     yield SignalFrontend(connector, service, SqlInbox(store.engine))
     await connector.close()
-    await connector.ctx.http.aclose()
+    await connector.ctx.close_http()
     store.close()
 
 

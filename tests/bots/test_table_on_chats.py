@@ -75,7 +75,7 @@ async def test_the_table_on_telegram(programme: Programme, tmp_path: Path) -> No
             assert len(fake.messages(PERSON)) == SENT
         finally:
             await connector.close()
-            await connector.ctx.http.aclose()
+            await connector.ctx.close_http()
 
 
 async def test_the_table_on_signal(programme: Programme, tmp_path: Path) -> None:
@@ -102,7 +102,7 @@ async def test_the_table_on_signal(programme: Programme, tmp_path: Path) -> None
             assert len(fake.shown(number)) == SENT
         finally:
             await connector.close()
-            await connector.ctx.http.aclose()
+            await connector.ctx.close_http()
 
 
 async def test_the_table_on_talk(programme: Programme) -> None:

@@ -129,7 +129,7 @@ async def nuage(fake: FakeTalk, tmp_path: Path, programme: Programme) -> AsyncIt
     assert await frontend.drain() == 1  # the start marker
     yield frontend, ops
     await connector.close()
-    await connector.ctx.http.aclose()
+    await connector.ctx.close_http()
     store.close()
 
 

@@ -65,7 +65,7 @@ class Deployment:
 
     async def close(self) -> None:
         await self.connector.close()
-        await self.connector.ctx.http.aclose()
+        await self.connector.ctx.close_http()
         self.store.close()
 
 

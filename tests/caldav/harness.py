@@ -36,7 +36,7 @@ def reference_programme() -> Programme:
 def context(name: str, counter: RequestCounter | None = None, lang: str = "fr") -> ConnectorContext:
     counter = counter or RequestCounter()
     return ConnectorContext(
-        name=name, http=build_client(name, counter), counter=counter, language=lang
+        name=name, client=build_client(name, counter), counter=counter, language=lang
     )
 
 

@@ -31,7 +31,7 @@ class TestCalDAVContract(ReadableConnectorContract):
         await connector.open()
         yield connector
         await connector.close()
-        await connector.ctx.http.aclose()
+        await connector.ctx.close_http()
 
     @pytest.fixture
     def remote_keys(self, caldav_server: CalDAVServer) -> RemoteKeys:

@@ -67,4 +67,4 @@ async def test_ten_thousand_sessions(telegram: FakeTelegram, tmp_path: Path) -> 
         assert len(telegram.calls) == calls
     finally:
         await connector.close()
-        await connector.ctx.http.aclose()
+        await connector.ctx.close_http()

@@ -47,7 +47,7 @@ async def make(
     yield factory
     for connector in made:
         await connector.close()
-        await connector.ctx.http.aclose()
+        await connector.ctx.close_http()
 
 
 async def test_check_proves_mode_version_and_groups(make: Factory) -> None:

@@ -156,4 +156,4 @@ async def test_nextcloud_connector_announces_in_its_talk_room(
         assert talk.shown(ROOMS[1]) == []
     finally:
         await connector.close()
-        await connector.ctx.http.aclose()
+        await connector.ctx.close_http()

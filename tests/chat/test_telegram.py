@@ -48,7 +48,7 @@ async def make(telegram: FakeTelegram, tmp_path: Path) -> AsyncIterator[Factory]
     yield factory
     for connector in made:
         await connector.close()
-        await connector.ctx.http.aclose()
+        await connector.ctx.close_http()
 
 
 def board(telegram: FakeTelegram, chat: int) -> list[SentMessage]:

@@ -154,6 +154,6 @@ def programme() -> Programme:
 async def context() -> AsyncIterator[ConnectorContext]:
     counter = RequestCounter()
     client = build_client("pad", counter)
-    ctx = ConnectorContext(name="pad", http=client, counter=counter, language="fr", base_dir=REPO)
+    ctx = ConnectorContext(name="pad", client=client, counter=counter, language="fr", base_dir=REPO)
     yield ctx
     await client.aclose()

@@ -55,7 +55,7 @@ async def make() -> AsyncIterator[Callable[..., HumHubConnector]]:
 
     yield build
     for connector in made:
-        await connector.ctx.http.aclose()
+        await connector.ctx.close_http()
 
 
 def requests(connector: HumHubConnector) -> int:

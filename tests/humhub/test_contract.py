@@ -24,7 +24,7 @@ class TestHumHubContract(ReadableConnectorContract):
         await connector.open()
         yield connector
         await connector.close()
-        await connector.ctx.http.aclose()
+        await connector.ctx.close_http()
 
     @pytest.fixture
     def remote_keys(self, humhub: HumHubSite) -> RemoteKeys:

@@ -34,7 +34,7 @@ class TestNextcloudContract(ReadableConnectorContract):
         await connector.open()
         yield connector
         await connector.close()
-        await connector.ctx.http.aclose()
+        await connector.ctx.close_http()
 
     @pytest.fixture
     def remote_keys(self, nextcloud: NextcloudSetup) -> RemoteKeys:

@@ -94,7 +94,7 @@ async def telegram(telegram_server: FakeTelegram, tmp_path: Path) -> AsyncIterat
         yield TelegramFrontend(connector, _bot({"telegram": connector.chat_policy()}), MemoryInbox())
     finally:
         await connector.close()
-        await connector.ctx.http.aclose()
+        await connector.ctx.close_http()
 
 
 async def test_telegram_updates(telegram: TelegramFrontend) -> None:

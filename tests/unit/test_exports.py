@@ -77,7 +77,7 @@ def export(
                                    clock=lambda: at)
         await connector.open()
         pushed = await push(connector, programme, links, keys)
-        await ctx.http.aclose()
+        await ctx.close_http()
         return pushed
 
     return asyncio.run(run())

@@ -120,7 +120,7 @@ async def test_an_unreachable_server_is_named_with_the_reason() -> None:
     (ValueError("strange"), "ValueError"),
 ])
 def test_network_reasons_in_words(error: Exception, reason: str) -> None:
-    from connectors.http import network_reason
+    from connectors.net import network_reason
 
     assert network_reason(error, "en") == reason
     assert network_reason(error, "fr") != reason or reason == "ValueError"

@@ -136,7 +136,7 @@ chats = [-1]
         await telegram.open()  # the bot's two HTTP clients
         for connector in built:
             await connector.close()
-            await connector.ctx.http.aclose()
+            await connector.ctx.close_http()
     assert len(loads) == 1, f"{len(loads)} CA bundles loaded for 25 connectors built and a bot opened 5 times"
 
 

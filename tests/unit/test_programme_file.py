@@ -95,7 +95,7 @@ def test_frab_export_imports_back(tmp_path: Path) -> None:
         counter = RequestCounter()
         ctx = ConnectorContext("exports", build_client("exports", counter), counter, "fr", tmp_path)
         await push(FilesConnector("exports", FilesConfig(type="files", path="out"), ctx), reference_programme())
-        await ctx.http.aclose()
+        await ctx.close_http()
 
     asyncio.run(export())
     imported = parse_frab_json((tmp_path / "out" / "programme.json").read_text(encoding="utf-8"), "programme.json")
