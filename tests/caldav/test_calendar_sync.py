@@ -357,3 +357,28 @@ async def test_event_made_all_day_is_reported_not_taken_as_deleted(
         assert "restitution" not in {i.key for i in result.items}
         assert vanished_keys(result, pushed.links) == set()
         assert any("restitution.ics" in p and "journée entière" in p for p in result.problems)
+
+
+async def test_with_a_proxy_in_the_environment_the_library_sends_everything(
+    caldav_server: CalDAVServer, calendar_url: str, programme: Programme, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The store's own client does not speak to proxies: with one named, the ``caldav`` library
+    (which honours them, and ``NO_PROXY``) sends the sync's requests, with the same outcome."""
+    monkeypatch.setenv("HTTP_PROXY", "http://127.0.0.1:9")  # nothing listens there
+    monkeypatch.setenv("HTTPS_PROXY", "http://127.0.0.1:9")
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
+    harness = Harness(connector(caldav_server, calendar_url))
+    await harness.pull(programme)
+    assert all(isinstance(r, RemoteRef) for r in await harness.push(programme))
+    sessions = dict(programme.sessions)
+    sessions["restitution"] = moved(sessions["restitution"], 1)
+    moved_programme = programme.with_sessions(sessions.values())
+    assert all(isinstance(r, RemoteRef) for r in await harness.push(moved_programme, ["restitution"]))
+    await harness.pull(moved_programme)
+    fresh = await harness.connector.pull(None, {}, moved_programme)
+    assert {item.key: dict(item.fields) for item in fresh.items} == {
+        key: harness.connector.project(s, moved_programme) for key, s in moved_programme.sessions.items()
+    }
+    assert harness.connector.store._http is None and harness.connector.store._client is not None
+    assert harness.requests_by_method().get("PUT") == 23
+    await harness.connector.close()
