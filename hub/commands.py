@@ -28,7 +28,7 @@ from hub.runtime import build_engine, load_settings, open_store
 from sync.errors import HubError, LockBusy, UsageError
 from sync.state_reader import ReadState, open_reader
 
-if TYPE_CHECKING:  # the engine, the report and rich are imported by the commands that use them
+if TYPE_CHECKING:  # the engine and the report are imported by the commands that use them
     from sync.report import Report
 
 log = logging.getLogger(__name__)
@@ -107,41 +107,38 @@ def _on_registry(settings: Settings, report: Report | None, seconds: float, erro
 
 
 def _print_report(report: Report, lang: str, planned: bool) -> None:
-    from rich.console import Console
-    from rich.markup import escape
-    from rich.table import Table
+    """The run's table and what a person should read after it, through the secrets' redactor
+    (problems quote servers' answers). The table is :mod:`hub.table`'s box; a terminal shows
+    each problem's mark in yellow (click drops the colour elsewhere)."""
+    import click
 
     from hub.outcome import closing_lines
+    from hub.table import box_table
 
-    console = Console()
-    table = Table(title=say("plan.title" if planned else "sync.title", lang))
     columns = ("connector", "merged", "created", "updated", "deleted", "unchanged", "failed", "requests")
-    for column in columns:
-        table.add_column(say(f"col.{column}", lang), justify="left" if column == "connector" else "right")
-    for name, r in report.connectors.items():
-        table.add_row(name, *(str(v) for v in (r.merged, r.created, r.updated, r.deleted, r.unchanged, r.failed,
-                                               r.requests)))
-    console.print(table)
+    rows = [[name, *(str(v) for v in (r.merged, r.created, r.updated, r.deleted, r.unchanged, r.failed,
+                                      r.requests))] for name, r in report.connectors.items()]
+    _echo(box_table(say("plan.title" if planned else "sync.title", lang),
+                    [say(f"col.{column}", lang) for column in columns], rows))
     if planned:
         for name, ops in report.planned.items():
             for op in ops:
                 sign = {"create": "+", "update": "~", "delete": "-"}[op.action]
-                console.print(f"  {sign} {name}: {op.key}", markup=False)
+                _echo(f"  {sign} {name}: {op.key}")
     for problem in report.problems:
-        console.print(f"[yellow]![/yellow] {escape(problem)}", highlight=False)
+        _echo(f"{click.style('!', fg='yellow')} {problem}")
     for batch in report.held:
-        console.print(say("held.line", lang, connector=batch["connector"], sessions=batch["sessions"],
-                          batch=batch["batch"] if batch["batch"] is not None else "?"), markup=False)
+        _echo(say("held.line", lang, connector=batch["connector"], sessions=batch["sessions"],
+                  batch=batch["batch"] if batch["batch"] is not None else "?"))
     if report.conflicts:
-        console.print(say("conflicts.new", lang, n=len(report.conflicts)), markup=False)
+        _echo(say("conflicts.new", lang, n=len(report.conflicts)))
     if report.announcement is not None:
-        console.print()
-        console.print(say("announce.preview" if planned else "announce.sent", lang), markup=False)
-        console.print(report.announcement.render(lang, "text"), markup=False, highlight=False)
-    console.print()
+        _echo()
+        _echo(say("announce.preview" if planned else "announce.sent", lang))
+        _echo(report.announcement.render(lang, "text"))
+    _echo()
     for line in closing_lines(report, lang, planned=planned):
-        console.print(line, markup=False, highlight=False)
-
+        _echo(line)
 
 
 def sync_command(config_path: str | None, as_json: bool, force_delete: bool, *, full: bool = False,
