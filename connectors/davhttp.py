@@ -9,9 +9,11 @@ Basic credentials, TLS trust (:func:`connectors.net.ssl_context`), timeout and r
 :mod:`connectors.calstore` uses it for those four requests and keeps the library for the rest
 (the calendar's properties for ``hub check``, a server without sync-tokens).
 
-Like ``requests``, it follows redirects (at most :data:`MAX_REDIRECTS`, never sending the
-credentials to another host), and sends a request again on a new connection when a kept-alive
-one turns out to be closed before any answer came (the server dropped it while idle).
+Like ``requests``, it asks for compressed answers (Radicale's full sync-collection listing of
+10,000 events: 2.2 MB of XML, 0.44 MB in gzip), follows redirects (at most
+:data:`MAX_REDIRECTS`, never sending the credentials to another host), and sends a request
+again on a new connection when a kept-alive one turns out to be closed before any answer came
+(the server dropped it while idle).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import base64
 import http.client
 import os
 import threading
+import zlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
@@ -52,6 +55,25 @@ class Answer:
     headers: Mapping[str, str]  # names in lower case
     body: bytes
     url: str  # after redirects
+
+
+def _decoded(data: bytes, encoding: str) -> bytes:
+    """The body as sent, for the encodings asked for (gzip, zlib's deflate or the raw one some
+    servers send under that name)."""
+    encoding = encoding.strip().lower()
+    if not data or encoding in ("", "identity"):
+        return data
+    try:
+        if encoding in ("gzip", "x-gzip"):
+            return zlib.decompress(data, 16 + zlib.MAX_WBITS)
+        if encoding == "deflate":
+            try:
+                return zlib.decompress(data)
+            except zlib.error:
+                return zlib.decompress(data, -zlib.MAX_WBITS)
+    except zlib.error:
+        raise http.client.HTTPException(f"a {encoding} answer that does not decompress") from None
+    raise http.client.HTTPException(f"an answer in an encoding not asked for: {encoding}")
 
 
 class DavHttp:
@@ -109,6 +131,7 @@ class DavHttp:
         parts = urlsplit(url)
         target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
         headers.setdefault("User-Agent", "commons-hub")
+        headers.setdefault("Accept-Encoding", "gzip, deflate")
         self._on_request(method, url)
         wait_turn_blocking(url, self._connector)  # a host's rate limit, in hosting mode
         for attempt in (1, 2):
@@ -128,7 +151,8 @@ class DavHttp:
             if response.will_close:
                 self.close()
             self._on_response(method, response.status)
-            return Answer(response.status, {k.lower(): v for k, v in response.getheaders()}, data, url)
+            found = {k.lower(): v for k, v in response.getheaders()}
+            return Answer(response.status, found, _decoded(data, found.get("content-encoding", "")), url)
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _connect(self, scheme: str, netloc: str) -> tuple[http.client.HTTPConnection, bool]:

@@ -4,6 +4,7 @@ never go to another host."""
 
 from __future__ import annotations
 
+import gzip
 import socket
 import threading
 from collections.abc import Iterator
@@ -27,6 +28,9 @@ class Recorder(BaseHTTPRequestHandler):
         self.seen.append((self.command, self.path, self.headers.get("Authorization"), self.client_address[1]))
         status, headers = self.routes.get(self.path, (207, {}))
         body = b"<multistatus/>"
+        if "gzip" in (self.headers.get("Accept-Encoding") or "") and self.path.endswith("/big/"):
+            body = gzip.compress(b"<multistatus>" + b"<response/>" * 1000 + b"</multistatus>")
+            headers = {**headers, "Content-Encoding": "gzip"}
         self.send_response(status)
         for name, value in headers.items():
             self.send_header(name, value)
@@ -129,3 +133,14 @@ def test_a_redirect_loop_is_an_error(client: tuple[DavHttp, list[Any]]) -> None:
     finally:
         server.shutdown()
     assert len(seen) == MAX_REDIRECTS + 1
+
+
+def test_a_compressed_answer_is_read_as_sent(client: tuple[DavHttp, list[Any]]) -> None:
+    http, _ = client
+    server, _seen = serve({})
+    try:
+        answer = http.request("REPORT", f"http://127.0.0.1:{server.server_port}/big/", b"<x/>")
+    finally:
+        server.shutdown()
+    assert answer.headers["content-encoding"] == "gzip"
+    assert answer.body == b"<multistatus>" + b"<response/>" * 1000 + b"</multistatus>"
