@@ -6,8 +6,8 @@ A *point* is a moment after which the world outside the process may differ from 
 store says:
 
 - every HTTP answer received by a connector, whatever its library (httpx for Etherpad and
-  WordPress, the hub's own client for Telegram, niquests under the caldav library, aiohttp under
-  signalbot): the server has carried the request out, the hub has not recorded it yet;
+  WordPress, the hub's own clients for Telegram and for CalDAV syncs, niquests under the caldav
+  library, aiohttp under signalbot): the server has carried the request out, the hub has not recorded it yet;
 - every state-store commit, just before SQLAlchemy commits it: what the transaction holds is
   lost, what was sent before it is not recorded.
 
@@ -157,6 +157,10 @@ def install(environ: dict[str, str] | None = None) -> CrashPoints | None:
         return f"{method} {urlsplit(url).path}"
 
     HttpClient.request = _after_async(points, own_request)(HttpClient.request)  # type: ignore[method-assign]
+
+    from connectors.davhttp import DavHttp
+
+    DavHttp.request = _after(points, own_request)(DavHttp.request)  # type: ignore[method-assign]
 
     def before_commit(_connection: Any) -> None:
         points.hit("commit", "")
