@@ -141,11 +141,11 @@ def test_redacted_urls_keep_what_helps_and_drop_what_is_secret() -> None:
 
 
 def test_messages_exist_in_french_and_english() -> None:
-    from connectors import calstore, http
+    from connectors import calstore, net
     from connectors.nextcloud import ocs
     from tests.unit.test_catalogues import placeholders
 
-    for catalogue in (http.MESSAGES, calstore.MESSAGES, ocs.MESSAGES):
+    for catalogue in (net.MESSAGES, calstore.MESSAGES, ocs.MESSAGES):
         for key, texts in catalogue.items():
             assert texts["fr"].strip() and texts["en"].strip(), key
             assert placeholders(texts["fr"]) == placeholders(texts["en"]), key

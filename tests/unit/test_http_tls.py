@@ -135,6 +135,8 @@ chats = [-1]
         telegram = built[-1]
         await telegram.open()  # the bot's two HTTP clients
         for connector in built:
+            assert connector.ctx.http is connector.ctx.http  # each one's client, made at first use
+        for connector in built:
             await connector.close()
             await connector.ctx.close_http()
     assert len(loads) == 1, f"{len(loads)} CA bundles loaded for 25 connectors built and a bot opened 5 times"
