@@ -47,6 +47,12 @@ PROXIES = ("http_proxy", "https_proxy", "all_proxy")
 SECRETS = ("password",)
 
 
+def sync_body(token: str) -> bytes:
+    """The sync-collection REPORT's body since ``token`` (empty: everything), with the ETags: the
+    one the full pull sends (:class:`connectors.calstore.CalendarStore`) and this probe."""
+    return BODY % token.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").encode()
+
+
 def links_digest(hrefs: Iterable[str]) -> str:
     """The digest of the linked hrefs a cursor accounts for (the connector's, defined here)."""
     return hashlib.sha256("\n".join(sorted(hrefs)).encode()).hexdigest()
@@ -102,7 +108,7 @@ def unchanged(url: str, token: str, username: str | None, password: str | None, 
     if username:
         pair = f"{username}:{password or ''}".encode()
         headers["Authorization"] = "Basic " + base64.b64encode(pair).decode("ascii")
-    body = BODY % token.replace("&", "&amp;").replace("<", "&lt;").encode()
+    body = sync_body(token)
     connection: http.client.HTTPConnection
     if parts.scheme == "https":
         import ssl

@@ -28,6 +28,7 @@ from urllib.parse import quote, unquote, urlsplit
 from xml.etree import ElementTree
 
 from config.secrets import redact_url
+from connectors.caldav_probe import sync_body
 from connectors.davhttp import Answer, DavHttp, proxied
 from connectors.gate import wait_turn_blocking
 from connectors.net import DEFAULT_LANGUAGE, network_error, request_error, retry_after_seconds, told
@@ -41,9 +42,6 @@ CALDAV = "{urn:ietf:params:xml:ns:caldav}"
 XML = {"Content-Type": 'application/xml; charset="utf-8"', "Depth": "1"}
 #: How many pages of a truncated sync-collection answer (RFC 6578 section 3.6) are followed.
 SYNC_PAGES = 100
-SYNC_BODY = ('<?xml version="1.0" encoding="utf-8"?>\n<D:sync-collection xmlns:D="DAV:">'
-             "<D:sync-token>{token}</D:sync-token><D:sync-level>1</D:sync-level>"
-             "<D:prop><D:getetag/></D:prop></D:sync-collection>")
 MULTIGET_BODY = ('<?xml version="1.0" encoding="utf-8"?>\n'
                  '<C:calendar-multiget xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav">'
                  "<D:prop><D:getetag/><C:calendar-data/></D:prop>{hrefs}</C:calendar-multiget>")
@@ -301,8 +299,7 @@ class CalendarStore:
         deleted: set[str] = set()
         current = token
         for _ in range(SYNC_PAGES):
-            body = SYNC_BODY.format(token=_escape(current or "")).encode()
-            answer = lean.request("REPORT", self.url, body, XML)
+            answer = lean.request("REPORT", self.url, sync_body(current or ""), XML)
             if answer.status >= 400:
                 raise self._sync_refused(answer, token)
             if answer.status != 207:
