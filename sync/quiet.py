@@ -13,9 +13,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection
-
 from sync.announce import Announcement, diff_versions
+from sync.database import Tx
 from sync.lazy import SessionView
 from sync.model import Programme
 from sync.state import StateStore
@@ -58,7 +57,7 @@ def settle(
     return quiet
 
 
-def publish(store: StateStore, conn: Connection, quiet: QuietPeriod, programme: Programme) -> None:
+def publish(store: StateStore, conn: Tx, quiet: QuietPeriod, programme: Programme) -> None:
     """Record what was announced as published, and what still waits (inside the commit)."""
     if not quiet.initialized:
         store.publish(conn, {k: s.to_record() for k, s in programme.sessions.items()})

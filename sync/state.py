@@ -1,15 +1,16 @@
 """The state store: canonical programme, links, cursors, change log, conflicts and outbox.
 
 SQLite by default (one file, WAL), PostgreSQL by URL. The schema is created and upgraded by
-Alembic migrations when the store opens. Everything the engine commits for one step goes through
-one ``transaction()``, so a crash leaves either the old state or the new one, never half.
+Alembic migrations when the store opens; the store's own statements are plain SQL on the driver's
+connections (:mod:`sync.database`), so a sync does not import SQLAlchemy. Everything the engine
+commits for one step goes through one ``transaction()``, so a crash leaves either the old state or
+the new one, never half.
 """
 
 from __future__ import annotations
 
 import contextlib
 import fcntl
-import functools
 import os
 import re
 import sqlite3
@@ -18,51 +19,22 @@ import zlib
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import (
-    Connection,
-    Engine,
-    Update,
-    bindparam,
-    create_engine,
-    delete,
-    event,
-    func,
-    insert,
-    inspect,
-    select,
-    text,
-    update,
-)
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, DatabaseError, OperationalError
-
+from sync.database import Database, Tx, UnsupportedDatabase, error_kind, marks, parse_url, safe_url
 from sync.errors import ConfigError, LockBusy, StateUnreadable
 from sync.i18n import Catalogue
 from sync.lazy import Lazy, LinkHead
 from sync.model import Conflict
 from sync.protocol import ConnectorState, Link
 from sync.review import LoggedChange
-from sync.schema import (
-    breakers,
-    changes,
-    conflicts,
-    connector_state,
-    cursors,
-    held,
-    links,
-    meta,
-    outbox,
-    published,
-    sessions,
-    sync_inputs,
-    syncs,
-)
 from sync.state_reader import MIGRATIONS, schema_head
 from sync.state_reader import HeldBatch as HeldBatch
 from sync.state_reader import HistoryRow as HistoryRow
 from sync.state_reader import OutboxEntry as OutboxEntry
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
 #: A schema name a store accepts (it goes into ``search_path`` and ``CREATE SCHEMA`` as is).
 SCHEMA_NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
@@ -70,6 +42,8 @@ SCHEMA_NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
 
 #: What a person reads when the state database cannot be used, in French and English.
 STATE_TEXTS = Catalogue({
+    "unsupported": {"fr": "hub.database : {url} : la base {scheme} n'est pas prise en charge (SQLite ou PostgreSQL)",
+                    "en": "hub.database: {url}: {scheme} is not supported (SQLite or PostgreSQL)"},
     "not_url": {"fr": "hub.database : « {url} » n'est pas une adresse de base de données",
                 "en": "hub.database: '{url}' is not a database URL"},
     "cannot_open": {"fr": "hub.database : impossible d'ouvrir {url} ({reason})",
@@ -96,11 +70,15 @@ class _NewerSchema(Exception):
     """The database is at a revision this version does not know (a newer hub wrote it)."""
 
 
-def _current_revision(connection: Connection) -> str | None:
+def _current_revision(tx: Tx) -> str | None:
     """The revision the database is at (None for a new one), as Alembic records it."""
-    if not inspect(connection).has_table("alembic_version"):
+    if tx.dialect == "sqlite":
+        found = tx.first("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'alembic_version'")
+    else:
+        found = tx.scalar("SELECT to_regclass('alembic_version')")
+    if not found:
         return None
-    row = connection.execute(text("SELECT version_num FROM alembic_version")).first()
+    row = tx.first("SELECT version_num FROM alembic_version")
     return None if row is None else str(row[0])
 
 
@@ -108,21 +86,34 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA busy_timeout=10000")
-    cursor.close()
-
-
 class StateStore:
-    """Typed access to the state tables. Open with :meth:`open`; close with :meth:`close`."""
+    """Typed access to the state tables. Open with :meth:`open`; close with :meth:`close`.
 
-    def __init__(self, engine: Engine, schema: str | None = None) -> None:
-        self.engine = engine
-        #: The PostgreSQL schema holding this store's tables (one hosted collective's), or None.
+    ``db`` is the database's pool (:class:`sync.database.Database`); ``schema`` the PostgreSQL
+    schema holding this store's tables (one hosted collective's), or None.
+    """
+
+    def __init__(self, db: Database, schema: str | None = None, *, owns: bool = False) -> None:
+        self.db = db
         self.schema = schema
+        self._owns = owns
+        self._engine: Engine | None = None
+
+    @property
+    def dialect(self) -> str:
+        """``sqlite`` or ``postgresql``."""
+        return self.db.dialect
+
+    @property
+    def engine(self) -> Engine:
+        """A SQLAlchemy engine on this store's tables, made at the first use (the bots' tables,
+        schema upgrades): the store's own statements never need it."""
+        if self._engine is None:
+            engine = self.db.sa_engine()
+            if self.schema is not None and self.schema != self.db.schema:
+                engine = engine.execution_options(schema_translate_map={None: self.schema})
+            self._engine = engine
+        return self._engine
 
     @classmethod
     def open(cls, url: str, *, lang: str = "en", schema: str | None = None) -> StateStore:
@@ -131,54 +122,48 @@ class StateStore:
         in that schema, created when missing: every connection's ``search_path`` names it alone,
         so several stores share one database without seeing each other's rows."""
         try:
-            parsed = make_url(url)
-        except ArgumentError:
-            raise ConfigError(STATE_TEXTS.say("not_url", lang, url=_safe_url(url))) from None
-        if parsed.drivername == "postgresql":
-            parsed = parsed.set(drivername="postgresql+psycopg")
-        if parsed.drivername.startswith("sqlite") and parsed.database not in (None, "", ":memory:"):
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        connect_args: dict[str, Any] = {}
-        if schema is not None:
-            if not parsed.drivername.startswith("postgresql") or not SCHEMA_NAME.fullmatch(schema):
-                raise ConfigError(STATE_TEXTS.say("not_url", lang, url=f"{_safe_url(url)} ({schema})"))
-            connect_args["options"] = f"-c search_path={schema}"
-        engine = create_engine(parsed, future=True, connect_args=connect_args)
-        if schema is not None:
-            try:
-                with engine.begin() as connection:
-                    connection.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{schema}"'))
-            except DatabaseError:
-                pass  # a concurrent creation, or a database that cannot be reached: said just below
-        if parsed.drivername.startswith("sqlite"):
-            event.listen(engine, "connect", _sqlite_pragmas)
-        store = cls(engine, schema)
-        file = Path(parsed.database) if parsed.drivername.startswith("sqlite") and parsed.database \
-            not in (None, "", ":memory:") else None
+            target = parse_url(url)
+        except UnsupportedDatabase as exc:
+            raise ConfigError(STATE_TEXTS.say("unsupported", lang, url=safe_url(url), scheme=str(exc))) from None
+        except ValueError:
+            raise ConfigError(STATE_TEXTS.say("not_url", lang, url=safe_url(url))) from None
+        if schema is not None and (target.dialect != "postgresql" or not SCHEMA_NAME.fullmatch(schema)):
+            raise ConfigError(STATE_TEXTS.say("not_url", lang, url=f"{safe_url(url)} ({schema})"))
+        file = target.file
+        if file is not None:
+            file.parent.mkdir(parents=True, exist_ok=True)
+        db = Database(url, schema=schema)
+        store = cls(db, schema, owns=True)
         try:
+            if schema is not None:
+                # Errors pass: a concurrent creation, or no server (said just below).
+                with contextlib.suppress(Exception), contextlib.closing(db.raw_connection(autocommit=True)) as raw:
+                    raw.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
             store.migrate(file)
-        except OperationalError as exc:
-            engine.dispose()
-            raise ConfigError(
-                STATE_TEXTS.say("cannot_open", lang, url=_safe_url(url), reason=exc.orig.__class__.__name__)
-            ) from None
-        except DatabaseError as exc:
-            engine.dispose()
-            raise _damaged(file, str(exc.orig), lang) if file is not None else StateUnreadable(
-                STATE_TEXTS.say("unreadable", lang, url=_safe_url(url), reason=exc.orig)) from None
         except _NewerSchema:
-            engine.dispose()
-            raise StateUnreadable(STATE_TEXTS.say("newer", lang, url=_safe_url(url))) from None
+            db.close()
+            raise StateUnreadable(STATE_TEXTS.say("newer", lang, url=safe_url(url))) from None
+        except Exception as exc:
+            db.close()
+            kind = error_kind(exc)
+            if kind is None:
+                raise
+            if kind[0] == "operational":
+                raise ConfigError(
+                    STATE_TEXTS.say("cannot_open", lang, url=safe_url(url), reason=kind[1].__class__.__name__)
+                ) from None
+            raise _damaged(file, str(kind[1]), lang) if file is not None else StateUnreadable(
+                STATE_TEXTS.say("unreadable", lang, url=safe_url(url), reason=kind[1])) from None
         return store
 
     def migrate(self, file: Path | None = None) -> None:
         """Bring the schema to the newest migration; a SQLite file is copied first
         (``<name>.before-<revision>``) when an upgrade is due, so it can be put back."""
         head = schema_head()
-        with self.engine.connect() as connection:
-            current = _current_revision(connection)
+        with self._conn() as c:
+            current = _current_revision(c)
         if current == head:
-            return  # every command but the first after an upgrade: Alembic is not even imported
+            return  # every command but the first after an upgrade: neither Alembic nor SQLAlchemy is imported
         from alembic import command
         from alembic.config import Config as AlembicConfig
         from alembic.util.exc import CommandError
@@ -188,8 +173,8 @@ class StateStore:
         # Several hub processes may open a new database at once (two `hub sync`, the daemon):
         # one migrates, the others wait for it and then find the schema current.
         with self._migration_lock(file):
-            with self.engine.connect() as connection:
-                current = _current_revision(connection)
+            with self._conn() as c:
+                current = _current_revision(c)
             if current == head:
                 return
             if current is not None and file is not None and file.exists():
@@ -200,7 +185,7 @@ class StateStore:
                             contextlib.closing(sqlite3.connect(backup)) as target:
                         source.backup(target)
             with self.engine.begin() as connection:
-                if self.engine.dialect.name == "sqlite":
+                if self.dialect == "sqlite":
                     # SQLite's driver opens a transaction only before a data change, so each
                     # CREATE or ALTER would commit on its own: a process killed mid-upgrade would
                     # leave tables without the version that names them, a database no later run
@@ -216,15 +201,13 @@ class StateStore:
     def _migration_lock(self, file: Path | None) -> Iterator[None]:
         """Held while the schema is upgraded: PostgreSQL's session advisory lock (so processes on
         other machines wait too), or an ``flock`` on a file beside the SQLite database."""
-        if self.engine.dialect.name == "postgresql":
-            with self.engine.connect() as holder:
-                holder.execute(text("SELECT pg_advisory_lock(:k)"), {"k": MIGRATION_KEY})
-                holder.commit()
+        if self.dialect == "postgresql":
+            with contextlib.closing(self.db.raw_connection(autocommit=True)) as holder:
+                holder.execute("SELECT pg_advisory_lock(%s)", (MIGRATION_KEY,))
                 try:
                     yield
                 finally:
-                    holder.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": MIGRATION_KEY})
-                    holder.commit()
+                    holder.execute("SELECT pg_advisory_unlock(%s)", (MIGRATION_KEY,))
             return
         if file is None:
             yield
@@ -238,43 +221,43 @@ class StateStore:
             os.close(fd)
 
     def close(self) -> None:
-        self.engine.dispose()
+        """Close the connections, when this store opened them (:meth:`open`); a store on a
+        shared pool leaves it to its owner."""
+        if self._owns:
+            self.db.close()
 
     @contextlib.contextmanager
-    def transaction(self) -> Iterator[Connection]:
-        with self.engine.begin() as connection:
-            yield connection
+    def transaction(self) -> Iterator[Tx]:
+        with self.db.transaction(self.schema) as tx:
+            yield tx
 
     # meta ------------------------------------------------------------------------------------
-    def get_meta(self, key: str, default: Any = None, conn: Connection | None = None, *,
+    def get_meta(self, key: str, default: Any = None, conn: Tx | None = None, *,
                  for_update: bool = False) -> Any:
         """A meta value. ``for_update`` (inside a transaction about to write it back) makes two
         processes' read-modify-write of one key wait for each other instead of losing an update:
         the row is locked on PostgreSQL; on SQLite the transaction takes the database's write
         lock before reading (Python's sqlite3 would otherwise read outside any transaction and
         begin one only at the write)."""
-        query = select(meta.c.value).where(meta.c.key == key)
-        if for_update:
-            query = query.with_for_update()
+        query = "SELECT value FROM meta WHERE key = ?"
         with self._conn(conn) as c:
-            raw = c.connection.dbapi_connection if for_update and c.dialect.name == "sqlite" else None
-            if raw is not None and not getattr(raw, "in_transaction", True):
-                c.exec_driver_sql("BEGIN IMMEDIATE")
-            row = c.execute(query).first()
-        return default if row is None else row[0]
+            if for_update and c.dialect == "postgresql":
+                query += " FOR UPDATE"
+            elif for_update and not c.raw.in_transaction:
+                c.execute("BEGIN IMMEDIATE").close()
+            row = c.first(query, (key,))
+            return default if row is None else c.loads(row[0])
 
-    def set_meta(self, conn: Connection, key: str, value: Any) -> None:
-        if conn.execute(select(meta.c.key).where(meta.c.key == key)).first():
-            conn.execute(update(meta).where(meta.c.key == key).values(value=value))
-        else:
-            conn.execute(insert(meta).values(key=key, value=value))
+    def set_meta(self, conn: Tx, key: str, value: Any) -> None:
+        if not conn.changed("UPDATE meta SET value = ? WHERE key = ?", (conn.json(value), key)):
+            conn.execute("INSERT INTO meta (key, value) VALUES (?, ?)", (key, conn.json(value))).close()
 
     # canonical sessions ---------------------------------------------------------------------
     def load_sessions(self) -> dict[str, dict[str, Any]]:
         """Every live session record, by id."""
         with self._conn() as c:
-            rows = c.execute(select(sessions.c.id, sessions.c.record).where(sessions.c.record.is_not(None)))
-            return {row.id: row.record for row in rows if row.record is not None}
+            rows = c.all("SELECT id, record FROM sessions WHERE record IS NOT NULL")
+            return {key: record for key, raw in rows if (record := c.loads(raw)) is not None}
 
     def stored_sessions(self) -> Lazy[dict[str, Any]]:
         """Every live session record, by id, read only as far as it is looked at (its hash is
@@ -282,10 +265,7 @@ class StateStore:
 
         def keys() -> dict[str, Any]:
             with self._conn() as c:
-                # Fetched at once and unpacked: a row's attribute access costs more than the read
-                # at 10,000 sessions, and every sync reads these.
-                rows = c.execute(select(sessions.c.id, sessions.c.hash).where(sessions.c.record.is_not(None))).all()
-                return dict(rows)
+                return dict(c.all("SELECT id, hash FROM sessions WHERE record IS NOT NULL"))
 
         def fetch(wanted: Collection[str] | None) -> dict[str, dict[str, Any]]:
             if wanted is None:
@@ -293,71 +273,68 @@ class StateStore:
             found: dict[str, dict[str, Any]] = {}
             with self._conn() as c:
                 for chunk in _chunks(sorted(wanted)):
-                    rows = c.execute(select(sessions.c.id, sessions.c.record).where(
-                        sessions.c.id.in_(chunk), sessions.c.record.is_not(None)))
-                    found.update({row.id: row.record for row in rows if row.record is not None})
+                    rows = c.all(f"SELECT id, record FROM sessions WHERE id IN ({marks(len(chunk))}) "
+                                 "AND record IS NOT NULL", chunk)
+                    found.update({key: record for key, raw in rows if (record := c.loads(raw)) is not None})
             return found
 
         return Lazy(keys, fetch)
 
-    def max_seq(self, conn: Connection | None = None) -> int:
+    def max_seq(self, conn: Tx | None = None) -> int:
         with self._conn(conn) as c:
-            return int(c.execute(select(func.coalesce(func.max(sessions.c.seq), 0))).scalar_one())
+            return int(c.scalar("SELECT coalesce(max(seq), 0) FROM sessions"))
 
     def changed_since(self, seq: int) -> dict[str, dict[str, Any] | None]:
         """Sessions (None for removed ones) changed after ``seq``: what a sink must look at."""
         with self._conn() as c:
-            rows = c.execute(select(sessions.c.id, sessions.c.record).where(sessions.c.seq > seq))
-            return {row.id: row.record for row in rows}
+            return {key: c.loads(raw) for key, raw in c.all("SELECT id, record FROM sessions WHERE seq > ?", (seq,))}
 
     def write_session(
-        self, conn: Connection, session_id: str, record: Mapping[str, Any] | None, hash_: str | None, seq: int
+        self, conn: Tx, session_id: str, record: Mapping[str, Any] | None, hash_: str | None, seq: int
     ) -> None:
-        values = {"record": dict(record) if record is not None else None, "hash": hash_, "seq": seq}
-        done = conn.execute(update(sessions).where(sessions.c.id == session_id).values(**values))
-        if done.rowcount == 0:
-            conn.execute(insert(sessions).values(id=session_id, **values))
+        stored = conn.json_or_null(dict(record) if record is not None else None)
+        if not conn.changed("UPDATE sessions SET record = ?, hash = ?, seq = ? WHERE id = ?",
+                            (stored, hash_, seq, session_id)):
+            conn.execute("INSERT INTO sessions (id, record, hash, seq) VALUES (?, ?, ?, ?)",
+                         (session_id, stored, hash_, seq)).close()
 
     def write_sessions(
-        self, conn: Connection, rows: Sequence[tuple[str, Mapping[str, Any] | None, str | None]], seq: int
+        self, conn: Tx, rows: Sequence[tuple[str, Mapping[str, Any] | None, str | None]], seq: int
     ) -> None:
         """Write many sessions at once (delete then insert, in chunks): one round trip per chunk."""
         for chunk in _chunks(rows):
-            conn.execute(delete(sessions).where(sessions.c.id.in_([r[0] for r in chunk])))
-            conn.execute(insert(sessions), [
-                {"id": key, "record": dict(record) if record is not None else None, "hash": digest, "seq": seq}
+            conn.execute(f"DELETE FROM sessions WHERE id IN ({marks(len(chunk))})", [r[0] for r in chunk]).close()
+            conn.many("INSERT INTO sessions (id, record, hash, seq) VALUES (?, ?, ?, ?)", [
+                (key, conn.json_or_null(dict(record) if record is not None else None), digest, seq)
                 for key, record, digest in chunk
             ])
 
     def log_changes(
-        self, conn: Connection, rows: Sequence[tuple[str, str, Any, Any, str]], *,
+        self, conn: Tx, rows: Sequence[tuple[str, str, Any, Any, str]], *,
         sync: int | None = None, at: datetime | None = None,
     ) -> None:
-        now = at or utcnow()
+        now = conn.moment(at or utcnow())
         for chunk in _chunks(rows):
-            conn.execute(insert(changes), [
-                {"session": k, "field": f, "old": o, "new": n, "origin": origin, "at": now, "sync": sync}
-                for k, f, o, n, origin in chunk
-            ])
+            conn.many('INSERT INTO changes (session, field, old, new, origin, at, sync) VALUES (?, ?, ?, ?, ?, ?, ?)',
+                      [(k, f, conn.json(o), conn.json(n), origin, now, sync) for k, f, o, n, origin in chunk])
 
     def log_change(
-        self, conn: Connection, session: str, field: str, old: Any, new: Any, origin: str, *,
+        self, conn: Tx, session: str, field: str, old: Any, new: Any, origin: str, *,
         sync: int | None = None,
     ) -> None:
-        conn.execute(insert(changes).values(session=session, field=field, old=old, new=new, origin=origin,
-                                            at=utcnow(), sync=sync))
+        self.log_changes(conn, [(session, field, old, new, origin)], sync=sync)
 
     # runs, history and review -----------------------------------------------------------------
-    def new_sync(self, conn: Connection, kind: str, at: datetime | None = None, note: str | None = None) -> int:
+    def new_sync(self, conn: Tx, kind: str, at: datetime | None = None, note: str | None = None) -> int:
         """Number a run that changes the programme (``sync``, ``revert``, ``resolution``)."""
-        result = conn.execute(insert(syncs).values(kind=kind, note=note, at=at or utcnow()))
-        return _new_id(result)
+        return conn.insert("INSERT INTO syncs (kind, note, at) VALUES (?, ?, ?)",
+                           (kind, note, conn.moment(at or utcnow())))
 
     def sync_run(self, sync_id: int) -> tuple[str, datetime, str | None] | None:
         """(kind, when, note) of one numbered run, or None."""
         with self._conn() as c:
-            row = c.execute(select(syncs).where(syncs.c.id == sync_id)).first()
-        return None if row is None else (row.kind, _aware(row.at), row.note)
+            row = c.first("SELECT kind, at, note FROM syncs WHERE id = ?", (sync_id,))
+            return None if row is None else (row[0], _aware(c.when(row[1])), row[2])
 
     def history(
         self, *, session: str | None = None, since: datetime | None = None, sync: int | None = None,
@@ -365,17 +342,19 @@ class StateStore:
     ) -> list[HistoryRow]:
         """Merged field changes, oldest first (the newest ``limit`` of them when given)."""
         with self._conn() as c:
-            query = select(changes).order_by(changes.c.seq.desc())
-            if session is not None:
-                query = query.where(changes.c.session == session)
-            if since is not None:
-                query = query.where(changes.c.at >= since)
-            if sync is not None:
-                query = query.where(changes.c.sync == sync)
+            where: list[str] = []
+            args: list[Any] = []
+            for clause, value in (("session = ?", session), ("at >= ?", since), ("sync = ?", sync)):
+                if value is not None:
+                    where.append(clause)
+                    args.append(c.moment(value) if isinstance(value, datetime) else value)
+            query = 'SELECT sync, at, origin, session, field, old, new FROM changes'
+            query += (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY seq DESC"
             if limit is not None:
-                query = query.limit(limit)
-            rows = [HistoryRow(r.sync, _aware(r.at), r.origin, r.session, r.field, r.old, r.new)
-                    for r in c.execute(query)]
+                query += " LIMIT ?"
+                args.append(limit)
+            rows = [HistoryRow(r[0], _aware(c.when(r[1])), r[2], r[3], r[4], c.loads(r[5]), c.loads(r[6]))
+                    for r in c.all(query, args)]
         rows.reverse()
         return rows
 
@@ -387,27 +366,25 @@ class StateStore:
         """Sessions ``origin`` changed since ``since`` (a review window), leaving out the first
         import and what an organiser accepted (both were looked at by a person)."""
         with self._conn() as c:
-            reviewed = c.execute(select(func.max(held.c.updated_at)).where(
-                held.c.connector == origin, held.c.state == "merged")).scalar()
-            query = (
-                select(changes.c.session).distinct()
-                .select_from(changes.outerjoin(syncs, changes.c.sync == syncs.c.id))
-                .where(changes.c.origin == origin, changes.c.at >= since,
-                       (syncs.c.kind.is_(None)) | (syncs.c.kind != "import"))
-            )
+            reviewed = c.scalar("SELECT max(updated_at) FROM held WHERE connector = ? AND state = 'merged'",
+                                (origin,))
+            query = ("SELECT DISTINCT changes.session FROM changes LEFT OUTER JOIN syncs ON changes.sync = syncs.id "
+                     "WHERE changes.origin = ? AND changes.at >= ? AND (syncs.kind IS NULL OR syncs.kind != 'import')")
+            args: list[Any] = [origin, c.moment(since)]
             if reviewed is not None:
-                query = query.where(changes.c.at > reviewed)
-            rows = c.execute(query)
-            return {row.session for row in rows}
+                query += " AND changes.at > ?"
+                args.append(reviewed)
+            return {row[0] for row in c.all(query, args)}
 
     def held_batches(self, states: Sequence[str] = ("open", "accepted", "rejected")) -> list[HeldBatch]:
         with self._conn() as c:
-            rows = c.execute(select(held).where(held.c.state.in_(list(states))).order_by(held.c.id))
-            return [HeldBatch(r.id, r.connector, r.state, r.reason, r.digest, r.summary,
-                              _aware(r.created_at), _aware(r.updated_at)) for r in rows]
+            rows = c.all("SELECT id, connector, state, reason, digest, summary, created_at, updated_at FROM held "
+                         f"WHERE state IN ({marks(len(states))}) ORDER BY id", list(states))
+            return [HeldBatch(r[0], r[1], r[2], r[3], r[4], c.loads(r[5]), _aware(c.when(r[6])),
+                              _aware(c.when(r[7]))) for r in rows]
 
     def hold(
-        self, conn: Connection, connector: str, reason: str, digest: str, summary: Mapping[str, Any],
+        self, conn: Tx, connector: str, reason: str, digest: str, summary: Mapping[str, Any],
         at: datetime | None = None,
     ) -> tuple[int, bool]:
         """Record a source's held changes: (batch number, True when the batch is new).
@@ -415,67 +392,66 @@ class StateStore:
         A source has at most one batch waiting: a later pull of the same source replaces its
         content (and puts an accepted batch back to review when what it holds changed).
         """
-        now = at or utcnow()
-        row = conn.execute(select(held.c.id, held.c.digest, held.c.state).where(
-            held.c.connector == connector, held.c.state.in_(("open", "accepted")))).first()
+        now = conn.moment(at or utcnow())
+        row = conn.first("SELECT id, digest, state FROM held WHERE connector = ? AND state IN ('open', 'accepted')",
+                         (connector,))
         if row is not None:
-            if row.digest != digest:
-                conn.execute(update(held).where(held.c.id == row.id).values(
-                    state="open", reason=reason, digest=digest, summary=dict(summary), updated_at=now))
-            return int(row.id), False
-        result = conn.execute(insert(held).values(
-            connector=connector, state="open", reason=reason, digest=digest, summary=dict(summary),
-            created_at=now, updated_at=now))
-        return _new_id(result), True
+            if row[1] != digest:
+                conn.execute("UPDATE held SET state = 'open', reason = ?, digest = ?, summary = ?, updated_at = ? "
+                             "WHERE id = ?", (reason, digest, conn.json(dict(summary)), now, row[0])).close()
+            return int(row[0]), False
+        made = conn.insert("INSERT INTO held (connector, state, reason, digest, summary, created_at, updated_at) "
+                           "VALUES (?, 'open', ?, ?, ?, ?, ?)",
+                           (connector, reason, digest, conn.json(dict(summary)), now, now))
+        return made, True
 
-    def set_held_state(self, conn: Connection, batch_id: int, state: str, at: datetime | None = None) -> None:
-        conn.execute(update(held).where(held.c.id == batch_id).values(state=state, updated_at=at or utcnow()))
+    def set_held_state(self, conn: Tx, batch_id: int, state: str, at: datetime | None = None) -> None:
+        conn.execute("UPDATE held SET state = ?, updated_at = ? WHERE id = ?",
+                     (state, conn.moment(at or utcnow()), batch_id)).close()
 
     def rejected_digest(self, connector: str, digest: str) -> bool:
         """True when a person already rejected exactly these changes from this source."""
         with self._conn() as c:
-            return c.execute(select(held.c.id).where(
-                held.c.connector == connector, held.c.digest == digest,
-                held.c.state.in_(("rejected", "restored")))).first() is not None
+            return c.first("SELECT id FROM held WHERE connector = ? AND digest = ? "
+                           "AND state IN ('rejected', 'restored')", (connector, digest)) is not None
 
     # published versions ---------------------------------------------------------------------
     def published_records(self, ids: Sequence[str] | None = None) -> dict[str, dict[str, Any]]:
         with self._conn() as c:
-            query = select(published.c.id, published.c.record)
-            if ids is not None:
-                query = query.where(published.c.id.in_(list(ids)))
-            return {row.id: row.record for row in c.execute(query)}
+            if ids is None:
+                rows = c.all("SELECT id, record FROM published")
+            else:
+                rows = []
+                for chunk in _chunks(list(ids)):
+                    rows += c.all(f"SELECT id, record FROM published WHERE id IN ({marks(len(chunk))})", chunk)
+            return {key: c.loads(raw) for key, raw in rows}
 
-    def publish(self, conn: Connection, records: Mapping[str, Mapping[str, Any] | None]) -> None:
+    def publish(self, conn: Tx, records: Mapping[str, Mapping[str, Any] | None]) -> None:
         """Replace the published records of these sessions (None: no longer published), a few
         statements per 500 sessions rather than two per session (a first sync publishes all)."""
         for chunk in _chunks(list(records)):
-            conn.execute(delete(published).where(published.c.id.in_(chunk)))
-            rows = [{"id": key, "record": dict(record)} for key in chunk if (record := records[key]) is not None]
+            conn.execute(f"DELETE FROM published WHERE id IN ({marks(len(chunk))})", chunk).close()
+            rows = [(key, conn.json(dict(record))) for key in chunk if (record := records[key]) is not None]
             if rows:
-                conn.execute(insert(published), rows)
+                conn.many("INSERT INTO published (id, record) VALUES (?, ?)", rows)
 
     # links and cursors ----------------------------------------------------------------------
     def links(self, connector: str, collection: str, keys: Collection[str] | None = None) -> dict[str, Link]:
         """The links of one connector's collection (only those of ``keys`` when given)."""
-        where = (links.c.connector == connector) & (links.c.collection == collection)
+        query = ("SELECT key, remote_id, remote_version, pushed_hash, seen_hash, base, sequence FROM links "
+                 "WHERE connector = ? AND collection = ?")
         found: dict[str, Link] = {}
         with self._conn() as c:
             for chunk in [None] if keys is None else _chunks(sorted(keys)):
-                query = select(links).where(where if chunk is None else where & links.c.key.in_(chunk))
+                rows = c.all(query, (connector, collection)) if chunk is None else \
+                    c.all(query + f" AND key IN ({marks(len(chunk))})", (connector, collection, *chunk))
                 found.update({
-                    row.key: Link(
-                        connector=row.connector,
-                        collection=row.collection,
-                        key=row.key,
-                        remote_id=row.remote_id,
-                        remote_version=row.remote_version,
-                        pushed_hash=row.pushed_hash,
-                        seen_hash=row.seen_hash,
-                        base=row.base,
-                        sequence=row.sequence or 0,
+                    row[0]: Link(
+                        connector=connector, collection=collection, key=row[0], remote_id=row[1],
+                        remote_version=row[2], pushed_hash=row[3], seen_hash=row[4], base=c.loads(row[5]),
+                        sequence=row[6] or 0,
                     )
-                    for row in c.execute(query)
+                    for row in rows
                 })
         return found
 
@@ -485,186 +461,145 @@ class StateStore:
 
         def keys() -> dict[str, Any]:
             with self._conn() as c:
-                rows = c.execute(select(links.c.key, links.c.remote_id, links.c.remote_version).where(
-                    links.c.connector == connector, links.c.collection == collection)).all()
+                rows = c.all("SELECT key, remote_id, remote_version FROM links WHERE connector = ? AND collection = ?",
+                             (connector, collection))
                 return {key: LinkHead(remote_id, version) for key, remote_id, version in rows}
 
         return Lazy(keys, lambda wanted: self.links(connector, collection, wanted))
 
-    def save_link(self, conn: Connection, link: Link) -> None:
-        values = {
-            "remote_id": link.remote_id,
-            "remote_version": link.remote_version,
-            "pushed_hash": link.pushed_hash,
-            "seen_hash": link.seen_hash,
-            "base": dict(link.base) if link.base is not None else None,
-            "sequence": link.sequence,
-        }
-        where = (
-            (links.c.connector == link.connector)
-            & (links.c.collection == link.collection)
-            & (links.c.key == link.key)
-        )
-        if conn.execute(update(links).where(where).values(**values)).rowcount == 0:
-            conn.execute(
-                insert(links).values(connector=link.connector, collection=link.collection, key=link.key, **values)
-            )
+    def save_link(self, conn: Tx, link: Link) -> None:
+        values = (link.remote_id, link.remote_version, link.pushed_hash, link.seen_hash,
+                  conn.json(dict(link.base) if link.base is not None else None), link.sequence)
+        if not conn.changed("UPDATE links SET remote_id = ?, remote_version = ?, pushed_hash = ?, seen_hash = ?, "
+                            "base = ?, sequence = ? WHERE connector = ? AND collection = ? AND key = ?",
+                            (*values, link.connector, link.collection, link.key)):
+            conn.execute("INSERT INTO links (connector, collection, key, remote_id, remote_version, pushed_hash, "
+                         "seen_hash, base, sequence) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                         (link.connector, link.collection, link.key, *values)).close()
 
-    def save_links(self, conn: Connection, new_links: Sequence[Link]) -> None:
+    def save_links(self, conn: Tx, new_links: Sequence[Link]) -> None:
         """Save many links of one or more connectors at once."""
         for chunk in _chunks(new_links):
             for connector, collection in {(link.connector, link.collection) for link in chunk}:
                 keys = [link.key for link in chunk if (link.connector, link.collection) == (connector, collection)]
-                conn.execute(delete(links).where(
-                    links.c.connector == connector, links.c.collection == collection, links.c.key.in_(keys)))
-            conn.execute(insert(links), [
-                {
-                    "connector": link.connector, "collection": link.collection, "key": link.key,
-                    "remote_id": link.remote_id, "remote_version": link.remote_version,
-                    "pushed_hash": link.pushed_hash, "seen_hash": link.seen_hash,
-                    "base": dict(link.base) if link.base is not None else None, "sequence": link.sequence,
-                }
-                for link in chunk
-            ])
+                conn.execute("DELETE FROM links WHERE connector = ? AND collection = ? "
+                             f"AND key IN ({marks(len(keys))})", (connector, collection, *keys)).close()
+            conn.many("INSERT INTO links (connector, collection, key, remote_id, remote_version, pushed_hash, "
+                      "seen_hash, base, sequence) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", [
+                          (link.connector, link.collection, link.key, link.remote_id, link.remote_version,
+                           link.pushed_hash, link.seen_hash,
+                           conn.json(dict(link.base) if link.base is not None else None), link.sequence)
+                          for link in chunk
+                      ])
 
-    def acknowledge(self, conn: Connection, connector: str, key: str, field: str, value: Any) -> None:
+    def acknowledge(self, conn: Tx, connector: str, key: str, field: str, value: Any) -> None:
         """Record that ``connector``'s value of ``field`` has been seen and decided on, so the
         same edit is not raised as a conflict again."""
-        rows = conn.execute(select(links).where(links.c.connector == connector, links.c.key == key)).all()
-        for row in rows:
-            base = dict(row.base or {})
+        rows = conn.all("SELECT collection, base FROM links WHERE connector = ? AND key = ?", (connector, key))
+        for collection, raw in rows:
+            base = dict(conn.loads(raw) or {})
             base[field] = value
-            conn.execute(update(links).where(
-                links.c.connector == connector, links.c.collection == row.collection, links.c.key == key
-            ).values(base=base))
+            conn.execute("UPDATE links SET base = ? WHERE connector = ? AND collection = ? AND key = ?",
+                         (conn.json(base), connector, collection, key)).close()
 
-    def drop_link(self, conn: Connection, connector: str, collection: str, key: str) -> None:
-        conn.execute(
-            delete(links).where(
-                links.c.connector == connector, links.c.collection == collection, links.c.key == key
-            )
-        )
+    def drop_link(self, conn: Tx, connector: str, collection: str, key: str) -> None:
+        conn.execute("DELETE FROM links WHERE connector = ? AND collection = ? AND key = ?",
+                     (connector, collection, key)).close()
 
     # what the last clean sync read (the quick no-op check) -----------------------------------
-    def forget_inputs(self, conn: Connection) -> None:
+    def forget_inputs(self, conn: Tx) -> None:
         """A sync starts: what the last one read no longer vouches for the state."""
-        conn.execute(delete(sync_inputs))
+        conn.execute("DELETE FROM sync_inputs").close()
 
-    def record_inputs(self, conn: Connection, digests: Mapping[str, str]) -> None:
+    def record_inputs(self, conn: Tx, digests: Mapping[str, str]) -> None:
         """A sync ended with nothing left to do: what it read, by name (``settings``...)."""
-        conn.execute(delete(sync_inputs))
+        conn.execute("DELETE FROM sync_inputs").close()
         if digests:
-            conn.execute(insert(sync_inputs), [{"name": k, "digest": v} for k, v in sorted(digests.items())])
+            conn.many("INSERT INTO sync_inputs (name, digest) VALUES (?, ?)", sorted(digests.items()))
 
     def inputs(self) -> dict[str, str]:
         with self._conn() as c:
-            return {row.name: row.digest for row in c.execute(select(sync_inputs.c.name, sync_inputs.c.digest))}
+            return dict(c.all("SELECT name, digest FROM sync_inputs"))
 
     def cursor(self, connector: str, collection: str) -> tuple[str | None, int]:
         """(remote cursor token, last canonical seq planned for this connector)."""
         with self._conn() as c:
-            row = c.execute(
-                select(cursors.c.token, cursors.c.synced_seq).where(
-                    cursors.c.connector == connector, cursors.c.collection == collection
-                )
-            ).first()
-        return (None, 0) if row is None else (row.token, row.synced_seq or 0)
+            row = c.first("SELECT token, synced_seq FROM cursors WHERE connector = ? AND collection = ?",
+                          (connector, collection))
+        return (None, 0) if row is None else (row[0], row[1] or 0)
 
     def save_cursor(
-        self, conn: Connection, connector: str, collection: str, *, token: str | None = None,
+        self, conn: Tx, connector: str, collection: str, *, token: str | None = None,
         synced_seq: int | None = None, keep_token: bool = False,
     ) -> None:
-        where = (cursors.c.connector == connector) & (cursors.c.collection == collection)
-        values: dict[str, Any] = {"updated_at": utcnow()}
+        now = conn.moment(utcnow())
+        sets, args = ["updated_at = ?"], [now]
         if not keep_token:
-            values["token"] = token
+            sets.append("token = ?")
+            args.append(token)
         if synced_seq is not None:
-            values["synced_seq"] = synced_seq
-        if conn.execute(update(cursors).where(where).values(**values)).rowcount == 0:
-            conn.execute(
-                insert(cursors).values(
-                    connector=connector, collection=collection, token=values.get("token"),
-                    synced_seq=synced_seq or 0, updated_at=values["updated_at"],
-                )
-            )
+            sets.append("synced_seq = ?")
+            args.append(synced_seq)
+        if not conn.changed(f"UPDATE cursors SET {', '.join(sets)} WHERE connector = ? AND collection = ?",
+                            (*args, connector, collection)):
+            conn.execute("INSERT INTO cursors (connector, collection, token, synced_seq, updated_at) "
+                         "VALUES (?, ?, ?, ?, ?)",
+                         (connector, collection, None if keep_token else token, synced_seq or 0, now)).close()
 
     # conflicts ------------------------------------------------------------------------------
     def open_conflicts(self) -> list[Conflict]:
         with self._conn() as c:
-            rows = c.execute(select(conflicts).where(conflicts.c.state == "open").order_by(conflicts.c.id))
-            return [
-                Conflict(r.session, r.field, r.connector, r.base, r.ours, r.theirs, r.id, r.created_at)
-                for r in rows
-            ]
+            rows = c.all("SELECT session, field, connector, base, ours, theirs, id, created_at FROM conflicts "
+                         "WHERE state = 'open' ORDER BY id")
+            return [Conflict(r[0], r[1], r[2], c.loads(r[3]), c.loads(r[4]), c.loads(r[5]), r[6], c.when(r[7]))
+                    for r in rows]
 
-    def add_conflict(self, conn: Connection, conflict: Conflict) -> bool:
+    def add_conflict(self, conn: Tx, conflict: Conflict) -> bool:
         """Record a conflict unless the same one is already open; True if it is new."""
-        session, field, connector = conflict.session, conflict.field, conflict.connector
-        base, ours, theirs = conflict.base, conflict.ours, conflict.theirs
-        existing = conn.execute(
-            select(conflicts.c.id, conflicts.c.theirs).where(
-                conflicts.c.session == session,
-                conflicts.c.field == field,
-                conflicts.c.connector == connector,
-                conflicts.c.state == "open",
-            )
-        ).first()
+        existing = conn.first("SELECT id FROM conflicts WHERE session = ? AND field = ? AND connector = ? "
+                              "AND state = 'open'", (conflict.session, conflict.field, conflict.connector))
         if existing is not None:
-            conn.execute(update(conflicts).where(conflicts.c.id == existing.id).values(theirs=theirs, ours=ours))
+            conn.execute("UPDATE conflicts SET theirs = ?, ours = ? WHERE id = ?",
+                         (conn.json(conflict.theirs), conn.json(conflict.ours), existing[0])).close()
             return False
-        conn.execute(
-            insert(conflicts).values(
-                session=session, field=field, connector=connector, base=base, ours=ours,
-                theirs=theirs, state="open", created_at=utcnow(),
-            )
-        )
+        conn.execute("INSERT INTO conflicts (session, field, connector, base, ours, theirs, state, created_at) "
+                     "VALUES (?, ?, ?, ?, ?, ?, 'open', ?)",
+                     (conflict.session, conflict.field, conflict.connector, conn.json(conflict.base),
+                      conn.json(conflict.ours), conn.json(conflict.theirs), conn.moment(utcnow()))).close()
         return True
 
-    def close_conflict(self, conn: Connection, conflict_id: int, state: str = "resolved") -> None:
-        conn.execute(
-            update(conflicts).where(conflicts.c.id == conflict_id).values(state=state, resolved_at=utcnow())
-        )
+    def close_conflict(self, conn: Tx, conflict_id: int, state: str = "resolved") -> None:
+        conn.execute("UPDATE conflicts SET state = ?, resolved_at = ? WHERE id = ?",
+                     (state, conn.moment(utcnow()), conflict_id)).close()
 
     # outbox ---------------------------------------------------------------------------------
     def enqueue(
-        self, conn: Connection, *, idem_key: str, connector: str, target: str, op: str, key: str,
+        self, conn: Tx, *, idem_key: str, connector: str, target: str, op: str, key: str,
         payload: Mapping[str, Any] | None, supersede: bool, state: str = "pending", error: str | None = None,
     ) -> bool:
         """Add an outbox entry unless ``idem_key`` is known. With ``supersede``, a pending entry for
         the same (connector, target, key) is marked superseded first (no stale pushes). ``state``
         other than pending records what already happened (a message ``in_doubt``, with ``error``)."""
-        if conn.execute(select(outbox.c.id).where(outbox.c.idem_key == idem_key)).first():
+        if conn.first("SELECT id FROM outbox WHERE idem_key = ?", (idem_key,)):
             return False
-        now = utcnow()
+        now = conn.moment(utcnow())
         if supersede:
-            conn.execute(
-                update(outbox)
-                .where(
-                    outbox.c.connector == connector,
-                    outbox.c.target == target,
-                    outbox.c.key == key,
-                    outbox.c.state.in_(("pending", "failed")),
-                )
-                .values(state="superseded", updated_at=now)
-            )
-        conn.execute(
-            insert(outbox).values(
-                idem_key=idem_key, connector=connector, target=target, op=op, key=key,
-                payload=dict(payload) if payload is not None else None, state=state, error=error,
-                attempts=0, next_at=0.0, created_at=now, updated_at=now,
-            )
-        )
+            conn.execute("UPDATE outbox SET state = 'superseded', updated_at = ? WHERE connector = ? AND target = ? "
+                         "AND key = ? AND state IN ('pending', 'failed')", (now, connector, target, key)).close()
+        conn.execute(_OUTBOX_INSERT, (idem_key, connector, target, op, key,
+                                      conn.json(dict(payload) if payload is not None else None), state, error,
+                                      now, now)).close()
         return True
 
     def enqueue_many(
-        self, conn: Connection, entries: Sequence[Mapping[str, Any]], *, supersede: bool
+        self, conn: Tx, entries: Sequence[Mapping[str, Any]], *, supersede: bool
     ) -> int:
         """Add many outbox entries (same keys as :meth:`enqueue`); returns how many were new."""
         added = 0
-        now = utcnow()
+        now = conn.moment(utcnow())
         for chunk in _chunks(entries):
-            known = {row[0] for row in conn.execute(
-                select(outbox.c.idem_key).where(outbox.c.idem_key.in_([e["idem_key"] for e in chunk])))}
+            known = {row[0] for row in conn.all(f"SELECT idem_key FROM outbox WHERE idem_key IN ({marks(len(chunk))})",
+                                                [e["idem_key"] for e in chunk])}
             fresh = [e for e in chunk if e["idem_key"] not in known]
             if not fresh:
                 continue
@@ -672,15 +607,15 @@ class StateStore:
                 # Looked up among the entries still to do (the state index: a few rows), not among
                 # the connector's (every entry it ever had: a daemon's outbox only grows).
                 wanted = {(e["connector"], e["target"], e["key"]) for e in fresh}
-                stale = [row.id for row in conn.execute(
-                    select(outbox.c.id, outbox.c.connector, outbox.c.target, outbox.c.key)
-                    .where(outbox.c.state.in_(("pending", "failed"))))
-                    if (row.connector, row.target, row.key) in wanted]
+                stale = [row[0] for row in conn.all(
+                    "SELECT id, connector, target, key FROM outbox WHERE state IN ('pending', 'failed')")
+                    if (row[1], row[2], row[3]) in wanted]
                 if stale:
                     self.mark(conn, stale, "superseded")
-            conn.execute(insert(outbox), [
-                {**e, "payload": dict(e["payload"]) if e.get("payload") is not None else None,
-                 "state": "pending", "attempts": 0, "next_at": 0.0, "created_at": now, "updated_at": now}
+            conn.many(_OUTBOX_INSERT, [
+                (e["idem_key"], e["connector"], e["target"], e["op"], e["key"],
+                 conn.json(dict(e["payload"]) if e.get("payload") is not None else None), "pending", e.get("error"),
+                 now, now)
                 for e in fresh
             ])
             added += len(fresh)
@@ -689,106 +624,89 @@ class StateStore:
     def outbox_entries(
         self, connector: str | None = None, states: Sequence[str] = ("pending",), due_before: float | None = None
     ) -> list[OutboxEntry]:
+        query = ("SELECT id, idem_key, connector, target, op, key, payload, state, attempts, next_at, remote_ref, "
+                 f"error FROM outbox WHERE state IN ({marks(len(states))})")
+        args: list[Any] = list(states)
+        if connector is not None:
+            query += " AND connector = ?"
+            args.append(connector)
+        if due_before is not None:
+            query += " AND next_at <= ?"
+            args.append(due_before)
         with self._conn() as c:
-            query = select(outbox).where(outbox.c.state.in_(list(states))).order_by(outbox.c.id)
-            if connector is not None:
-                query = query.where(outbox.c.connector == connector)
-            if due_before is not None:
-                query = query.where(outbox.c.next_at <= due_before)
-            return [
-                OutboxEntry(
-                    r.id, r.idem_key, r.connector, r.target, r.op, r.key, r.payload, r.state,
-                    r.attempts, r.next_at, r.remote_ref, r.error,
-                )
-                for r in c.execute(query)
-            ]
+            return [OutboxEntry(r[0], r[1], r[2], r[3], r[4], r[5], c.loads(r[6]), r[7], r[8], r[9], r[10], r[11])
+                    for r in c.all(query + " ORDER BY id", args)]
 
     def mark(
-        self, conn: Connection, entry_ids: Sequence[int], state: str, *, remote_ref: str | None = None,
+        self, conn: Tx, entry_ids: Sequence[int], state: str, *, remote_ref: str | None = None,
         error: str | None = None, next_at: float | None = None, attempt: bool = False,
     ) -> None:
-        values: dict[str, Any] = {"state": state, "updated_at": utcnow()}
+        values: dict[str, Any] = {"state": state, "updated_at": conn.moment(utcnow())}
         if remote_ref is not None:
             values["remote_ref"] = remote_ref
         if error is not None:
             values["error"] = error
         if next_at is not None:
             values["next_at"] = next_at
+        sets = ", ".join(f"{name} = ?" for name in values) + (", attempts = attempts + 1" if attempt else "")
         ids = list(entry_ids)
-        parameters = {f"new_{k}": v for k, v in values.items()}
-        if len(ids) == 1:  # one message (sending, then done): a comparison, no list to expand
-            conn.execute(_mark_statement(tuple(values), attempt, True), {"entry_id": ids[0], **parameters})
-            return
-        statement = _mark_statement(tuple(values), attempt, False)
         for chunk in _chunks(ids):
-            conn.execute(statement, {"entry_ids": list(chunk), **parameters})
+            which = "id = ?" if len(chunk) == 1 else f"id IN ({marks(len(chunk))})"
+            conn.execute(f"UPDATE outbox SET {sets} WHERE {which}", (*values.values(), *chunk)).close()
 
     def outbox_counts(self) -> dict[str, dict[str, int]]:
         with self._conn() as c:
-            rows = c.execute(
-                select(outbox.c.connector, outbox.c.state, func.count()).group_by(outbox.c.connector, outbox.c.state)
-            )
             counts: dict[str, dict[str, int]] = {}
-            for connector, state, count in rows:
+            for connector, state, count in c.all("SELECT connector, state, count(*) FROM outbox "
+                                                 "GROUP BY connector, state"):
                 counts.setdefault(connector, {})[state] = count
             return counts
 
     # breakers -------------------------------------------------------------------------------
     def open_breakers(self) -> dict[str, str]:
         with self._conn() as c:
-            return {row.connector: row.reason for row in c.execute(select(breakers))}
+            return dict(c.all("SELECT connector, reason FROM breakers"))
 
-    def open_breaker(self, conn: Connection, connector: str, reason: str) -> None:
-        conn.execute(delete(breakers).where(breakers.c.connector == connector))
-        conn.execute(insert(breakers).values(connector=connector, reason=reason, opened_at=utcnow()))
+    def open_breaker(self, conn: Tx, connector: str, reason: str) -> None:
+        conn.execute("DELETE FROM breakers WHERE connector = ?", (connector,)).close()
+        conn.execute("INSERT INTO breakers (connector, reason, opened_at) VALUES (?, ?, ?)",
+                     (connector, reason, conn.moment(utcnow()))).close()
 
     def reset_breaker(self, connector: str) -> bool:
         with self.transaction() as c:
-            return bool(c.execute(delete(breakers).where(breakers.c.connector == connector)).rowcount)
+            return bool(c.changed("DELETE FROM breakers WHERE connector = ?", (connector,)))
 
     # connector state ------------------------------------------------------------------------
     def load_connector_state(self, connector: str, key: str) -> dict[str, Any]:
         with self._conn() as c:
-            row = c.execute(select(connector_state.c.value).where(
-                connector_state.c.connector == connector, connector_state.c.key == key)).first()
-        return dict(row[0]) if row is not None and row[0] else {}
+            row = c.first("SELECT value FROM connector_state WHERE connector = ? AND key = ?", (connector, key))
+            value = c.loads(row[0]) if row is not None else None
+        return dict(value) if value else {}
 
     def save_connector_state(self, connector: str, key: str, value: Mapping[str, Any]) -> None:
         with self.transaction() as c:
-            c.execute(delete(connector_state).where(
-                connector_state.c.connector == connector, connector_state.c.key == key))
-            c.execute(insert(connector_state).values(connector=connector, key=key, value=dict(value)))
+            c.execute("DELETE FROM connector_state WHERE connector = ? AND key = ?", (connector, key)).close()
+            c.execute("INSERT INTO connector_state (connector, key, value) VALUES (?, ?, ?)",
+                      (connector, key, c.json(dict(value)))).close()
 
     # helpers --------------------------------------------------------------------------------
     @contextlib.contextmanager
-    def _conn(self, conn: Connection | None = None) -> Iterator[Connection]:
+    def _conn(self, conn: Tx | None = None) -> Iterator[Tx]:
         if conn is not None:
             yield conn
         else:
-            with self.engine.connect() as c:
+            with self.db.connection(self.schema) as c:
                 yield c
 
 
-def _new_id(result: Any) -> int:
-    """The primary key an ``INSERT`` just made."""
-    return int(result.inserted_primary_key[0])
+_OUTBOX_INSERT = ("INSERT INTO outbox (idem_key, connector, target, op, key, payload, state, error, attempts, "
+                  "next_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, 0.0, ?, ?)")
 
 
-def _aware(moment: datetime) -> datetime:
+def _aware(moment: datetime | None) -> datetime:
     """SQLite hands back naive datetimes: they were stored in UTC."""
+    assert moment is not None
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
-
-
-@functools.lru_cache(maxsize=64)
-def _mark_statement(fields: tuple[str, ...], attempt: bool, single: bool) -> Update:
-    """The outbox update :meth:`StateStore.mark` runs for these fields, for one entry or a list,
-    built once: a chat message is marked twice (sending, then done), and building the
-    statement anew each time cost more than running it."""
-    values: dict[str, Any] = {name: bindparam(f"new_{name}") for name in fields}
-    if attempt:
-        values["attempts"] = outbox.c.attempts + 1
-    which = outbox.c.id == bindparam("entry_id") if single else outbox.c.id.in_(bindparam("entry_ids", expanding=True))
-    return update(outbox).where(which).values(**values)
 
 
 def _chunks(items: Sequence[Any], size: int = 500) -> Iterator[Sequence[Any]]:
@@ -802,14 +720,6 @@ def _damaged(file: Path, reason: str, lang: str) -> StateUnreadable:
     hint = (STATE_TEXTS.say("hint.copy", lang, copy=backups[-1].name) if backups
             else STATE_TEXTS.say("hint.backup", lang))
     return StateUnreadable(STATE_TEXTS.say("damaged", lang, file=file, reason=reason, hint=hint))
-
-
-def _safe_url(url: str) -> str:
-    """The URL without its password, for messages."""
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except ArgumentError:
-        return "<unparseable URL>"
 
 
 class StoredConnectorState(ConnectorState):
@@ -845,7 +755,7 @@ class WriterLock:
         #: One lock per store: stores in different schemas of one database do not exclude each other.
         self.key = self.KEY if store.schema is None else zlib.crc32(f"commons-hub writer {store.schema}".encode())
         self._fd: int | None = None
-        self._conn: Connection | None = None
+        self._conn: Any = None  # PostgreSQL: the connection holding the advisory lock
 
     def acquire(self, wait: float = 0.0, poll: float = 0.1) -> None:
         """Take the lock, waiting up to ``wait`` seconds for another writer to finish; then
@@ -862,10 +772,9 @@ class WriterLock:
                 time.sleep(min(poll, max(0.0, deadline - time.monotonic())))
 
     def _try(self) -> None:
-        if self.store.engine.dialect.name == "postgresql":
-            self._conn = self.store.engine.connect()
-            got = self._conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": self.key}).scalar()
-            self._conn.commit()
+        if self.store.dialect == "postgresql":
+            self._conn = self.store.db.raw_connection(autocommit=True)
+            got = self._conn.execute("SELECT pg_try_advisory_lock(%s)", (self.key,)).fetchone()[0]
             if not got:
                 self._conn.close()
                 self._conn = None
@@ -885,9 +794,9 @@ class WriterLock:
     def release(self) -> None:
         if self._conn is not None:
             with contextlib.suppress(Exception):
-                self._conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": self.key})
-                self._conn.commit()
-            self._conn.close()
+                self._conn.execute("SELECT pg_advisory_unlock(%s)", (self.key,))
+            with contextlib.suppress(Exception):
+                self._conn.close()
             self._conn = None
         if self._fd is not None:
             fcntl.flock(self._fd, fcntl.LOCK_UN)

@@ -25,8 +25,7 @@ import time
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import create_engine, update
-from sqlalchemy.engine import Engine as Database
+from sqlalchemy import update
 
 from config.secrets import Redactor, secret_values
 from config.settings import Settings
@@ -41,6 +40,7 @@ from hub.hosting.registry import (
     trouble,
 )
 from hub.runtime import build_connectors, load_settings, source_sections
+from sync.database import Database
 from sync.engine import Engine
 from sync.errors import HubError, LockBusy
 from sync.i18n import log_texts
@@ -114,8 +114,8 @@ class Stores:
     """Every collective's state store in one worker process, over one connection pool.
 
     A collective's schema is made and migrated the first time this process meets it (the state
-    store's own ``open``); after that its store is the shared engine with the collective's schema
-    put in front of every table name (SQLAlchemy's ``schema_translate_map``), so a job costs no
+    store's own ``open``); after that its store is on the shared pool, each connection's
+    ``search_path`` set to the collective's schema when it is taken for another, so a job costs no
     new connection and no migration check, and a worker holds a few connections in all, not one
     per collective.
     """
@@ -123,25 +123,25 @@ class Stores:
     def __init__(self, url: str, pool_size: int = 4) -> None:
         self.url = url
         self.pool_size = pool_size
-        self._engine: Database | None = None
+        self._db: Database | None = None
         self._ready: set[str] = set()
 
     def get(self, row: Collective, lang: str) -> StateStore:
         if row.schema not in self._ready:
             StateStore.open(self.url, lang=lang, schema=row.schema).close()
             self._ready.add(row.schema)
-        if self._engine is None:
-            self._engine = create_engine(postgresql_url(self.url), pool_size=self.pool_size, max_overflow=2)
-        return StateStore(self._engine.execution_options(schema_translate_map={None: row.schema}), row.schema)
+        if self._db is None:
+            self._db = Database(postgresql_url(self.url), pool_size=self.pool_size)
+        return StateStore(self._db, row.schema)
 
     def forget(self, row: Collective) -> None:
         """After an error: the next job opens (and checks) the schema afresh."""
         self._ready.discard(row.schema)
 
     def close(self) -> None:
-        if self._engine is not None:
-            self._engine.dispose()
-            self._engine = None
+        if self._db is not None:
+            self._db.close()
+            self._db = None
 
 
 #: The last settings read per configuration file, by its (mtime, size): a file read and

@@ -8,8 +8,9 @@ store says:
 - every HTTP answer received by a connector, whatever its library (httpx for Etherpad and
   WordPress, the hub's own clients for Telegram and for CalDAV syncs, niquests under the caldav
   library, aiohttp under signalbot): the server has carried the request out, the hub has not recorded it yet;
-- every state-store commit, just before SQLAlchemy commits it: what the transaction holds is
-  lost, what was sent before it is not recorded.
+- every state-store commit, just before the database driver commits it (the store's own
+  connections, and SQLAlchemy's for schema upgrades and the bots' tables): what the
+  transaction holds is lost, what was sent before it is not recorded.
 
 ``HUB_TEST_KILL_AT=N`` kills the process with SIGKILL at point N (1-based): no ``finally``, no
 ``atexit``, no flush, as a power cut or the OOM killer would. ``HUB_TEST_KILL_ON=text`` kills it
@@ -166,6 +167,16 @@ def install(environ: dict[str, str] | None = None) -> CrashPoints | None:
         points.hit("commit", "")
 
     event.listen(Engine, "commit", before_commit)
+
+    from sync.database import Tx
+
+    store_commit = Tx.commit
+
+    def commit(self: Tx) -> None:
+        points.hit("commit", "")
+        store_commit(self)
+
+    Tx.commit = commit  # type: ignore[method-assign]
 
     import sync.engine
     from sync.apply import OutboxWorker

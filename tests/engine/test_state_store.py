@@ -118,6 +118,19 @@ def test_database_errors_hide_the_password() -> None:
     assert "s3cret-pass" not in str(caught.value)
 
 
+@pytest.mark.parametrize(("url", "said"), [
+    ("mysql://hub:s3cret-pass@127.0.0.1/hub", "mysql is not supported (SQLite or PostgreSQL)"),
+    ("not a url://", "is not a database URL"),
+    ("sqlite://somehost/hub.db", "is not a database URL"),
+])
+def test_a_database_the_store_does_not_speak_is_one_clear_error(url: str, said: str) -> None:
+    from sync.errors import ConfigError
+
+    with pytest.raises(ConfigError) as caught:
+        StateStore.open(url)
+    assert said in str(caught.value) and "s3cret-pass" not in str(caught.value)
+
+
 def _damaged_file(path: Path, how: str) -> None:
     store = StateStore.open(f"sqlite:///{path}")
     with store.transaction() as conn:
@@ -175,7 +188,7 @@ def test_an_upgrade_keeps_a_copy_of_the_database_first(tmp_path: Path) -> None:
     assert upgraded.load_sessions() == {"a": {"id": "a", "title": "A"}}
     upgraded.close()
     [backup] = tmp_path.glob("hub.db.before-*")
-    old = StateStore(StateStore.open(f"sqlite:///{backup}").engine)  # the copy opens (and upgrades) too
+    old = StateStore.open(f"sqlite:///{backup}")  # the copy opens (and upgrades) too
     assert old.load_sessions() == {"a": {"id": "a", "title": "A"}}
     old.close()
 

@@ -240,3 +240,38 @@ assert out.getvalue().strip() == "Rien à faire : tout est à jour.", out.getval
 """
     loaded = loaded_after(body, tmp_path)
     assert loaded & {*HEAVY, "pydantic", "click", "rich"} == set()
+
+
+def test_a_sync_with_work_on_a_current_sqlite_state_imports_neither_sqlalchemy_nor_alembic(
+        tmp_path: Path) -> None:
+    """The store's statements go through ``sqlite3`` itself (:mod:`sync.database`): a sync that
+    merges a change, writes a sink and records it all loads no database layer once the schema
+    is current (the first run creates it with Alembic)."""
+    from sync.state import StateStore
+    from tests.helpers import edit_programme, run_hub, write_config
+
+    config = write_config(tmp_path, '\n[connectors.exports]\ntype = "files"\npath = "public"\n',
+                          hub_extra='programme_review = "never"')
+    run_hub("sync", "--config", str(config), check=True)
+    edit_programme(tmp_path, "atelier-culture-juridique", start="2021-11-13T15:00", end="2021-11-13T17:30")
+    body = f"""
+import contextlib, io, sys
+from hub.cli import cli
+out = io.StringIO()
+with contextlib.redirect_stdout(out):
+    try:
+        cli.main(["sync", "--config", {str(config)!r}], prog_name="hub", standalone_mode=False)
+    except SystemExit as exc:
+        assert exc.code == 0, exc.code
+assert "1 changement(s) au programme" in out.getvalue(), out.getvalue()
+"""
+    loaded = loaded_after(body, tmp_path)
+    assert loaded & {"sqlalchemy", "alembic", "psycopg"} == set()
+    store = StateStore.open(f"sqlite:///{tmp_path / 'state' / 'hub.db'}")
+    try:  # what went in by sqlite3 reads back through the store as it was written
+        assert store.load_sessions()["atelier-culture-juridique"]["start"].startswith("2021-11-13T15:00")
+        [change] = [r for r in store.history() if r.field == "start"]
+        assert change.session == "atelier-culture-juridique" and change.at.tzinfo is not None
+    finally:
+        store.close()
+    assert "20211113T150000" in (tmp_path / "public" / "programme.ics").read_text(encoding="utf-8")
