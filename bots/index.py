@@ -35,7 +35,7 @@ from typing import Any, Literal
 from rapidfuzz import fuzz, process
 
 from bots.text import STOPWORDS, synonyms, tokens
-from sync.model import Programme, Session, Venue
+from sync.model import Programme, Session, Venue, quick_pickle
 
 EntityKind = Literal["session", "venue", "host", "track"]
 
@@ -63,6 +63,7 @@ def index_terms(text: str) -> list[str]:
     return [stem(tok) for tok in tokens(text) if tok not in STOPWORDS and (len(tok) > 1 or tok.isdigit())]
 
 
+@quick_pickle
 @dataclass(frozen=True, slots=True)
 class Entity:
     """Something a question can name: a session, a venue, a host or a track."""
@@ -73,6 +74,7 @@ class Entity:
     sessions: tuple[str, ...]
 
 
+@quick_pickle
 @dataclass(frozen=True, slots=True)
 class WordMatch:
     """A question word matched to a vocabulary word, with a similarity in (0, 1]."""

@@ -84,6 +84,11 @@ def _cut(text: str, match: re.Match[str]) -> str:
 
 
 def _phrase(text: str, phrase: str) -> re.Match[str] | None:
+    """``phrase`` as whole words in ``text``. Looked for as a plain substring first: a question
+    is tried against hundreds of phrases, and compiling each one's pattern (most of them absent)
+    was most of answering a question in a new process."""
+    if phrase not in text:
+        return None
     return re.search(rf"(?<![\w']){re.escape(phrase)}(?![\w'])", text)
 
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 from zoneinfo import ZoneInfo
 
 SessionStatus = Literal["scheduled", "tentative", "cancelled"]
@@ -38,6 +38,33 @@ SESSION_FIELDS: tuple[str, ...] = (
 EXISTENCE = "existence"
 
 
+T = TypeVar("T")
+
+
+def quick_pickle(cls: type[T]) -> type[T]:
+    """Give a frozen, slotted dataclass a faster way back from a pickle.
+
+    The dataclass's own ``__setstate__`` looks its fields up again for every object, which was
+    two thirds of loading the bots' kept index of 10,000 sessions (``hub ask`` from the command
+    line): the names are looked up once here instead. The state is the fields' values in order,
+    as the dataclass's own; an index written by other code is rebuilt anyway (its code stamp).
+    """
+    names = tuple(f.name for f in fields(cls))  # type: ignore[arg-type]
+    put = object.__setattr__
+
+    def __getstate__(self: T) -> tuple[Any, ...]:
+        return tuple([getattr(self, name) for name in names])
+
+    def __setstate__(self: T, state: tuple[Any, ...]) -> None:
+        for name, value in zip(names, state, strict=True):
+            put(self, name, value)
+
+    setattr(cls, "__getstate__", __getstate__)  # noqa: B010 (a method put on the class made by @dataclass)
+    setattr(cls, "__setstate__", __setstate__)  # noqa: B010
+    return cls
+
+
+@quick_pickle
 @dataclass(frozen=True, slots=True)
 class Venue:
     """A place where sessions happen."""
@@ -51,6 +78,7 @@ class Venue:
         return {"id": self.id, "name": self.name, "address": self.address, "note": self.note}
 
 
+@quick_pickle
 @dataclass(frozen=True, slots=True)
 class Day:
     """A day of the event, with its theme."""
@@ -62,6 +90,7 @@ class Day:
         return {"date": self.date.isoformat(), "theme": self.theme}
 
 
+@quick_pickle
 @dataclass(frozen=True, slots=True)
 class Event:
     """The event the programme belongs to."""
@@ -92,6 +121,7 @@ class Event:
         }
 
 
+@quick_pickle
 @dataclass(frozen=True, slots=True)
 class Session:
     """One item of the programme. Cancelling is a status, never a delete."""
@@ -167,6 +197,7 @@ class Session:
         return content_hash(self.to_record())
 
 
+@quick_pickle
 @dataclass(frozen=True, slots=True)
 class Programme:
     """One event's whole programme: the canonical state every connector is kept in step with."""

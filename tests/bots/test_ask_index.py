@@ -47,6 +47,7 @@ def test_an_index_read_back_answers_as_the_one_built(tmp_path: Path) -> None:
     save_index(built, tmp_path / "index", "v1")
     read = load_index(tmp_path / "index", "v1")
     assert read is not None and read is not built
+    assert read.programme == programme and read.entities == built.entities  # every field came back
     moment = datetime(2021, 11, 13, 11, 0, tzinfo=PARIS)
     for question in QUESTIONS:
         bots.index.adopt(built)
