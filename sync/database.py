@@ -283,51 +283,37 @@ class Database:
         for dropped in [tx, *stale]:
             _close_quietly(dropped)
 
-    @contextlib.contextmanager
-    def connection(self, schema: str | None = None) -> Iterator[Tx]:
+    def connection(self, schema: str | None = None) -> contextlib.AbstractContextManager[Tx]:
         """A connection for reads; whatever it began is rolled back when it goes back."""
+        return self._used(schema, commit=False)
+
+    def transaction(self, schema: str | None = None) -> contextlib.AbstractContextManager[Tx]:
+        """A connection whose changes are committed together when the block ends, or not at all."""
+        return self._used(schema, commit=True)
+
+    @contextlib.contextmanager
+    def _used(self, schema: str | None, *, commit: bool) -> Iterator[Tx]:
         tx = self._take(schema)
         if tx.depth:  # an in-memory database's connection already in use by this thread
             yield tx
             return
         tx.depth += 1
-        broken = False
+        broken = committed = False
         try:
             yield tx
+            if commit:
+                tx.commit()
+                committed = True
         except BaseException as exc:
             broken = _is_disconnect(exc)
             raise
         finally:
             tx.depth -= 1
-            if not broken:
+            if not broken and not committed:
                 try:
                     tx.rollback()
                 except Exception:
                     broken = True
-            self._give_back(tx, broken)
-
-    @contextlib.contextmanager
-    def transaction(self, schema: str | None = None) -> Iterator[Tx]:
-        """A connection whose changes are committed together when the block ends, or not at all."""
-        tx = self._take(schema)
-        if tx.depth:
-            yield tx
-            return
-        tx.depth += 1
-        broken = False
-        try:
-            yield tx
-            tx.commit()
-        except BaseException as exc:
-            broken = _is_disconnect(exc)
-            if not broken:
-                try:
-                    tx.rollback()
-                except Exception:
-                    broken = True
-            raise
-        finally:
-            tx.depth -= 1
             self._give_back(tx, broken)
 
     def sa_engine(self) -> Engine:

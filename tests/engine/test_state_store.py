@@ -225,3 +225,35 @@ def test_a_damaged_state_database_is_said_in_the_configurations_language(tmp_pat
         StateStore.open(f"sqlite:///{damaged}", lang="fr")
     with pytest.raises(StateUnreadable, match=r"the state database .*hub\.db is damaged"):
         StateStore.open(f"sqlite:///{damaged}", lang="en")
+
+
+def test_what_the_store_writes_reads_back_through_sqlalchemys_column_types(database_url: str) -> None:
+    """The store writes with the driver itself; the bots, the hosting and Alembic read the same
+    tables through SQLAlchemy: JSON, moments and NULLs must mean the same to both."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy import select
+
+    from sync.schema import changes, meta, sessions
+
+    store = StateStore.open(database_url)
+    at = datetime(2021, 11, 13, 14, 0, 30, 123456, tzinfo=UTC)
+    try:
+        with store.transaction() as conn:
+            store.write_session(conn, "a", {"id": "a", "title": "Culture juridique", "tags": ["droit"]}, "h", 1)
+            store.write_session(conn, "b", None, None, 1)  # a removed session: SQL NULL
+            store.log_changes(conn, [("a", "venue", None, "huit-pillards", "pad")], at=at)
+            store.set_meta(conn, "nothing", None)
+        with store.engine.connect() as c:
+            records = dict(c.execute(select(sessions.c.id, sessions.c.record)).all())
+            change = c.execute(select(changes)).one()
+            nothing = c.execute(select(meta.c.value).where(meta.c.key == "nothing")).scalar_one()
+            null_records = c.execute(select(sessions.c.id).where(sessions.c.record.is_(None))).scalars().all()
+        assert records == {"a": {"id": "a", "title": "Culture juridique", "tags": ["droit"]}, "b": None}
+        assert null_records == ["b"]
+        assert (change.old, change.new, change.origin) == (None, "huit-pillards", "pad")
+        assert change.at.replace(tzinfo=change.at.tzinfo or UTC) == at
+        assert nothing is None
+        assert [row.at for row in store.history()] == [at]
+    finally:
+        store.close()
