@@ -182,11 +182,12 @@ def file_digest(path: Path, limit: int) -> str | None:
 def inputs_of(settings: Any, probe_for: Callable[[str], str | None] = lambda _type: None) -> QuickInputs | None:
     """What the check needs of ``settings``, or None when a sync with them always runs whole: a
     hosted collective, no programme file, a synced connector neither quiet nor probed (or whose
-    probe cannot take its settings). ``probe_for`` names a source type's probe module (None:
-    the type has none)."""
+    probe cannot take its settings), a state database other than a SQLite file (the check reads
+    only those; and a server's URL may carry its password, which must not be kept).
+    ``probe_for`` names a source type's probe module (None: the type has none)."""
     from sync.inputs import settings_digest  # its digest needs pydantic: the validated settings have it
 
-    if settings.state_schema is not None:
+    if settings.state_schema is not None or sqlite_file(settings.database_url) is None:
         return None
     programme = programme_path(settings)
     if programme is None:

@@ -109,6 +109,26 @@ def test_a_secret_from_the_environment_is_kept_by_name_only(tmp_path: Path, monk
     assert quick_sync(str(config), as_json=False) is Verdict.NOTHING
 
 
+def test_a_state_database_on_a_server_is_never_kept_its_url_may_hold_a_password(tmp_path: Path) -> None:
+    """The check reads only a SQLite state file: a PostgreSQL state's inputs are not kept, and
+    so neither is its URL, which may carry the database's password."""
+    from tests.peers.postgres import new_database
+
+    password = "a-database-password-nobody-guesses"
+    with new_database("hub_quick") as url:
+        scheme, rest = url.split("://", 1)
+        user, host = rest.split("@", 1)
+        config = write_config(tmp_path, FILES, database=f"{scheme}://{user}:{password}@{host}",
+                              hub_extra='programme_review = "never"')
+        run_hub("sync", "--config", str(config), check=True)
+        again = run_hub("sync", "--config", str(config), check=True).stdout
+        assert again.strip().endswith("Rien à faire : tout est à jour.")  # the full sync found nothing
+    assert kept_file(config.resolve(), os.environ) not in cache_files()
+    for path in cache_files():
+        if path.is_file():
+            assert password not in path.read_text(encoding="utf-8", errors="replace")
+
+
 @pytest.mark.parametrize(("args", "parsed"), [
     (["sync"], (None, False)),
     (["sync", "--json"], (None, True)),
