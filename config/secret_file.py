@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 #: Secrets shorter than this are refused: they could not be told from ordinary words, so they
-#: could not be masked in logs and errors (:mod:`config.secrets`).
+#: could not be masked in logs and errors (:mod:`config.redaction`).
 SECRET_MIN_LENGTH = 6
 
 

@@ -27,7 +27,7 @@ from typing import Any, TypeVar
 from urllib.parse import quote, unquote, urlsplit
 from xml.etree import ElementTree
 
-from config.secrets import redact_url
+from config.redaction import redact_url
 from connectors.caldav_probe import sync_body
 from connectors.davhttp import Answer, DavHttp, proxied
 from connectors.gate import wait_turn_blocking

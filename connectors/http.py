@@ -9,7 +9,7 @@ slept on but raised as :class:`TransientError` so the engine defers that connect
 Errors say what was tried and what came of it, in the hub's language:
 ``GET https://nuage.example.org/remote.php/dav/calendars/hub/assemblee/: 401 credentials refused
 or right missing``, ``cannot reach http://127.0.0.1:9001/api/1.2.15/getText: connection
-refused``. URLs are shown through :func:`config.secrets.redact_url` (no user or password, the
+refused``. URLs are shown through :func:`config.redaction.redact_url` (no user or password, the
 values of ``apikey=``-like parameters masked). Connectors whose library is not httpx (caldav,
 nc-py-api) build the same messages with :func:`request_error` and :func:`network_error`.
 
@@ -191,7 +191,7 @@ def raise_for_response(
 ) -> None:
     """Map an HTTP answer to the hub's error tree (no-op on 2xx/3xx).
 
-    The message names the method, the URL (through :func:`config.secrets.redact_url`: no
+    The message names the method, the URL (through :func:`config.redaction.redact_url`: no
     credentials, no secret query parameter) and the status with its meaning, in ``lang`` (by
     default the client's, see :func:`build_client`). ``auth`` and ``conditional`` as in
     :func:`error_for_status`.

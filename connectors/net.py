@@ -22,7 +22,7 @@ import ssl
 import time
 from collections.abc import Collection, Mapping
 
-from config.secrets import redact_url
+from config.redaction import redact_url
 from sync.errors import (
     AuthError,
     ConnectorError,

@@ -12,7 +12,7 @@ from typing import Any
 
 import click
 
-from config.secrets import Redactor, install
+from config.redaction import Redactor, install
 from config.settings import Settings
 from hub.help import startup_language
 from hub.logs import speak

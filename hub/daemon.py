@@ -46,7 +46,8 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from config.connector import SECRET_MIN_LENGTH
-from config.secrets import Redactor, encodings, install, secret_values
+from config.redaction import Redactor, encodings, install
+from config.secrets import secret_values
 from config.settings import ConnectorSettings, Settings
 from connectors.net import forget_ssl_contexts
 from hub.logs import speak

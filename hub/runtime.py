@@ -25,7 +25,7 @@ from sync.model import SESSION_FIELDS
 if TYPE_CHECKING:  # imported where used: reading the settings needs none of them
     import httpx
 
-    from config.secrets import Redactor
+    from config.redaction import Redactor
     from sync.engine import Engine, Progress
     from sync.protocol import Connector, RequestCounter
     from sync.report import Report
@@ -156,7 +156,8 @@ def source_sections(settings: Settings) -> list[ConnectorSettings]:
 
 def redactor(settings: Settings) -> Redactor:
     """Masks every secret of the configuration (reads the secret files once)."""
-    from config.secrets import Redactor, secret_values
+    from config.redaction import Redactor
+    from config.secrets import secret_values
 
     return Redactor(secret_values(settings))
 

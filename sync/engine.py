@@ -31,7 +31,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from config.secrets import Redactor
+from config.redaction import Redactor
 from config.settings import Settings
 from sync.announce import classify
 from sync.apply import OutboxWorker

@@ -23,7 +23,7 @@ from urllib.parse import parse_qs, urljoin, urlsplit
 
 import httpx
 
-from config.secrets import MASK
+from config.redaction import MASK
 from connectors.framadate.messages import say
 from connectors.framadate.pages import Page, read_page
 from connectors.http import network_error, raise_for_response, request_error

@@ -14,7 +14,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from config.secrets import redact_url
+from config.redaction import redact_url
 from connectors.net import DEFAULT_LANGUAGE, network_error, request_error, told
 from sync.errors import ConnectorError, PermanentError
 from sync.i18n import Catalogue

@@ -35,7 +35,8 @@ from starlette.staticfiles import StaticFiles
 
 from bots.live import live_programme
 from bots.signin import SignInLinks, admin_url
-from config.secrets import Redactor, encodings, secret_values
+from config.redaction import Redactor, encodings
+from config.secrets import secret_values
 from hub.admin.sessions import Session, Sessions
 from hub.admin.texts import LOG_TEXTS, TEXTS
 from hub.review import decide, event_zone

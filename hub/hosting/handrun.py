@@ -23,7 +23,7 @@ from hub.runtime import HOSTED
 from sync.errors import HubError
 
 if TYPE_CHECKING:
-    from config.secrets import Redactor
+    from config.redaction import Redactor
     from sync.report import Report
 
 

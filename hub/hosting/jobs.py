@@ -27,7 +27,8 @@ from typing import Any
 
 from sqlalchemy import update
 
-from config.secrets import Redactor, secret_values
+from config.redaction import Redactor
+from config.secrets import secret_values
 from config.settings import Settings
 from hub.daemon import daemon_redactor
 from hub.hosting.registry import (

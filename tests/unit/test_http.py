@@ -127,7 +127,7 @@ def test_network_reasons_in_words(error: Exception, reason: str) -> None:
 
 
 def test_redacted_urls_keep_what_helps_and_drop_what_is_secret() -> None:
-    from config.secrets import redact_url
+    from config.redaction import redact_url
 
     assert redact_url("https://hub:s3cret@nuage.example.org:8443/remote.php/dav/?a=1#frag") == (
         "https://nuage.example.org:8443/remote.php/dav/?a=1"

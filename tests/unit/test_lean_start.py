@@ -275,3 +275,14 @@ assert "1 changement(s) au programme" in out.getvalue(), out.getvalue()
     finally:
         store.close()
     assert "20211113T150000" in (tmp_path / "public" / "programme.ics").read_text(encoding="utf-8")
+
+
+def test_masking_secrets_needs_no_settings_models(tmp_path: Path) -> None:
+    """The redactor and the HTTP clients' URL masking load no pydantic: the commands that answer
+    from kept facts (``hub status``, ``hub sync`` with nothing to do) mask as the others do."""
+    body = """
+from config.redaction import Redactor, redact_url, secret_forms
+import connectors.net
+assert Redactor(secret_forms(["a-long-secret"], ["hub"]))("x a-long-secret y") == "x *** y"
+"""
+    assert "pydantic" not in loaded_after(body, tmp_path)

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from config.secrets import Redactor, secret_values
+from config.redaction import Redactor
+from config.secrets import secret_values
 from hub.runtime import build_engine, load_settings
 from sync.state import StateStore
 
