@@ -18,12 +18,12 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from config.settings import Settings
 from sync.errors import ConfigError
 from sync.model import Programme, Session, canonical_json
 from sync.state_reader import ReadState, open_reader, sqlite_file
 
 if TYPE_CHECKING:
+    from config.settings import Settings
     from sync.state import HistoryRow
 
 log = logging.getLogger(__name__)
@@ -91,11 +91,35 @@ def programme_version(store: ReadState) -> str | None:
 def index_path(settings: Settings) -> Path:
     """Where ``hub ask`` keeps the programme's index: beside a SQLite state file, else beside
     the configuration, named after the database (configurations side by side may each have one)."""
-    file = sqlite_file(settings.database_url)
-    if file is not None:
-        return file.with_name(f"{file.name}.ask-index")
+    beside = index_file(settings.database_url)
+    if beside is not None:
+        return beside
     database = hashlib.sha256(settings.database_url.encode()).hexdigest()[:16]
     return settings.resolve(f"hub-{database}.ask-index")
+
+
+def index_file(url: str) -> Path | None:
+    """The index beside the SQLite state file at ``url``; None for another database."""
+    file = sqlite_file(url)
+    return None if file is None else file.with_name(f"{file.name}.ask-index")
+
+
+def kept_index_programme(url: str) -> Programme | None:
+    """The programme of the index kept beside the SQLite state file at ``url``, when it was
+    built from the store's current version; None otherwise (:func:`indexed_programme` builds
+    it then)."""
+    from bots.index import adopt, load_index
+
+    path = index_file(url)
+    reader = open_reader(url) if path is not None else None
+    if path is None or reader is None:
+        return None
+    try:
+        version = programme_version(reader)
+    finally:
+        reader.close()
+    index = None if version is None else load_index(path, version)
+    return None if index is None else adopt(index).programme
 
 
 def indexed_programme(settings: Settings) -> Programme:
@@ -130,13 +154,19 @@ def indexed_programme(settings: Settings) -> Programme:
 def synced_changes(settings: Settings) -> Callable[[datetime], Sequence[HistoryRow]] | None:
     """A reader of the change log of the configured state store, or None when there is no
     database yet (nothing synced, so nothing changed)."""
-    if not _database_exists(settings.database_url):
+    return changes_reader(settings.database_url, settings.hub.language)
+
+
+def changes_reader(url: str, lang: str) -> Callable[[datetime], Sequence[HistoryRow]] | None:
+    """A reader of the change log of the state store at ``url`` (opened when a question asks
+    for changes), or None when there is no database yet."""
+    if not _database_exists(url):
         return None
 
     def read(since: datetime) -> Sequence[HistoryRow]:
         from sync.state import StateStore
 
-        store = StateStore.open(settings.database_url, lang=settings.hub.language)
+        store = StateStore.open(url, lang=lang)
         try:
             return store.history(since=since)
         finally:

@@ -22,7 +22,16 @@ from hub.console import fail as _fail
 from hub.console import language as _lang
 from hub.console import settings as _settings
 from hub.messages import MESSAGES, say
-from hub.review import batch_json, describe_batch, event_zone, find_batch, history_json, history_line, parse_since
+from hub.review import (
+    batch_json,
+    describe_batch,
+    event_zone,
+    find_batch,
+    history_json,
+    history_line,
+    parse_since,
+    say_when,
+)
 from hub.review import decide as decide_batch
 from hub.runtime import build_engine, load_settings, open_store
 from sync.errors import HubError, LockBusy, UsageError
@@ -180,65 +189,19 @@ def status_command(config_path: str | None, as_json: bool) -> int:
         store: ReadState = open_reader(settings.database_url) or open_store(settings)
     except HubError as exc:
         return _fail(exc, lang, as_json)
+    from connectors.registry import quick_probe
+    from hub.quickstart import remember
+    from hub.status import StatusFacts, status_output
+    from sync.quick import inputs_of
+
     try:
-        return _show_status(settings, store, lang, as_json)
+        lines = status_output(StatusFacts.of(settings), store, as_json)
     finally:
         store.close()
-
-
-def _show_status(settings: Settings, store: ReadState, lang: str, as_json: bool) -> int:
-    zone = event_zone(store)
-    last = store.get_meta("last_report") or {"connectors": {}, "changes": [], "conflicts": []}
-    in_doubt = store.outbox_entries(states=("in_doubt",))
-    extra: dict[str, Any] = {
-        "last_sync": last.get("at"),
-        "outbox": store.outbox_counts(),
-        "in_doubt": [{"connector": e.connector, "target": e.target, "op": e.op, "error": e.error} for e in in_doubt],
-        "held": store.open_breakers(),
-        "open_conflicts": len(store.open_conflicts()),
-        "review": [batch_json(b) for b in store.held_batches()],
-    }
-    from hub.signups import status_lines
-
-    extra["facilitation"] = status_lines(settings, store, lang)
-    if as_json:
-        _echo(json.dumps({"connectors": last["connectors"], "changes": last["changes"],
-                               "conflicts": last["conflicts"], "status": extra}, ensure_ascii=False))
-        return EXIT_OK
-    # Plain lines, unwrapped and through the redactor like everything a command prints.
-    when = say_when(extra["last_sync"], zone, lang) if extra["last_sync"] else say("never", lang)
-    _echo(say("status.last", lang, at=when))
-    for name, figures in last["connectors"].items():
-        shown = ", ".join(f"{say('col.' + k, lang) if 'col.' + k in MESSAGES else k} {v}" for k, v in figures.items())
-        _echo(f"  {name}: {shown}")
-    for name, states in extra["outbox"].items():
-        listed = ", ".join(f"{say('state.' + k, lang) if 'state.' + k in MESSAGES else k} {v}"
-                           for k, v in states.items())
-        _echo(say("status.outbox", lang, name=name, states=listed))
-    for entry in extra["in_doubt"]:
-        line = say("status.in_doubt", lang, connector=entry["connector"], target=entry["target"])
-        _echo(line)
-    for name, reason in extra["held"].items():
-        _echo(say("status.held", lang, name=name, reason=reason))
-    for batch in store.held_batches():
-        from sync.review import HeldSummary
-
-        sessions = HeldSummary.from_json(batch.summary).sessions
-        _echo(say("status.review", lang, batch=batch.id, connector=batch.connector, sessions=sessions))
-    for line in extra["facilitation"]:
+    remember(settings, inputs_of(settings, quick_probe))  # the next `hub status` answers from them
+    for line in lines:
         _echo(line)
     return EXIT_OK
-
-
-def say_when(stamp: str, zone: Any, lang: str) -> str:
-    """An ISO time stamp in the event's zone, in words (« jeudi 3 décembre, 14 h 50 »)."""
-    from sync.i18n import say_moment
-
-    try:
-        moment = datetime.fromisoformat(stamp)
-    except ValueError:
-        return stamp
-    return say_moment(moment.astimezone(zone), lang)
 
 
 def conflicts_command(config_path: str | None, as_json: bool, resolve_id: int | None, keep: str | None) -> int:

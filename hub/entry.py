@@ -1,9 +1,11 @@
 """The ``hub`` command's entry point.
 
-``hub sync`` run by a timer or a script finds nothing to do most of the time; answering that
-costs less than loading the command line's machinery (click, every command's options and help
-texts). So a plain ``hub sync`` (at most ``--config FILE`` and ``--json``) asks the quick start
-(:mod:`hub.quickstart`) first; everything else, and a sync with work to do, goes to
+``hub sync`` run by a timer or a script finds nothing to do most of the time, and ``hub status``
+and ``hub ask`` only read the state; answering them costs less than loading the command line's
+machinery (click, every command's options and help texts) and the settings' models. So a plain
+``hub sync`` or ``hub status`` (at most ``--config FILE`` and ``--json``), and a ``hub ask``
+with its everyday options, ask the quick start (:mod:`hub.quickstart`) first; everything else,
+a sync with work to do, a status or a question without kept facts, goes to
 :func:`hub.cli.main`, which parses the command line as always.
 """
 
@@ -11,28 +13,8 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Sequence
 
-
-def sync_arguments(args: Sequence[str]) -> tuple[str | None, bool] | None:
-    """``(config, as_json)`` when ``args`` are ``sync`` with at most ``--config FILE`` (or
-    ``--config=FILE``) and ``--json``, each once; None for anything else (click parses it)."""
-    if not args or args[0] != "sync":
-        return None
-    config: str | None = None
-    as_json = False
-    rest = list(args[1:])
-    while rest:
-        word = rest.pop(0)
-        if word == "--json" and not as_json:
-            as_json = True
-        elif word == "--config" and config is None and rest and rest[0] and not rest[0].startswith("-"):
-            config = rest.pop(0)
-        elif word.startswith("--config=") and config is None and len(word) > len("--config="):
-            config = word[len("--config="):]
-        else:
-            return None
-    return config, as_json
+from hub.arguments import ask_arguments, plain_arguments
 
 
 def main() -> None:
@@ -41,7 +23,19 @@ def main() -> None:
     # does can still say otherwise in the environment.
     os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
     checked = False
-    quick = sync_arguments(sys.argv[1:])
+    status = plain_arguments(sys.argv[1:], "status")
+    if status is not None:
+        from hub.quickstart import quick_status
+
+        if quick_status(*status):
+            sys.exit(0)
+    ask = ask_arguments(sys.argv[1:])
+    if ask is not None:
+        from hub.quickstart import quick_ask
+
+        if quick_ask(ask):
+            sys.exit(0)
+    quick = plain_arguments(sys.argv[1:], "sync")
     if quick is not None:
         from hub.quickstart import Verdict, quick_sync
 

@@ -36,6 +36,15 @@ def event_zone(store: ReadState) -> tzinfo:
     return ZoneInfo(event.timezone)
 
 
+def say_when(stamp: str, zone: tzinfo, lang: str) -> str:
+    """An ISO time stamp in the event's zone, in words (« jeudi 3 décembre, 14 h 50 »)."""
+    try:
+        moment = datetime.fromisoformat(stamp)
+    except ValueError:
+        return stamp
+    return say_moment(moment.astimezone(zone), lang)
+
+
 def batch_json(batch: HeldBatch) -> dict[str, Any]:
     return {"batch": batch.id, "connector": batch.connector, "state": batch.state, "reason": batch.reason,
             "at": batch.created_at.isoformat(), **batch.summary}

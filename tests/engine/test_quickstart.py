@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from hub.entry import sync_arguments
+from hub.arguments import plain_arguments
 from hub.quickstart import Verdict, kept_file, quick_sync
 from tests.helpers import run_hub, write_config
 
@@ -63,7 +63,7 @@ def test_a_changed_file_or_environment_means_validating_again(kept: Path, monkey
 def test_a_damaged_kept_file_costs_a_validation_only(kept: Path) -> None:
     where = kept_file(kept.resolve(), os.environ)
     assert where is not None
-    for damage in ("{not json", json.dumps({"format": 1}), json.dumps({"format": 1, "key": [], "inputs": 3})):
+    for damage in ("{not json", json.dumps({"format": 2}), json.dumps({"format": 2, "key": [], "sync": 3})):
         where.write_text(damage, encoding="utf-8")
         assert quick_sync(str(kept), as_json=False) is Verdict.UNKNOWN
         said = run_hub("sync", "--config", str(kept), check=True)
@@ -145,4 +145,4 @@ def test_a_state_database_on_a_server_is_never_kept_its_url_may_hold_a_password(
 ])
 def test_only_a_plain_sync_is_answered_before_the_command_line_is_parsed(
         args: list[str], parsed: tuple[str | None, bool] | None) -> None:
-    assert sync_arguments(args) == parsed
+    assert plain_arguments(args, "sync") == parsed
