@@ -28,7 +28,7 @@ from sync.lazy import Lazy, LinkHead
 from sync.model import Conflict
 from sync.protocol import ConnectorState, Link
 from sync.review import LoggedChange
-from sync.state_reader import MIGRATIONS, schema_head
+from sync.state_reader import MIGRATIONS, outbox_query, schema_head
 from sync.state_reader import HeldBatch as HeldBatch
 from sync.state_reader import HistoryRow as HistoryRow
 from sync.state_reader import OutboxEntry as OutboxEntry
@@ -624,18 +624,10 @@ class StateStore:
     def outbox_entries(
         self, connector: str | None = None, states: Sequence[str] = ("pending",), due_before: float | None = None
     ) -> list[OutboxEntry]:
-        query = ("SELECT id, idem_key, connector, target, op, key, payload, state, attempts, next_at, remote_ref, "
-                 f"error FROM outbox WHERE state IN ({marks(len(states))})")
-        args: list[Any] = list(states)
-        if connector is not None:
-            query += " AND connector = ?"
-            args.append(connector)
-        if due_before is not None:
-            query += " AND next_at <= ?"
-            args.append(due_before)
+        query, args = outbox_query(states, connector, due_before)
         with self._conn() as c:
             return [OutboxEntry(r[0], r[1], r[2], r[3], r[4], r[5], c.loads(r[6]), r[7], r[8], r[9], r[10], r[11])
-                    for r in c.all(query + " ORDER BY id", args)]
+                    for r in c.all(query, args)]
 
     def mark(
         self, conn: Tx, entry_ids: Sequence[int], state: str, *, remote_ref: str | None = None,

@@ -112,6 +112,23 @@ def schema_head() -> str:
     return heads.pop()
 
 
+def outbox_query(states: Sequence[str], connector: str | None = None,
+                 due_before: float | None = None) -> tuple[str, list[Any]]:
+    """The outbox entries in ``states`` (of one connector, due by a time), oldest first: the
+    statement (``?`` placeholders) and its arguments, for this reader and the store alike. A row
+    holds :class:`OutboxEntry`'s fields in order, the payload still JSON."""
+    query = ("SELECT id, idem_key, connector, target, op, key, payload, state, attempts, next_at, remote_ref, "
+             f"error FROM outbox WHERE state IN ({', '.join('?' * len(states))})")
+    args: list[Any] = list(states)
+    if connector is not None:
+        query += " AND connector = ?"
+        args.append(connector)
+    if due_before is not None:
+        query += " AND next_at <= ?"
+        args.append(due_before)
+    return query + " ORDER BY id", args
+
+
 def sqlite_file(url: str) -> Path | None:
     """The file of a ``sqlite:///`` URL (SQLAlchemy's form, any driver), or None for another
     database or an in-memory one."""
@@ -192,15 +209,9 @@ class StateReader:
         return counts
 
     def outbox_entries(self, connector: str | None = None, states: Sequence[str] = ("pending",)) -> list[OutboxEntry]:
-        marks = ", ".join("?" for _ in states)
-        query = ("SELECT id, idem_key, connector, target, op, key, payload, state, attempts, next_at, remote_ref, "
-                 f"error FROM outbox WHERE state IN ({marks})")
-        args: list[Any] = list(states)
-        if connector is not None:
-            query += " AND connector = ?"
-            args.append(connector)
+        query, args = outbox_query(states, connector)
         return [OutboxEntry(r[0], r[1], r[2], r[3], r[4], r[5], _json(r[6]), r[7], r[8], r[9], r[10], r[11])
-                for r in self._rows(query + " ORDER BY id", *args)]
+                for r in self._rows(query, *args)]
 
     def open_breakers(self) -> dict[str, str]:
         return {row[0]: row[1] for row in self._rows("SELECT connector, reason FROM breakers")}

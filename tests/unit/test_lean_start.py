@@ -107,6 +107,22 @@ def loaded_after(body: str, cwd: Path) -> set[str]:
     return set(json.loads(done.stdout.strip().splitlines()[-1]))
 
 
+def through_click(args: list[str], expected: str) -> str:
+    """A probe script: ``hub <args>`` run through the command line's own ``main``, exiting 0 and
+    printing ``expected`` (a part of its output)."""
+    return f"""
+import contextlib, io, sys
+from hub.cli import cli
+out = io.StringIO()
+with contextlib.redirect_stdout(out):
+    try:
+        cli.main({args!r}, prog_name="hub", standalone_mode=False)
+    except SystemExit as exc:
+        assert exc.code == 0, exc.code
+assert {expected!r} in out.getvalue(), out.getvalue()
+"""
+
+
 def test_the_configuration_of_this_test_names_every_connector_type() -> None:
     named = {line.split('"')[1] for line in EVERY_TYPE.splitlines() if line.startswith("type = ")}
     assert named == PRODUCT_TYPES
@@ -177,17 +193,7 @@ def test_status_reads_a_current_sqlite_state_without_sqlalchemy(tmp_path: Path) 
         store.set_meta(conn, "last_report", {"connectors": {"exports": {"created": 22}}, "changes": [],
                                              "conflicts": [], "at": "2026-12-04T10:00:00+01:00"})
     store.close()
-    body = f"""
-import contextlib, io
-from hub.cli import cli
-out = io.StringIO()
-with contextlib.redirect_stdout(out):
-    try:
-        cli.main(["status", "--config", {str(tmp_path / "hub.toml")!r}], prog_name="hub", standalone_mode=False)
-    except SystemExit as exc:
-        assert exc.code == 0, exc.code
-assert "exports: created 22" in out.getvalue(), out.getvalue()
-"""
+    body = through_click(["status", "--config", str(tmp_path / "hub.toml")], "exports: created 22")
     loaded = loaded_after(body, tmp_path)
     assert loaded & set(HEAVY) == set()
 
@@ -199,15 +205,7 @@ def test_a_sync_with_nothing_to_do_answers_without_the_engine(tmp_path: Path) ->
     config = write_config(tmp_path, '\n[connectors.exports]\ntype = "files"\npath = "public"\n',
                           hub_extra='programme_review = "never"')
     run_hub("sync", "--config", str(config), check=True)
-    body = f"""
-import contextlib, io, sys
-from hub.cli import cli
-out = io.StringIO()
-with contextlib.redirect_stdout(out):
-    try:
-        cli.main(["sync", "--config", {str(config)!r}], prog_name="hub", standalone_mode=False)
-    except SystemExit as exc:
-        assert exc.code == 0, exc.code
+    body = through_click(["sync", "--config", str(config)], "Rien à faire : tout est à jour.") + """
 assert out.getvalue().strip() == "Rien à faire : tout est à jour.", out.getvalue()
 assert not [m for m in ("sync.engine", "sync.state", "connectors.files", "connectors.exports", "rich")
             if m in sys.modules]
@@ -254,17 +252,7 @@ def test_a_sync_with_work_on_a_current_sqlite_state_imports_neither_sqlalchemy_n
                           hub_extra='programme_review = "never"')
     run_hub("sync", "--config", str(config), check=True)
     edit_programme(tmp_path, "atelier-culture-juridique", start="2021-11-13T15:00", end="2021-11-13T17:30")
-    body = f"""
-import contextlib, io, sys
-from hub.cli import cli
-out = io.StringIO()
-with contextlib.redirect_stdout(out):
-    try:
-        cli.main(["sync", "--config", {str(config)!r}], prog_name="hub", standalone_mode=False)
-    except SystemExit as exc:
-        assert exc.code == 0, exc.code
-assert "1 changement(s) au programme" in out.getvalue(), out.getvalue()
-"""
+    body = through_click(["sync", "--config", str(config)], "1 changement(s) au programme")
     loaded = loaded_after(body, tmp_path)
     assert loaded & {"sqlalchemy", "alembic", "psycopg"} == set()
     store = StateStore.open(f"sqlite:///{tmp_path / 'state' / 'hub.db'}")
