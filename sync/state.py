@@ -116,11 +116,12 @@ class StateStore:
         return self._engine
 
     @classmethod
-    def open(cls, url: str, *, lang: str = "en", schema: str | None = None) -> StateStore:
+    def open(cls, url: str, *, lang: str = "en", schema: str | None = None, plain: bool = True) -> StateStore:
         """Connect and bring the schema to the newest migration; a database that cannot be used
         is one clear error said in ``lang``. With ``schema`` (PostgreSQL only), the tables live
         in that schema, created when missing: every connection's ``search_path`` names it alone,
-        so several stores share one database without seeing each other's rows."""
+        so several stores share one database without seeing each other's rows. ``plain``: a new
+        SQLite database is created from the kept schema (:mod:`sync.sqlite_schema`), not by Alembic."""
         try:
             target = parse_url(url)
         except UnsupportedDatabase as exc:
@@ -139,7 +140,7 @@ class StateStore:
                 # Errors pass: a concurrent creation, or no server (said just below).
                 with contextlib.suppress(Exception), contextlib.closing(db.raw_connection(autocommit=True)) as raw:
                     raw.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
-            store.migrate(file)
+            store.migrate(file, plain=plain)
         except _NewerSchema:
             db.close()
             raise StateUnreadable(STATE_TEXTS.say("newer", lang, url=safe_url(url))) from None
@@ -156,14 +157,21 @@ class StateStore:
                 STATE_TEXTS.say("unreadable", lang, url=safe_url(url), reason=kind[1])) from None
         return store
 
-    def migrate(self, file: Path | None = None) -> None:
+    def migrate(self, file: Path | None = None, *, plain: bool = True) -> None:
         """Bring the schema to the newest migration; a SQLite file is copied first
-        (``<name>.before-<revision>``) when an upgrade is due, so it can be put back."""
+        (``<name>.before-<revision>``) when an upgrade is due, so it can be put back. A new
+        SQLite database is created from the kept schema when ``plain`` (:mod:`sync.sqlite_schema`)."""
         head = schema_head()
         with self._conn() as c:
             current = _current_revision(c)
         if current == head:
             return  # every command but the first after an upgrade: neither Alembic nor SQLAlchemy is imported
+        if current is None and plain and self.dialect == "sqlite":
+            from sync import sqlite_schema
+
+            with self._migration_lock(file), self._conn() as c:
+                if _current_revision(c) == head or sqlite_schema.create(c.raw, head):
+                    return  # made by another process meanwhile, or from the kept schema now
         from alembic import command
         from alembic.config import Config as AlembicConfig
         from alembic.util.exc import CommandError

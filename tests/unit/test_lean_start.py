@@ -274,3 +274,15 @@ import connectors.net
 assert Redactor(secret_forms(["a-long-secret"], ["hub"]))("x a-long-secret y") == "x *** y"
 """
     assert "pydantic" not in loaded_after(body, tmp_path)
+
+
+def test_a_first_sync_creates_its_sqlite_state_without_alembic(tmp_path: Path) -> None:
+    """A newcomer's first ``hub sync`` makes the state from the kept schema (:mod:`sync.sqlite_schema`)."""
+    from tests.helpers import write_config
+
+    config = write_config(tmp_path, '\n[connectors.exports]\ntype = "files"\npath = "public"\n',
+                          hub_extra='programme_review = "never"')
+    body = through_click(["sync", "--config", str(config)], "22 changement(s) au programme")
+    loaded = loaded_after(body, tmp_path)
+    assert loaded & {"alembic", "sqlalchemy"} == set()
+    assert (tmp_path / "public" / "programme.ics").exists()
