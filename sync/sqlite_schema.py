@@ -67,16 +67,27 @@ def dump(raw: sqlite3.Connection, head: str) -> str:
 
 
 def migrated_dump() -> str:
-    """:func:`dump` of a new SQLite database brought to the newest migration by Alembic."""
+    """:func:`dump` of a new SQLite database brought to the newest migration by Alembic, as the
+    state store runs the migrations (on the connection it hands over)."""
     import tempfile
 
-    from sync.state import StateStore
-    from sync.state_reader import schema_head
+    from alembic import command
+    from alembic.config import Config
+    from sqlalchemy import create_engine
+
+    from sync.state_reader import MIGRATIONS, schema_head
 
     with tempfile.TemporaryDirectory() as folder:
         file = Path(folder) / "state.db"
-        store = StateStore.open(f"sqlite:///{file}", plain=False)
-        store.close()
+        engine = create_engine(f"sqlite:///{file}")
+        config = Config()
+        config.set_main_option("script_location", str(MIGRATIONS))
+        try:
+            with engine.begin() as connection:
+                config.attributes["connection"] = connection
+                command.upgrade(config, "head")
+        finally:
+            engine.dispose()
         with sqlite3.connect(file) as raw:
             return dump(raw, schema_head())
 
